@@ -1,0 +1,163 @@
+/**
+ * Reads, parses and validates a config file. Everything that can be wrong with the file is found
+ * here, before any stack is synthesized or any Vault call is made.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { configSchema, type ParsedConfig } from './schema.js';
+import { parseDuration } from './duration.js';
+
+/** A config file this large is a mistake or an attack; a 1,000-controller site fits in 100 KiB. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export interface MaasVaultConfig extends ParsedConfig {
+  /** Where the file was read from, for messages. */
+  readonly source: string;
+  readonly policy: ParsedConfig['policy'] & { name: string };
+  /** Directory holding the synthesized stack, the engine's state and lock file. */
+  readonly workDir: string;
+}
+
+export interface LoadOptions {
+  /** Environment consulted for VAULT_ADDR, VAULT_CACERT and VAULT_NAMESPACE (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfigFile(path: string, options: LoadOptions = {}): MaasVaultConfig {
+  const source = path;
+  if (!existsSync(path)) {
+    throw new ConfigError(source, ['file not found: pass --config with the path of your maas-vault.json or .yaml']);
+  }
+  const size = statSync(path).size;
+  if (size > MAX_CONFIG_BYTES) {
+    throw new ConfigError(source, [`file is ${(size / 1024 / 1024).toFixed(1)} MiB; a config may be at most 1 MiB`]);
+  }
+  const text = readFileSync(path, 'utf8');
+  const data = parseConfigText(text, extname(path).toLowerCase(), source);
+  return validateConfig(data, { ...options, source, baseDir: dirname(resolve(path)) });
+}
+
+/** Parses by extension: `.yaml`/`.yml` as YAML, anything else as JSON. */
+export function parseConfigText(text: string, extension: string, source: string): unknown {
+  const yaml = extension === '.yaml' || extension === '.yml';
+  try {
+    // Alias expansion is capped so a "billion laughs" file cannot exhaust memory.
+    return yaml ? parseYaml(text, { maxAliasCount: 100, uniqueKeys: true }) : JSON.parse(text);
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    throw new ConfigError(source, [`is not valid ${yaml ? 'YAML' : 'JSON'}: ${reason}`]);
+  }
+}
+
+export interface ValidateOptions extends LoadOptions {
+  source?: string;
+  /** Relative paths in the config (caCert, workDir) are resolved against this directory. */
+  baseDir?: string;
+}
+
+export function validateConfig(data: unknown, options: ValidateOptions = {}): MaasVaultConfig {
+  const source = options.source ?? 'config';
+  const env = options.env ?? process.env;
+  const baseDir = options.baseDir ?? process.cwd();
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError(source, ['must be an object with at least "site", "vault" and "controllers"']);
+  }
+  const withEnv = applyEnvironment(data as Record<string, unknown>, env);
+  const result = configSchema.safeParse(withEnv, { error: describeIssue });
+  if (!result.success) {
+    throw new ConfigError(source, result.error.issues.map((issue) => `${issuePath(issue)}: ${issue.message}`));
+  }
+  const parsed = result.data;
+  const caCert = parsed.vault.caCert === undefined ? undefined : resolveFrom(baseDir, parsed.vault.caCert);
+  if (caCert !== undefined && !existsSync(caCert)) {
+    throw new ConfigError(source, [`vault.caCert: file ${caCert} does not exist: give the path of the PEM bundle that signed Vault's certificate`]);
+  }
+  return {
+    ...parsed,
+    source,
+    vault: { ...parsed.vault, caCert },
+    policy: { ...parsed.policy, name: parsed.policy.name ?? `maas-${parsed.site}` },
+    workDir: resolveFrom(baseDir, parsed.workDir ?? `.maas-vault/${parsed.site}`),
+  };
+}
+
+/** Vault's own environment variables win over the file, as they do for the `vault` CLI. */
+function applyEnvironment(data: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const overrides: Record<string, string> = {};
+  if (env.VAULT_ADDR) overrides.address = env.VAULT_ADDR;
+  if (env.VAULT_CACERT) overrides.caCert = env.VAULT_CACERT;
+  if (env.VAULT_NAMESPACE) overrides.namespace = env.VAULT_NAMESPACE;
+  if (Object.keys(overrides).length === 0) return data;
+  const vault = typeof data.vault === 'object' && data.vault !== null && !Array.isArray(data.vault) ? data.vault : {};
+  return { ...data, vault: { ...vault, ...overrides } };
+}
+
+function resolveFrom(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/** `['controllers', 2, 'name']` -> `controllers[2].name`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else text += text === '' ? String(key) : `.${String(key)}`;
+  }
+  return text;
+}
+
+function issuePath(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys' && issue.keys.length === 1) {
+    return path === '' ? issue.keys[0] : `${path}.${issue.keys[0]}`;
+  }
+  return path === '' ? '(top level)' : path;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+};
+
+/** Messages for the issues zod raises itself (missing keys, wrong types, unknown keys). */
+function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') {
+    const wanted = TYPE_NAMES[issue.expected] ?? issue.expected;
+    if (issue.input === undefined) return `is missing: it must be ${wanted}${missingHint(issue.path ?? [])}`;
+    return `must be ${wanted}, not ${describeValue(issue.input)}`;
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const shape = (issue.inst as { def?: { shape?: Record<string, unknown> } } | undefined)?.def?.shape ?? {};
+    const allowed = Object.keys(shape).join(', ');
+    const keys = issue.keys.map((key) => `"${key}"`).join(', ');
+    return `${issue.keys.length === 1 ? 'is not a known key' : `unknown keys ${keys}`}: allowed keys here are ${allowed}`;
+  }
+  return undefined;
+}
+
+function missingHint(path: readonly PropertyKey[]): string {
+  const field = formatPath(path);
+  if (field === 'vault.address') return ' (or export VAULT_ADDR)';
+  if (field === 'vault') return ' with at least "address" (or export VAULT_ADDR)';
+  return '';
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
+}
+
+/** Seconds of a duration the schema already accepted. */
+export function seconds(duration: string): number {
+  const value = parseDuration(duration);
+  if (value === undefined) throw new Error(`internal: unvalidated duration ${duration}`);
+  return value;
+}

@@ -1,0 +1,126 @@
+/**
+ * The shape of `maas-vault.json` / `maas-vault.yaml`, with defaults taken from the MAAS docs.
+ * Every rule's message is written for the person fixing the file: it says what is allowed.
+ */
+import { z } from 'zod';
+import {
+  cidrProblem,
+  controllerNameProblem,
+  durationProblem,
+  policyNameProblem,
+  siteNameProblem,
+  TTL_LIMITS,
+  vaultPathProblem,
+} from './rules.js';
+import { parseDuration } from './duration.js';
+
+/** Turns one of the `*Problem` rules into a zod refinement that reports its reason. */
+function ruled(problem: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const reason = problem(value);
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  });
+}
+
+const roleTtl = ruled((value) => durationProblem(value, TTL_LIMITS.role));
+const wrapTtl = ruled((value) => durationProblem(value, TTL_LIMITS.wrap));
+const cidrList = z.array(ruled(cidrProblem)).min(1, 'must list at least one CIDR block, or leave the key out');
+
+const vaultAddress = ruled((value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL: write it as https://vault.example.com:8200`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must start with https:// or http://';
+  if (url.username || url.password) return 'must not carry credentials: the token comes from VAULT_TOKEN';
+  if (url.pathname !== '/' || url.search || url.hash) {
+    return `must be only scheme, host and port (write "${url.origin}")`;
+  }
+  return undefined;
+});
+
+export const controllerSchema = z.strictObject({
+  name: ruled(controllerNameProblem),
+  cidrs: cidrList.optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    site: ruled(siteNameProblem),
+    vault: z
+      .strictObject({
+        address: vaultAddress,
+        /** The URL region controllers reach Vault at, when it differs from the admin's. */
+        maasAddress: vaultAddress.optional(),
+        caCert: z.string().min(1, 'must name a PEM file').optional(),
+        namespace: z.string().regex(/^[A-Za-z0-9_\-/]+$/, "may contain only letters, digits, '-', '_' and '/'").optional(),
+      }),
+    approle: z
+      .strictObject({
+        mount: z
+          .string()
+          .refine((value) => value === 'approle', {
+            message: "must be 'approle': MAAS logs in at auth/approle/login and cannot use another mount",
+          })
+          .default('approle'),
+        adopt: z.boolean().default(false),
+      })
+      .prefault({}),
+    kv: z
+      .strictObject({
+        mount: ruled((value) => vaultPathProblem(value, 'mount')).default('secret'),
+        adopt: z.boolean().default(false),
+        maxVersions: z.int().min(0, 'must be 0 (keep Vault default) or more').max(1000, 'must be at most 1000').optional(),
+      })
+      .prefault({}),
+    secretsPath: ruled((value) => vaultPathProblem(value, 'path')).default('maas'),
+    policy: z
+      .strictObject({
+        name: ruled(policyNameProblem).optional(),
+        profile: z.enum(['documented', 'strict'], { message: "must be 'documented' or 'strict'" }).default('documented'),
+        /** Grants auth/token/lookup-self in the MAAS policy, for roles that drop Vault's default policy. */
+        lookupSelf: z.boolean().default(false),
+      })
+      .prefault({}),
+    tokenTtl: roleTtl.default('5m'),
+    tokenMaxTtl: roleTtl.optional(),
+    secretIdTtl: roleTtl.optional(),
+    wrapTtl: wrapTtl.default('5m'),
+    generation: z.int('must be a whole number').min(1, 'must be 1 or more').max(1_000_000, 'must be at most 1000000').default(1),
+    controllers: z.array(controllerSchema).min(1, 'must list at least one region controller'),
+    issuer: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        tokenTtl: roleTtl.default('15m'),
+        cidrs: cidrList.optional(),
+      })
+      .prefault({}),
+    workDir: z.string().min(1, 'must name a directory').optional(),
+  })
+  .superRefine((config, ctx) => {
+    const ttl = parseDuration(config.tokenTtl);
+    const maxTtl = config.tokenMaxTtl === undefined ? undefined : parseDuration(config.tokenMaxTtl);
+    if (ttl !== undefined && maxTtl !== undefined && maxTtl < ttl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tokenMaxTtl'],
+        message: `"${config.tokenMaxTtl}" is shorter than tokenTtl "${config.tokenTtl}": make it at least as long`,
+      });
+    }
+    const seen = new Map<string, number>();
+    config.controllers.forEach((controller, index) => {
+      const first = seen.get(controller.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['controllers', index, 'name'],
+          message: `"${controller.name}" is already the name of controllers[${first}]: each region controller needs its own name`,
+        });
+      } else seen.set(controller.name, index);
+    });
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,34 @@
+import { Construct } from 'constructs';
+import { stableId } from '../logical-id.js';
+import { AuthBackend, DataVaultAuthBackend } from '../vault-provider.js';
+
+export interface ApproleMountProps {
+  /** Always `approle`: MAAS logs in at auth/approle/login. */
+  path: string;
+  /**
+   * Use an approle mount that already exists. It is read (so plan fails if it is missing), never
+   * managed: destroying the stack must not take other users' roles with it.
+   */
+  adopt: boolean;
+}
+
+/** The AppRole auth method MAAS logs in with. */
+export class ApproleMount extends Construct {
+  /** Mount path for role resources; a reference, so roles are created after the mount. */
+  readonly path: string;
+
+  constructor(scope: Construct, id: string, props: ApproleMountProps) {
+    super(scope, id);
+    if (props.adopt) {
+      const existing = stableId(this, 'existing', new DataVaultAuthBackend(this, 'existing', { path: props.path }));
+      this.path = existing.path;
+    } else {
+      const mount = stableId(this, 'mount', new AuthBackend(this, 'mount', {
+        type: 'approle',
+        path: props.path,
+        description: 'AppRole logins of MAAS region controllers (managed by maas-vault)',
+      }));
+      this.path = mount.path;
+    }
+  }
+}

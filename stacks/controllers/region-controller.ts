@@ -1,0 +1,64 @@
+import { Construct } from 'constructs';
+import { stableId } from '../logical-id.js';
+import { ApproleAuthBackendRole, ApproleAuthBackendRoleSecretId } from '../vault-provider.js';
+
+export interface RegionControllerProps {
+  /** The approle mount path (a reference, so the role waits for the mount). */
+  backend: string;
+  roleName: string;
+  policyName: string;
+  tokenTtlSeconds: number;
+  tokenMaxTtlSeconds?: number;
+  secretIdTtlSeconds?: number;
+  /** Wrapping TTL of the issued secret ID, as Vault writes it (`5m`). */
+  wrapTtl: string;
+  cidrs?: string[];
+  /** Secret-ID metadata; any change re-issues the secret ID (every field of it forces a new one). */
+  metadata: Record<string, string>;
+}
+
+/**
+ * One MAAS region controller: its AppRole role and one response-wrapped secret ID.
+ *
+ * MAAS stores the unwrapped secret_id and logs in with it again whenever its token nears expiry,
+ * for as long as the region runs, so the secret ID must have unlimited uses and the tokens no use
+ * limit (secret_id_num_uses = token_num_uses = 0).
+ */
+export class RegionController extends Construct {
+  readonly roleId: string;
+  readonly roleName: string;
+  readonly wrappingToken: string;
+  /** Accessor of the wrapped secret ID: safe to log, and enough to revoke it. */
+  readonly secretIdAccessor: string;
+
+  constructor(scope: Construct, id: string, props: RegionControllerProps) {
+    super(scope, id);
+    const role = stableId(this, 'role', new ApproleAuthBackendRole(this, 'role', {
+      backend: props.backend,
+      roleName: props.roleName,
+      tokenPolicies: [props.policyName],
+      // MAAS calls auth/token/lookup-self, which Vault's default policy grants.
+      tokenNoDefaultPolicy: false,
+      tokenTtl: props.tokenTtlSeconds,
+      ...(props.tokenMaxTtlSeconds === undefined ? {} : { tokenMaxTtl: props.tokenMaxTtlSeconds }),
+      tokenNumUses: 0,
+      bindSecretId: true,
+      secretIdNumUses: 0,
+      secretIdTtl: props.secretIdTtlSeconds ?? 0,
+      ...(props.cidrs ? { tokenBoundCidrs: props.cidrs, secretIdBoundCidrs: props.cidrs } : {}),
+    }));
+    const secretId = stableId(this, 'secret_id', new ApproleAuthBackendRoleSecretId(this, 'secret-id', {
+      backend: props.backend,
+      roleName: role.roleName,
+      wrappingTtl: props.wrapTtl,
+      // Keyed by the secret ID's own accessor, the resource outlives the unwrap MAAS does, so a
+      // re-apply after `configure` changes nothing instead of issuing a new secret ID.
+      withWrappedAccessor: true,
+      metadata: JSON.stringify(props.metadata),
+    }));
+    this.roleId = role.roleId;
+    this.roleName = role.roleName;
+    this.wrappingToken = secretId.wrappingToken;
+    this.secretIdAccessor = secretId.wrappingAccessor;
+  }
+}
