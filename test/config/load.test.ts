@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfigFile, MAX_CONFIG_BYTES } from '../../config/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'maas-vault-load-'));
+
+function write(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function failure(path: string, env: NodeJS.ProcessEnv = {}): ConfigError {
+  try {
+    loadConfigFile(path, { env });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+const yamlConfig = `site: lab
+vault:
+  address: https://vault.example.com:8200
+kv:
+  mount: kv-maas
+secretsPath: maas/site-a
+controllers:
+  - name: region-1
+  - name: region-2
+    cidrs: [10.0.0.2/32]
+`;
+
+describe('loadConfigFile', () => {
+  it('reads YAML by extension, resolving workDir beside the file', () => {
+    const config = loadConfigFile(write('maas-vault.yaml', yamlConfig), { env: {} });
+    expect(config.kv.mount).toBe('kv-maas');
+    expect(config.controllers[1].cidrs).toEqual(['10.0.0.2/32']);
+    expect(config.workDir).toBe(join(dir, '.maas-vault', 'lab'));
+  });
+
+  it('reads JSON and the shipped example', () => {
+    const config = loadConfigFile(new URL('../../examples/maas-vault.json', import.meta.url).pathname, { env: {} });
+    expect(config.controllers.map((controller) => controller.name)).toEqual(['region-1', 'region-2', 'region-3']);
+  });
+
+  it('says when the file is missing', () => {
+    expect(failure(join(dir, 'nope.json')).message).toBe(`${join(dir, 'nope.json')}: file not found: pass --config with the path of your maas-vault.json or .yaml`);
+  });
+
+  it('refuses a file over 1 MiB before parsing it', () => {
+    const path = write('huge.json', `{"site":"lab","pad":"${'x'.repeat(10 * 1024 * 1024)}"}`);
+    expect(failure(path).message).toBe(`${path}: file is 10.0 MiB; a config may be at most 1 MiB`);
+    expect(MAX_CONFIG_BYTES).toBe(1024 * 1024);
+  });
+
+  it('says what is wrong with text that is not JSON', () => {
+    const path = write('broken.json', '{"site": "lab",');
+    expect(failure(path).message).toMatch(new RegExp(`^${path}: is not valid JSON: `));
+  });
+
+  it('says what is wrong with text that is not YAML', () => {
+    const path = write('broken.yaml', 'site: lab\n  vault: [\n');
+    expect(failure(path).message).toMatch(new RegExp(`^${path}: is not valid YAML: `));
+  });
+
+  it('refuses YAML alias bombs', () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let level = 1; level < 9; level += 1) {
+      lines.push(`${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10).fill(`*${String.fromCharCode(96 + level)}`).join(',')}]`);
+    }
+    const path = write('bomb.yaml', lines.join('\n'));
+    expect(failure(path).message).toMatch(/is not valid YAML: .*[Aa]lias/);
+  });
+
+  it('refuses YAML with duplicate keys', () => {
+    const path = write('dup.yaml', 'site: lab\nsite: other\n');
+    expect(failure(path).message).toMatch(/is not valid YAML: Map keys must be unique/);
+  });
+
+  it('checks that the CA bundle exists', () => {
+    const path = write('ca.json', JSON.stringify({ site: 'lab', vault: { address: 'https://v:8200', caCert: 'missing.pem' }, controllers: [{ name: 'a' }] }));
+    expect(failure(path).message).toBe(`${path}: vault.caCert: file ${join(dir, 'missing.pem')} does not exist: give the path of the PEM bundle that signed Vault's certificate`);
+  });
+});

@@ -1,0 +1,112 @@
+/** The AppRole and response-wrapping calls maas-vault makes outside Terraform. */
+import type { VaultClient } from './client.js';
+import { VaultApiError, WrappingTokenError } from './errors.js';
+
+export const APPROLE_MOUNT = 'approle';
+
+export function rolePath(role: string): string {
+  return `auth/${APPROLE_MOUNT}/role/${encodeURIComponent(role)}`;
+}
+
+export interface WrappedSecretId {
+  wrappingToken: string;
+  /** The secret ID's own accessor (Vault reports it as the wrapped accessor): safe to log. */
+  secretIdAccessor: string;
+  /** Wrapping TTL in seconds, as Vault granted it. */
+  ttlSeconds: number;
+  creationTime: string;
+}
+
+export async function readRoleId(client: VaultClient, role: string): Promise<string> {
+  const response = await client.read<{ role_id: string }>(`${rolePath(role)}/role-id`);
+  return response.data!.role_id;
+}
+
+/** A new secret ID for `role`, returned only inside a wrapping token. */
+export async function issueWrappedSecretId(
+  client: VaultClient,
+  role: string,
+  wrapTtl: string,
+  metadata: Record<string, string>,
+): Promise<WrappedSecretId> {
+  const response = await client.write(`${rolePath(role)}/secret-id`, { metadata: JSON.stringify(metadata) }, { wrapTtl });
+  const wrap = response.wrap_info;
+  if (!wrap?.token || !wrap.wrapped_accessor) {
+    throw new VaultApiError(response.status, 'POST', `${rolePath(role)}/secret-id`, ['Vault did not wrap the secret ID']);
+  }
+  return { wrappingToken: wrap.token, secretIdAccessor: wrap.wrapped_accessor, ttlSeconds: wrap.ttl, creationTime: wrap.creation_time };
+}
+
+export async function listSecretIdAccessors(client: VaultClient, role: string): Promise<string[]> {
+  const response = await client.list(`${rolePath(role)}/secret-id`, { accept: [404] });
+  return response.status === 404 ? [] : (response.data?.keys ?? []);
+}
+
+export interface SecretIdInfo {
+  secret_id_accessor: string;
+  creation_time: string;
+  expiration_time: string;
+  metadata: Record<string, string> | null;
+  secret_id_num_uses: number;
+}
+
+export async function lookupSecretIdAccessor(client: VaultClient, role: string, accessor: string): Promise<SecretIdInfo | undefined> {
+  const response = await client.write<SecretIdInfo>(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept: [404] });
+  return response.status === 404 ? undefined : response.data;
+}
+
+export async function destroySecretIdAccessor(client: VaultClient, role: string, accessor: string): Promise<void> {
+  await client.write(`${rolePath(role)}/secret-id-accessor/destroy`, { secret_id_accessor: accessor });
+}
+
+export interface WrappingInfo {
+  creation_path: string;
+  creation_time: string;
+  creation_ttl: number;
+}
+
+/** Looks a wrapping token up without unwrapping it (`sys/wrapping/lookup` needs no other token). */
+export async function lookupWrappingToken(client: VaultClient, wrappingToken: string): Promise<WrappingInfo> {
+  try {
+    const response = await client.write<WrappingInfo>('sys/wrapping/lookup', { token: wrappingToken }, { token: null });
+    return response.data!;
+  } catch (error) {
+    throw asWrappingError(error);
+  }
+}
+
+/** Unwraps once: after this the wrapping token is spent. */
+export async function unwrap<T>(client: VaultClient, wrappingToken: string): Promise<T> {
+  try {
+    const response = await client.write<T>('sys/wrapping/unwrap', {}, { token: wrappingToken });
+    return response.data!;
+  } catch (error) {
+    throw asWrappingError(error);
+  }
+}
+
+/** Vault says "wrapping token is not valid or does not exist" (400) for used, expired and bogus tokens alike. */
+function asWrappingError(error: unknown): unknown {
+  if (error instanceof VaultApiError && (error.status === 400 || error.status === 403)) {
+    const text = error.errors.join('; ');
+    if (/wrapping token|permission denied|invalid token|bad token/i.test(text)) {
+      return new WrappingTokenError('already used, expired, or never issued');
+    }
+  }
+  if (error instanceof Error && error.name === 'VaultPermissionError') {
+    return new WrappingTokenError('already used, expired, or never issued');
+  }
+  return error;
+}
+
+export interface AppRoleLogin {
+  clientToken: string;
+  policies: string[];
+  leaseSeconds: number;
+}
+
+export async function loginWithAppRole(client: VaultClient, roleId: string, secretId: string): Promise<AppRoleLogin> {
+  const response = await client.write(`auth/${APPROLE_MOUNT}/login`, { role_id: roleId, secret_id: secretId }, { token: null });
+  const auth = response.auth!;
+  return { clientToken: auth.client_token, policies: auth.policies, leaseSeconds: auth.lease_duration };
+}

@@ -1,0 +1,182 @@
+/**
+ * A small client for the Vault HTTP API (OpenBao speaks the same API). One keep-alive connection
+ * pool per client; CA bundle and namespace as the `vault` CLI takes them.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
+import {
+  VaultApiError,
+  VaultError,
+  VaultNoRouteError,
+  VaultPermissionError,
+  VaultSealedError,
+  VaultUnreachableError,
+} from './errors.js';
+
+export interface VaultClientOptions {
+  /** e.g. `https://vault.example.com:8200` */
+  address: string;
+  /** Default token for requests that do not pass their own. */
+  token?: string;
+  namespace?: string;
+  /** Path of a PEM bundle to trust for Vault's TLS certificate. */
+  caCert?: string;
+  /** Most requests open at once (the pool's socket count). */
+  connections?: number;
+  timeoutMs?: number;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Overrides the client's token; `null` sends none (unauthenticated endpoints, logins). */
+  token?: string | null;
+  /** Ask Vault to response-wrap the answer with this TTL (`X-Vault-Wrap-TTL`). */
+  wrapTtl?: string;
+  /** Statuses returned to the caller instead of thrown (e.g. 404 on a read that may find nothing). */
+  accept?: number[];
+}
+
+export interface VaultResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T;
+  auth?: { client_token: string; accessor: string; policies: string[]; token_policies: string[]; lease_duration: number };
+  wrap_info?: { token: string; accessor: string; ttl: number; creation_time: string; creation_path: string; wrapped_accessor?: string };
+  warnings?: string[];
+  errors?: string[];
+}
+
+/** The capability a method needs, for permission-denied messages. */
+const CAPABILITY: Record<string, string> = { GET: 'read', POST: 'update', PUT: 'update', DELETE: 'delete', LIST: 'list' };
+
+/** Fields of request and response bodies whose values must never reach a message. */
+const SECRET_FIELDS = ['secret_id', 'token', 'client_token', 'key'];
+
+export class VaultClient {
+  readonly address: string;
+  private readonly token?: string;
+  private readonly namespace?: string;
+  private readonly dispatcher: Agent;
+  private readonly timeoutMs: number;
+
+  constructor(options: VaultClientOptions) {
+    this.address = options.address.replace(/\/+$/, '');
+    this.token = options.token;
+    this.namespace = options.namespace;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.dispatcher = new Agent({
+      connections: options.connections ?? 32,
+      connect: { timeout: 10_000, ...(options.caCert ? { ca: readFileSync(options.caCert) } : {}) },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  read<T = Record<string, unknown>>(path: string, options: RequestOptions = {}) {
+    return this.request<T>('GET', path, options);
+  }
+
+  write<T = Record<string, unknown>>(path: string, body: unknown = {}, options: RequestOptions = {}) {
+    return this.request<T>('POST', path, { ...options, body });
+  }
+
+  /** LIST, sent as `GET ?list=true` (Vault checks it against the path with a trailing '/'). */
+  list<T = { keys: string[] }>(path: string, options: RequestOptions = {}) {
+    return this.request<T>('GET', `${path}?list=true`, options);
+  }
+
+  delete(path: string, options: RequestOptions = {}) {
+    return this.request('DELETE', path, options);
+  }
+
+  async request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<VaultResponse<T>> {
+    const token = options.token === null ? undefined : (options.token ?? this.token);
+    const headers: Record<string, string> = { 'x-vault-request': 'true' };
+    if (token) headers['x-vault-token'] = token;
+    if (this.namespace) headers['x-vault-namespace'] = this.namespace;
+    if (options.wrapTtl) headers['x-vault-wrap-ttl'] = options.wrapTtl;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const secrets = collectSecrets(token, options.body);
+
+    let status: number;
+    let text: string;
+    try {
+      const response = await request(`${this.address}/v1/${path}`, {
+        method: method as 'GET',
+        headers,
+        body,
+        dispatcher: this.dispatcher,
+      });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      throw new VaultUnreachableError(this.address, redact(describeNetworkError(error), secrets));
+    }
+
+    const parsed = parseBody(text) as VaultResponse<T>;
+    if (status < 400 || options.accept?.includes(status)) {
+      return { ...parsed, status };
+    }
+    const errors = (parsed.errors ?? []).map((message) => redact(String(message), [...secrets, ...collectSecrets(undefined, parsed)]));
+    throw classify(this.address, status, method, path, errors);
+  }
+}
+
+function classify(address: string, status: number, method: string, path: string, errors: string[]): VaultError {
+  const text = errors.join('; ');
+  if (status === 503 && /sealed/i.test(text)) return new VaultSealedError(address);
+  if (status === 403 && /permission denied/i.test(text)) {
+    return new VaultPermissionError(path.replace(/\?list=true$/, ''), path.endsWith('?list=true') ? 'list' : (CAPABILITY[method] ?? method.toLowerCase()), permissionDetail(text));
+  }
+  if (/no handler for route/i.test(text)) return new VaultNoRouteError(path);
+  return new VaultApiError(status, method, path, errors);
+}
+
+/** Vault's own words beyond "permission denied", when it says more. */
+function permissionDetail(text: string): string | undefined {
+  const detail = text.replace(/^1 error occurred:\s*\*?\s*/i, '').replace(/permission denied/i, '').replace(/^[\s:;,.]+|[\s:;,.]+$/g, '');
+  return detail === '' ? undefined : detail;
+}
+
+function parseBody(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { errors: [text.slice(0, 200)] };
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = err.cause?.code ?? err.code;
+  const message = err.cause?.message ?? err.message ?? String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+function collectSecrets(token: string | undefined, body: unknown): string[] {
+  const found: string[] = token ? [token] : [];
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 4 || typeof value !== 'object' || value === null) return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (SECRET_FIELDS.includes(key) && typeof inner === 'string' && inner.length >= 8) found.push(inner);
+      else visit(inner, depth + 1);
+    }
+  };
+  visit(body, 0);
+  return found;
+}
+
+/** Replaces every occurrence of the given secrets; a last line of defence for messages. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) if (secret) result = result.split(secret).join('<redacted>');
+  return result;
+}

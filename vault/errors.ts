@@ -1,0 +1,66 @@
+/**
+ * What can go wrong talking to Vault, each with a message that says what happened and what to do.
+ * Messages never carry a token, a secret_id or a request body.
+ */
+
+/** Base class: `exitCode` is the CLI's documented code for this failure. */
+export class VaultError extends Error {
+  override name = 'VaultError';
+  readonly exitCode: number = 1;
+}
+
+/** Vault cannot be reached at all (connection refused, DNS, TLS, timeout). */
+export class VaultUnreachableError extends VaultError {
+  override name = 'VaultUnreachableError';
+  override readonly exitCode = 3;
+  constructor(readonly address: string, readonly reason: string) {
+    super(`Vault at ${address} is unreachable (${reason}): check VAULT_ADDR or vault.address, and that Vault is running and listening there`);
+  }
+}
+
+export class VaultSealedError extends VaultError {
+  override name = 'VaultSealedError';
+  override readonly exitCode = 3;
+  constructor(readonly address: string) {
+    super(`Vault at ${address} is sealed: unseal it with \`vault operator unseal\` (OpenBao: \`bao operator unseal\`), then run this again`);
+  }
+}
+
+/** The token lacks a capability on a path. */
+export class VaultPermissionError extends VaultError {
+  override name = 'VaultPermissionError';
+  constructor(readonly path: string, readonly capability: string, detail?: string) {
+    super(
+      `permission denied: the token's policies do not grant "${capability}" on ${path}` +
+        `${detail ? ` (${detail})` : ''}: add a policy that grants it to the token, or use a token that has one ` +
+        '(`maas-vault policy admin` and `maas-vault policy issuer` print the ones this tool needs)',
+    );
+  }
+}
+
+/** Nothing is mounted at the path: MAAS users meet this as `no handler for route`. */
+export class VaultNoRouteError extends VaultError {
+  override name = 'VaultNoRouteError';
+  constructor(readonly path: string) {
+    super(
+      `no handler for route "${path}": nothing is mounted there. Check that the mount exists ` +
+        '(`maas-vault status`), that kv.mount and secretsPath match it, and apply the stack if it does not',
+    );
+  }
+}
+
+/** A response-wrapping token that was already unwrapped, has expired, or never existed. */
+export class WrappingTokenError extends VaultError {
+  override name = 'WrappingTokenError';
+  constructor(readonly detail: string) {
+    super(`the wrapping token is not valid (${detail}): it works once and expires after its TTL; issue a new one with \`maas-vault credentials\``);
+  }
+}
+
+/** Any other error answer from Vault. */
+export class VaultApiError extends VaultError {
+  override name = 'VaultApiError';
+  constructor(readonly status: number, readonly method: string, readonly path: string, readonly errors: string[]) {
+    super(`Vault answered ${status} to ${method} ${path}: ${errors.join('; ') || 'no error text'}`);
+  }
+}
