@@ -65,3 +65,26 @@ export function renderIssuerPolicy(options: IssuerPolicyOptions): string {
   const blocks = options.roles.map((role) => fillTemplate(template('issuer-role'), { role, maxWrapTtl: options.maxWrapTtl }));
   return fillTemplate(template('issuer-header'), { site: options.site }) + blocks.join('');
 }
+
+export interface AdminPolicyOptions {
+  site: string;
+  mount: string;
+  policy: string;
+  issuerPolicy: string;
+}
+
+/**
+ * What the token that applies the stack needs. Role paths use the `maas-<site>-` prefix glob: the
+ * admin creates and deletes roles by name, so the exact list is not known in advance.
+ */
+export function renderAdminPolicy(options: AdminPolicyOptions): string {
+  const problem = vaultPathProblem(options.mount, 'mount');
+  if (problem) throw new Error(`KV mount "${options.mount}" ${problem}`);
+  return fillTemplate(template('admin'), {
+    site: options.site,
+    mount: options.mount,
+    policy: options.policy,
+    issuerPolicy: options.issuerPolicy,
+    rolePrefix: `maas-${options.site}-`,
+  });
+}

@@ -7,6 +7,7 @@ import { LocalBackend, TerraformStack } from 'cdktf';
 import { controllerLogicalId, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
 import { ApproleMount } from './auth/approle-mount.js';
 import { RegionController } from './controllers/region-controller.js';
+import { configureCommand, MIGRATE_COMMAND } from './commands.js';
 import { CiIssuer } from './issuer/ci-issuer.js';
 import { KvMount } from './kv/kv-mount.js';
 import { OUTPUTS, publish } from './outputs.js';
@@ -22,13 +23,6 @@ export interface MaasVaultStackOptions {
 export function stackName(config: Pick<MaasVaultConfig, 'site'>): string {
   return `maas-vault-${config.site}`;
 }
-
-/** The exact command a region controller runs; `--mount` is MAAS's flag (not `--secrets-mount`). */
-export function configureCommand(url: string, roleId: string, wrappedToken: string, secretsPath: string, mount: string): string {
-  return `sudo maas config-vault configure ${url} ${roleId} ${wrappedToken} ${secretsPath} --mount ${mount}`;
-}
-
-export const MIGRATE_COMMAND = 'sudo maas config-vault migrate';
 
 export class MaasVaultStack extends TerraformStack {
   readonly controllers = new Map<string, RegionController>();

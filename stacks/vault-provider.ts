@@ -11,6 +11,4 @@ export { KvSecretBackendV2 } from '@cdktf/provider-vault/lib/kv-secret-backend-v
 export { Policy } from '@cdktf/provider-vault/lib/policy/index.js';
 export { ApproleAuthBackendRole } from '@cdktf/provider-vault/lib/approle-auth-backend-role/index.js';
 export { ApproleAuthBackendRoleSecretId } from '@cdktf/provider-vault/lib/approle-auth-backend-role-secret-id/index.js';
-
-/** The provider release the bindings above were generated for; the toolchain installs this one. */
-export const VAULT_PROVIDER_VERSION = '5.6.0';
+export { VAULT_PROVIDER_VERSION } from './vault-provider-version.js';

@@ -1,0 +1,70 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+import type { GlobalArgs } from '../context.js';
+import { confirm, requireTerminalOrFlag } from '../prompt.js';
+import { printConfigureCommands } from '../present.js';
+import { EXIT } from '../exit-codes.js';
+import { MIGRATE_COMMAND } from '../../stacks/commands.js';
+import { lookupWrappingToken } from '../../vault/approle.js';
+import { withEngine, type EngineArgs } from './engine-args.js';
+import { openStackSession } from './stack-session.js';
+import { appliedControllers } from './stack-outputs.js';
+
+export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
+  command: 'apply',
+  describe: 'Create or update approle, the KV mount, the MAAS policy and one AppRole per region controller; print their configure commands',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    withEngine(yargs)
+      .option('auto-approve', { type: 'boolean', default: false, describe: 'apply without asking (required when not on a terminal)' })
+      .example('VAULT_TOKEN=... $0 apply --config maas-vault.yaml', 'shows the plan, asks, applies, prints the commands'),
+  handler: async (argv) => {
+    if (!argv.autoApprove) requireTerminalOrFlag('apply');
+    const session = await openStackSession(argv, true);
+    const { engine, report, config, client } = session;
+    try {
+      if (!argv.autoApprove) {
+        const plan = await report.step(`${engine.binary.kind} plan`, () => engine.plan());
+        if (plan.changes && !(await confirm(`Apply these changes to Vault at ${config.vault.address}?`))) {
+          report.line('Apply cancelled: nothing was changed.');
+          process.exitCode = EXIT.failure;
+          return;
+        }
+      }
+      await report.step(`${engine.binary.kind} apply`, () => engine.apply());
+      const { protectState } = await import('../../engine/stack-runner.js');
+      protectState(session.statePath);
+      const controllers = await appliedControllers(engine);
+      // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens are spent, so say so.
+      const usable = await Promise.all(
+        controllers.map((controller) =>
+          lookupWrappingToken(client!, controller.wrappedToken).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      if (report.json) {
+        report.data({
+          controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] })),
+          migrateCommand: MIGRATE_COMMAND,
+        });
+        return;
+      }
+      report.line(`Applied: site ${config.site}, ${controllers.length} region controllers, policy ${config.policy.name}.`);
+      report.line();
+      printConfigureCommands(
+        report,
+        controllers.map((controller, index) => ({
+          name: controller.name,
+          command: controller.command,
+          unusable: usable[index]
+            ? undefined
+            : `wrapping token already used or expired: run \`maas-vault credentials --controller ${controller.name}\` for a fresh one`,
+        })),
+        config.wrapTtl,
+      );
+    } finally {
+      await client?.close();
+    }
+  },
+});

@@ -1,0 +1,20 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+import type { GlobalArgs } from '../context.js';
+
+interface DevArgs extends GlobalArgs {
+  keep: boolean;
+}
+
+export const devCommand = defineCommand<DevArgs>({
+  command: 'dev',
+  describe: 'The embedded default: start a local OpenBao dev server, apply the example config, print the commands, verify',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .option('keep', { type: 'boolean', default: false, describe: 'leave the server running and print VAULT_ADDR and its root token' })
+      .example('$0 dev', 'the whole flow on a throwaway server'),
+  handler: async (argv) => {
+    const { runDev } = await import('./dev-run.js');
+    await runDev(argv);
+  },
+});

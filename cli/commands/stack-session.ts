@@ -1,0 +1,28 @@
+/** The shared start of plan, apply, destroy and output: config, Vault checks, synthesized stack, engine. */
+import { openContext, ensureVaultReady, vaultClient, vaultToken, type CommandContext, type GlobalArgs } from '../context.js';
+import type { Engine } from '../../engine/engine.js';
+import type { VaultClient } from '../../vault/client.js';
+
+export interface StackSession extends CommandContext {
+  engine: Engine;
+  statePath: string;
+  client?: VaultClient;
+}
+
+export async function openStackSession(argv: GlobalArgs & { engine?: string }, needsVault: boolean): Promise<StackSession> {
+  const context = openContext(argv);
+  const { config, report } = context;
+  let client: VaultClient | undefined;
+  let token: string | undefined;
+  if (needsVault) {
+    token = vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
+    client = vaultClient(config, token);
+    await report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!));
+  }
+  const { prepareStack } = await import('../../engine/stack-runner.js');
+  const { engine, statePath } = await report.step('synthesizing the stack', () =>
+    prepareStack({ config, engine: argv.engine, token, onOutput: (line) => report.engineLine(line) }),
+  );
+  await report.step(`${engine.binary.kind} init`, () => engine.init());
+  return { ...context, engine, statePath, client };
+}

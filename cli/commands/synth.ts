@@ -1,0 +1,16 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+import { openContext, type GlobalArgs } from '../context.js';
+
+export const synthCommand = defineCommand<GlobalArgs>({
+  command: 'synth',
+  describe: 'Write the Terraform JSON of the stack (no Vault access)',
+  builder: (yargs: Argv<GlobalArgs>) => yargs.example('$0 synth --config examples/maas-vault.json', 'writes .maas-vault/lab/cdktf.out/stacks/maas-vault-lab/cdk.tf.json'),
+  handler: async (argv) => {
+    const { config, report } = openContext(argv);
+    const { synthStack } = await import('../../stacks/synth.js');
+    const result = synthStack(config);
+    if (report.json) report.data({ stackDir: result.stackDir, json: result.jsonPath });
+    else report.line(result.jsonPath);
+  },
+});

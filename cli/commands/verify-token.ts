@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+import { openContext, vaultClient, type GlobalArgs } from '../context.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { roleName } from '../../config/index.js';
+import { lookupWrappingToken, rolePath } from '../../vault/approle.js';
+
+interface VerifyTokenArgs extends GlobalArgs {
+  token: string;
+  controller: string;
+}
+
+export const verifyTokenCommand = defineCommand<VerifyTokenArgs>({
+  command: 'verify-token <token>',
+  describe: "On a region controller, before `maas config-vault configure`: check that a wrapping token is unused, unexpired and was issued for this controller's role (never unwraps it)",
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .positional('token', { type: 'string', demandOption: true, describe: "the wrapping token, or '-' to read it from stdin (keeps it out of shell history)" })
+      .option('controller', { type: 'string', demandOption: true, describe: 'the controller this token is meant for' })
+      .example('echo "$WRAPPED_TOKEN" | $0 verify-token - --controller region-1', 'exit 0 only for a valid token of region-1'),
+  handler: async (argv) => {
+    const { config, report } = openContext(argv);
+    if (!config.controllers.some((controller) => controller.name === argv.controller)) {
+      throw new UsageError(`--controller ${argv.controller}: not in ${config.source}`);
+    }
+    const token = argv.token === '-' ? readFileSync(0, 'utf8').trim() : argv.token;
+    if (token === '') throw new UsageError('<token>: empty: pass the wrapping token, or pipe it in with -');
+    const expectedPath = `${rolePath(roleName(config, argv.controller))}/secret-id`;
+    // sys/wrapping/lookup needs no token of its own; the controller host has none.
+    const client = vaultClient(config);
+    try {
+      const info = await lookupWrappingToken(client, token);
+      const expiresAt = new Date(Date.parse(info.creation_time) + info.creation_ttl * 1000);
+      const problems: string[] = [];
+      if (info.creation_path !== expectedPath) {
+        problems.push(`it was issued by ${info.creation_path}, not ${expectedPath}: do not use it; it may not be a MAAS credential for ${argv.controller}`);
+      }
+      if (expiresAt.getTime() <= Date.now()) problems.push(`it expired at ${expiresAt.toISOString()}`);
+      if (report.json) report.data({ ok: problems.length === 0, creationPath: info.creation_path, expiresAt: expiresAt.toISOString(), problems });
+      if (problems.length > 0) {
+        if (!report.json) for (const problem of problems) report.line(`wrapping token rejected: ${problem}`);
+        process.exitCode = EXIT.failure;
+        return;
+      }
+      const left = Math.round((expiresAt.getTime() - Date.now()) / 1000);
+      report.line(`wrapping token OK: unused, issued for ${expectedPath}, expires ${expiresAt.toISOString()} (${left}s left)`);
+    } finally {
+      await client.close();
+    }
+  },
+});

@@ -1,0 +1,61 @@
+/** What every command starts from: the validated config, a reporter, and Vault when needed. */
+import { loadConfigFile, type MaasVaultConfig } from '../config/index.js';
+import { VaultClient } from '../vault/client.js';
+import { serverInfo } from '../vault/status.js';
+import { VaultSealedError } from '../vault/errors.js';
+import { Reporter } from './reporter.js';
+import { UsageError } from './exit-codes.js';
+
+export interface GlobalArgs {
+  config: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+export interface CommandContext {
+  config: MaasVaultConfig;
+  report: Reporter;
+}
+
+export function openContext(args: GlobalArgs): CommandContext {
+  const report = new Reporter({ json: args.json, quiet: args.quiet });
+  return { config: loadConfigFile(args.config), report };
+}
+
+/** VAULT_TOKEN, as every Vault tool reads it; never from a file in the repo or the config. */
+export function vaultToken(purpose: string): string {
+  const token = process.env.VAULT_TOKEN;
+  if (!token) throw new UsageError(`VAULT_TOKEN is not set: export a Vault token that may ${purpose}`);
+  return token;
+}
+
+export function vaultClient(config: MaasVaultConfig, token?: string): VaultClient {
+  return new VaultClient({ address: config.vault.address, token, namespace: config.vault.namespace, caCert: config.vault.caCert });
+}
+
+/**
+ * Fails early, in plain words, when Vault is unreachable or sealed, and when the token is refused,
+ * rather than letting the engine or a later call fail with a longer story.
+ */
+export async function ensureVaultReady(client: VaultClient): Promise<void> {
+  const server = await serverInfo(client);
+  if (server.sealed) throw new VaultSealedError(client.address);
+  await client.read('auth/token/lookup-self').catch((error: Error) => {
+    if (error.name === 'VaultPermissionError') {
+      throw new UsageError(`VAULT_TOKEN was refused by Vault at ${client.address} (expired, revoked or mistyped): export a valid token`);
+    }
+    throw error;
+  });
+}
+
+/** Controller names from --controller, checked against the config; all of them when none given. */
+export function selectControllers(config: MaasVaultConfig, requested: readonly string[] | undefined): string[] {
+  const known = config.controllers.map((controller) => controller.name);
+  if (!requested || requested.length === 0) return known;
+  for (const name of requested) {
+    if (!known.includes(name)) {
+      throw new UsageError(`--controller ${JSON.stringify(name).slice(0, 70)}: not in ${config.source}; known controllers: ${known.join(', ')}`);
+    }
+  }
+  return [...new Set(requested)];
+}

@@ -1,0 +1,27 @@
+/** The CLI's documented exit codes (README, "Exit codes"). */
+export const EXIT = {
+  ok: 0,
+  /** The command ran and failed: an engine error, a failing verify, a permission denied. */
+  failure: 1,
+  /** Bad usage or bad config: nothing was sent to Vault. */
+  usage: 2,
+  /** Vault is sealed or unreachable. */
+  unavailable: 3,
+  /** `status` found drift between Vault and the config. */
+  drift: 4,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Bad usage found by the CLI itself (a missing VAULT_TOKEN, an unknown controller). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+  readonly exitCode = EXIT.usage;
+}
+
+/** The exit code an error maps to: errors that know theirs say so, anything else is a failure. */
+export function exitCodeOf(error: unknown): ExitCode {
+  const code = (error as { exitCode?: unknown } | null)?.exitCode;
+  if (error instanceof Error && error.name === 'ConfigError') return EXIT.usage;
+  return code === 2 || code === 3 || code === 4 ? code : EXIT.failure;
+}

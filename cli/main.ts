@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * maas-vault: bootstraps Vault/OpenBao for MAAS region controllers. Each command lives in
+ * cli/commands/; this file wires them up and turns errors into one-line messages and exit codes.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+import { applyCommand } from './commands/apply.js';
+import { credentialsCommand } from './commands/credentials.js';
+import { destroyCommand } from './commands/destroy.js';
+import { devCommand } from './commands/dev.js';
+import { outputCommand } from './commands/output.js';
+import { planCommand } from './commands/plan.js';
+import { policyCommand } from './commands/policy.js';
+import { revokeCommand } from './commands/revoke.js';
+import { statusCommand } from './commands/status.js';
+import { synthCommand } from './commands/synth.js';
+import { verifyCommand } from './commands/verify.js';
+import { verifyTokenCommand } from './commands/verify-token.js';
+
+// `maas-vault output | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
+// The engine writes state holding wrapping tokens; files this process and its children create are owner-only.
+process.umask(0o077);
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('maas-vault')
+  .usage('$0 <command> [options]\n\nBootstraps HashiCorp Vault or OpenBao for MAAS region controllers.')
+  .option('config', { alias: 'c', type: 'string', default: './maas-vault.json', describe: 'config file (.json, .yaml)', global: true })
+  .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
+  .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress lines', global: true })
+  .command(synthCommand)
+  .command(planCommand)
+  .command(applyCommand)
+  .command(destroyCommand)
+  .command(outputCommand)
+  .command(credentialsCommand)
+  .command(verifyTokenCommand)
+  .command(verifyCommand)
+  .command(statusCommand)
+  .command(revokeCommand)
+  .command(policyCommand)
+  .command(devCommand)
+  .demandCommand(1, 'name a command: maas-vault --help lists them')
+  .strict()
+  .recommendCommands()
+  .epilogue(
+    'Vault is reached at VAULT_ADDR (else vault.address), with VAULT_TOKEN, VAULT_CACERT and VAULT_NAMESPACE as the vault CLI reads them.\n' +
+      'Exit codes: 0 ok, 1 failure, 2 bad usage or config, 3 Vault sealed or unreachable, 4 drift found by status.',
+  )
+  .wrap(Math.min(110, process.stdout.columns ?? 110))
+  .fail((message, error) => {
+    throw error ?? new UsageFailure(message);
+  });
+
+class UsageFailure extends Error {
+  override name = 'UsageFailure';
+  readonly exitCode = EXIT.usage;
+}
+
+try {
+  await cli.parseAsync();
+} catch (error) {
+  const code = exitCodeOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`maas-vault: ${message}\n`);
+  if (error instanceof UsageFailure) process.stderr.write('Run `maas-vault --help` for usage.\n');
+  process.exitCode = code;
+}

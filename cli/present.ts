@@ -1,0 +1,23 @@
+/** How per-controller credentials are shown: the one place that prints wrapping tokens. */
+import type { Reporter } from './reporter.js';
+import { MIGRATE_COMMAND } from '../stacks/commands.js';
+
+export interface ControllerLine {
+  name: string;
+  command: string;
+  /** Why the command cannot be used, e.g. a spent wrapping token. */
+  unusable?: string;
+  expiresAt?: string;
+}
+
+export function printConfigureCommands(report: Reporter, controllers: readonly ControllerLine[], wrapTtl: string): void {
+  report.line(`Run on each region controller (each wrapping token works once, within ${wrapTtl}):`);
+  report.line();
+  for (const controller of controllers) {
+    report.line(`# ${controller.name}${controller.expiresAt ? ` (token expires ${controller.expiresAt})` : ''}`);
+    report.line(controller.unusable ? `#   ${controller.unusable}` : controller.command);
+    report.line();
+  }
+  report.line('Then, once every region controller is configured, on one of them:');
+  report.line(MIGRATE_COMMAND);
+}

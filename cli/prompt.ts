@@ -1,0 +1,19 @@
+/** Asks a yes/no question on a terminal; commands that change Vault need a clear "yes". */
+import { createInterface } from 'node:readline/promises';
+import { UsageError } from './exit-codes.js';
+
+export function requireTerminalOrFlag(command: string): void {
+  if (!process.stdin.isTTY) {
+    throw new UsageError(`${command} changes Vault and there is no terminal to confirm on: pass --auto-approve`);
+  }
+}
+
+export async function confirm(question: string, expected = 'yes'): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`${question} Only '${expected}' will be accepted: `);
+    return answer.trim() === expected;
+  } finally {
+    prompt.close();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Everything the CLI says. Results go to stdout; progress and notes to stderr, so `--json`
+ * output and shell pipes stay clean. Steps that take over a second get a spinner on a terminal
+ * and plain lines elsewhere (CI logs).
+ */
+export interface ReporterOptions {
+  json: boolean;
+  quiet: boolean;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export class Reporter {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  private readonly stdout: NodeJS.WritableStream;
+  private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+
+  constructor(options: ReporterOptions) {
+    this.json = options.json;
+    this.quiet = options.quiet;
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
+  }
+
+  private get chatty(): boolean {
+    return !this.quiet && !this.json;
+  }
+
+  /** A line of the command's result, for people (suppressed in --json mode). */
+  line(text = ''): void {
+    if (!this.json) this.stdout.write(`${text}\n`);
+  }
+
+  /** The machine-readable result of --json mode. */
+  data(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** A remark on stderr (suppressed by --quiet and --json). */
+  note(text: string): void {
+    if (this.chatty) this.stderr.write(`${text}\n`);
+  }
+
+  /** A warning on stderr: shown even with --quiet, since it asks for attention. */
+  warn(text: string): void {
+    this.stderr.write(`warning: ${text}\n`);
+  }
+
+  /** Runs `action`; if it takes over a second, says so while it runs and how long it took. */
+  async step<T>(text: string, action: () => Promise<T>): Promise<T> {
+    if (!this.chatty) return action();
+    const started = Date.now();
+    const tty = Boolean(this.stderr.isTTY);
+    let frame = 0;
+    let shown = false;
+    let spinner: NodeJS.Timeout | undefined;
+    const show = setTimeout(() => {
+      shown = true;
+      if (tty) {
+        spinner = setInterval(() => {
+          this.stderr.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text} (${seconds(started)})`);
+        }, 100);
+      } else {
+        this.stderr.write(`... ${text}\n`);
+      }
+    }, 1000);
+    try {
+      const result = await action();
+      if (shown) this.finish(tty, `done: ${text} (${seconds(started)})`);
+      return result;
+    } catch (error) {
+      if (shown) this.finish(tty, `failed: ${text} (${seconds(started)})`);
+      throw error;
+    } finally {
+      clearTimeout(show);
+      if (spinner) clearInterval(spinner);
+    }
+  }
+
+  private finish(tty: boolean, text: string): void {
+    this.stderr.write(tty ? `\r\x1b[2K${text}\n` : `${text}\n`);
+  }
+
+  /** Engine output lines, shown to people as they come. */
+  engineLine(line: string): void {
+    if (this.chatty) this.stderr.write(`  | ${line}\n`);
+  }
+}
+
+function seconds(started: number): string {
+  return `${((Date.now() - started) / 1000).toFixed(1)}s`;
+}

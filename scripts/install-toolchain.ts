@@ -1,0 +1,14 @@
+/**
+ * `npm run toolchain` (also run before `npm test` and `npm run bench`): finds or installs OpenBao,
+ * the engine and terraform-provider-vault 5.6.0, cached by version under ~/.cache/maas-vault.
+ */
+import { describeToolchain, ensureToolchain } from '../toolchain/index.js';
+
+const started = Date.now();
+try {
+  const toolchain = await ensureToolchain({ progress: (line) => process.stderr.write(`toolchain: ${line}\n`) });
+  process.stderr.write(`toolchain ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${describeToolchain(toolchain)}\n`);
+} catch (error) {
+  process.stderr.write(`toolchain: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

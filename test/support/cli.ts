@@ -1,0 +1,46 @@
+/** Runs the built CLI as a user would: a separate process, its own environment, nothing inherited by accident. */
+import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+import { readToolchain } from '../../toolchain/index.js';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved, as a person would see them. */
+  all: string;
+}
+
+export interface CliOptions {
+  token?: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+}
+
+/** The engine and provider mirror of the test toolchain, as a user would pass them. */
+export function engineEnv(): Record<string, string> {
+  const toolchain = readToolchain();
+  return { MAAS_VAULT_ENGINE: toolchain.engine.path, MAAS_VAULT_PROVIDER_MIRROR: toolchain.providerMirror };
+}
+
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const result = await execa(process.execPath, [CLI, ...args], {
+    reject: false,
+    all: true,
+    cwd: options.cwd,
+    input: options.input ?? '',
+    extendEnv: false,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...engineEnv(),
+      ...(options.token ? { VAULT_TOKEN: options.token } : {}),
+      ...options.env,
+    },
+    timeout: 300_000,
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), all: String(result.all) };
+}

@@ -1,0 +1,189 @@
+/**
+ * Real OpenBao servers on loopback for tests, the demo and benchmarks: a dev server (in memory,
+ * unsealed, known root token) or a file-storage server that survives a kill and a restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface OpenBaoServer {
+  address: string;
+  rootToken: string;
+  pid: number;
+  stop(): Promise<void>;
+  /** Lets the server outlive this process (`maas-vault dev --keep`). */
+  detach(): void;
+}
+
+export interface FileOpenBaoServer extends OpenBaoServer {
+  unsealKey: string;
+  /** SIGKILL: a crash, with no chance to flush or seal. */
+  kill(): Promise<void>;
+  /** Starts again on the same port and data, and unseals. */
+  restart(): Promise<void>;
+  seal(): Promise<void>;
+  unseal(): Promise<void>;
+}
+
+/** A free port on 127.0.0.1, by asking the kernel for one. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** The environment bao runs with: none of the caller's VAULT_ or BAO_ settings leak in. */
+function serverEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VAULT|BAO)_/.test(key)));
+}
+
+interface Spawned {
+  child: ChildProcess;
+  output: () => string;
+}
+
+function spawnBao(bao: string, args: string[]): Spawned {
+  const child = spawn(bao, args, { env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return { child, output: () => log };
+}
+
+async function waitForHealth(address: string, spawned: Spawned, acceptSealed: boolean, secrets: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (spawned.child.exitCode !== null || spawned.child.signalCode !== null) break;
+    try {
+      // 200 active, 501 not initialised, 503 sealed: all mean "listening".
+      const response = await fetch(`${address}/v1/sys/health`);
+      if (response.status === 200 || (acceptSealed && (response.status === 501 || response.status === 503))) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  let tail = spawned.output().split('\n').slice(-15).join('\n');
+  for (const secret of secrets) tail = tail.split(secret).join('<redacted>');
+  spawned.child.kill('SIGKILL');
+  throw new Error(`OpenBao did not become ready at ${address} within 30 s. Its last output:\n${tail}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startDevServer(options: { bao?: string; rootToken?: string; port?: number } = {}): Promise<OpenBaoServer> {
+  const bao = options.bao ?? 'bao';
+  const port = options.port ?? (await freePort());
+  const rootToken = options.rootToken ?? `dev-root-${randomBytes(12).toString('hex')}`;
+  const address = `http://127.0.0.1:${port}`;
+  const spawned = spawnBao(bao, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token']);
+  await waitForHealth(address, spawned, false, [rootToken]);
+  return {
+    address,
+    rootToken,
+    pid: spawned.child.pid!,
+    stop: () => stopChild(spawned.child),
+    detach() {
+      running.delete(spawned.child);
+      spawned.child.stdout?.destroy();
+      spawned.child.stderr?.destroy();
+      spawned.child.unref();
+    },
+  };
+}
+
+async function api(address: string, method: string, path: string, body?: unknown, token?: string): Promise<any> {
+  const response = await fetch(`${address}/v1/${path}`, {
+    method,
+    headers: { ...(token ? { 'X-Vault-Token': token } : {}), 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 400) throw new Error(`OpenBao ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+  return text ? JSON.parse(text) : {};
+}
+
+/** A non-dev server with file storage, initialised with one key share, unsealed. */
+export async function startFileServer(options: { bao?: string; dataDir: string; port?: number }): Promise<FileOpenBaoServer> {
+  const bao = options.bao ?? 'bao';
+  const port = options.port ?? (await freePort());
+  const address = `http://127.0.0.1:${port}`;
+  mkdirSync(join(options.dataDir, 'data'), { recursive: true, mode: 0o700 });
+  const configFile = join(options.dataDir, 'server.hcl');
+  writeFileSync(
+    configFile,
+    `storage "file" {\n  path = ${JSON.stringify(join(options.dataDir, 'data'))}\n}\n` +
+      `listener "tcp" {\n  address     = "127.0.0.1:${port}"\n  tls_disable = true\n}\n` +
+      `api_addr      = "${address}"\ndisable_mlock = true\n`,
+    { mode: 0o600 },
+  );
+  const initFile = join(options.dataDir, 'init.json');
+  let spawned = spawnBao(bao, ['server', `-config=${configFile}`]);
+  await waitForHealth(address, spawned, true, []);
+
+  let keys: { rootToken: string; unsealKey: string };
+  if (existsSync(initFile)) {
+    keys = JSON.parse(readFileSync(initFile, 'utf8'));
+  } else {
+    const init = await api(address, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
+    keys = { rootToken: init.root_token, unsealKey: init.keys[0] };
+    writeFileSync(initFile, JSON.stringify(keys), { mode: 0o600 });
+  }
+  const unseal = async () => {
+    await api(address, 'PUT', 'sys/unseal', { key: keys.unsealKey });
+    await waitForHealth(address, spawned, false, [keys.rootToken, keys.unsealKey]);
+  };
+  await unseal();
+
+  const server: FileOpenBaoServer = {
+    address,
+    rootToken: keys.rootToken,
+    unsealKey: keys.unsealKey,
+    get pid() {
+      return spawned.child.pid!;
+    },
+    stop: () => stopChild(spawned.child),
+    detach() {
+      running.delete(spawned.child);
+      spawned.child.unref();
+    },
+    async kill() {
+      const exited = new Promise<void>((resolve) => spawned.child.once('exit', () => resolve()));
+      spawned.child.kill('SIGKILL');
+      await exited;
+    },
+    async restart() {
+      await stopChild(spawned.child);
+      spawned = spawnBao(bao, ['server', `-config=${configFile}`]);
+      await waitForHealth(address, spawned, true, []);
+      await unseal();
+    },
+    seal: () => api(address, 'PUT', 'sys/seal', undefined, keys.rootToken),
+    unseal,
+  };
+  return server;
+}
