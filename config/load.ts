@@ -68,7 +68,7 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
   const withEnv = applyEnvironment(data as Record<string, unknown>, env);
   const result = configSchema.safeParse(withEnv, { error: describeIssue });
   if (!result.success) {
-    throw new ConfigError(source, result.error.issues.map((issue) => `${issuePath(issue)}: ${issue.message}`));
+    throw new ConfigError(source, result.error.issues.flatMap(problemLines));
   }
   const parsed = result.data;
   const caCert = parsed.vault.caCert === undefined ? undefined : resolveFrom(baseDir, parsed.vault.caCert);
@@ -109,12 +109,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return text;
 }
 
-function issuePath(issue: z.core.$ZodIssue): string {
+/** One line per problem; an unknown key is one problem per key, each with its own path. */
+function problemLines(issue: z.core.$ZodIssue): string[] {
   const path = formatPath(issue.path);
-  if (issue.code === 'unrecognized_keys' && issue.keys.length === 1) {
-    return path === '' ? issue.keys[0] : `${path}.${issue.keys[0]}`;
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${path === '' ? key : `${path}.${key}`}: ${issue.message}`);
   }
-  return path === '' ? '(top level)' : path;
+  return [`${path === '' ? '(top level)' : path}: ${issue.message}`];
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -135,9 +136,7 @@ function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
   }
   if (issue.code === 'unrecognized_keys') {
     const shape = (issue.inst as { def?: { shape?: Record<string, unknown> } } | undefined)?.def?.shape ?? {};
-    const allowed = Object.keys(shape).join(', ');
-    const keys = issue.keys.map((key) => `"${key}"`).join(', ');
-    return `${issue.keys.length === 1 ? 'is not a known key' : `unknown keys ${keys}`}: allowed keys here are ${allowed}`;
+    return `is not a known key: allowed keys here are ${Object.keys(shape).join(', ')}`;
   }
   return undefined;
 }

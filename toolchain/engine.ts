@@ -10,7 +10,8 @@ import { locateEngine, type EngineBinary } from '../engine/locate.js';
 import { ToolchainError } from './cache.js';
 import { firstUsefulLine, tryCommand } from './commands.js';
 
-export const OPENTOFU_VERSION = '1.11.7';
+/** 1.11.7 is on the module proxy but not in the checksum database it mirrors; 1.11.6 is in both. */
+export const OPENTOFU_VERSION = '1.11.6';
 const OPENTOFU_MODULE = `github.com/opentofu/opentofu@v${OPENTOFU_VERSION}`;
 
 export interface ToolchainEngine extends EngineBinary {
@@ -34,22 +35,22 @@ export async function ensureEngine(cache: string, progress: (line: string) => vo
 async function buildOpenTofu(cache: string, binary: string, progress: (line: string) => void, env: NodeJS.ProcessEnv): Promise<void> {
   progress(`building OpenTofu ${OPENTOFU_VERSION} from the Go module proxy (first run only, a few minutes)...`);
   const downloaded = await tryCommand('go', ['mod', 'download', '-json', OPENTOFU_MODULE], { env: { ...env, GOFLAGS: '-mod=mod' } });
-  let moduleDir: string | undefined;
+  let module: { Dir?: string; Error?: string } = {};
   try {
-    moduleDir = (JSON.parse(downloaded.stdout) as { Dir?: string }).Dir;
+    module = JSON.parse(downloaded.stdout) as typeof module;
   } catch {
-    moduleDir = undefined;
+    // not JSON: go failed before reaching the module
   }
-  if (!downloaded.ok || !moduleDir) {
+  if (!downloaded.ok || !module.Dir || module.Error) {
     throw new ToolchainError(
-      `OpenTofu ${OPENTOFU_VERSION} could not be had: \`go mod download -json ${OPENTOFU_MODULE}\` failed: ${firstUsefulLine(downloaded.stderr || downloaded.stdout)}. ` +
+      `OpenTofu ${OPENTOFU_VERSION} could not be had: \`go mod download -json ${OPENTOFU_MODULE}\` failed: ${module.Error ?? firstUsefulLine(downloaded.stderr)}. ` +
         'Install tofu or terraform (>= 1.6) on PATH instead.',
     );
   }
   const work = mkdtempSync(join(cache, '.opentofu-build-'));
   try {
     const source = join(work, 'src');
-    cpSync(moduleDir, source, { recursive: true, mode: 0 });
+    cpSync(module.Dir, source, { recursive: true, mode: 0 });
     await tryCommand('chmod', ['-R', 'u+w', source]);
     progress(`compiling ./cmd/tofu in ${source}...`);
     const built = await tryCommand('go', ['build', '-o', join(work, 'tofu'), './cmd/tofu'], {

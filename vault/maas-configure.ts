@@ -53,7 +53,7 @@ async function step<T>(name: MaasStep, action: () => Promise<T>): Promise<T> {
 export async function runMaasConfigure(client: VaultClient, input: MaasConfigureInput): Promise<MaasConfigureResult> {
   const { secret_id: secretId } = await step('unwrap', () => unwrap<{ secret_id: string }>(client, input.wrappingToken));
   const login = await step('login', () => loginWithAppRole(client, input.roleId, secretId));
-  const self = await step('lookup-self', () => client.read<{ policies: string[]; ttl: number }>('auth/token/lookup-self', { token: login.clientToken }));
+  const self = await step('lookup-self', () => client.read<{ policies: string[]; creation_ttl: number }>('auth/token/lookup-self', { token: login.clientToken }));
   const key = `${input.mount}/data/${input.secretsPath}/test-${input.roleId}`;
   const value = { value: `maas-vault check ${new Date().toISOString()}` };
   await step('write', () => client.write(key, { data: value }, { token: login.clientToken }));
@@ -62,5 +62,5 @@ export async function runMaasConfigure(client: VaultClient, input: MaasConfigure
     throw new MaasStepError('read', new Error('the value read back differs from the one written'));
   }
   await step('delete', () => client.delete(`${input.mount}/metadata/${input.secretsPath}/test-${input.roleId}`, { token: login.clientToken }));
-  return { secretId, clientToken: login.clientToken, policies: self.data!.policies, tokenTtlSeconds: self.data!.ttl };
+  return { secretId, clientToken: login.clientToken, policies: self.data!.policies, tokenTtlSeconds: self.data!.creation_ttl };
 }

@@ -7,16 +7,17 @@ import { roleName } from '../../config/index.js';
 import { lookupWrappingToken, rolePath } from '../../vault/approle.js';
 
 interface VerifyTokenArgs extends GlobalArgs {
-  token: string;
+  /** yargs reads a lone '-' as an empty flag (true or ''): either way, stdin. */
+  token?: string | boolean;
   controller: string;
 }
 
 export const verifyTokenCommand = defineCommand<VerifyTokenArgs>({
-  command: 'verify-token <token>',
+  command: 'verify-token [token]',
   describe: "On a region controller, before `maas config-vault configure`: check that a wrapping token is unused, unexpired and was issued for this controller's role (never unwraps it)",
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
-      .positional('token', { type: 'string', demandOption: true, describe: "the wrapping token, or '-' to read it from stdin (keeps it out of shell history)" })
+      .positional('token', { describe: "the wrapping token; '-' or nothing reads it from stdin (keeps it out of shell history)" })
       .option('controller', { type: 'string', demandOption: true, describe: 'the controller this token is meant for' })
       .example('echo "$WRAPPED_TOKEN" | $0 verify-token - --controller region-1', 'exit 0 only for a valid token of region-1'),
   handler: async (argv) => {
@@ -24,8 +25,8 @@ export const verifyTokenCommand = defineCommand<VerifyTokenArgs>({
     if (!config.controllers.some((controller) => controller.name === argv.controller)) {
       throw new UsageError(`--controller ${argv.controller}: not in ${config.source}`);
     }
-    const token = argv.token === '-' ? readFileSync(0, 'utf8').trim() : argv.token;
-    if (token === '') throw new UsageError('<token>: empty: pass the wrapping token, or pipe it in with -');
+    const token = typeof argv.token === 'string' && argv.token !== '' && argv.token !== '-' ? argv.token : readFileSync(0, 'utf8').trim();
+    if (token === '') throw new UsageError('no wrapping token: pass it as an argument, or pipe it in with -');
     const expectedPath = `${rolePath(roleName(config, argv.controller))}/secret-id`;
     // sys/wrapping/lookup needs no token of its own; the controller host has none.
     const client = vaultClient(config);

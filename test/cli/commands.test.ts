@@ -141,7 +141,7 @@ describe('credentials', () => {
   });
 
   it('needs VAULT_TOKEN', async () => {
-    const result = await site.cli(['credentials'], undefined);
+    const result = await site.cli(['credentials'], null);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('VAULT_TOKEN is not set');
   });
@@ -227,7 +227,7 @@ describe('status', () => {
 
 describe('output', () => {
   it('prints role IDs, accessors and commands from state, without a Vault token', async () => {
-    const result = await site.cli(['output'], undefined);
+    const result = await site.cli(['output'], null);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^region-1: role maas-cli-region-1, role ID [0-9a-f-]{36}, secret-ID accessor [0-9a-f-]{36}$/m);
     expect(result.stdout.split('\n').filter((line) => line.startsWith('sudo maas config-vault configure'))).toHaveLength(3);

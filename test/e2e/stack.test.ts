@@ -30,8 +30,9 @@ async function expectMaasWorks(site: TestSite, mount: string, secretsPath: strin
     expect(maas.ttl).toBeGreaterThan(290);
     expect(maas.ttl).toBeLessThanOrEqual(300);
     // Outside the secrets path and outside the mount: denied.
-    expect((await vaultHttp(server.address, 'GET', `${mount}/data/other/x`, { token: maas.token })).status).toBe(403);
-    expect((await vaultHttp(server.address, 'GET', 'secret/data/maas/x', { token: maas.token })).status).toBe(403);
+    const outside = [`${mount}/data/other/x`, `${mount}/metadata/other/x`, 'secret/data/not-maas/x', 'sys/policies/acl/default'];
+    if (mount !== 'secret') outside.push('secret/data/maas/x');
+    for (const path of outside) expect([path, (await vaultHttp(server.address, 'GET', path, { token: maas.token })).status]).toEqual([path, 403]);
     // A wrapping token works once.
     expect((await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: controller.wrappedToken })).status).toBe(400);
     // MAAS logs in again with the same secret_id whenever its token nears expiry.
@@ -53,6 +54,8 @@ describe('documented profile, custom mount, nested secrets path', () => {
       controllers: controllers('region-1', 'region-2', 'region-3'),
     });
   let lab: TestSite;
+  /** What region-4's MAAS would hold, to prove removal locks it out. */
+  let region4: { roleId: string; secretId: string };
 
   it('applies, and every controller passes MAAS configure', async () => {
     lab = site();
@@ -80,7 +83,8 @@ describe('documented profile, custom mount, nested secrets path', () => {
       expect(after.get(name)!.secretIdAccessor).toBe(before.get(name)!.secretIdAccessor);
     }
     const fresh = after.get('region-4')!;
-    await maasConfigure(server.address, { roleId: fresh.roleId, wrappedToken: fresh.wrappedToken, secretsPath: 'maas/site-a', mount: 'kv-maas' });
+    const maas = await maasConfigure(server.address, { roleId: fresh.roleId, wrappedToken: fresh.wrappedToken, secretsPath: 'maas/site-a', mount: 'kv-maas' });
+    region4 = { roleId: fresh.roleId, secretId: maas.secretId };
   });
 
   it('removing a controller deletes its role and its secret IDs', async () => {
@@ -90,11 +94,14 @@ describe('documented profile, custom mount, nested secrets path', () => {
     const role = await vaultHttp(server.address, 'GET', 'auth/approle/role/maas-lab-region-4', { token: server.rootToken });
     expect(role.status).toBe(404);
     const secretIds = await vaultHttp(server.address, 'LIST', 'auth/approle/role/maas-lab-region-4/secret-id', { token: server.rootToken });
-    expect(secretIds.status).toBe(404);
+    expect(secretIds.body.data?.keys).toBeUndefined();
+    expect(secretIds.body.errors).toEqual(['role "maas-lab-region-4" does not exist']);
+    const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: region4.roleId, secret_id: region4.secretId } });
+    expect(login.status).toBe(400);
     expect([...(await lab.outputs()).keys()]).toEqual(['region-1', 'region-2', 'region-3']);
   });
 
-  it('bumping generation re-issues every secret ID and the old ones can no longer log in', async () => {
+  it('bumping generation re-issues every secret ID of the stack and keeps role IDs and other secret IDs', async () => {
     const before = await lab.outputs();
     // Secret IDs as MAAS holds them: issue one per controller the way the admin would hand it out.
     const held = new Map<string, string>();
@@ -122,10 +129,12 @@ describe('documented profile, custom mount, nested secrets path', () => {
   });
 
   it('the secret_id unwrapped from the stack before the bump can no longer log in', async () => {
+    lab.update((input) => ({ ...input, generation: 3 }));
+    await lab.apply();
     const before = await lab.outputs();
     const controller = before.get('region-2')!;
     const maas = await maasConfigure(server.address, { roleId: controller.roleId, wrappedToken: controller.wrappedToken, secretsPath: 'maas/site-a', mount: 'kv-maas' });
-    lab.update((input) => ({ ...input, generation: 3 }));
+    lab.update((input) => ({ ...input, generation: 4 }));
     await lab.apply();
     const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: controller.roleId, secret_id: maas.secretId } });
     expect(login.status).toBe(400);

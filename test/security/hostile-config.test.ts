@@ -13,40 +13,52 @@ import { runCli } from '../support/cli.js';
 
 /** Characters an attacker would reach for, mixed with ordinary ones. */
 const PATH_CHARS = ['a', 'b', 'm', 's', '0', '1', '-', '_', '.', '/', '*', '+', '"', '}', '{', '\n', ' ', '\\', '$', '#', "'", '\t', '%'];
-const pathLike = fc.array(fc.constantFrom(...PATH_CHARS), { minLength: 0, maxLength: 16 }).map((chars) => chars.join(''));
-const nameLike = fc.oneof(
-  fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,20}[a-z0-9]$/),
-  fc.array(fc.constantFrom('a', 'Z', '1', '-', '.', '/', '_', '..', ' ', '\n', '*'), { minLength: 0, maxLength: 12 }).map((chars) => chars.join('')),
-);
-const ttlLike = fc.oneof(
-  fc.constantFrom('5m', '1h30m', '300', '7d', '0s', '-1s', '5 minutes', '1e9h', '99999999999999999999h', '', '1.5h', '8761h'),
-  fc.integer({ min: 0, max: 1_000_000 }).map((value) => `${value}s`),
-);
-const cidrLike = fc.oneof(
-  fc.constantFrom('10.0.0.5/32', 'fd00::/64', '10.0.0.0/33', 'not-a-cidr', '10.0.0.1', '300.1.1.1/8', '::1/129', '10.0.0.0/8/8'),
-  fc.ipV4().map((ip) => `${ip}/24`),
+const hostilePath = fc.array(fc.constantFrom(...PATH_CHARS), { minLength: 0, maxLength: 16 }).map((chars) => chars.join(''));
+const segment = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,6}(\.[a-z0-9_-]{1,4})?$/);
+const validPath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((segments) => segments.join('/'));
+const validName = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z0-9]{1,5})?$/);
+const hostileName = fc.array(fc.constantFrom('a', 'Z', '1', '-', '.', '/', '_', '..', ' ', '\n', '*'), { minLength: 0, maxLength: 12 }).map((chars) => chars.join(''));
+const validTtl = fc.integer({ min: 1, max: 86_400 }).map((value) => `${value}s`);
+const hostileTtl = fc.constantFrom('0s', '-1s', '5 minutes', '1e9h', '99999999999999999999h', '', '1.5h', '8761h', '5m ', '5M');
+const validCidr = fc.ipV4().map((ip) => `${ip}/24`);
+const hostileCidr = fc.constantFrom('10.0.0.0/33', 'not-a-cidr', '10.0.0.1', '300.1.1.1/8', '::1/129', '10.0.0.0/8/8', '0.0.0.0/0; rm -rf /');
+
+const validConfig = fc.record({
+  site: fc.constant('lab'),
+  vault: fc.constant({ address: 'http://127.0.0.1:8200' }),
+  kv: fc.record({ mount: validPath }),
+  secretsPath: validPath,
+  policy: fc.record({ profile: fc.constantFrom('documented', 'strict'), lookupSelf: fc.boolean() }),
+  tokenTtl: validTtl,
+  wrapTtl: validTtl,
+  controllers: fc.uniqueArray(fc.record({ name: validName, cidrs: fc.option(fc.array(validCidr, { minLength: 1, maxLength: 3 }), { nil: undefined }) }), {
+    minLength: 1,
+    maxLength: 4,
+    selector: (controller) => controller.name,
+  }),
+});
+
+type Config = Record<string, any>;
+/** One hostile change to an otherwise valid config. */
+const mutation = fc.oneof(
+  hostilePath.map((value) => (config: Config) => ({ ...config, kv: { mount: value } })),
+  hostilePath.map((value) => (config: Config) => ({ ...config, secretsPath: value })),
+  hostileName.map((value) => (config: Config) => ({ ...config, site: value })),
+  hostileName.map((value) => (config: Config) => ({ ...config, controllers: [...config.controllers, { name: value }] })),
+  hostileTtl.map((value) => (config: Config) => ({ ...config, tokenTtl: value })),
+  hostileTtl.map((value) => (config: Config) => ({ ...config, wrapTtl: value })),
+  hostileCidr.map((value) => (config: Config) => ({ ...config, controllers: [{ ...config.controllers[0], cidrs: [value] }, ...config.controllers.slice(1)] })),
+  fc.constantFrom('open', 'STRICT', '').map((value) => (config: Config) => ({ ...config, policy: { profile: value } })),
+  fc.constantFrom('colour', 'constructor').map((key) => (config: Config) => ({ ...config, [key]: 1 })),
+  fc.constant((config: Config) => ({ ...config, controllers: [...config.controllers, { name: config.controllers[0].name }] })),
 );
 
-const configArbitrary = fc.record(
-  {
-    site: fc.oneof(fc.constant('lab'), nameLike),
-    kv: fc.record({ mount: fc.oneof(fc.constantFrom('secret', 'kv-maas', 'kv/maas'), pathLike) }, { requiredKeys: [] }),
-    secretsPath: fc.oneof(fc.constantFrom('maas', 'maas/site-a', 'a.b/c_d'), pathLike),
-    policy: fc.record({ profile: fc.constantFrom('documented', 'strict', 'open'), lookupSelf: fc.boolean() }, { requiredKeys: [] }),
-    tokenTtl: ttlLike,
-    wrapTtl: ttlLike,
-    controllers: fc.array(fc.record({ name: nameLike, cidrs: fc.option(fc.array(cidrLike, { maxLength: 3 }), { nil: undefined }) }), { maxLength: 4 }),
-    extra: fc.option(fc.constantFrom('colour', '__proto__', 'constructor'), { nil: undefined }),
-  },
-  { requiredKeys: ['site', 'controllers'] },
-).map(({ extra, ...config }) => ({
-  vault: { address: 'http://127.0.0.1:8200' },
-  ...config,
-  ...(extra ? { [extra]: 1 } : {}),
-  controllers: config.controllers.map(({ name, cidrs }) => (cidrs === undefined ? { name } : { name, cidrs })),
-}));
+/** Half untouched, half with one or two hostile changes. */
+const configArbitrary = fc
+  .tuple(validConfig, fc.oneof(fc.constant([]), fc.array(mutation, { minLength: 1, maxLength: 2 })))
+  .map(([config, mutations]) => mutations.reduce((current: Config, mutate) => mutate(current), config as Config));
 
-const FIELD = /^(site|vault(\.\w+)?|kv(\.\w+)?|secretsPath|policy(\.\w+)?|tokenTtl|wrapTtl|tokenMaxTtl|controllers(\[\d+\](\.(name|cidrs)(\[\d+\])?)?)?|colour|__proto__|constructor)(: |$)/;
+const FIELD = /^(site|vault(\.\w+)?|kv(\.\w+)?|secretsPath|policy(\.\w+)?|tokenTtl|wrapTtl|tokenMaxTtl|controllers(\[\d+\](\.(name|cidrs)(\[\d+\])?)?)?|colour|constructor)(: |$)/;
 
 describe('generated configs', () => {
   let accepted = 0;
@@ -54,8 +66,8 @@ describe('generated configs', () => {
 
   afterAll(() => {
     // Both sides must be exercised, or the property proves little.
-    expect(accepted).toBeGreaterThan(50);
-    expect(rejected).toBeGreaterThan(200);
+    expect(accepted).toBeGreaterThan(300);
+    expect(rejected).toBeGreaterThan(300);
   });
 
   it('are either rejected with every problem naming its field, or render a policy confined to the secrets path', async () => {

@@ -44,8 +44,9 @@ export class TestSite {
     writeFileSync(this.configPath, JSON.stringify({ vault: { address: this.server.address }, ...this.input }, null, 2));
   }
 
-  cli(args: string[], token: string | undefined = this.server.rootToken, env: Record<string, string | undefined> = {}): Promise<CliResult> {
-    return runCli([...args, '--config', this.configPath], { token, env });
+  /** Runs the CLI on this site with the root token, another token, or none (`null`). */
+  cli(args: string[], token: string | null = this.server.rootToken, env: Record<string, string | undefined> = {}): Promise<CliResult> {
+    return runCli([...args, '--config', this.configPath], { token: token ?? undefined, env });
   }
 
   async apply(): Promise<CliResult> {
@@ -61,7 +62,7 @@ export class TestSite {
   }
 
   async outputs(): Promise<Map<string, AppliedController>> {
-    const result = await this.cli(['output', '--json'], undefined);
+    const result = await this.cli(['output', '--json'], null);
     if (result.exitCode !== 0) throw new Error(`output failed (${result.exitCode}):\n${result.all}`);
     const parsed = JSON.parse(result.stdout) as { controllers: AppliedController[] };
     return new Map(parsed.controllers.map((controller) => [controller.name, controller]));
