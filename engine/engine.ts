@@ -88,8 +88,14 @@ export class Engine {
     const result = await subprocess;
     if (!okCodes.includes(result.exitCode ?? -1)) {
       const text = (quiet ? String(result.stderr) : lines.join('\n')).split('\n').filter((line) => line.trim() !== '');
-      throw new EngineError(`${binary.kind} ${args[0]}`, text.slice(-25).join('\n') || `exit code ${result.exitCode ?? result.signal}`);
+      throw new EngineError(`${binary.kind} ${args[0]}`, errorBlocks(text) || `exit code ${result.exitCode ?? result.signal}`);
     }
     return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout) };
   }
+}
+
+/** The engine's "Error:" blocks, which say what failed; the plan before them was already shown. */
+function errorBlocks(lines: string[]): string {
+  const first = lines.findIndex((line) => /^(\s*\|\s*)?(│\s*)?Error:/.test(line));
+  return (first === -1 ? lines.slice(-25) : lines.slice(first, first + 40)).join('\n');
 }

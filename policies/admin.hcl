@@ -16,6 +16,12 @@ path "sys/auth/approle" {
 path "sys/auth/approle/tune" {
   capabilities = ["read", "update"]
 }
+path "sys/mounts/auth/approle" {
+  capabilities = ["read"]
+}
+path "sys/mounts/auth/approle/tune" {
+  capabilities = ["read", "update"]
+}
 
 # The KV-v2 mount and its settings
 path "sys/mounts" {

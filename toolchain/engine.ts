@@ -53,7 +53,9 @@ async function buildOpenTofu(cache: string, binary: string, progress: (line: str
     cpSync(module.Dir, source, { recursive: true, mode: 0 });
     await tryCommand('chmod', ['-R', 'u+w', source]);
     progress(`compiling ./cmd/tofu in ${source}...`);
-    const built = await tryCommand('go', ['build', '-o', join(work, 'tofu'), './cmd/tofu'], {
+    // As release builds do: without dev=no the binary calls itself 1.11.6-dev.
+    const ldflags = '-s -w -X github.com/opentofu/opentofu/version.dev=no';
+    const built = await tryCommand('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', join(work, 'tofu'), './cmd/tofu'], {
       cwd: source,
       env: { ...env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
     });

@@ -8,6 +8,7 @@ import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { lookupWrappingToken } from '../../vault/approle.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
+import { explainEngineFailure } from './engine-failure.js';
 import { appliedControllers } from './stack-outputs.js';
 
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
@@ -30,7 +31,9 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           return;
         }
       }
-      await report.step(`${engine.binary.kind} apply`, () => engine.apply());
+      await report.step(`${engine.binary.kind} apply`, () => engine.apply()).catch(async (error) => {
+        throw await explainEngineFailure(error, client, 'apply');
+      });
       const { protectState } = await import('../../engine/stack-runner.js');
       protectState(session.statePath);
       const controllers = await appliedControllers(engine);

@@ -5,6 +5,7 @@ import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { EXIT } from '../exit-codes.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
+import { explainEngineFailure } from './engine-failure.js';
 
 export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'destroy',
@@ -30,7 +31,9 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
         process.exitCode = EXIT.failure;
         return;
       }
-      await report.step(`${engine.binary.kind} destroy`, () => engine.destroy());
+      await report.step(`${engine.binary.kind} destroy`, () => engine.destroy()).catch(async (error) => {
+        throw await explainEngineFailure(error, client, 'destroy');
+      });
       if (report.json) report.data({ destroyed: config.site });
       else report.line(`Destroyed the maas-vault stack of site ${config.site}.`);
     } finally {
