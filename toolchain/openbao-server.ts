@@ -1,6 +1,6 @@
 /**
  * Real OpenBao servers on loopback for tests, the demo and benchmarks: a dev server (in memory,
- * unsealed, known root token) or a file-storage server that survives a kill and a restart.
+ * unsealed, known root token) or a persistent server whose data survives a kill and a restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +17,7 @@ export interface OpenBaoServer {
   detach(): void;
 }
 
-export interface FileOpenBaoServer extends OpenBaoServer {
+export interface PersistentOpenBaoServer extends OpenBaoServer {
   unsealKey: string;
   /** SIGKILL: a crash, with no chance to flush or seal. */
   kill(): Promise<void>;
@@ -127,18 +127,22 @@ async function api(address: string, method: string, path: string, body?: unknown
   return text ? JSON.parse(text) : {};
 }
 
-/** A non-dev server with file storage, initialised with one key share, unsealed. */
-export async function startFileServer(options: { bao?: string; dataDir: string; port?: number }): Promise<FileOpenBaoServer> {
+/**
+ * A production-mode server storing its data on disk, initialised with one key share, unsealed.
+ * OpenBao dropped Vault's "file" storage; a one-node integrated (raft) store is its on-disk one.
+ */
+export async function startPersistentServer(options: { bao?: string; dataDir: string; port?: number }): Promise<PersistentOpenBaoServer> {
   const bao = options.bao ?? 'bao';
   const port = options.port ?? (await freePort());
+  const clusterPort = await freePort();
   const address = `http://127.0.0.1:${port}`;
   mkdirSync(join(options.dataDir, 'data'), { recursive: true, mode: 0o700 });
   const configFile = join(options.dataDir, 'server.hcl');
   writeFileSync(
     configFile,
-    `storage "file" {\n  path = ${JSON.stringify(join(options.dataDir, 'data'))}\n}\n` +
-      `listener "tcp" {\n  address     = "127.0.0.1:${port}"\n  tls_disable = true\n}\n` +
-      `api_addr      = "${address}"\ndisable_mlock = true\n`,
+    `storage "raft" {\n  path    = ${JSON.stringify(join(options.dataDir, 'data'))}\n  node_id = "maas-vault-test"\n}\n` +
+      `listener "tcp" {\n  address         = "127.0.0.1:${port}"\n  cluster_address = "127.0.0.1:${clusterPort}"\n  tls_disable     = true\n}\n` +
+      `api_addr     = "${address}"\ncluster_addr = "http://127.0.0.1:${clusterPort}"\n`,
     { mode: 0o600 },
   );
   const initFile = join(options.dataDir, 'init.json');
@@ -159,7 +163,7 @@ export async function startFileServer(options: { bao?: string; dataDir: string; 
   };
   await unseal();
 
-  const server: FileOpenBaoServer = {
+  const server: PersistentOpenBaoServer = {
     address,
     rootToken: keys.rootToken,
     unsealKey: keys.unsealKey,
