@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
@@ -45,11 +45,16 @@ export function parseConfigText(text: string, extension: string, source: string)
   const yaml = extension === '.yaml' || extension === '.yml';
   try {
     // Alias expansion is capped so a "billion laughs" file cannot exhaust memory.
-    return yaml ? parseYaml(text, { maxAliasCount: 100, uniqueKeys: true }) : JSON.parse(text);
+    return yaml ? loadYaml().parse(text, { maxAliasCount: 100, uniqueKeys: true }) : JSON.parse(text);
   } catch (error) {
     const reason = (error as Error).message.split('\n')[0];
     throw new ConfigError(source, [`is not valid ${yaml ? 'YAML' : 'JSON'}: ${reason}`]);
   }
+}
+
+/** The YAML parser is loaded only for YAML files: JSON configs (and CI's start-up) skip its cost. */
+function loadYaml(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
 }
 
 export interface ValidateOptions extends LoadOptions {

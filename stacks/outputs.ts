@@ -1,17 +1,7 @@
 import { TerraformOutput, type TerraformStack } from 'cdktf';
+import type { OutputName } from './output-names.js';
 
-/** The outputs the stack publishes; the CLI reads them back by these names. */
-export const OUTPUTS = {
-  roleIds: 'role_ids',
-  roleNames: 'role_names',
-  secretIdAccessors: 'secret_id_accessors',
-  wrappingTokens: 'wrapping_tokens',
-  configureCommands: 'configure_commands',
-  migrateCommand: 'migrate_command',
-  issuerRoleId: 'issuer_role_id',
-} as const;
-
-export type OutputName = (typeof OUTPUTS)[keyof typeof OUTPUTS];
+export { OUTPUTS, type OutputName } from './output-names.js';
 
 interface OutputOptions {
   description: string;

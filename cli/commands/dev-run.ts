@@ -39,8 +39,8 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
         config,
         engine: toolchain.engine.path,
         token: server.rootToken,
+        // The demo shows results, not the engine's plan: `maas-vault apply` streams that.
         env: { MAAS_VAULT_PROVIDER_MIRROR: toolchain.providerMirror },
-        onOutput: (line) => report.engineLine(line),
       }),
     );
     await report.step(`${toolchain.engine.kind} ${toolchain.engine.version} init`, () => engine.init());

@@ -2,13 +2,13 @@
  * When the engine fails, Vault going away is the likeliest cause worth naming: the engine's own
  * story is long and provider-specific. Half-applied state is safe: the next apply converges.
  */
-import { EngineError } from '../../engine/engine.js';
 import type { VaultClient } from '../../vault/client.js';
 import { serverInfo } from '../../vault/status.js';
 import { VaultError, VaultSealedError } from '../../vault/errors.js';
 
 export async function explainEngineFailure(error: unknown, client: VaultClient | undefined, action: string): Promise<unknown> {
-  if (!(error instanceof EngineError) || !client) return error;
+  // By name: importing EngineError would load execa into every command's start-up.
+  if ((error as Error | undefined)?.name !== 'EngineError' || !client) return error;
   let cause: VaultError | undefined;
   try {
     const server = await serverInfo(client);

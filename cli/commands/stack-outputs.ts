@@ -1,6 +1,6 @@
 /** Reads the applied stack's outputs into one record per controller. */
 import type { Engine } from '../../engine/engine.js';
-import { OUTPUTS } from '../../stacks/outputs.js';
+import { OUTPUTS } from '../../stacks/output-names.js';
 
 export interface AppliedController {
   name: string;
