@@ -11,6 +11,7 @@ import { configureCommand, MIGRATE_COMMAND } from './commands.js';
 import { CiIssuer } from './issuer/ci-issuer.js';
 import { KvMount } from './kv/kv-mount.js';
 import { OUTPUTS, publish } from './outputs.js';
+import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
 import { VaultProvider } from './vault-provider.js';
 
@@ -20,9 +21,7 @@ export interface MaasVaultStackOptions {
   statePath: string;
 }
 
-export function stackName(config: Pick<MaasVaultConfig, 'site'>): string {
-  return `maas-vault-${config.site}`;
-}
+export { stackName } from './work-layout.js';
 
 export class MaasVaultStack extends TerraformStack {
   readonly controllers = new Map<string, RegionController>();

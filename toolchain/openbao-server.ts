@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -54,7 +54,19 @@ interface Spawned {
   output: () => string;
 }
 
-function spawnBao(bao: string, args: string[]): Spawned {
+/**
+ * With `logFile`, the server writes there instead of to pipes, so it can outlive this process:
+ * a Go program dies of SIGPIPE when the reader of its stdout goes away.
+ */
+function spawnBao(bao: string, args: string[], logFile?: string): Spawned {
+  if (logFile) {
+    const fd = openSync(logFile, 'a', 0o600);
+    const child = spawn(bao, args, { env: serverEnv(), stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    return { child, output: () => readFileSync(logFile, 'utf8').slice(-20_000) };
+  }
   const child = spawn(bao, args, { env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const keep = (chunk: Buffer) => {
@@ -95,12 +107,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startDevServer(options: { bao?: string; rootToken?: string; port?: number } = {}): Promise<OpenBaoServer> {
+export interface DevServerOptions {
+  bao?: string;
+  rootToken?: string;
+  port?: number;
+  /** Server log destination; needed for a server that must outlive this process (see detach). */
+  logFile?: string;
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<OpenBaoServer> {
   const bao = options.bao ?? 'bao';
   const port = options.port ?? (await freePort());
   const rootToken = options.rootToken ?? `dev-root-${randomBytes(12).toString('hex')}`;
   const address = `http://127.0.0.1:${port}`;
-  const spawned = spawnBao(bao, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token']);
+  const spawned = spawnBao(bao, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token'], options.logFile);
   await waitForHealth(address, spawned, false, [rootToken]);
   return {
     address,
@@ -108,9 +128,8 @@ export async function startDevServer(options: { bao?: string; rootToken?: string
     pid: spawned.child.pid!,
     stop: () => stopChild(spawned.child),
     detach() {
+      if (!options.logFile) throw new Error('internal: only a dev server started with logFile can be detached');
       running.delete(spawned.child);
-      spawned.child.stdout?.destroy();
-      spawned.child.stderr?.destroy();
       spawned.child.unref();
     },
   };

@@ -36,7 +36,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       });
       const { protectState } = await import('../../engine/stack-runner.js');
       protectState(session.statePath);
-      const controllers = await appliedControllers(engine);
+      const controllers = await appliedControllers(engine, session.statePath);
       // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens are spent, so say so.
       const usable = await Promise.all(
         controllers.map((controller) =>

@@ -24,10 +24,11 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
   const toolchain = await report.step('preparing the toolchain (bao, engine, provider)', () =>
     ensureToolchain({ progress: (line) => report.note(line) }),
   );
-  const server = await report.step('starting an OpenBao dev server', () => startDevServer({ bao: toolchain.bao.path }));
+  const dir = mkdtempSync(join(tmpdir(), 'maas-vault-dev-'));
+  const logFile = join(dir, 'openbao.log');
+  const server = await report.step('starting an OpenBao dev server', () => startDevServer({ bao: toolchain.bao.path, logFile }));
   let keep = false;
   try {
-    const dir = mkdtempSync(join(tmpdir(), 'maas-vault-dev-'));
     const example = JSON.parse(readFileSync(join(packageRoot(), 'examples', 'maas-vault.json'), 'utf8'));
     const configPath = join(dir, 'maas-vault.json');
     writeFileSync(configPath, JSON.stringify({ ...example, vault: { ...example.vault, address: server.address } }, null, 2));
@@ -46,7 +47,7 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
     await report.step(`${toolchain.engine.kind} ${toolchain.engine.version} init`, () => engine.init());
     await report.step(`${toolchain.engine.kind} apply`, () => engine.apply());
     protectState(statePath);
-    const controllers = await appliedControllers(engine);
+    const controllers = await appliedControllers(engine, statePath);
 
     const client = new VaultClient({ address: server.address, token: server.rootToken });
     const results = await report.step('verifying every controller with MAAS\'s configure sequence', () =>
@@ -70,9 +71,10 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
       keep = true;
       server.detach();
       report.line();
-      report.line(`The dev server keeps running (pid ${server.pid}). To use it:`);
+      report.line(`The dev server keeps running (pid ${server.pid}, log ${logFile}). To use it, and to stop it:`);
       report.line(`  export VAULT_ADDR=${server.address} VAULT_TOKEN=${server.rootToken}`);
       report.line(`  maas-vault status --config ${configPath}`);
+      report.line(`  kill ${server.pid}`);
     }
   } finally {
     if (!keep) await server.stop();

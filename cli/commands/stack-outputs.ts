@@ -1,5 +1,6 @@
 /** Reads the applied stack's outputs into one record per controller. */
-import type { Engine } from '../../engine/engine.js';
+import type { Engine, EngineOutputs } from '../../engine/engine.js';
+import { readStateOutputs } from '../../engine/state.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
 
 export interface AppliedController {
@@ -11,8 +12,7 @@ export interface AppliedController {
   command: string;
 }
 
-export async function appliedControllers(engine: Engine): Promise<AppliedController[]> {
-  const outputs = await engine.outputs();
+export function controllersFromOutputs(outputs: EngineOutputs): AppliedController[] {
   const map = (name: string) => (outputs[name]?.value ?? {}) as Record<string, string>;
   const roles = map(OUTPUTS.roleNames);
   const roleIds = map(OUTPUTS.roleIds);
@@ -27,4 +27,9 @@ export async function appliedControllers(engine: Engine): Promise<AppliedControl
     secretIdAccessor: accessors[name],
     command: commands[name],
   }));
+}
+
+/** From the state file when it can be read directly, else from the engine. */
+export async function appliedControllers(engine: Engine, statePath: string): Promise<AppliedController[]> {
+  return controllersFromOutputs(readStateOutputs(statePath) ?? (await engine.outputs()));
 }

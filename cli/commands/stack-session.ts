@@ -17,12 +17,14 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
   if (needsVault) {
     token = vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
     client = vaultClient(config, token);
-    await report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!));
   }
-  const { prepareStack } = await import('../../engine/stack-runner.js');
-  const { engine, statePath } = await report.step('synthesizing the stack', () =>
-    prepareStack({ config, engine: argv.engine, token, onOutput: (line) => report.engineLine(line) }),
-  );
+  // The Vault check and the synth are independent: run them together, fail on either.
+  const ready = client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : Promise.resolve();
+  const prepared = report.step('synthesizing the stack', async () => {
+    const { prepareStack } = await import('../../engine/stack-runner.js');
+    return prepareStack({ config, engine: argv.engine, token, onOutput: (line) => report.engineLine(line) });
+  });
+  const [, { engine, statePath }] = await Promise.all([ready, prepared]);
   await report.step(`${engine.binary.kind} init`, () => engine.init());
   return { ...context, engine, statePath, client };
 }
