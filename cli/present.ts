@@ -4,7 +4,8 @@ import { MIGRATE_COMMAND } from '../stacks/commands.js';
 
 export interface ControllerLine {
   name: string;
-  command: string;
+  /** Absent when the stack issued no secret ID for it (stackSecretIds: false). */
+  command?: string;
   /** Why the command cannot be used, e.g. a spent wrapping token. */
   unusable?: string;
   expiresAt?: string;
@@ -15,7 +16,8 @@ export function printConfigureCommands(report: Reporter, controllers: readonly C
   report.line();
   for (const controller of controllers) {
     report.line(`# ${controller.name}${controller.expiresAt ? ` (token expires ${controller.expiresAt})` : ''}`);
-    report.line(controller.unusable ? `#   ${controller.unusable}` : controller.command);
+    const unusable = controller.unusable ?? (controller.command ? undefined : `no secret ID from the stack: run \`maas-vault credentials --controller ${controller.name}\``);
+    report.line(unusable ? `#   ${unusable}` : controller.command);
     report.line();
   }
   report.line('Then, once every region controller is configured, on one of them:');

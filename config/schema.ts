@@ -88,6 +88,8 @@ export const configSchema = z
     tokenMaxTtl: roleTtl.optional(),
     secretIdTtl: roleTtl.optional(),
     wrapTtl: wrapTtl.default('5m'),
+    /** False where CI issues every secret ID with `maas-vault credentials`: the stack then issues none. */
+    stackSecretIds: z.boolean().default(true),
     generation: z.int('must be a whole number').min(1, 'must be 1 or more').max(1_000_000, 'must be at most 1000000').default(1),
     controllers: z.array(controllerSchema).min(1, 'must list at least one region controller'),
     issuer: z

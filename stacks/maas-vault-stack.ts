@@ -56,7 +56,7 @@ export class MaasVaultStack extends TerraformStack {
         tokenTtlSeconds: seconds(config.tokenTtl),
         tokenMaxTtlSeconds: config.tokenMaxTtl === undefined ? undefined : seconds(config.tokenMaxTtl),
         secretIdTtlSeconds: config.secretIdTtl === undefined ? undefined : seconds(config.secretIdTtl),
-        wrapTtl: config.wrapTtl,
+        wrapTtl: config.stackSecretIds ? config.wrapTtl : undefined,
         cidrs: controller.cidrs,
         metadata: {
           site: config.site,
@@ -83,6 +83,10 @@ export class MaasVaultStack extends TerraformStack {
 
     publish(this, OUTPUTS.roleNames, each((region) => region.roleName), { description: 'AppRole role name per region controller' });
     publish(this, OUTPUTS.roleIds, each((region) => region.roleId), { description: 'AppRole role ID per region controller' });
+    publish(this, OUTPUTS.migrateCommand, MIGRATE_COMMAND, {
+      description: 'Run once, on one region, after every region controller is configured',
+    });
+    if (!config.stackSecretIds) return;
     publish(this, OUTPUTS.secretIdAccessors, each((region) => region.secretIdAccessor), {
       description: 'Accessor of the issued secret ID per region controller (safe to log; revokes it)',
     });
@@ -93,11 +97,8 @@ export class MaasVaultStack extends TerraformStack {
     publish(
       this,
       OUTPUTS.configureCommands,
-      each((region) => configureCommand(url, region.roleId, region.wrappingToken, config.secretsPath, config.kv.mount)),
+      each((region) => configureCommand(url, region.roleId, region.wrappingToken!, config.secretsPath, config.kv.mount)),
       { description: 'The command each region controller runs', sensitive: true },
     );
-    publish(this, OUTPUTS.migrateCommand, MIGRATE_COMMAND, {
-      description: 'Run once, on one region, after every region controller is configured',
-    });
   }
 }

@@ -40,10 +40,12 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens are spent, so say so.
       const usable = await Promise.all(
         controllers.map((controller) =>
-          lookupWrappingToken(client!, controller.wrappedToken).then(
-            () => true,
-            () => false,
-          ),
+          controller.wrappedToken
+            ? lookupWrappingToken(client!, controller.wrappedToken).then(
+                () => true,
+                () => false,
+              )
+            : false,
         ),
       );
       if (report.json) {
@@ -55,6 +57,11 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       }
       report.line(`Applied: site ${config.site}, ${controllers.length} region controllers, policy ${config.policy.name}.`);
       report.line();
+      if (!config.stackSecretIds) {
+        report.line('This site gets its secret IDs from `maas-vault credentials` (stackSecretIds: false): run it to hand each region controller its command.');
+        report.line(`Then, once every region controller is configured, on one of them: ${MIGRATE_COMMAND}`);
+        return;
+      }
       printConfigureCommands(
         report,
         controllers.map((controller, index) => ({

@@ -7,9 +7,10 @@ export interface AppliedController {
   name: string;
   role: string;
   roleId: string;
-  wrappedToken: string;
-  secretIdAccessor: string;
-  command: string;
+  /** Absent where the stack issues no secret IDs (stackSecretIds: false). */
+  wrappedToken?: string;
+  secretIdAccessor?: string;
+  command?: string;
 }
 
 export function controllersFromOutputs(outputs: EngineOutputs): AppliedController[] {

@@ -10,8 +10,11 @@ export interface RegionControllerProps {
   tokenTtlSeconds: number;
   tokenMaxTtlSeconds?: number;
   secretIdTtlSeconds?: number;
-  /** Wrapping TTL of the issued secret ID, as Vault writes it (`5m`). */
-  wrapTtl: string;
+  /**
+   * Issue one wrapped secret ID with the role, with this wrapping TTL (`5m`); without it the role
+   * gets its secret IDs from `maas-vault credentials` only.
+   */
+  wrapTtl?: string;
   cidrs?: string[];
   /** Secret-ID metadata; any change re-issues the secret ID (every field of it forces a new one). */
   metadata: Record<string, string>;
@@ -27,9 +30,9 @@ export interface RegionControllerProps {
 export class RegionController extends Construct {
   readonly roleId: string;
   readonly roleName: string;
-  readonly wrappingToken: string;
+  readonly wrappingToken?: string;
   /** Accessor of the wrapped secret ID: safe to log, and enough to revoke it. */
-  readonly secretIdAccessor: string;
+  readonly secretIdAccessor?: string;
 
   constructor(scope: Construct, id: string, props: RegionControllerProps) {
     super(scope, id);
@@ -47,6 +50,9 @@ export class RegionController extends Construct {
       secretIdTtl: props.secretIdTtlSeconds ?? 0,
       ...(props.cidrs ? { tokenBoundCidrs: props.cidrs, secretIdBoundCidrs: props.cidrs } : {}),
     }));
+    this.roleId = role.roleId;
+    this.roleName = role.roleName;
+    if (props.wrapTtl === undefined) return;
     const secretId = stableId(this, 'secret_id', new ApproleAuthBackendRoleSecretId(this, 'secret-id', {
       backend: props.backend,
       roleName: role.roleName,
@@ -56,8 +62,6 @@ export class RegionController extends Construct {
       withWrappedAccessor: true,
       metadata: JSON.stringify(props.metadata),
     }));
-    this.roleId = role.roleId;
-    this.roleName = role.roleName;
     this.wrappingToken = secretId.wrappingToken;
     this.secretIdAccessor = secretId.wrappingAccessor;
   }

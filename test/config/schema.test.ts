@@ -12,6 +12,7 @@ describe('config defaults', () => {
     expect(config.tokenMaxTtl).toBeUndefined();
     expect(config.secretIdTtl).toBeUndefined();
     expect(config.generation).toBe(1);
+    expect(config.stackSecretIds).toBe(true);
     expect(config.issuer.enabled).toBe(false);
   });
 
@@ -29,7 +30,8 @@ describe('config defaults', () => {
 
 describe('config validation names the field and what is allowed', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
-    ['unknown top-level key', { colour: 'blue' }, 'colour: is not a known key: allowed keys here are site, vault, approle, kv, secretsPath, policy, tokenTtl, tokenMaxTtl, secretIdTtl, wrapTtl, generation, controllers, issuer, workDir'],
+    ['unknown top-level key', { colour: 'blue' }, 'colour: is not a known key: allowed keys here are site, vault, approle, kv, secretsPath, policy, tokenTtl, tokenMaxTtl, secretIdTtl, wrapTtl, stackSecretIds, generation, controllers, issuer, workDir'],
+    ['stackSecretIds not a boolean', { stackSecretIds: 'no' }, 'stackSecretIds: must be true or false, not string "no"'],
     ['unknown nested key', { kv: { mount: 'secret', mountPoint: 'x' } }, 'kv.mountPoint: is not a known key: allowed keys here are mount, adopt, maxVersions'],
     ['TTL in words', { tokenTtl: '5 minutes' }, 'tokenTtl: "5 minutes" is not a duration: write a whole number with a unit, e.g. 30s, 5m, 1h30m, 7d'],
     ['negative TTL', { tokenTtl: '-1s' }, 'tokenTtl: "-1s" is not a duration: write a whole number with a unit, e.g. 30s, 5m, 1h30m, 7d'],

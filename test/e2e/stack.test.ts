@@ -201,6 +201,31 @@ describe('adopt mode on the dev server\'s own secret/ mount', () => {
   });
 });
 
+describe('a site whose secret IDs come from CI (stackSecretIds: false)', () => {
+  it('issues none itself, so credentials --revoke-previous leaves no drift', async () => {
+    const site = new TestSite(server, {
+      site: 'ci-only',
+      kv: { mount: 'kv-ci-only' },
+      stackSecretIds: false,
+      controllers: controllers('region-1', 'region-2'),
+    });
+    const applied = await site.apply();
+    expect(applied.stdout).toContain('This site gets its secret IDs from `maas-vault credentials`');
+    expect(applied.stdout).not.toContain('config-vault configure');
+    expect(await accessors('maas-ci-only-region-1')).toEqual([]);
+    for (let round = 0; round < 2; round += 1) {
+      const issued = await site.cli(['credentials', '--json', '--revoke-previous']);
+      expect(issued.exitCode).toBe(0);
+      for (const record of JSON.parse(issued.stdout).controllers) {
+        await maasConfigure(server.address, { roleId: record.roleId, wrappedToken: record.wrappedToken, secretsPath: 'maas', mount: 'kv-ci-only' });
+        expect(await accessors(record.role)).toEqual([record.secretIdAccessor]);
+      }
+      expect((await site.plan()).changes).toBe(false);
+    }
+    await site.destroy();
+  });
+});
+
 async function accessors(role: string): Promise<string[]> {
   const listed = await vaultHttp(server.address, 'LIST', `auth/approle/role/${role}/secret-id`, { token: server.rootToken });
   return listed.body.data?.keys ?? [];

@@ -108,6 +108,13 @@ describe('MaasVaultStack', () => {
     expect(stack.provider()).toEqual({ address: 'https://vault:8200', ca_cert_file: '/etc/ssl/certs/ca-certificates.crt', namespace: 'maas' });
   });
 
+  it('issues no secret IDs and publishes no tokens when CI issues them (stackSecretIds: false)', () => {
+    const stack = synthesize(testConfig({ stackSecretIds: false }));
+    expect(stack.resources(SECRET_ID)).toEqual({});
+    expect(Object.keys(stack.resources(ROLE))).toHaveLength(3);
+    expect(stack.outputNames().sort()).toEqual(['migrate_command', 'role_ids', 'role_names']);
+  });
+
   describe('adopt modes', () => {
     it('reads an existing approle mount instead of managing it', () => {
       const stack = synthesize(testConfig({ approle: { adopt: true } }));

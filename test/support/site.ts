@@ -3,20 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult } from './cli.js';
+import type { AppliedController } from '../../cli/commands/stack-outputs.js';
 
 export interface TestServer {
   address: string;
   rootToken: string;
 }
 
-export interface AppliedController {
-  name: string;
-  role: string;
-  roleId: string;
-  wrappedToken: string;
-  secretIdAccessor: string;
-  command: string;
-}
+/** A controller as the stack reports it when it issued the secret ID (the default). */
+export type StackController = Required<AppliedController>;
 
 export class TestSite {
   readonly dir: string;
@@ -61,10 +56,10 @@ export class TestSite {
     return { changes: JSON.parse(result.stdout).changes, result };
   }
 
-  async outputs(): Promise<Map<string, AppliedController>> {
+  async outputs(): Promise<Map<string, StackController>> {
     const result = await this.cli(['output', '--json'], null);
     if (result.exitCode !== 0) throw new Error(`output failed (${result.exitCode}):\n${result.all}`);
-    const parsed = JSON.parse(result.stdout) as { controllers: AppliedController[] };
+    const parsed = JSON.parse(result.stdout) as { controllers: StackController[] };
     return new Map(parsed.controllers.map((controller) => [controller.name, controller]));
   }
 
