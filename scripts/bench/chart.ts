@@ -12,7 +12,7 @@ export interface Panel {
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
 const WIDTH = 420;
 const HEIGHT = 300;
-const MARGIN = { left: 62, right: 16, top: 30, bottom: 44 };
+const MARGIN = { left: 62, right: 28, top: 30, bottom: 44 };
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
