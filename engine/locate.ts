@@ -20,7 +20,8 @@ export class EngineNotFoundError extends Error {
 
 const MIN_VERSION = [1, 6];
 
-export async function locateEngine(requested?: string): Promise<EngineBinary> {
+/** `label` names where `requested` came from, for the message: `--engine` or `MAAS_VAULT_ENGINE`. */
+export async function locateEngine(requested?: string, label = '--engine'): Promise<EngineBinary> {
   const candidates = requested ? [requested] : ['tofu', 'terraform'];
   const problems: string[] = [];
   for (const candidate of candidates) {
@@ -30,7 +31,7 @@ export async function locateEngine(requested?: string): Promise<EngineBinary> {
   }
   throw new EngineNotFoundError(
     requested
-      ? `--engine ${requested}: ${problems[0]}`
+      ? `${label} ${requested}: ${problems[0]}`
       : 'no Terraform engine found: install OpenTofu (`tofu`) or Terraform >= 1.6 on PATH, or pass --engine PATH',
   );
 }

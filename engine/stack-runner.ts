@@ -23,7 +23,7 @@ export interface StackRunnerOptions {
 export async function prepareStack(options: StackRunnerOptions): Promise<{ engine: Engine; stackDir: string; statePath: string }> {
   const env = options.env ?? process.env;
   const { stackDir, statePath } = synthStack(options.config);
-  const binary = await locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE);
+  const binary = await locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   const engineEnv: Record<string, string | undefined> = {
     VAULT_TOKEN: options.token,
     // The provider must reach the same Vault the config names, whatever the caller exported.

@@ -21,7 +21,7 @@ export interface ToolchainEngine extends EngineBinary {
 export async function ensureEngine(cache: string, progress: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<ToolchainEngine> {
   const requested = env.MAAS_VAULT_ENGINE;
   if (requested && requested !== 'opentofu-build') {
-    return { ...(await locateEngine(requested)), source: 'MAAS_VAULT_ENGINE' };
+    return { ...(await locateEngine(requested, 'MAAS_VAULT_ENGINE')), source: 'MAAS_VAULT_ENGINE' };
   }
   if (!requested) {
     const onPath = await locateEngine().catch(() => undefined);

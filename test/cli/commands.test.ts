@@ -203,6 +203,20 @@ describe('verify', () => {
   });
 });
 
+describe('a KV mount that disappeared', () => {
+  it('verify says "no handler for route" in plain words, status flags it, apply brings it back', async () => {
+    expect((await vaultHttp(server.address, 'DELETE', 'sys/mounts/kv-cli', { token: server.rootToken })).status).toBe(204);
+    const verify = await site.cli(['verify', '--controller', 'region-1']);
+    expect(verify.exitCode).toBe(1);
+    expect(verify.stdout).toMatch(/FAILED {2}region-1: MAAS would fail to write a test secret: no handler for route "kv-cli\/data\/maas\/test-[0-9a-f-]+": nothing is mounted there/);
+    const status = await site.cli(['status']);
+    expect(status.exitCode).toBe(4);
+    expect(status.stdout).toContain('not mounted: MAAS would fail with "no handler for route"');
+    await site.apply();
+    expect((await site.cli(['verify', '--controller', 'region-1'])).exitCode).toBe(0);
+  });
+});
+
 describe('status', () => {
   it('reports the server and no drift after apply', async () => {
     const result = await site.cli(['status']);
