@@ -45,7 +45,9 @@ path "sys/policies/acl/{{issuerPolicy}}" {
   capabilities = ["create", "read", "update", "delete"]
 }
 
-# This site's AppRole roles, their role IDs, secret IDs and accessors
+# This site's AppRole roles, their role IDs, secret IDs and accessors. The glob lets the admin add
+# controllers without a new policy; it also matches a site named "{{site}}-<anything>", so keep
+# site names from being prefixes of one another where different admins run them.
 path "auth/approle/role" {
   capabilities = ["list"]
 }

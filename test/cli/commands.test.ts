@@ -44,6 +44,9 @@ describe('synth', () => {
     expect(path).toBe(join(site.dir, '.maas-vault/cli/cdktf.out/stacks/maas-vault-cli/cdk.tf.json'));
     const json = JSON.parse(readFileSync(path, 'utf8'));
     expect(Object.keys(json.resource.vault_approle_auth_backend_role)).toHaveLength(3);
+    // The work directory keeps itself out of git and out of other users' reach.
+    expect(readFileSync(join(site.dir, '.maas-vault/cli/.gitignore'), 'utf8')).toMatch(/^\*$/m);
+    expect(statSync(join(site.dir, '.maas-vault/cli')).mode & 0o777).toBe(0o700);
   });
 });
 
