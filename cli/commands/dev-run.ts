@@ -67,6 +67,10 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
     }
     if (results.some((result) => !result.ok)) process.exitCode = EXIT.failure;
 
+    if (!argv.keep && !report.json) {
+      report.line();
+      report.line('The dev server stops now, and these commands with it: `maas-vault dev --keep` leaves it running.');
+    }
     if (argv.keep) {
       keep = true;
       server.detach();
