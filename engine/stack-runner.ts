@@ -22,8 +22,11 @@ export interface StackRunnerOptions {
 
 export async function prepareStack(options: StackRunnerOptions): Promise<{ engine: Engine; stackDir: string; statePath: string }> {
   const env = options.env ?? process.env;
+  // The engine's version probe is a child process: let it run while synth keeps this one busy.
+  const located = locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
+  located.catch(() => undefined);
   const { stackDir, statePath } = synthStack(options.config);
-  const binary = await locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
+  const binary = await located;
   const engineEnv: Record<string, string | undefined> = {
     VAULT_TOKEN: options.token,
     // The provider must reach the same Vault the config names, whatever the caller exported.

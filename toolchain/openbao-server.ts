@@ -4,12 +4,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Agent, request } from 'undici';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export interface OpenBaoServer {
   address: string;
+  /** The CA that signed the server's certificate, for a TLS dev server. */
+  caCert?: string;
   rootToken: string;
   pid: number;
   stop(): Promise<void>;
@@ -79,14 +83,22 @@ function spawnBao(bao: string, args: string[], logFile?: string): Spawned {
   return { child, output: () => log };
 }
 
-async function waitForHealth(address: string, spawned: Spawned, acceptSealed: boolean, secrets: string[]): Promise<void> {
+async function waitForHealth(address: string, spawned: Spawned, acceptSealed: boolean, secrets: string[], caCert?: string): Promise<void> {
   const deadline = Date.now() + 30_000;
+  // A TLS dev server writes its CA when it starts: trust it once it exists.
+  let dispatcher: Agent | undefined;
   while (Date.now() < deadline) {
     if (spawned.child.exitCode !== null || spawned.child.signalCode !== null) break;
     try {
+      if (caCert && !dispatcher && existsSync(caCert)) dispatcher = new Agent({ connect: { ca: readFileSync(caCert) } });
       // 200 active, 501 not initialised, 503 sealed: all mean "listening".
-      const response = await fetch(`${address}/v1/sys/health`);
-      if (response.status === 200 || (acceptSealed && (response.status === 501 || response.status === 503))) return;
+      const response = await request(`${address}/v1/sys/health`, { dispatcher });
+      await response.body.dump();
+      const status = response.statusCode;
+      if (status === 200 || (acceptSealed && (status === 501 || status === 503))) {
+        await dispatcher?.close();
+        return;
+      }
     } catch {
       // not listening yet
     }
@@ -113,17 +125,23 @@ export interface DevServerOptions {
   port?: number;
   /** Server log destination; needed for a server that must outlive this process (see detach). */
   logFile?: string;
+  /** Serve HTTPS with a certificate from a CA the dev server makes (`caCert` of the result). */
+  tls?: boolean;
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<OpenBaoServer> {
   const bao = options.bao ?? 'bao';
   const port = options.port ?? (await freePort());
   const rootToken = options.rootToken ?? `dev-root-${randomBytes(12).toString('hex')}`;
-  const address = `http://127.0.0.1:${port}`;
-  const spawned = spawnBao(bao, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token'], options.logFile);
-  await waitForHealth(address, spawned, false, [rootToken]);
+  const certDir = options.tls ? mkdtempSync(join(tmpdir(), 'maas-vault-tls-')) : undefined;
+  const address = `${certDir ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const tlsArgs = certDir ? ['-dev-tls', `-dev-tls-cert-dir=${certDir}`] : [];
+  const spawned = spawnBao(bao, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token', ...tlsArgs], options.logFile);
+  const caCert = certDir ? join(certDir, 'vault-ca.pem') : undefined;
+  await waitForHealth(address, spawned, false, [rootToken], caCert);
   return {
     address,
+    caCert,
     rootToken,
     pid: spawned.child.pid!,
     stop: () => stopChild(spawned.child),

@@ -9,7 +9,8 @@ import { lookupWrappingToken } from '../../vault/approle.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { explainEngineFailure } from './engine-failure.js';
-import { appliedControllers } from './stack-outputs.js';
+import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
+import { readStateOutputs } from '../../engine/state.js';
 
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'apply',
@@ -31,22 +32,24 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           return;
         }
       }
+      const before = new Set(existingTokens(session.statePath));
       await report.step(`${engine.binary.kind} apply`, () => engine.apply()).catch(async (error) => {
         throw await explainEngineFailure(error, client, 'apply');
       });
       const { protectState } = await import('../../engine/stack-runner.js');
       protectState(session.statePath);
       const controllers = await appliedControllers(engine, session.statePath);
-      // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens are spent, so say so.
+      // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens may be spent, so ask
+      // Vault about those. A token this apply just issued is fresh: no need to ask.
       const usable = await Promise.all(
-        controllers.map((controller) =>
-          controller.wrappedToken
-            ? lookupWrappingToken(client!, controller.wrappedToken).then(
-                () => true,
-                () => false,
-              )
-            : false,
-        ),
+        controllers.map((controller) => {
+          if (!controller.wrappedToken) return false;
+          if (!before.has(controller.wrappedToken)) return true;
+          return lookupWrappingToken(client!, controller.wrappedToken).then(
+            () => true,
+            () => false,
+          );
+        }),
       );
       if (report.json) {
         report.data({
@@ -78,3 +81,9 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
     }
   },
 });
+
+/** Wrapping tokens already in the state before this apply. */
+function existingTokens(statePath: string): string[] {
+  const outputs = readStateOutputs(statePath);
+  return outputs ? controllersFromOutputs(outputs).flatMap((controller) => (controller.wrappedToken ? [controller.wrappedToken] : [])) : [];
+}
