@@ -5,9 +5,17 @@
 import { describeToolchain, ensureToolchain } from '../toolchain/index.js';
 
 const started = Date.now();
+// Progress is only reported while something is installed or built.
+let installed = false;
 try {
-  const toolchain = await ensureToolchain({ progress: (line) => process.stderr.write(`toolchain: ${line}\n`) });
-  process.stderr.write(`toolchain ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${describeToolchain(toolchain)}\n`);
+  const toolchain = await ensureToolchain({
+    progress: (line) => {
+      installed = true;
+      process.stderr.write(`toolchain: ${line}\n`);
+    },
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stderr.write(`toolchain ready in ${seconds}s (${installed ? 'installed what was missing' : 'everything from the cache'}): ${describeToolchain(toolchain)}\n`);
 } catch (error) {
   process.stderr.write(`toolchain: ${(error as Error).message}\n`);
   process.exitCode = 1;

@@ -19,7 +19,7 @@ export interface Toolchain {
   providerMirror: string;
   /** CLI config file pointing the engine at the mirror (for TF_CLI_CONFIG_FILE). */
   cliConfigFile: string;
-  provider: { version: string; source: string };
+  provider: { version: string; origin: string };
 }
 
 export interface EnsureOptions {
@@ -44,7 +44,7 @@ export async function ensureToolchain(options: EnsureOptions = {}): Promise<Tool
     engine,
     providerMirror: provider.dir,
     cliConfigFile: provider.cliConfigFile,
-    provider: { version: provider.version, source: provider.source },
+    provider: { version: provider.version, origin: provider.origin },
   };
   writeFileSync(manifestPath(cache), `${JSON.stringify(toolchain, null, 2)}\n`);
   return toolchain;
@@ -61,6 +61,6 @@ export function describeToolchain(toolchain: Toolchain): string {
   return [
     `bao ${toolchain.bao.version} (${toolchain.bao.path})`,
     `${toolchain.engine.kind} ${toolchain.engine.version} (${toolchain.engine.path}, ${toolchain.engine.source})`,
-    `terraform-provider-vault ${toolchain.provider.version} (mirror ${toolchain.providerMirror}, from ${toolchain.provider.source})`,
+    `terraform-provider-vault ${toolchain.provider.version} (mirror ${toolchain.providerMirror}, from ${toolchain.provider.origin})`,
   ].join(', ');
 }

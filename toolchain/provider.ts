@@ -3,7 +3,7 @@
  * the network. Sources, first that has it: MAAS_VAULT_PROVIDER_MIRROR, the cache, Terraform's
  * local plugin directories, then `go install`.
  */
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { VAULT_PROVIDER_ADDRESSES, writeMirrorCliConfig } from '../engine/provider-mirror.js';
@@ -17,8 +17,8 @@ export interface ProviderMirror {
   /** CLI config file pointing the engine at `dir` (for TF_CLI_CONFIG_FILE). */
   cliConfigFile: string;
   version: string;
-  /** Where the binary came from. */
-  source: string;
+  /** Where the binary first came from (kept in the mirror, so a warm run reports the same). */
+  origin: string;
 }
 
 const BINARY = `terraform-provider-vault_v${VAULT_PROVIDER_VERSION}`;
@@ -48,9 +48,11 @@ function localPluginDirs(env: NodeJS.ProcessEnv): string[] {
 export async function ensureVaultProvider(cache: string, progress: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<ProviderMirror> {
   const dir = join(cache, 'provider-mirror');
   const cliConfigFile = join(cache, 'terraformrc');
-  const mirror = (source: string): ProviderMirror => {
+  const originFile = join(dir, '.origin');
+  const mirror = (origin: string): ProviderMirror => {
     writeMirrorCliConfig(dir, cliConfigFile);
-    return { dir, cliConfigFile, version: VAULT_PROVIDER_VERSION, source };
+    writeFileSync(originFile, `${origin}\n`);
+    return { dir, cliConfigFile, version: VAULT_PROVIDER_VERSION, origin };
   };
 
   if (env.MAAS_VAULT_PROVIDER_MIRROR) {
@@ -65,7 +67,9 @@ export async function ensureVaultProvider(cache: string, progress: (line: string
     return mirror(`MAAS_VAULT_PROVIDER_MIRROR (${env.MAAS_VAULT_PROVIDER_MIRROR})`);
   }
 
-  if (VAULT_PROVIDER_ADDRESSES.every((address) => existsSync(binaryIn(dir, address)))) return mirror('cache');
+  if (VAULT_PROVIDER_ADDRESSES.every((address) => existsSync(binaryIn(dir, address)))) {
+    return mirror(existsSync(originFile) ? readFileSync(originFile, 'utf8').trim() : 'cache');
+  }
 
   for (const pluginDir of localPluginDirs(env)) {
     const found = findInMirror(pluginDir);
