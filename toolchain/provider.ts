@@ -63,6 +63,7 @@ export async function ensureVaultProvider(cache: string, progress: (line: string
           `expected ${binaryIn(env.MAAS_VAULT_PROVIDER_MIRROR, VAULT_PROVIDER_ADDRESSES[1])}`,
       );
     }
+    progress(`taking terraform-provider-vault ${VAULT_PROVIDER_VERSION} from MAAS_VAULT_PROVIDER_MIRROR (${env.MAAS_VAULT_PROVIDER_MIRROR})`);
     install(found, dir);
     return mirror(`MAAS_VAULT_PROVIDER_MIRROR (${env.MAAS_VAULT_PROVIDER_MIRROR})`);
   }
@@ -74,6 +75,7 @@ export async function ensureVaultProvider(cache: string, progress: (line: string
   for (const pluginDir of localPluginDirs(env)) {
     const found = findInMirror(pluginDir);
     if (found) {
+      progress(`taking terraform-provider-vault ${VAULT_PROVIDER_VERSION} from ${pluginDir}`);
       install(found, dir);
       return mirror(pluginDir);
     }
