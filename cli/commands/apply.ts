@@ -6,7 +6,7 @@ import { printConfigureCommands } from '../present.js';
 import { EXIT } from '../exit-codes.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { lookupWrappingToken } from '../../vault/approle.js';
-import { withEngine, type EngineArgs } from './engine-args.js';
+import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { explainEngineFailure } from './engine-failure.js';
 import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
@@ -16,8 +16,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'apply',
   describe: 'Create or update approle, the KV mount, the MAAS policy and one AppRole per region controller; print their configure commands',
   builder: (yargs: Argv<GlobalArgs>) =>
-    withEngine(yargs)
-      .option('auto-approve', { type: 'boolean', default: false, describe: 'apply without asking (required when not on a terminal)' })
+    withAutoApprove(yargs, 'apply')
       .example('VAULT_TOKEN=... $0 apply --config maas-vault.yaml', 'shows the plan, asks, applies, prints the commands'),
   handler: async (argv) => {
     if (!argv.autoApprove) requireTerminalOrFlag('apply');

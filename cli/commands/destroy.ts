@@ -3,7 +3,7 @@ import { defineCommand } from './define.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { EXIT } from '../exit-codes.js';
-import { withEngine, type EngineArgs } from './engine-args.js';
+import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { explainEngineFailure } from './engine-failure.js';
 
@@ -11,8 +11,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'destroy',
   describe: 'Remove what the stack created (adopted mounts and their data are left alone)',
   builder: (yargs: Argv<GlobalArgs>) =>
-    withEngine(yargs)
-      .option('auto-approve', { type: 'boolean', default: false, describe: 'destroy without asking (required when not on a terminal)' })
+    withAutoApprove(yargs, 'destroy')
       .example('VAULT_TOKEN=... $0 destroy --auto-approve', 'removes the roles, policy and created mounts of ./maas-vault.json'),
   handler: async (argv) => {
     if (!argv.autoApprove) requireTerminalOrFlag('destroy');
