@@ -42,19 +42,6 @@ export async function listSecretIdAccessors(client: VaultClient, role: string): 
   return response.status === 404 ? [] : (response.data?.keys ?? []);
 }
 
-export interface SecretIdInfo {
-  secret_id_accessor: string;
-  creation_time: string;
-  expiration_time: string;
-  metadata: Record<string, string> | null;
-  secret_id_num_uses: number;
-}
-
-export async function lookupSecretIdAccessor(client: VaultClient, role: string, accessor: string): Promise<SecretIdInfo | undefined> {
-  const response = await client.write<SecretIdInfo>(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept: [404] });
-  return response.status === 404 ? undefined : response.data;
-}
-
 export async function destroySecretIdAccessor(client: VaultClient, role: string, accessor: string): Promise<void> {
   await client.write(`${rolePath(role)}/secret-id-accessor/destroy`, { secret_id_accessor: accessor });
 }
