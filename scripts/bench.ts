@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeToolchain, ensureToolchain, type Toolchain } from '../toolchain/index.js';
+import { describeToolchain, ensureToolchain, requireProvider, type Toolchain } from '../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../toolchain/openbao-server.js';
 import { chartSvg } from './bench/chart.js';
 import { interleaved, summarize, timed, type Sample, type Summary } from './bench/measure.js';
@@ -49,7 +49,7 @@ function writeConfig(address: string, n: number): string {
 }
 
 function cliEnv(toolchain: Toolchain, token: string): Record<string, string> {
-  return { VAULT_TOKEN: token, MAAS_VAULT_ENGINE: toolchain.engine.path, MAAS_VAULT_PROVIDER_MIRROR: toolchain.providerMirror };
+  return { VAULT_TOKEN: token, MAAS_VAULT_ENGINE: toolchain.engine.path, MAAS_VAULT_PROVIDER_MIRROR: requireProvider(toolchain).dir };
 }
 
 async function withServer<T>(toolchain: Toolchain, action: (server: OpenBaoServer) => Promise<T>): Promise<T> {
@@ -86,7 +86,7 @@ function handWrittenDir(): string {
 }
 
 function hclEnv(toolchain: Toolchain, server: OpenBaoServer): Record<string, string> {
-  return { VAULT_TOKEN: server.rootToken, TF_CLI_CONFIG_FILE: toolchain.cliConfigFile, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
+  return { VAULT_TOKEN: server.rootToken, TF_CLI_CONFIG_FILE: requireProvider(toolchain).cliConfigFile, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
 }
 
 function hclVars(server: OpenBaoServer, n: number): string[] {
@@ -235,6 +235,13 @@ function report(toolchain: Toolchain, seconds: number): string {
 const started = Date.now();
 const toolchain = await ensureToolchain({ progress: log });
 log(`toolchain: ${describeToolchain(toolchain)}`);
+try {
+  // Every apply and plan row needs the provider: say so before measuring anything.
+  requireProvider(toolchain);
+} catch (error) {
+  process.stderr.write(`bench: ${(error as Error).message}\n`);
+  process.exit(1);
+}
 await benchSynth();
 await benchCredentialsAndPlan(toolchain);
 await benchApply(toolchain);

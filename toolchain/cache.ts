@@ -1,10 +1,11 @@
 /** Where the toolchain is cached: by version, outside the repo, shared by every checkout. */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
+/** `MAAS_VAULT_CACHE`, else `${XDG_CACHE_HOME:-~/.cache}/maas-vault`; always absolute. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MAAS_VAULT_CACHE) return env.MAAS_VAULT_CACHE;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'maas-vault');
+  if (env.MAAS_VAULT_CACHE) return resolve(env.MAAS_VAULT_CACHE);
+  return resolve(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'maas-vault');
 }
 
 /** Terraform's platform name for this machine, e.g. `linux_amd64`. */

@@ -2,24 +2,27 @@
  * The real parts the tests and the demo run: OpenBao, a Terraform engine and
  * terraform-provider-vault, found or installed once and recorded in `<cache>/toolchain.json`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBao, type BaoBinary } from './bao.js';
 import { cacheRoot, ToolchainError } from './cache.js';
 import { ensureEngine, type ToolchainEngine } from './engine.js';
-import { ensureVaultProvider } from './provider.js';
+import { resolveExecutable } from './commands.js';
+import { ensureVaultProvider, findInMirror, providerFix, type ProviderMirror, type ProviderResolution } from './provider.js';
+import { VAULT_PROVIDER_VERSION } from '../stacks/vault-provider-version.js';
 
-export { ToolchainError } from './cache.js';
+export { ToolchainError, cacheRoot } from './cache.js';
+export { mirrorCliConfig, writeMirrorCliConfig } from './provider.js';
+export type { BaoBinary } from './bao.js';
+export type { ToolchainEngine } from './engine.js';
+export type { ProviderMirror, ProviderMissing, ProviderResolution } from './provider.js';
 
 export interface Toolchain {
   cache: string;
   bao: BaoBinary;
   engine: ToolchainEngine;
-  /** Filesystem mirror holding hashicorp/vault (pass as MAAS_VAULT_PROVIDER_MIRROR). */
-  providerMirror: string;
-  /** CLI config file pointing the engine at the mirror (for TF_CLI_CONFIG_FILE). */
-  cliConfigFile: string;
-  provider: { version: string; origin: string };
+  /** Where hashicorp/vault 5.6.0 is, or why it could not be had (only the e2e tier and the demo need it). */
+  provider: ProviderResolution;
 }
 
 export interface EnsureOptions {
@@ -35,32 +38,85 @@ export async function ensureToolchain(options: EnsureOptions = {}): Promise<Tool
   const env = options.env ?? process.env;
   const progress = options.progress ?? (() => undefined);
   const cache = cacheRoot(env);
-  mkdirSync(cache, { recursive: true });
-  // The three pieces are independent; on a cold machine the two builds share the CPU anyway.
-  const [bao, engine, provider] = await Promise.all([ensureBao(cache, progress), ensureEngine(cache, progress, env), ensureVaultProvider(cache, progress, env)]);
-  const toolchain: Toolchain = {
-    cache,
-    bao,
-    engine,
-    providerMirror: provider.dir,
-    cliConfigFile: provider.cliConfigFile,
-    provider: { version: provider.version, origin: provider.origin },
-  };
-  writeFileSync(manifestPath(cache), `${JSON.stringify(toolchain, null, 2)}\n`);
+  try {
+    mkdirSync(cache, { recursive: true });
+  } catch (error) {
+    throw new ToolchainError(`cannot create the toolchain cache ${cache}: ${(error as Error).message}. Point MAAS_VAULT_CACHE at a writable directory.`);
+  }
+  // bao and the engine are independent and run side by side; the provider may need the engine
+  // (its registry install), so it follows it. When one piece fails the other is stopped (its
+  // command gets SIGTERM) and allowed to clean up before the first failure is reported.
+  const abort = new AbortController();
+  let firstFailure: { error: unknown } | undefined;
+  const piece = <T>(work: Promise<T>): Promise<T> =>
+    work.catch((error: unknown) => {
+      if (!firstFailure) {
+        firstFailure = { error };
+        abort.abort();
+      }
+      throw error;
+    });
+  const [bao, engineAndProvider] = await Promise.allSettled([
+    piece(ensureBao(cache, progress, env, abort.signal)),
+    piece(
+      ensureEngine(cache, progress, env, abort.signal).then(async (engine) => ({
+        engine,
+        provider: await ensureVaultProvider({ cache, progress, engine: engine.path, env, signal: abort.signal }),
+      })),
+    ),
+  ]);
+  if (firstFailure) throw firstFailure.error;
+  if (bao.status !== 'fulfilled' || engineAndProvider.status !== 'fulfilled') throw new Error('internal: a toolchain piece failed unrecorded');
+  const toolchain: Toolchain = { cache, bao: bao.value, ...engineAndProvider.value };
+  // Written whole and renamed into place: a test reading it meanwhile never sees half a file.
+  const staging = `${manifestPath(cache)}.${process.pid}.tmp`;
+  writeFileSync(staging, `${JSON.stringify(toolchain, null, 2)}\n`);
+  renameSync(staging, manifestPath(cache));
   return toolchain;
 }
 
-/** The toolchain the last `npm run toolchain` recorded (tests read it instead of probing again). */
+/**
+ * The toolchain the last `npm run toolchain` recorded (tests read it instead of probing again).
+ * Checks only that the recorded files are still there: no command runs. A provider recorded as
+ * found whose mirror has gone since is reported missing, never as found.
+ */
 export function readToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
   const path = manifestPath(cacheRoot(env));
   if (!existsSync(path)) throw new ToolchainError(`no toolchain recorded at ${path}: run \`npm run toolchain\` first`);
-  return JSON.parse(readFileSync(path, 'utf8')) as Toolchain;
+  let toolchain: Toolchain;
+  try {
+    toolchain = JSON.parse(readFileSync(path, 'utf8')) as Toolchain;
+  } catch (error) {
+    throw new ToolchainError(`the toolchain record ${path} is unreadable (${(error as Error).message}): run \`npm run toolchain\` again`);
+  }
+  const missing = [
+    ['bao', resolveExecutable(toolchain.bao?.path ?? '', env)],
+    [toolchain.engine?.kind ?? 'engine', resolveExecutable(toolchain.engine?.path ?? '', env)],
+  ].filter(([, found]) => !found);
+  if (missing.length > 0) {
+    throw new ToolchainError(`the toolchain recorded at ${path} lacks ${missing.map(([what]) => what).join(', ')} now: run \`npm run toolchain\` again`);
+  }
+  const provider = toolchain.provider;
+  if (provider?.found && !(findInMirror(provider.dir) && existsSync(provider.cliConfigFile))) {
+    toolchain.provider = { found: false, version: provider.version, reason: `the mirror ${provider.dir} recorded by \`npm run toolchain\` has gone`, fix: providerFix(env) };
+  }
+  if (!toolchain.provider) toolchain.provider = { found: false, version: VAULT_PROVIDER_VERSION, reason: 'no provider recorded', fix: providerFix(env) };
+  return toolchain;
+}
+
+/** The provider mirror, or the one message that says it is missing and how to supply it (exit 1). */
+export function requireProvider(toolchain: Pick<Toolchain, 'provider'>): ProviderMirror {
+  const provider = toolchain.provider;
+  if (provider.found) return provider;
+  throw new ToolchainError(`terraform-provider-vault ${provider.version} is missing: ${provider.reason}. To supply it, ${provider.fix}.`);
 }
 
 export function describeToolchain(toolchain: Toolchain): string {
   return [
     `bao ${toolchain.bao.version} (${toolchain.bao.path})`,
     `${toolchain.engine.kind} ${toolchain.engine.version} (${toolchain.engine.path}, ${toolchain.engine.source})`,
-    `terraform-provider-vault ${toolchain.provider.version} (mirror ${toolchain.providerMirror}, from ${toolchain.provider.origin})`,
+    toolchain.provider.found
+      ? `terraform-provider-vault ${toolchain.provider.version} (mirror ${toolchain.provider.dir}, from ${toolchain.provider.origin})`
+      : `terraform-provider-vault ${toolchain.provider.version} MISSING (${toolchain.provider.reason})`,
   ].join(', ');
 }

@@ -213,8 +213,10 @@ export async function startPersistentServer(options: { bao?: string; dataDir: st
       spawned.child.unref();
     },
     async kill() {
-      const exited = new Promise<void>((resolve) => spawned.child.once('exit', () => resolve()));
-      spawned.child.kill('SIGKILL');
+      const child = spawned.child;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
       await exited;
     },
     async restart() {
@@ -228,3 +230,12 @@ export async function startPersistentServer(options: { bao?: string; dataDir: st
   };
   return server;
 }
+
+/** The brief's name for the persistent server: a production-mode OpenBao whose data is on disk. */
+export type FileOpenBaoServer = PersistentOpenBaoServer;
+
+/**
+ * Same as startPersistentServer. OpenBao has no `file` storage (2.7.2 answers "unknown storage
+ * type file"), so the data under `<dataDir>/data` is a one-node raft store.
+ */
+export const startFileServer: (options: { bao?: string; dataDir: string; port?: number }) => Promise<FileOpenBaoServer> = startPersistentServer;

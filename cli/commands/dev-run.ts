@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../config/package-root.js';
 import { loadConfigFile } from '../../config/index.js';
-import { ensureToolchain } from '../../toolchain/index.js';
+import { ensureToolchain, requireProvider } from '../../toolchain/index.js';
 import { startDevServer } from '../../toolchain/openbao-server.js';
 import { prepareStack, protectState } from '../../engine/stack-runner.js';
 import { VaultClient } from '../../vault/client.js';
@@ -24,6 +24,8 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
   const toolchain = await report.step('preparing the toolchain (bao, engine, provider)', () =>
     ensureToolchain({ progress: (line) => report.note(line) }),
   );
+  // Before any server starts: without the provider nothing below can run.
+  const provider = requireProvider(toolchain);
   const dir = mkdtempSync(join(tmpdir(), 'maas-vault-dev-'));
   const logFile = join(dir, 'openbao.log');
   const server = await report.step('starting an OpenBao dev server', () => startDevServer({ bao: toolchain.bao.path, logFile }));
@@ -41,7 +43,7 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
         engine: toolchain.engine.path,
         token: server.rootToken,
         // The demo shows results, not the engine's plan: `maas-vault apply` streams that.
-        env: { MAAS_VAULT_PROVIDER_MIRROR: toolchain.providerMirror },
+        env: { MAAS_VAULT_PROVIDER_MIRROR: provider.dir },
       }),
     );
     await report.step(`${toolchain.engine.kind} ${toolchain.engine.version} init`, () => engine.init());

@@ -20,10 +20,10 @@ export interface CliOptions {
   cwd?: string;
 }
 
-/** The engine and provider mirror of the test toolchain, as a user would pass them. */
+/** The engine and provider mirror of the test toolchain, as a user would pass them (no mirror where the provider is missing). */
 export function engineEnv(): Record<string, string> {
   const toolchain = readToolchain();
-  return { MAAS_VAULT_ENGINE: toolchain.engine.path, MAAS_VAULT_PROVIDER_MIRROR: toolchain.providerMirror };
+  return { MAAS_VAULT_ENGINE: toolchain.engine.path, ...(toolchain.provider.found ? { MAAS_VAULT_PROVIDER_MIRROR: toolchain.provider.dir } : {}) };
 }
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {

@@ -1,0 +1,62 @@
+/**
+ * The toolchain installer: a warm run reuses the cache; a missing provider is reported (exit 0,
+ * within seconds, naming the fix) because only the e2e tier and the demo need it; a piece the
+ * other tiers need stops it with exit 1 and a message naming the piece and what to do.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { readToolchain } from '../../toolchain/index.js';
+
+const SCRIPT = fileURLToPath(new URL('../../dist/scripts/install-toolchain.js', import.meta.url));
+
+function install(env: Record<string, string | undefined>) {
+  return execa(process.execPath, [SCRIPT], { reject: false, env: { ...process.env, ...env } });
+}
+
+/** A machine with nothing in the cache, no plugin directory, and bao already known (so pip is not needed). */
+function freshMachine(): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), 'maas-vault-home-'));
+  const bin = join(readToolchain().bao.path, '..');
+  return { HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_DATA_DIRS: join(home, 'none'), MAAS_VAULT_CACHE: join(home, 'cache'), PATH: `${bin}:${process.env.PATH}` };
+}
+
+it('a warm run finds everything in the cache and records the same toolchain', async () => {
+  const before = readToolchain();
+  const result = await install({});
+  expect(result.exitCode).toBe(0);
+  expect(result.stderr).toMatch(/^toolchain ready in \d+\.\ds \(everything from the cache\): bao \d+\.\d+\.\d+ .*terraform-provider-vault 5\.6\.0 /m);
+  expect(result.stderr).not.toMatch(/installing|building/);
+  expect(readToolchain()).toEqual(before);
+});
+
+it('with no provider anywhere and no registry: exit 0 within seconds, the e2e tier named, both fixes given', async () => {
+  const env = freshMachine();
+  const started = Date.now();
+  const result = await install({ ...env, MAAS_VAULT_PROVIDER_MIRROR: undefined });
+  expect(Date.now() - started).toBeLessThan(30_000);
+  expect(result.exitCode).toBe(0);
+  expect(result.stderr).toMatch(/terraform-provider-vault 5\.6\.0 MISSING \(not in MAAS_VAULT_PROVIDER_MIRROR \(unset\), the cache .*, nor the local plugin directories; the engine's registry install failed: .+\)/);
+  expect(result.stderr).toContain('the e2e tier is skipped and `npm run demo` cannot run');
+  expect(result.stderr).toContain('export MAAS_VAULT_PROVIDER_MIRROR=<dir>');
+  expect(result.stderr).toContain(join(env.HOME, '.terraform.d/plugins/registry.terraform.io/hashicorp/vault/5.6.0/'));
+  expect(result.stderr).not.toMatch(/go install/);
+  const recorded = readToolchain({ MAAS_VAULT_CACHE: env.MAAS_VAULT_CACHE, PATH: env.PATH });
+  expect(recorded.provider.found).toBe(false);
+});
+
+it('names the mirror and the expected layout when MAAS_VAULT_PROVIDER_MIRROR lacks the provider', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'maas-vault-mirror-'));
+  const result = await install({ ...freshMachine(), MAAS_VAULT_PROVIDER_MIRROR: empty });
+  expect(result.exitCode).toBe(0);
+  expect(result.stderr).toContain(`MAAS_VAULT_PROVIDER_MIRROR=${empty} holds no terraform-provider-vault_v5.6.0 for`);
+  expect(result.stderr).toContain(`expected ${empty}/registry.opentofu.org/hashicorp/vault/5.6.0/`);
+});
+
+it('names the engine that cannot run', async () => {
+  const result = await install({ MAAS_VAULT_CACHE: mkdtempSync(join(tmpdir(), 'maas-vault-cache-')), MAAS_VAULT_ENGINE: '/nonexistent/tofu' });
+  expect(result.exitCode).toBe(1);
+  expect(result.stderr).toContain('toolchain: MAAS_VAULT_ENGINE /nonexistent/tofu: cannot run "/nonexistent/tofu"');
+});
