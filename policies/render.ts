@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../config/package-root.js';
-import { vaultPathProblem } from '../config/rules.js';
+import { TTL_LIMITS, vaultPathProblem } from '../config/rules.js';
+import { formatDuration } from '../config/duration.js';
+import { issuerPolicyName, issuerRoleName, roleName, siteRolePrefix } from '../config/naming.js';
+import type { MaasVaultConfig } from '../config/load.js';
 
 export type MaasPolicyProfile = 'documented' | 'strict';
 
@@ -60,31 +63,58 @@ export interface IssuerPolicyOptions {
 /** Least privilege for CI: wrapped secret IDs for exactly these roles, and their accessors. */
 export function renderIssuerPolicy(options: IssuerPolicyOptions): string {
   for (const role of options.roles) {
-    if (!/^[a-z0-9][a-z0-9.-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
   }
   const blocks = options.roles.map((role) => fillTemplate(template('issuer-role'), { role, maxWrapTtl: options.maxWrapTtl }));
   return fillTemplate(template('issuer-header'), { site: options.site }) + blocks.join('');
 }
 
-export interface AdminPolicyOptions {
-  site: string;
-  mount: string;
-  policy: string;
-  issuerPolicy: string;
+/** The MAAS policy of a site, as the stack writes it. */
+export function maasPolicyFor(config: MaasVaultConfig): string {
+  return renderMaasPolicy({ mount: config.kv.mount, path: config.secretsPath, profile: config.policy.profile, lookupSelf: config.policy.lookupSelf });
+}
+
+/** The CI issuer's policy of a site: every controller not revoked in the config. */
+export function issuerPolicyFor(config: MaasVaultConfig, roles: readonly string[] = config.controllers.filter((c) => !c.revoked).map((c) => roleName(config, c.name))): string {
+  return renderIssuerPolicy({ site: config.site, roles, maxWrapTtl: formatDuration(TTL_LIMITS.wrap.max) });
+}
+
+/** A string for an HCL policy, escaped as JSON escapes it (HCL reads the same escapes). */
+function hclString(text: string): string {
+  if (text.includes('${') || text.includes('%{')) throw new Error('internal: a policy text with template syntax cannot be pinned');
+  return JSON.stringify(text);
 }
 
 /**
- * What the token that applies the stack needs. Role paths use the `maas-<site>-` prefix glob: the
- * admin creates and deletes roles by name, so the exact list is not known in advance.
+ * What the token that applies the stack needs, and no way to widen it: the site's policies may
+ * be written only with the exact text rendered here, and roles only with those policies (see
+ * admin.hcl). Role paths use the `maas_<site>_` prefix glob, since the admin adds and removes
+ * controllers by name; no other site's role can match it.
  */
-export function renderAdminPolicy(options: AdminPolicyOptions): string {
-  const problem = vaultPathProblem(options.mount, 'mount');
-  if (problem) throw new Error(`KV mount "${options.mount}" ${problem}`);
+export function renderAdminPolicy(config: MaasVaultConfig): string {
+  const problem = vaultPathProblem(config.kv.mount, 'mount');
+  if (problem) throw new Error(`KV mount "${config.kv.mount}" ${problem}`);
+  const roleParameters = template('admin-role-parameters');
+  const values = {
+    site: config.site,
+    mount: config.kv.mount,
+    policy: config.policy.name,
+    policyText: hclString(maasPolicyFor(config)),
+    rolePrefix: siteRolePrefix(config),
+    roleParameters,
+  };
+  const issuer = config.issuer.enabled
+    ? fillTemplate(template('admin-issuer'), {
+        issuerPolicy: issuerPolicyName(config),
+        issuerPolicyText: hclString(issuerPolicyFor(config)),
+        issuerRole: issuerRoleName(config),
+        roleParameters,
+      })
+    : '';
   return fillTemplate(template('admin'), {
-    site: options.site,
-    mount: options.mount,
-    policy: options.policy,
-    issuerPolicy: options.issuerPolicy,
-    rolePrefix: `maas-${options.site}-`,
+    ...values,
+    approle: template(config.approle.adopt ? 'admin-approle-adopted' : 'admin-approle-managed'),
+    kv: config.kv.adopt ? '' : fillTemplate(template('admin-kv-managed'), { mount: config.kv.mount }),
+    issuerPolicy: issuer,
   });
 }

@@ -58,12 +58,12 @@ describe('loadConfigFile', () => {
 
   it('says what is wrong with text that is not JSON', () => {
     const path = write('broken.json', '{"site": "lab",');
-    expect(failure(path).message).toMatch(new RegExp(`^${path}: is not valid JSON: `));
+    expect(failure(path).message).toBe(`${path}: is not valid JSON: syntax error at line 1, column 16 (the file's text is not repeated here: it could hold a secret)`);
   });
 
   it('says what is wrong with text that is not YAML', () => {
     const path = write('broken.yaml', 'site: lab\n  vault: [\n');
-    expect(failure(path).message).toMatch(new RegExp(`^${path}: is not valid YAML: `));
+    expect(failure(path).message).toMatch(new RegExp(`^${path}: is not valid YAML: syntax error at line \\d+, column \\d+ `));
   });
 
   it('refuses YAML alias bombs', () => {
@@ -72,12 +72,12 @@ describe('loadConfigFile', () => {
       lines.push(`${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10).fill(`*${String.fromCharCode(96 + level)}`).join(',')}]`);
     }
     const path = write('bomb.yaml', lines.join('\n'));
-    expect(failure(path).message).toMatch(/is not valid YAML: .*[Aa]lias/);
+    expect(failure(path).message).toMatch(/is not valid YAML: too many aliases/);
   });
 
   it('refuses YAML with duplicate keys', () => {
     const path = write('dup.yaml', 'site: lab\nsite: other\n');
-    expect(failure(path).message).toMatch(/is not valid YAML: Map keys must be unique/);
+    expect(failure(path).message).toMatch(/is not valid YAML: a key appears twice in one map \(map keys must be unique\) at line 2, column 1/);
   });
 
   it('checks that the CA bundle exists', () => {
