@@ -84,4 +84,43 @@ describe('loadConfigFile', () => {
     const path = write('ca.json', JSON.stringify({ site: 'lab', vault: { address: 'https://v:8200', caCert: 'missing.pem' }, controllers: [{ name: 'a' }] }));
     expect(failure(path).message).toBe(`${path}: vault.caCert: file ${join(dir, 'missing.pem')} does not exist: give the path of the PEM bundle that signed Vault's certificate`);
   });
+
+  describe('never repeats the file’s text, which may hold a pasted token', () => {
+    const token = 'hvs.CAESIJ3rPastedByMistakeNotAConfig0123456789abcdef';
+    it.each([
+      ['JSON', 'token.json', `${token}\n{"site": "lab"}`, 'is not valid JSON: syntax error at line 1, column 1'],
+      ['JSON, second line', 'token2.json', `{"site": "lab",\n  ${token}: 1}`, 'is not valid JSON: syntax error at line 2, column 3'],
+      ['YAML', 'token.yaml', `site: lab\nvault: {address: ${token}\n`, 'is not valid YAML: syntax error at line '],
+    ])('%s', (_, name, text, expected) => {
+      const path = write(name, text);
+      const message = failure(path).message;
+      expect(message.startsWith(`${path}: ${expected}`)).toBe(true);
+      expect(message).not.toContain('hvs.');
+      expect(message).not.toContain(token.slice(4, 12));
+    });
+
+    it('nor a token pasted into a field', () => {
+      const path = write('field.json', JSON.stringify({ site: 'lab', vault: { address: token }, tokenTtl: token, controllers: [{ name: 'a', cidrs: [token] }] }));
+      const message = failure(path).message;
+      expect(message).toContain('vault.address');
+      expect(message).toContain('tokenTtl');
+      expect(message).not.toContain(token.slice(4, 12));
+    });
+  });
+
+  describe('addresses', () => {
+    const json = JSON.stringify({ site: 'lab', vault: { address: 'https://vault.example.test:8200' }, controllers: [{ name: 'a' }] });
+    it('region controllers are told the file’s vault.address, whatever VAULT_ADDR says', () => {
+      const config = loadConfigFile(write('addr.json', json), { env: { VAULT_ADDR: 'http://127.0.0.1:18731' } });
+      expect(config.vault.address).toBe('http://127.0.0.1:18731');
+      expect(config.vault.maasAddress).toBe('https://vault.example.test:8200');
+      expect(config.vault.addressFromEnv).toBe(true);
+    });
+
+    it('vault.maasAddress wins for them when set', () => {
+      const withMaas = JSON.stringify({ ...JSON.parse(json), vault: { address: 'https://admin.example.test:8200', maasAddress: 'https://maas.example.test:8200' } });
+      const config = loadConfigFile(write('addr2.json', withMaas), { env: { VAULT_ADDR: 'http://127.0.0.1:18731' } });
+      expect([config.vault.address, config.vault.maasAddress, config.vault.maasAddressKey]).toEqual(['http://127.0.0.1:18731', 'https://maas.example.test:8200', 'vault.maasAddress']);
+    });
+  });
 });
