@@ -26,7 +26,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       .option('out', { type: 'string', describe: 'also write the JSON result to this file, mode 0600' })
       .option('revoke-previous', { type: 'boolean', default: false, describe: "destroy each role's older secret IDs once the new one exists" })
       .option('issuer', { type: 'boolean', default: false, describe: "instead, a wrapped secret ID for the CI issuer's role (issuer.enabled), with the admin's token" })
-      .conflicts('issuer', 'controller')
+
       .example('$0 credentials --controller region-2 --json', 'one fresh credential as JSON')
       .example('$0 credentials --out creds.json --revoke-previous', 'all controllers, older secret IDs destroyed'),
   handler: async (argv) => {
@@ -35,6 +35,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
     if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
     if (argv.issuer) {
+      if (argv.controller?.length) throw new UsageError('--issuer and --controller: give one of them (the issuer has its own role)');
       if (!config.issuer.enabled) throw new UsageError(`--issuer: ${config.source} has no CI issuer: set issuer.enabled: true and apply first`);
       const client = vaultClient(config, vaultToken(`issue a secret ID for the CI issuer of site ${config.site} (\`maas-vault policy admin\` prints such a policy)`));
       try {
