@@ -6,7 +6,8 @@
 # re-write it after changing kv.mount, secretsPath, policy.*, controllers (with issuer.enabled).
 
 # The provider works with a short-lived child token of the one it is given: no period, no batch
-# token, no other policies (a child can never hold more than its parent anyway).
+# token, no orphan, no other policies (a child can never hold more than its parent anyway). These
+# are the fields terraform-provider-vault's client sends; empty type and entity_alias mean none.
 path "auth/token/create" {
   capabilities = ["update"]
   allowed_parameters = {
@@ -14,6 +15,9 @@ path "auth/token/create" {
     "ttl"              = []
     "explicit_max_ttl" = []
     "renewable"        = [false]
+    "num_uses"         = []
+    "type"             = ["", "service"]
+    "entity_alias"     = [""]
   }
 }
 {{approle}}

@@ -1,4 +1,5 @@
 /** Every CLI command against a real OpenBao dev server, error paths included. */
+import { defaultPolicyName, roleName } from '../../config/index.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readToolchain } from '../../toolchain/index.js';
@@ -89,7 +90,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
       expect(issued.controllers.map((record: any) => record.name)).toEqual(['region-1', 'region-2', 'region-3']);
       for (const record of issued.controllers) {
         expect(Object.keys(record).sort()).toEqual(['command', 'expiresAt', 'name', 'role', 'roleId', 'secretIdAccessor', 'wrapTtl', 'wrappedToken']);
-        expect(record.role).toBe(`maas-cli-${record.name}`);
+        expect(record.role).toBe(roleName({ site: 'cli' }, record.name));
         expect(record.wrapTtl).toBe('5m');
         expect(Date.parse(record.expiresAt) - started).toBeGreaterThan(290_000);
         expect(Date.parse(record.expiresAt) - started).toBeLessThan(310_000);
@@ -108,7 +109,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
       expect(issued.controllers).toHaveLength(1);
       const info = await vaultHttp(server.address, 'POST', 'sys/wrapping/lookup', { body: { token: issued.controllers[0].wrappedToken } });
       expect(info.body.data.creation_ttl).toBe(90);
-      expect(info.body.data.creation_path).toBe('auth/approle/role/maas-cli-region-2/secret-id');
+      expect(info.body.data.creation_path).toBe(`auth/approle/role/${roleName({ site: 'cli' }, 'region-2')}/secret-id`);
     });
 
     it('--out writes the same JSON with mode 0600', async () => {
@@ -123,7 +124,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
 
     it('--revoke-previous leaves only the new secret ID', async () => {
       const issued = await credentialsJson(['--controller', 'region-3', '--revoke-previous']);
-      const listed = await vaultHttp(server.address, 'LIST', 'auth/approle/role/maas-cli-region-3/secret-id', { token: server.rootToken });
+      const listed = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName({ site: 'cli' }, 'region-3')}/secret-id`, { token: server.rootToken });
       expect(listed.body.data.keys).toEqual([issued.controllers[0].secretIdAccessor]);
     });
 
@@ -141,7 +142,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
       const weak = await tokenWithPolicies('default');
       const result = await site.cli(['credentials', '--controller', 'region-1'], weak);
       expect(result.exitCode).toBe(1);
-      expect(result.stderr).toMatch(/permission denied: the token's policies do not grant "(read|update)" on auth\/approle\/role\/maas-cli-region-1\/(role-id|secret-id)/);
+      expect(result.stderr).toMatch(new RegExp(`permission denied: the token's policies do not grant "(read|update)" on auth/approle/role/${roleName({ site: 'cli' }, 'region-1')}/(role-id|secret-id)`));
       expect(result.stderr).not.toContain(weak);
     });
 
@@ -157,7 +158,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
       const token = (await credentialsJson(['--controller', 'region-1'])).controllers[0].wrappedToken;
       const result = await runCli(['verify-token', '-', '--controller', 'region-1', '--config', site.configPath], { input: `${token}\n` });
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toContain('wrapping token OK: unused, issued for auth/approle/role/maas-cli-region-1/secret-id');
+      expect(result.stdout).toContain(`wrapping token OK: unused, issued for auth/approle/role/${roleName({ site: 'cli' }, 'region-1')}/secret-id`);
       expect(result.stdout).not.toContain(token);
       expect((await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token })).status).toBe(200);
     });
@@ -166,7 +167,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
       const token = (await credentialsJson(['--controller', 'region-2'])).controllers[0].wrappedToken;
       const result = await runCli(['verify-token', token, '--controller', 'region-1', '--config', site.configPath]);
       expect(result.exitCode).toBe(1);
-      expect(result.stdout).toContain('wrapping token rejected: it was issued by auth/approle/role/maas-cli-region-2/secret-id, not auth/approle/role/maas-cli-region-1/secret-id');
+      expect(result.stdout).toContain(`wrapping token rejected: it was issued by auth/approle/role/${roleName({ site: 'cli' }, 'region-2')}/secret-id, not auth/approle/role/${roleName({ site: 'cli' }, 'region-1')}/secret-id`);
     });
 
     it('rejects a used token', async () => {
@@ -189,17 +190,17 @@ describeE2E('commands (e2e: engine + provider)', () => {
 
   describe('verify', () => {
     it("runs MAAS's configure sequence per controller and destroys the throwaway secret IDs", async () => {
-      const before = await vaultHttp(server.address, 'LIST', 'auth/approle/role/maas-cli-region-1/secret-id', { token: server.rootToken });
+      const before = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName({ site: 'cli' }, 'region-1')}/secret-id`, { token: server.rootToken });
       const result = await site.cli(['verify']);
       expect(result.exitCode).toBe(0);
       expect(result.stdout.split('\n').filter((line) => line.startsWith('OK '))).toHaveLength(3);
-      expect(result.stdout).toContain('policies default, maas-cli; token TTL 300s');
-      const after = await vaultHttp(server.address, 'LIST', 'auth/approle/role/maas-cli-region-1/secret-id', { token: server.rootToken });
+      expect(result.stdout).toContain(`policies default, ${defaultPolicyName({ site: 'cli' })}; token TTL 300s`);
+      const after = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName({ site: 'cli' }, 'region-1')}/secret-id`, { token: server.rootToken });
       expect(after.body.data.keys.sort()).toEqual(before.body.data.keys.sort());
     });
 
     it('names the failing step when the policy no longer covers the secrets path', async () => {
-      await vaultHttp(server.address, 'POST', 'sys/policies/acl/maas-cli', { token: server.rootToken, body: { policy: 'path "kv-cli/data/elsewhere/*" { capabilities = ["read"] }' } });
+      await vaultHttp(server.address, 'POST', `sys/policies/acl/${defaultPolicyName({ site: 'cli' })}`, { token: server.rootToken, body: { policy: 'path "kv-cli/data/elsewhere/*" { capabilities = ["read"] }' } });
       const result = await site.cli(['verify', '--controller', 'region-2']);
       expect(result.exitCode).toBe(1);
       expect(result.stdout).toMatch(/^FAILED {2}region-2: MAAS would fail to write a test secret: permission denied: the token's policies do not grant "update" on kv-cli\/data\/maas\/test-/m);
@@ -231,11 +232,11 @@ describeE2E('commands (e2e: engine + provider)', () => {
     });
 
     it('lists drift and exits 4, and apply converges it', async () => {
-      await vaultHttp(server.address, 'POST', 'auth/approle/role/maas-cli-region-2', { token: server.rootToken, body: { token_ttl: '1h', secret_id_num_uses: 1 } });
+      await vaultHttp(server.address, 'POST', `auth/approle/role/${roleName({ site: 'cli' }, 'region-2')}`, { token: server.rootToken, body: { token_ttl: '1h', secret_id_num_uses: 1 } });
       await vaultHttp(server.address, 'POST', 'kv-cli/config', { token: server.rootToken, body: { cas_required: true } });
       const result = await site.cli(['status']);
       expect(result.exitCode).toBe(4);
-      expect(result.stdout).toContain('DRIFT   role maas-cli-region-2');
+      expect(result.stdout).toContain(`DRIFT   role ${roleName({ site: 'cli' }, 'region-2')}`);
       expect(result.stdout).toContain('token_ttl is 3600, expected 300');
       expect(result.stdout).toContain('secret_id_num_uses is 1, expected 0: MAAS logs in with the same secret_id again and again');
       expect(result.stdout).toContain('cas_required is true: MAAS writes without check-and-set, so every write would fail');
@@ -248,7 +249,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
     it('prints role IDs, accessors and commands from state, without a Vault token', async () => {
       const result = await site.cli(['output'], null);
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toMatch(/^region-1: role maas-cli-region-1, role ID [0-9a-f-]{36}, secret-ID accessor [0-9a-f-]{36}$/m);
+      expect(result.stdout).toMatch(new RegExp(`^region-1: role ${roleName({ site: 'cli' }, 'region-1')}, role ID [0-9a-f-]{36}, secret-ID accessor [0-9a-f-]{36}$`, 'm'));
       expect(result.stdout.split('\n').filter((line) => line.startsWith('sudo maas config-vault configure'))).toHaveLength(3);
     });
   });
@@ -339,7 +340,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
       const result = await site.cli(['destroy', '--auto-approve']);
       expect(result.exitCode).toBe(0);
       expect(result.stderr).toContain('If MAAS was migrated to this Vault (`maas config-vault migrate`), MAAS loses its secrets.');
-      expect((await vaultHttp(server.address, 'GET', 'auth/approle/role/maas-cli-region-1', { token: server.rootToken })).status).toBe(404);
+      expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'cli' }, 'region-1')}`, { token: server.rootToken })).status).toBe(404);
       expect(existsSync(join(site.dir, '.maas-vault/cli/terraform.tfstate'))).toBe(true);
     });
   });

@@ -2,6 +2,7 @@
  * apply and destroy on a terminal: they show what will change and wait for an explicit answer.
  * `script` gives the CLI a real pseudo-terminal; the answer is typed into it.
  */
+import { roleName } from '../../config/index.js';
 import { execa } from 'execa';
 import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
@@ -46,7 +47,7 @@ describeE2E('interactive (e2e: engine + provider)', () => {
     return { exitCode: result.exitCode, output };
   }
 
-  const role = () => vaultHttp(server.address, 'GET', 'auth/approle/role/maas-tty-region-1', { token: server.rootToken });
+  const role = () => vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'tty' }, 'region-1')}`, { token: server.rootToken });
 
   it('apply shows the plan and changes nothing unless the answer is yes', async () => {
     const declined = await onTerminal('apply', 'no');
