@@ -260,7 +260,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
       const maas = await maasConfigure(server.address, { roleId: issued.roleId, wrappedToken: issued.wrappedToken, secretsPath: 'maas', mount: 'kv-cli' });
       const result = await site.cli(['revoke', '--controller', 'region-3']);
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toMatch(/region-3: destroyed \d+ secret IDs?; it cannot log in again/);
+      expect(result.stdout).toMatch(/region-3: destroyed \d+ secret IDs?, ended \d+ live tokens?; it cannot log in again/);
       const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: issued.roleId, secret_id: maas.secretId } });
       expect(login.status).toBe(400);
       expect((await site.cli(['verify', '--controller', 'region-1', '--controller', 'region-2'])).exitCode).toBe(0);

@@ -51,7 +51,7 @@ describeE2E('interactive (e2e: engine + provider)', () => {
 
   it('apply shows the plan and changes nothing unless the answer is yes', async () => {
     const declined = await onTerminal('apply', 'no');
-    expect(declined.output).toContain('vault_approle_auth_backend_role.controller_region-1_role will be created');
+    expect(declined.output).toContain('vault_approle_auth_backend_role.region_region-1_role will be created');
     expect(declined.output).toContain(`Apply these changes to Vault at ${server.address}? Only 'yes' will be accepted:`);
     expect(declined.output).toContain('Apply cancelled: nothing was changed.');
     expect(declined.exitCode).toBe(1);
