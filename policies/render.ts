@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../config/package-root.js';
 import { TTL_LIMITS, vaultPathProblem } from '../config/rules.js';
 import { formatDuration } from '../config/duration.js';
-import { issuerPolicyName, issuerRoleName, roleName, siteRolePrefix } from '../config/naming.js';
+import { issuerPolicyName, issuerRoleName, legacyNames, roleName, siteRolePrefix } from '../config/naming.js';
 import type { MaasVaultConfig } from '../config/load.js';
 
 export type MaasPolicyProfile = 'documented' | 'strict';
@@ -111,10 +111,33 @@ export function renderAdminPolicy(config: MaasVaultConfig): string {
         roleParameters,
       })
     : '';
-  return fillTemplate(template('admin'), {
-    ...values,
-    approle: template(config.approle.adopt ? 'admin-approle-adopted' : 'admin-approle-managed'),
-    kv: config.kv.adopt ? '' : fillTemplate(template('admin-kv-managed'), { mount: config.kv.mount }),
-    issuerPolicy: issuer,
-  });
+  return (
+    fillTemplate(template('admin'), {
+      ...values,
+      approle: template(config.approle.adopt ? 'admin-approle-adopted' : 'admin-approle-managed'),
+      kv: config.kv.adopt ? '' : fillTemplate(template('admin-kv-managed'), { mount: config.kv.mount }),
+      issuerPolicy: issuer,
+    }) + (config.keepLegacyNames ? legacyAdminBlocks(config, roleParameters) : '')
+  );
+}
+
+/**
+ * During the name migration (keepLegacyNames) the old roles and policies are still the stack's,
+ * to refresh and finally destroy. They are granted one by one: a glob on the old `maas-<site>-`
+ * prefix would also match other sites' old roles.
+ */
+function legacyAdminBlocks(config: MaasVaultConfig, roleParameters: string): string {
+  const policy = legacyNames.policy(config);
+  const blocks = [
+    '\n# Migration from the old names (keepLegacyNames): the old policy and roles, one by one, until they are destroyed.',
+    fillTemplate(template('admin-legacy-policy'), { policy, policyText: hclString(maasPolicyFor(config)) }),
+    ...config.controllers.map((controller) => fillTemplate(template('admin-legacy-role'), { role: legacyNames.role(config, controller.name), policy, roleParameters })),
+  ];
+  if (config.issuer.enabled) {
+    const issuerPolicy = legacyNames.issuerPolicy(config);
+    const roles = config.controllers.filter((controller) => !controller.revoked).map((controller) => legacyNames.role(config, controller.name));
+    blocks.push(fillTemplate(template('admin-legacy-policy'), { policy: issuerPolicy, policyText: hclString(issuerPolicyFor(config, roles)) }));
+    blocks.push(fillTemplate(template('admin-legacy-role'), { role: legacyNames.issuerRole(config), policy: issuerPolicy, roleParameters }));
+  }
+  return blocks.join('\n');
 }
