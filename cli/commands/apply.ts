@@ -3,7 +3,8 @@ import { defineCommand } from './define.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { printConfigureCommands, printIssuerHandOff } from '../present.js';
-import { addressNote } from '../context.js';
+import { addressNote, openContext } from '../context.js';
+import { refuseUnmarkedRevocations } from '../revocations.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
 import { EXIT } from '../exit-codes.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
@@ -22,6 +23,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       .example('VAULT_TOKEN=... $0 apply --config maas-vault.yaml', 'shows the plan, asks, applies, prints the commands'),
   handler: async (argv) => {
     if (!argv.autoApprove) requireTerminalOrFlag('apply');
+    refuseUnmarkedRevocations(openContext(argv).config, 'apply');
     const session = await openStackSession(argv, true);
     const { engine, report, config, client } = session;
     try {

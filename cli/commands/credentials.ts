@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
+import { refuseUnmarkedRevocations } from '../revocations.js';
 import { printConfigureCommands } from '../present.js';
 import { UsageError } from '../exit-codes.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
@@ -54,6 +55,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       return;
     }
     const controllers = selectControllers(config, argv.controller);
+    refuseUnmarkedRevocations(config, 'credentials');
     const client = vaultClient(config, vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`));
     try {
       const issued = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () =>

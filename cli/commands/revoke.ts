@@ -4,6 +4,7 @@ import { openContext, selectControllers, vaultClient, vaultToken, type GlobalArg
 import { EXIT } from '../exit-codes.js';
 import { controllerRoles, revokeController } from '../../vault/credentials.js';
 import { endRoleTokens, TokenSweepRefused, type EndedTokens } from '../../vault/controller-tokens.js';
+import { recordRevocations } from '../revocations.js';
 
 interface RevokeArgs extends GlobalArgs {
   controller: string[];
@@ -22,6 +23,8 @@ export const revokeCommand = defineCommand<RevokeArgs>({
     const client = vaultClient(config, vaultToken(`destroy secret IDs of site ${config.site}`));
     try {
       const counts = await report.step('destroying secret IDs', () => Promise.all(controllers.map((name) => revokeController(client, config, name))));
+      const unmarked = controllers.filter((name) => !config.controllers.find((controller) => controller.name === name)?.revoked);
+      recordRevocations(config, unmarked);
       const roles = controllers.flatMap((name) => controllerRoles(config, name));
       // Secret IDs first: once they are gone no new token can appear while the old ones are swept.
       const sweep = await report.step('ending their live tokens', () =>
@@ -34,7 +37,6 @@ export const revokeCommand = defineCommand<RevokeArgs>({
         ),
       );
       const tokensOf = (name: string) => (sweep instanceof TokenSweepRefused ? undefined : controllerRoles(config, name).reduce((sum, role) => sum + sweep.ended[role], 0));
-      const unmarked = controllers.filter((name) => !config.controllers.find((controller) => controller.name === name)?.revoked);
       if (report.json) {
         report.data({
           controllers: controllers.map((name, index) => ({ name, destroyedSecretIds: counts[index], endedTokens: tokensOf(name) ?? null })),
@@ -58,7 +60,10 @@ export const revokeCommand = defineCommand<RevokeArgs>({
       }
       if (unmarked.length > 0) {
         const where = unmarked.map((name) => `controllers[${config.controllers.findIndex((controller) => controller.name === name)}] (${name})`).join(', ');
-        report.warn(`add "revoked": true to ${where} in ${config.source}: until then the next apply (or a generation bump) issues it a fresh secret ID`);
+        report.warn(
+          `add "revoked": true to ${where} in ${config.source}: it keeps the controller locked out across apply and generation bumps; ` +
+            'until then apply and credentials from this work directory refuse to run, and from anywhere else they would issue it a fresh secret ID',
+        );
       }
       if (sweep instanceof TokenSweepRefused) process.exitCode = EXIT.failure;
     } finally {

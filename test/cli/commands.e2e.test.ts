@@ -264,6 +264,11 @@ describeE2E('commands (e2e: engine + provider)', () => {
       const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: issued.roleId, secret_id: maas.secretId } });
       expect(login.status).toBe(400);
       expect((await site.cli(['verify', '--controller', 'region-1', '--controller', 'region-2'])).exitCode).toBe(0);
+      // Lifted the documented way (mark it, apply, remove the mark), so later tests have region-3 back.
+      const controllers = site.config.controllers;
+      site.update((input) => ({ ...input, controllers: controllers.map((c: { name: string }) => (c.name === 'region-3' ? { ...c, revoked: true } : c)) }));
+      await site.apply();
+      site.update((input) => ({ ...input, controllers }));
       await site.apply();
     });
   });

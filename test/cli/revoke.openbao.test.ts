@@ -107,20 +107,27 @@ describe('revoke --controller', () => {
     expect(await abilities(otherSite)).toEqual({ token: 200, login: 200 });
   });
 
-  it('a controller marked revoked: true gets no credentials, and revoke no longer asks for the mark', async () => {
+  it('sticks: credentials refuse until the config marks the revoked controllers, which then get none, until the mark is lifted', async () => {
+    const names = (result: { stdout: string }) => JSON.parse(result.stdout).controllers.map((c: { name: string }) => c.name);
+    const refused = await dc1.cli(['credentials', '--controller', 'region-2']);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('credentials refused: `maas-vault revoke` cut off controllers[0] (b-region-1, revoked ');
+    expect(refused.stderr).toContain('controllers[1] (region-2, revoked ');
+
+    dc1.update((input) => ({ ...input, controllers: [{ name: 'b-region-1', revoked: true }, { name: 'region-2', revoked: true }] }));
+    const named = await dc1.cli(['credentials', '--controller', 'b-region-1']);
+    expect(named.exitCode).toBe(2);
+    expect(named.stderr).toContain('--controller b-region-1: controllers[0] has "revoked": true');
+    expect(names(await dc1.cli(['credentials', '--json']))).toEqual([]);
+    const again = await dc1.cli(['revoke', '--controller', 'b-region-1']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).not.toContain('add "revoked": true');
+
+    // Lifting region-2's revocation: remove its mark.
     dc1.update((input) => ({ ...input, controllers: [{ name: 'b-region-1', revoked: true }, { name: 'region-2' }] }));
-    try {
-      const refused = await dc1.cli(['credentials', '--controller', 'b-region-1']);
-      expect(refused.exitCode).toBe(2);
-      expect(refused.stderr).toContain('controllers[0] has "revoked": true');
-      const all = await dc1.cli(['credentials', '--json']);
-      expect(JSON.parse(all.stdout).controllers.map((c: { name: string }) => c.name)).toEqual(['region-2']);
-      const again = await dc1.cli(['revoke', '--controller', 'b-region-1']);
-      expect(again.exitCode).toBe(0);
-      expect(again.stderr).not.toContain('add "revoked": true');
-    } finally {
-      dc1.update((input) => ({ ...input, controllers: [{ name: 'b-region-1' }, { name: 'region-2' }] }));
-    }
+    const lifted = await dc1.cli(['credentials', '--json']);
+    expect([lifted.exitCode, lifted.exitCode === 0 ? '' : lifted.all]).toEqual([0, '']);
+    expect(names(lifted)).toEqual(['region-2']);
   });
 });
 
