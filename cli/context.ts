@@ -48,14 +48,35 @@ export async function ensureVaultReady(client: VaultClient): Promise<void> {
   });
 }
 
-/** Controller names from --controller, checked against the config; all of them when none given. */
-export function selectControllers(config: MaasVaultConfig, requested: readonly string[] | undefined): string[] {
+/**
+ * Controller names from --controller, checked against the config; all of them when none given.
+ * Controllers marked `revoked: true` are left out of "all" and refused by name, unless the
+ * command is the one that revokes.
+ */
+export function selectControllers(config: MaasVaultConfig, requested: readonly string[] | undefined, options: { includeRevoked?: boolean } = {}): string[] {
   const known = config.controllers.map((controller) => controller.name);
-  if (!requested || requested.length === 0) return known;
+  const revoked = new Set(config.controllers.filter((controller) => controller.revoked).map((controller) => controller.name));
+  if (!requested || requested.length === 0) return options.includeRevoked ? known : known.filter((name) => !revoked.has(name));
   for (const name of requested) {
     if (!known.includes(name)) {
       throw new UsageError(`--controller ${JSON.stringify(name).slice(0, 70)}: not in ${config.source}; known controllers: ${known.join(', ')}`);
     }
+    if (revoked.has(name) && !options.includeRevoked) {
+      const index = known.indexOf(name);
+      throw new UsageError(
+        `--controller ${name}: controllers[${index}] has "revoked": true in ${config.source}, so nothing issues it a secret ID; remove that key (and apply) to lift the revocation`,
+      );
+    }
   }
   return [...new Set(requested)];
+}
+
+/**
+ * Said once per run when VAULT_ADDR sends this tool somewhere else than region controllers are
+ * told to go (an admin's tunnel, a local port).
+ */
+export function addressNote(config: MaasVaultConfig): string | undefined {
+  const { address, maasAddress, addressFromEnv, maasAddressKey } = config.vault;
+  if (address === maasAddress) return undefined;
+  return `This run reached Vault at ${address} (${addressFromEnv ? 'VAULT_ADDR' : 'vault.address'}); region controllers are told ${maasAddress} (${maasAddressKey} in ${config.source}), never VAULT_ADDR.`;
 }

@@ -11,7 +11,11 @@ export interface ControllerLine {
   expiresAt?: string;
 }
 
-export function printConfigureCommands(report: Reporter, controllers: readonly ControllerLine[], wrapTtl: string): void {
+export function printConfigureCommands(report: Reporter, controllers: readonly ControllerLine[], wrapTtl: string, addressNote?: string): void {
+  if (addressNote) {
+    report.line(addressNote);
+    report.line();
+  }
   report.line(`Run on each region controller (each wrapping token works once, within ${wrapTtl}):`);
   report.line();
   for (const controller of controllers) {
@@ -22,4 +26,12 @@ export function printConfigureCommands(report: Reporter, controllers: readonly C
   }
   report.line('Then, once every region controller is configured, on one of them:');
   report.line(MIGRATE_COMMAND);
+}
+
+/** The CI issuer's hand-off: its role ID, and how to get the one secret ID CI logs in with. */
+export function printIssuerHandOff(report: Reporter, roleName: string, roleId: string): void {
+  report.line();
+  report.line(`CI issuer: role ${roleName}, role ID ${roleId}.`);
+  report.line('Its secret ID (response-wrapped, for CI to unwrap once): `maas-vault credentials --issuer`.');
+  report.line('Whoever holds it can mint credentials for, and so log in as, any region controller of this site.');
 }

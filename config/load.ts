@@ -9,6 +9,9 @@ import type { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { parseDuration } from './duration.js';
+import { defaultPolicyName } from './naming.js';
+import { jsonErrorPosition } from './json-position.js';
+import { printable } from './rules.js';
 
 /** A config file this large is a mistake or an attack; a 1,000-controller site fits in 100 KiB. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -17,6 +20,16 @@ export interface MaasVaultConfig extends ParsedConfig {
   /** Where the file was read from, for messages. */
   readonly source: string;
   readonly policy: ParsedConfig['policy'] & { name: string };
+  readonly vault: ParsedConfig['vault'] & {
+    /** Where this tool reaches Vault: VAULT_ADDR when exported, else vault.address. */
+    address: string;
+    /** What region controllers are told (the configure command): vault.maasAddress, else the file's vault.address; never VAULT_ADDR. */
+    maasAddress: string;
+    /** True when VAULT_ADDR replaced the file's vault.address for this tool's own calls. */
+    addressFromEnv: boolean;
+    /** The config key maasAddress comes from. */
+    maasAddressKey: 'vault.maasAddress' | 'vault.address';
+  };
   /** Directory holding the synthesized stack, the engine's state and lock file. */
   readonly workDir: string;
 }
@@ -47,9 +60,22 @@ export function parseConfigText(text: string, extension: string, source: string)
     // Alias expansion is capped so a "billion laughs" file cannot exhaust memory.
     return yaml ? loadYaml().parse(text, { maxAliasCount: 100, uniqueKeys: true }) : JSON.parse(text);
   } catch (error) {
-    const reason = (error as Error).message.split('\n')[0];
-    throw new ConfigError(source, [`is not valid ${yaml ? 'YAML' : 'JSON'}: ${reason}`]);
+    throw new ConfigError(source, [`is not valid ${yaml ? 'YAML' : 'JSON'}: ${whereParsingFailed(error, text)} (the file's text is not repeated here: it could hold a secret)`]);
   }
+}
+
+/**
+ * What kind of syntax error, and where (line and column), in words of our own: parser messages
+ * quote the file (`Unexpected token 'h', "hvs.CAESI"... is not valid JSON`, YAML's code frame),
+ * and a config may hold a pasted token.
+ */
+function whereParsingFailed(error: unknown, text: string): string {
+  const yamlError = error as { code?: string; linePos?: Array<{ line: number; col: number }> };
+  if (/alias/i.test((error as Error).message ?? '') && !yamlError.linePos) return 'too many aliases (a YAML alias bomb?)';
+  const what = yamlError.code === 'DUPLICATE_KEY' ? 'a key appears twice in one map (map keys must be unique)' : 'syntax error';
+  const yamlPos = yamlError.linePos?.[0];
+  const position = yamlPos ? { line: yamlPos.line, column: yamlPos.col } : jsonErrorPosition(text);
+  return position ? `${what} at line ${position.line}, column ${position.column}` : what;
 }
 
 /** The YAML parser is loaded only for YAML files: JSON configs (and CI's start-up) skip its cost. */
@@ -70,6 +96,7 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigError(source, ['must be an object with at least "site", "vault" and "controllers"']);
   }
+  const fileVault = (data as Record<string, unknown>).vault;
   const withEnv = applyEnvironment(data as Record<string, unknown>, env);
   const result = configSchema.safeParse(withEnv, { error: describeIssue });
   if (!result.success) {
@@ -80,19 +107,33 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
   if (caCert !== undefined && !existsSync(caCert)) {
     throw new ConfigError(source, [`vault.caCert: file ${caCert} does not exist: give the path of the PEM bundle that signed Vault's certificate`]);
   }
+  const fileAddress = (fileVault as { address?: unknown }).address;
   return {
     ...parsed,
     source,
-    vault: { ...parsed.vault, caCert },
-    policy: { ...parsed.policy, name: parsed.policy.name ?? `maas-${parsed.site}` },
+    vault: {
+      ...parsed.vault,
+      caCert,
+      maasAddress: parsed.vault.maasAddress ?? (typeof fileAddress === 'string' ? fileAddress : parsed.vault.address),
+      addressFromEnv: parsed.vault.address !== fileAddress,
+      maasAddressKey: parsed.vault.maasAddress === undefined ? 'vault.address' : 'vault.maasAddress',
+    },
+    policy: { ...parsed.policy, name: parsed.policy.name ?? defaultPolicyName(parsed) },
     workDir: resolveFrom(baseDir, parsed.workDir ?? `.maas-vault/${parsed.site}`),
   };
 }
 
-/** Vault's own environment variables win over the file, as they do for the `vault` CLI. */
+/**
+ * Vault's own environment variables win over the file for this tool's calls, as they do for the
+ * `vault` CLI. VAULT_ADDR replaces only where the admin reaches Vault (a tunnel, a local port):
+ * the file must still say where region controllers reach it, so it never stands in for a missing
+ * vault.address.
+ */
 function applyEnvironment(data: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const fileVault = data.vault;
+  const hasFileAddress = typeof fileVault === 'object' && fileVault !== null && 'address' in fileVault;
   const overrides: Record<string, string> = {};
-  if (env.VAULT_ADDR) overrides.address = env.VAULT_ADDR;
+  if (env.VAULT_ADDR && hasFileAddress) overrides.address = env.VAULT_ADDR;
   if (env.VAULT_CACERT) overrides.caCert = env.VAULT_CACERT;
   if (env.VAULT_NAMESPACE) overrides.namespace = env.VAULT_NAMESPACE;
   if (Object.keys(overrides).length === 0) return data;
@@ -148,15 +189,16 @@ function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
 
 function missingHint(path: readonly PropertyKey[]): string {
   const field = formatPath(path);
-  if (field === 'vault.address') return ' (or export VAULT_ADDR)';
-  if (field === 'vault') return ' with at least "address" (or export VAULT_ADDR)';
+  const why = ': the URL region controllers reach Vault at (VAULT_ADDR can override it for this tool only, not for them)';
+  if (field === 'vault.address') return why;
+  if (field === 'vault') return ` with at least "address"${why}`;
   return '';
 }
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
+  return typeof value === 'object' ? 'an object' : typeof value === 'string' ? `string "${printable(value)}"` : `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
 }
 
 /** Seconds of a duration the schema already accepted. */

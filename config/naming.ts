@@ -1,9 +1,38 @@
-/** Names derived from the config, in one place so the stack, the CLI and the tests agree. */
+/**
+ * Names derived from the config, in one place so the stack, the CLI and the tests agree.
+ *
+ * Sites are `[a-z0-9-]` and controllers `[a-z0-9.-]`: neither can hold '_', which AppRole role
+ * names and policy names allow. '_' is therefore the separator, and that makes the names
+ * injective across sites: `maas_<site>_<controller>` splits at its first '_' after `maas_` into
+ * exactly one (site, controller), a site's role glob `maas_<site>_*` can match no other site's
+ * role, and the issuer's `maas-issuer_<site>` (a '-' after `maas`) can never be a controller's.
+ */
 import type { MaasVaultConfig } from './load.js';
 
-/** The AppRole role of one region controller: `maas-<site>-<controller>`. */
-export function roleName(config: Pick<MaasVaultConfig, 'site'>, controller: string): string {
-  return `maas-${config.site}-${controller}`;
+type Site = Pick<MaasVaultConfig, 'site'>;
+
+/** The AppRole role of one region controller: `maas_<site>_<controller>`. */
+export function roleName(config: Site, controller: string): string {
+  return `${siteRolePrefix(config)}${controller}`;
+}
+
+/** Every controller role of the site starts with this, and no other site's name does. */
+export function siteRolePrefix(config: Site): string {
+  return `maas_${config.site}_`;
+}
+
+/** The MAAS policy when `policy.name` is not set: `maas_<site>`. */
+export function defaultPolicyName(config: Site): string {
+  return `maas_${config.site}`;
+}
+
+/** `policy.name` must be `maas_<site>` or `maas_<site>_<suffix>`; returns the reason when it is not. */
+export function sitePolicyNameProblem(config: Site, name: string): string | undefined {
+  const base = defaultPolicyName(config);
+  if (name === base) return undefined;
+  const suffix = name.startsWith(`${base}_`) ? name.slice(base.length + 1) : undefined;
+  if (suffix !== undefined && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(suffix) && name.length <= 64) return undefined;
+  return `"${name.slice(0, 64)}" is not a policy of site ${config.site}: write "${base}" or "${base}_<suffix>" (suffix of lowercase letters, digits and '-', at most 64 characters in all), so no site can name another site's policy`;
 }
 
 /**
@@ -15,10 +44,22 @@ export function controllerLogicalId(controller: string): string {
 }
 
 /** The CI issuer's role (opt-in): it may only mint wrapped secret IDs for this site's roles. */
-export function issuerRoleName(config: Pick<MaasVaultConfig, 'site'>): string {
-  return `maas-${config.site}-issuer`;
+export function issuerRoleName(config: Site): string {
+  return `maas-issuer_${config.site}`;
 }
 
-export function issuerPolicyName(config: Pick<MaasVaultConfig, 'site'>): string {
-  return `maas-${config.site}-issuer`;
+export function issuerPolicyName(config: Site): string {
+  return `maas-issuer_${config.site}`;
 }
+
+/**
+ * The names before the '_' scheme (`maas-<site>-<controller>`, `maas-<site>`, `maas-<site>-issuer`),
+ * which could collide across sites. Only `keepLegacyNames` uses them: the migration keeps these
+ * roles alive until every region has been configured with its new role.
+ */
+export const legacyNames = {
+  role: (config: Site, controller: string): string => `maas-${config.site}-${controller}`,
+  policy: (config: Site): string => `maas-${config.site}`,
+  issuerRole: (config: Site): string => `maas-${config.site}-issuer`,
+  issuerPolicy: (config: Site): string => `maas-${config.site}-issuer`,
+};

@@ -79,7 +79,7 @@ export function cidrProblem(value: string): string | undefined {
     return `"${printable(value)}" is not a CIDR block: write an address and a prefix length, e.g. 10.0.0.5/32 or fd00::/64`;
   }
   const max = family === 4 ? 32 : 128;
-  if (Number(prefix) > max) return `"${value}" has a prefix length over ${max}`;
+  if (Number(prefix) > max) return `"${printable(value)}" has a prefix length over ${max}`;
   return undefined;
 }
 
@@ -98,8 +98,13 @@ export function durationProblem(value: string, limits: (typeof TTL_LIMITS)[keyof
   return undefined;
 }
 
-/** A short, single-line rendering of a user value for an error message. */
+/**
+ * A short, single-line rendering of a user value for an error message. A value that could be a
+ * pasted credential (a token prefix such as `hvs.` or `s.`, a UUID like a secret_id, or anything
+ * long) is described, never repeated.
+ */
 export function printable(value: string): string {
   const flat = JSON.stringify(value).slice(1, -1);
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+  const tokenLike = /^(hv[sbr]|[sbr])\./.test(value) || /[0-9a-f]{8}-[0-9a-f]{4}-/i.test(value);
+  return tokenLike || flat.length > 40 ? `(a value of ${value.length} characters, not repeated here)` : flat;
 }

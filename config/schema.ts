@@ -7,12 +7,14 @@ import {
   cidrProblem,
   controllerNameProblem,
   durationProblem,
+  printable,
   policyNameProblem,
   siteNameProblem,
   TTL_LIMITS,
   vaultPathProblem,
 } from './rules.js';
 import { parseDuration } from './duration.js';
+import { sitePolicyNameProblem } from './naming.js';
 
 /** Turns one of the `*Problem` rules into a zod refinement that reports its reason. */
 function ruled(problem: (value: string) => string | undefined) {
@@ -31,7 +33,7 @@ const vaultAddress = ruled((value) => {
   try {
     url = new URL(value);
   } catch {
-    return `"${value}" is not a URL: write it as https://vault.example.com:8200`;
+    return `"${printable(value)}" is not a URL: write it as https://vault.example.com:8200`;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must start with https:// or http://';
   if (url.username || url.password) return 'must not carry credentials: the token comes from VAULT_TOKEN';
@@ -44,6 +46,8 @@ const vaultAddress = ruled((value) => {
 export const controllerSchema = z.strictObject({
   name: ruled(controllerNameProblem),
   cidrs: cidrList.optional(),
+  /** Set after `maas-vault revoke`: the role stays, but nothing issues it a secret ID until this is removed. */
+  revoked: z.boolean().default(false),
 });
 
 export const configSchema = z
@@ -100,6 +104,8 @@ export const configSchema = z
       })
       .prefault({}),
     workDir: z.string().min(1, 'must name a directory').optional(),
+    /** During the migration to the '_' names: keep the old roles and policy until every region uses its new role. */
+    keepLegacyNames: z.boolean().default(false),
   })
   .superRefine((config, ctx) => {
     const ttl = parseDuration(config.tokenTtl);
@@ -110,6 +116,10 @@ export const configSchema = z
         path: ['tokenMaxTtl'],
         message: `"${config.tokenMaxTtl}" is shorter than tokenTtl "${config.tokenTtl}": make it at least as long`,
       });
+    }
+    if (config.policy.name !== undefined && policyNameProblem(config.policy.name) === undefined) {
+      const reason = sitePolicyNameProblem(config, config.policy.name);
+      if (reason) ctx.addIssue({ code: 'custom', path: ['policy', 'name'], message: reason });
     }
     const seen = new Map<string, number>();
     config.controllers.forEach((controller, index) => {

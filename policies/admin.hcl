@@ -1,56 +1,52 @@
-# Applying the maas-vault stack of site "{{site}}" (and running status, verify, credentials,
-# revoke): the least a Vault admin token needs. Render it with `maas-vault policy admin`.
+# Applying the maas-vault stack of site "{{site}}" (and running plan, status, verify, credentials,
+# revoke, destroy): the least a Vault admin token needs. Render it with `maas-vault policy admin`.
+# It cannot escalate: the only policies it can write are this site's, with exactly the text
+# maas-vault renders (allowed_parameters pins it), and the only roles it can write carry exactly
+# those policies, Vault's default policy, and service tokens without a period. Re-render and
+# re-write it after changing kv.mount, secretsPath, policy.*, controllers (with issuer.enabled).
 
-# The provider works with a short-lived child token of the one it is given.
+# The provider works with a short-lived child token of the one it is given: no period, no batch
+# token, no orphan, no other policies (a child can never hold more than its parent anyway). These
+# are the fields terraform-provider-vault's client sends; empty type and entity_alias mean none.
 path "auth/token/create" {
   capabilities = ["update"]
+  allowed_parameters = {
+    "display_name"     = []
+    "ttl"              = []
+    "explicit_max_ttl" = []
+    "renewable"        = [false]
+    "num_uses"         = []
+    "type"             = ["", "service"]
+    "entity_alias"     = [""]
+  }
 }
-
-# approle auth method at approle/ (sudo: enabling and disabling auth methods is a root-protected path)
-path "sys/auth" {
-  capabilities = ["read"]
-}
-path "sys/auth/approle" {
-  capabilities = ["create", "read", "update", "delete", "sudo"]
-}
-path "sys/auth/approle/tune" {
-  capabilities = ["read", "update"]
-}
-path "sys/mounts/auth/approle" {
-  capabilities = ["read"]
-}
-path "sys/mounts/auth/approle/tune" {
-  capabilities = ["read", "update"]
-}
-
+{{approle}}
 # The KV-v2 mount and its settings
 path "sys/mounts" {
   capabilities = ["read"]
 }
-path "sys/mounts/{{mount}}" {
-  capabilities = ["create", "read", "update", "delete"]
-}
-path "sys/mounts/{{mount}}/tune" {
-  capabilities = ["read", "update"]
-}
-path "{{mount}}/config" {
+{{kv}}path "{{mount}}/config" {
   capabilities = ["create", "read", "update"]
 }
 
-# The MAAS policy (and the CI issuer's, when enabled)
+# The MAAS policy, and only with the text maas-vault renders for this site.
 path "sys/policies/acl/{{policy}}" {
   capabilities = ["create", "read", "update", "delete"]
+  allowed_parameters = {
+    "policy" = [{{policyText}}]
+  }
 }
-path "sys/policies/acl/{{issuerPolicy}}" {
-  capabilities = ["create", "read", "update", "delete"]
-}
-
-# This site's AppRole roles, their role IDs, secret IDs and accessors. The glob lets the admin add
-# controllers without a new policy; it also matches a site named "{{site}}-<anything>", so keep
-# site names from being prefixes of one another where different admins run them.
+{{issuerPolicy}}
+# This site's region controller roles: maas_{{site}}_<controller>. No other site's role can match
+# the glob (site names cannot hold '_'). A role may carry only the MAAS policy (plus Vault's
+# default, which stays), service tokens without a period, and must bind its secret IDs; secret-ID
+# and accessor calls carry their own few parameters.
 path "auth/approle/role" {
   capabilities = ["list"]
 }
 path "auth/approle/role/{{rolePrefix}}*" {
   capabilities = ["create", "read", "update", "delete", "list"]
+  allowed_parameters = {
+{{roleParameters}}    "token_policies"          = [["{{policy}}"]]
+  }
 }

@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../config/package-root.js';
-import { vaultPathProblem } from '../config/rules.js';
+import { TTL_LIMITS, vaultPathProblem } from '../config/rules.js';
+import { formatDuration } from '../config/duration.js';
+import { issuerPolicyName, issuerRoleName, legacyNames, roleName, siteRolePrefix } from '../config/naming.js';
+import type { MaasVaultConfig } from '../config/load.js';
 
 export type MaasPolicyProfile = 'documented' | 'strict';
 
@@ -60,31 +63,81 @@ export interface IssuerPolicyOptions {
 /** Least privilege for CI: wrapped secret IDs for exactly these roles, and their accessors. */
 export function renderIssuerPolicy(options: IssuerPolicyOptions): string {
   for (const role of options.roles) {
-    if (!/^[a-z0-9][a-z0-9.-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
   }
   const blocks = options.roles.map((role) => fillTemplate(template('issuer-role'), { role, maxWrapTtl: options.maxWrapTtl }));
   return fillTemplate(template('issuer-header'), { site: options.site }) + blocks.join('');
 }
 
-export interface AdminPolicyOptions {
-  site: string;
-  mount: string;
-  policy: string;
-  issuerPolicy: string;
+/** The MAAS policy of a site, as the stack writes it. */
+export function maasPolicyFor(config: MaasVaultConfig): string {
+  return renderMaasPolicy({ mount: config.kv.mount, path: config.secretsPath, profile: config.policy.profile, lookupSelf: config.policy.lookupSelf });
+}
+
+/** The CI issuer's policy of a site: every controller not revoked in the config. */
+export function issuerPolicyFor(config: MaasVaultConfig, roles: readonly string[] = config.controllers.filter((c) => !c.revoked).map((c) => roleName(config, c.name))): string {
+  return renderIssuerPolicy({ site: config.site, roles, maxWrapTtl: formatDuration(TTL_LIMITS.wrap.max) });
+}
+
+/** A string for an HCL policy, escaped as JSON escapes it (HCL reads the same escapes). */
+function hclString(text: string): string {
+  if (text.includes('${') || text.includes('%{')) throw new Error('internal: a policy text with template syntax cannot be pinned');
+  return JSON.stringify(text);
 }
 
 /**
- * What the token that applies the stack needs. Role paths use the `maas-<site>-` prefix glob: the
- * admin creates and deletes roles by name, so the exact list is not known in advance.
+ * What the token that applies the stack needs, and no way to widen it: the site's policies may
+ * be written only with the exact text rendered here, and roles only with those policies (see
+ * admin.hcl). Role paths use the `maas_<site>_` prefix glob, since the admin adds and removes
+ * controllers by name; no other site's role can match it.
  */
-export function renderAdminPolicy(options: AdminPolicyOptions): string {
-  const problem = vaultPathProblem(options.mount, 'mount');
-  if (problem) throw new Error(`KV mount "${options.mount}" ${problem}`);
-  return fillTemplate(template('admin'), {
-    site: options.site,
-    mount: options.mount,
-    policy: options.policy,
-    issuerPolicy: options.issuerPolicy,
-    rolePrefix: `maas-${options.site}-`,
-  });
+export function renderAdminPolicy(config: MaasVaultConfig): string {
+  const problem = vaultPathProblem(config.kv.mount, 'mount');
+  if (problem) throw new Error(`KV mount "${config.kv.mount}" ${problem}`);
+  const roleParameters = template('admin-role-parameters');
+  const values = {
+    site: config.site,
+    mount: config.kv.mount,
+    policy: config.policy.name,
+    policyText: hclString(maasPolicyFor(config)),
+    rolePrefix: siteRolePrefix(config),
+    roleParameters,
+  };
+  const issuer = config.issuer.enabled
+    ? fillTemplate(template('admin-issuer'), {
+        issuerPolicy: issuerPolicyName(config),
+        issuerPolicyText: hclString(issuerPolicyFor(config)),
+        issuerRole: issuerRoleName(config),
+        roleParameters,
+      })
+    : '';
+  return (
+    fillTemplate(template('admin'), {
+      ...values,
+      approle: template(config.approle.adopt ? 'admin-approle-adopted' : 'admin-approle-managed'),
+      kv: config.kv.adopt ? '' : fillTemplate(template('admin-kv-managed'), { mount: config.kv.mount }),
+      issuerPolicy: issuer,
+    }) + (config.keepLegacyNames ? legacyAdminBlocks(config, roleParameters) : '')
+  );
+}
+
+/**
+ * During the name migration (keepLegacyNames) the old roles and policies are still the stack's,
+ * to refresh and finally destroy. They are granted one by one: a glob on the old `maas-<site>-`
+ * prefix would also match other sites' old roles.
+ */
+function legacyAdminBlocks(config: MaasVaultConfig, roleParameters: string): string {
+  const policy = legacyNames.policy(config);
+  const blocks = [
+    '\n# Migration from the old names (keepLegacyNames): the old policy and roles, one by one, until they are destroyed.',
+    fillTemplate(template('admin-legacy-policy'), { policy, policyText: hclString(maasPolicyFor(config)) }),
+    ...config.controllers.map((controller) => fillTemplate(template('admin-legacy-role'), { role: legacyNames.role(config, controller.name), policy, roleParameters })),
+  ];
+  if (config.issuer.enabled) {
+    const issuerPolicy = legacyNames.issuerPolicy(config);
+    const roles = config.controllers.filter((controller) => !controller.revoked).map((controller) => legacyNames.role(config, controller.name));
+    blocks.push(fillTemplate(template('admin-legacy-policy'), { policy: issuerPolicy, policyText: hclString(issuerPolicyFor(config, roles)) }));
+    blocks.push(fillTemplate(template('admin-legacy-role'), { role: legacyNames.issuerRole(config), policy: issuerPolicy, roleParameters }));
+  }
+  return blocks.join('\n');
 }

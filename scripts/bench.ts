@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describeToolchain, ensureToolchain, requireProvider, type Toolchain } from '../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../toolchain/openbao-server.js';
 import { chartSvg } from './bench/chart.js';
+import { roleName } from '../config/naming.js';
 import { interleaved, summarize, timed, type Sample, type Summary } from './bench/measure.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -22,7 +23,7 @@ const SITE = 'bench';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const names = (n: number) => Array.from({ length: n }, (_, index) => `region-${index + 1}`);
-const role = (controller: string) => `maas-${SITE}-${controller}`;
+const role = (controller: string) => roleName({ site: SITE }, controller);
 
 interface Row {
   phase: string;

@@ -4,7 +4,7 @@
  */
 import type { Construct } from 'constructs';
 import { LocalBackend, TerraformStack } from 'cdktf';
-import { controllerLogicalId, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
+import { controllerLogicalId, issuerPolicyName, issuerRoleName, legacyNames, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
 import { ApproleMount } from './auth/approle-mount.js';
 import { RegionController } from './controllers/region-controller.js';
 import { configureCommand, MIGRATE_COMMAND } from './commands.js';
@@ -25,6 +25,7 @@ export { stackName } from './work-layout.js';
 
 export class MaasVaultStack extends TerraformStack {
   readonly controllers = new Map<string, RegionController>();
+  private readonly issuers = new Map<'current' | 'legacy', CiIssuer>();
 
   constructor(scope: Construct, options: MaasVaultStackOptions) {
     const { config } = options;
@@ -40,23 +41,42 @@ export class MaasVaultStack extends TerraformStack {
 
     const approle = new ApproleMount(this, 'approle', { path: config.approle.mount, adopt: config.approle.adopt });
     new KvMount(this, 'kv', { path: config.kv.mount, adopt: config.kv.adopt, maxVersions: config.kv.maxVersions });
-    const policy = new MaasPolicy(this, 'policy', {
-      name: config.policy.name,
+    this.declareSite(config, approle.path, 'current');
+    // During the migration to the '_' names the old roles, policy and issuer keep their old
+    // resource addresses and settings, so the engine neither replaces nor destroys them while
+    // region controllers still log in with them.
+    if (config.keepLegacyNames) this.declareSite(config, approle.path, 'legacy');
+
+    if (config.issuer.enabled) {
+      const issuer = this.issuers.get('current')!;
+      publish(this, OUTPUTS.issuerRoleId, issuer.roleId, { description: 'Role ID of the CI issuer AppRole' });
+      publish(this, OUTPUTS.issuerRoleName, issuer.roleName, { description: 'Role name of the CI issuer AppRole' });
+    }
+
+    this.publishOutputs(config);
+  }
+
+  /** The MAAS policy, one role per controller and the issuer, under current or legacy names and addresses. */
+  private declareSite(config: MaasVaultConfig, backend: string, names: 'current' | 'legacy'): void {
+    const legacy = names === 'legacy';
+    const policy = new MaasPolicy(this, legacy ? 'policy' : 'maas_policy', {
+      name: legacy ? legacyNames.policy(config) : config.policy.name,
       mount: config.kv.mount,
       secretsPath: config.secretsPath,
       profile: config.policy.profile,
       lookupSelf: config.policy.lookupSelf,
     });
-
+    const role = (controller: string) => (legacy ? legacyNames.role(config, controller) : roleName(config, controller));
     for (const controller of config.controllers) {
-      const region = new RegionController(this, `controller_${controllerLogicalId(controller.name)}`, {
-        backend: approle.path,
-        roleName: roleName(config, controller.name),
+      const region = new RegionController(this, `${legacy ? 'controller' : 'region'}_${controllerLogicalId(controller.name)}`, {
+        backend,
+        roleName: role(controller.name),
         policyName: policy.name,
         tokenTtlSeconds: seconds(config.tokenTtl),
         tokenMaxTtlSeconds: config.tokenMaxTtl === undefined ? undefined : seconds(config.tokenMaxTtl),
         secretIdTtlSeconds: config.secretIdTtl === undefined ? undefined : seconds(config.secretIdTtl),
-        wrapTtl: config.stackSecretIds ? config.wrapTtl : undefined,
+        // A revoked controller keeps its role but gets no secret ID, whatever generation says.
+        wrapTtl: config.stackSecretIds && !controller.revoked ? config.wrapTtl : undefined,
         cidrs: controller.cidrs,
         metadata: {
           site: config.site,
@@ -65,19 +85,21 @@ export class MaasVaultStack extends TerraformStack {
           issued_by: 'maas-vault stack',
         },
       });
-      this.controllers.set(controller.name, region);
+      if (!legacy) this.controllers.set(controller.name, region);
     }
-
-    if (config.issuer.enabled) {
-      const issuer = new CiIssuer(this, 'issuer', { config, backend: approle.path });
-      publish(this, OUTPUTS.issuerRoleId, issuer.roleId, { description: 'Role ID of the CI issuer AppRole' });
-    }
-
-    this.publishOutputs(config);
+    if (!config.issuer.enabled) return;
+    const issued = config.controllers.filter((controller) => !controller.revoked).map((controller) => role(controller.name));
+    this.issuers.set(names, new CiIssuer(this, legacy ? 'issuer' : 'ci_issuer', {
+      config,
+      backend,
+      roleName: legacy ? legacyNames.issuerRole(config) : issuerRoleName(config),
+      policyName: legacy ? legacyNames.issuerPolicy(config) : issuerPolicyName(config),
+      roles: issued,
+    }));
   }
 
   private publishOutputs(config: MaasVaultConfig): void {
-    const url = config.vault.maasAddress ?? config.vault.address;
+    const url = config.vault.maasAddress;
     const each = <T>(pick: (region: RegionController) => T): Record<string, T> =>
       Object.fromEntries([...this.controllers].map(([name, region]) => [name, pick(region)]));
 
@@ -87,17 +109,19 @@ export class MaasVaultStack extends TerraformStack {
       description: 'Run once, on one region, after every region controller is configured',
     });
     if (!config.stackSecretIds) return;
-    publish(this, OUTPUTS.secretIdAccessors, each((region) => region.secretIdAccessor), {
+    const issued = (pick: (region: RegionController) => unknown) =>
+      Object.fromEntries([...this.controllers].filter(([, region]) => region.wrappingToken !== undefined).map(([name, region]) => [name, pick(region)]));
+    publish(this, OUTPUTS.secretIdAccessors, issued((region) => region.secretIdAccessor), {
       description: 'Accessor of the issued secret ID per region controller (safe to log; revokes it)',
     });
-    publish(this, OUTPUTS.wrappingTokens, each((region) => region.wrappingToken), {
+    publish(this, OUTPUTS.wrappingTokens, issued((region) => region.wrappingToken), {
       description: `Response-wrapped secret ID per region controller (single use, expires after ${config.wrapTtl})`,
       sensitive: true,
     });
     publish(
       this,
       OUTPUTS.configureCommands,
-      each((region) => configureCommand(url, region.roleId, region.wrappingToken!, config.secretsPath, config.kv.mount)),
+      issued((region) => configureCommand(url, region.roleId, region.wrappingToken!, config.secretsPath, config.kv.mount)),
       { description: 'The command each region controller runs', sensitive: true },
     );
   }

@@ -10,6 +10,7 @@ export const OUTPUTS = {
   configureCommands: 'configure_commands',
   migrateCommand: 'migrate_command',
   issuerRoleId: 'issuer_role_id',
+  issuerRoleName: 'issuer_role_name',
 } as const;
 
 export type OutputName = (typeof OUTPUTS)[keyof typeof OUTPUTS];

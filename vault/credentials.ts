@@ -2,7 +2,7 @@
  * Fresh per-controller credentials straight from the Vault API, outside Terraform state: the CI
  * path, run whenever a region controller is (re)configured, since a wrapping token works once.
  */
-import { roleName, type MaasVaultConfig } from '../config/index.js';
+import { legacyNames, roleName, type MaasVaultConfig } from '../config/index.js';
 import { configureCommand } from '../stacks/commands.js';
 import type { VaultClient } from './client.js';
 import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId } from './approle.js';
@@ -30,7 +30,8 @@ export interface IssueOptions {
 }
 
 export async function issueCredentials(client: VaultClient, config: MaasVaultConfig, options: IssueOptions): Promise<ControllerCredentials[]> {
-  const url = config.vault.maasAddress ?? config.vault.address;
+  // Region controllers are told vault.maasAddress (else the file's vault.address), never VAULT_ADDR.
+  const url = config.vault.maasAddress;
   return Promise.all(
     options.controllers.map(async (name) => {
       const role = roleName(config, name);
@@ -63,10 +64,22 @@ export async function issueCredentials(client: VaultClient, config: MaasVaultCon
   );
 }
 
-/** Break-glass: destroys every secret ID of a controller's role, so none can log in again. */
+/**
+ * The roles a controller can log in with: its own, and during the name migration (keepLegacyNames)
+ * its old one too.
+ */
+export function controllerRoles(config: MaasVaultConfig, controller: string): string[] {
+  return config.keepLegacyNames ? [roleName(config, controller), legacyNames.role(config, controller)] : [roleName(config, controller)];
+}
+
+/** Break-glass: destroys every secret ID of a controller's roles, so none can log in again. */
 export async function revokeController(client: VaultClient, config: MaasVaultConfig, controller: string): Promise<number> {
-  const role = roleName(config, controller);
-  const accessors = await listSecretIdAccessors(client, role);
-  await Promise.all(accessors.map((accessor) => destroySecretIdAccessor(client, role, accessor)));
-  return accessors.length;
+  const counts = await Promise.all(
+    controllerRoles(config, controller).map(async (role) => {
+      const accessors = await listSecretIdAccessors(client, role);
+      await Promise.all(accessors.map((accessor) => destroySecretIdAccessor(client, role, accessor)));
+      return accessors.length;
+    }),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }

@@ -3,9 +3,8 @@
  * admin runs first when MAAS reports a Vault problem, and what CI runs to catch drift.
  */
 import { issuerPolicyName, issuerRoleName, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
-import { renderIssuerPolicy, renderMaasPolicy } from '../policies/render.js';
-import { formatDuration } from '../config/duration.js';
-import { TTL_LIMITS } from '../config/rules.js';
+import { siteRolePrefix } from '../config/naming.js';
+import { issuerPolicyFor, maasPolicyFor } from '../policies/render.js';
 import type { VaultClient } from './client.js';
 import { APPROLE_MOUNT, rolePath } from './approle.js';
 
@@ -74,12 +73,7 @@ export async function checkStatus(client: VaultClient, config: MaasVaultConfig):
       return problems;
     }),
     check(`policy ${config.policy.name}`, async () =>
-      comparePolicy(client, config.policy.name, renderMaasPolicy({
-        mount: config.kv.mount,
-        path: config.secretsPath,
-        profile: config.policy.profile,
-        lookupSelf: config.policy.lookupSelf,
-      })),
+      comparePolicy(client, config.policy.name, maasPolicyFor(config)),
     ),
     ...config.controllers.map((controller) =>
       check(`role ${roleName(config, controller.name)}`, async () => {
@@ -99,17 +93,13 @@ export async function checkStatus(client: VaultClient, config: MaasVaultConfig):
       const expected = new Set(config.controllers.map((controller) => roleName(config, controller.name)));
       if (config.issuer.enabled) expected.add(issuerRoleName(config));
       return (listed.data?.keys ?? [])
-        .filter((role) => role.startsWith(`maas-${config.site}-`) && !expected.has(role))
+        .filter((role) => role.startsWith(siteRolePrefix(config)) && !expected.has(role))
         .map((role) => `role ${role} exists but is not in the config: remove it, or add its controller`);
     }),
     ...(config.issuer.enabled
       ? [
           check(`policy ${issuerPolicyName(config)}`, async () =>
-            comparePolicy(client, issuerPolicyName(config), renderIssuerPolicy({
-              site: config.site,
-              roles: config.controllers.map((controller) => roleName(config, controller.name)),
-              maxWrapTtl: formatDuration(TTL_LIMITS.wrap.max),
-            })),
+            comparePolicy(client, issuerPolicyName(config), issuerPolicyFor(config)),
           ),
         ]
       : []),

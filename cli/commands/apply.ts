@@ -2,7 +2,10 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
-import { printConfigureCommands } from '../present.js';
+import { printConfigureCommands, printIssuerHandOff } from '../present.js';
+import { addressNote, openContext } from '../context.js';
+import { refuseUnmarkedRevocations } from '../revocations.js';
+import { OUTPUTS } from '../../stacks/output-names.js';
 import { EXIT } from '../exit-codes.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { lookupWrappingToken } from '../../vault/approle.js';
@@ -20,6 +23,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       .example('VAULT_TOKEN=... $0 apply --config maas-vault.yaml', 'shows the plan, asks, applies, prints the commands'),
   handler: async (argv) => {
     if (!argv.autoApprove) requireTerminalOrFlag('apply');
+    refuseUnmarkedRevocations(openContext(argv).config, 'apply');
     const session = await openStackSession(argv, true);
     const { engine, report, config, client } = session;
     try {
@@ -51,30 +55,40 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
         }),
       );
       if (report.json) {
+        const outputs = readStateOutputs(session.statePath) ?? {};
         report.data({
           controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] })),
           migrateCommand: MIGRATE_COMMAND,
+          ...(config.issuer.enabled ? { issuer: { role: outputs[OUTPUTS.issuerRoleName]?.value, roleId: outputs[OUTPUTS.issuerRoleId]?.value } } : {}),
         });
         return;
       }
       report.line(`Applied: site ${config.site}, ${controllers.length} region controllers, policy ${config.policy.name}.`);
       report.line();
+      const revoked = new Set(config.controllers.filter((controller) => controller.revoked).map((controller) => controller.name));
       if (!config.stackSecretIds) {
         report.line('This site gets its secret IDs from `maas-vault credentials` (stackSecretIds: false): run it to hand each region controller its command.');
         report.line(`Then, once every region controller is configured, on one of them: ${MIGRATE_COMMAND}`);
-        return;
+      } else {
+        printConfigureCommands(
+          report,
+          controllers.map((controller, index) => ({
+            name: controller.name,
+            command: controller.command,
+            unusable: revoked.has(controller.name)
+              ? 'revoked ("revoked": true in the config): no secret ID is issued for it'
+              : usable[index]
+                ? undefined
+                : `wrapping token already used or expired: run \`maas-vault credentials --controller ${controller.name}\` for a fresh one`,
+          })),
+          config.wrapTtl,
+          addressNote(config),
+        );
       }
-      printConfigureCommands(
-        report,
-        controllers.map((controller, index) => ({
-          name: controller.name,
-          command: controller.command,
-          unusable: usable[index]
-            ? undefined
-            : `wrapping token already used or expired: run \`maas-vault credentials --controller ${controller.name}\` for a fresh one`,
-        })),
-        config.wrapTtl,
-      );
+      const outputs = readStateOutputs(session.statePath) ?? {};
+      const issuerRoleId = outputs[OUTPUTS.issuerRoleId]?.value;
+      const issuerRole = outputs[OUTPUTS.issuerRoleName]?.value;
+      if (config.issuer.enabled && typeof issuerRoleId === 'string' && typeof issuerRole === 'string') printIssuerHandOff(report, issuerRole, issuerRoleId);
     } finally {
       await client?.close();
     }

@@ -1,7 +1,9 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
+import { refuseUnmarkedRevocations } from '../revocations.js';
 import { printConfigureCommands } from '../present.js';
 import { UsageError } from '../exit-codes.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
@@ -12,6 +14,7 @@ interface CredentialsArgs extends GlobalArgs {
   wrapTtl?: string;
   out?: string;
   revokePrevious: boolean;
+  issuer: boolean;
 }
 
 export const credentialsCommand = defineCommand<CredentialsArgs>({
@@ -23,6 +26,8 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL, e.g. 5m (default: wrapTtl of the config)' })
       .option('out', { type: 'string', describe: 'also write the JSON result to this file, mode 0600' })
       .option('revoke-previous', { type: 'boolean', default: false, describe: "destroy each role's older secret IDs once the new one exists" })
+      .option('issuer', { type: 'boolean', default: false, describe: "instead, a wrapped secret ID for the CI issuer's role (issuer.enabled), with the admin's token" })
+
       .example('$0 credentials --controller region-2 --json', 'one fresh credential as JSON')
       .example('$0 credentials --out creds.json --revoke-previous', 'all controllers, older secret IDs destroyed'),
   handler: async (argv) => {
@@ -30,7 +35,27 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     const wrapTtl = argv.wrapTtl ?? config.wrapTtl;
     const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
     if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
+    if (argv.issuer) {
+      if (argv.controller?.length) throw new UsageError('--issuer and --controller: give one of them (the issuer has its own role)');
+      if (!config.issuer.enabled) throw new UsageError(`--issuer: ${config.source} has no CI issuer: set issuer.enabled: true and apply first`);
+      const client = vaultClient(config, vaultToken(`issue a secret ID for the CI issuer of site ${config.site} (\`maas-vault policy admin\` prints such a policy)`));
+      try {
+        const issuer = await issueIssuerCredentials(client, config, { wrapTtl, revokePrevious: argv.revokePrevious });
+        const result = { issuer: { role: issuer.role, roleId: issuer.roleId, wrappedToken: issuer.wrappedToken, wrapTtl, expiresAt: issuer.expiresAt, secretIdAccessor: issuer.secretIdAccessor } };
+        if (argv.out) writePrivateJson(argv.out, result);
+        if (report.json) return report.data(result);
+        if (argv.revokePrevious) report.note(`destroyed ${issuer.revoked} older secret ID${issuer.revoked === 1 ? '' : 's'} of the issuer role`);
+        report.line(`CI issuer role ${issuer.role}, role ID ${issuer.roleId}`);
+        report.line(`Wrapped secret ID (works once, until ${issuer.expiresAt}): ${issuer.wrappedToken}`);
+        report.line('In CI: unwrap it once (`VAULT_TOKEN=<wrapped secret ID> vault unwrap -field=secret_id`), keep the secret ID in the CI secret store, and log in with');
+        report.line(`  vault write -field=token auth/approle/login role_id=${issuer.roleId} secret_id=$ISSUER_SECRET_ID`);
+      } finally {
+        await client.close();
+      }
+      return;
+    }
     const controllers = selectControllers(config, argv.controller);
+    refuseUnmarkedRevocations(config, 'credentials');
     const client = vaultClient(config, vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`));
     try {
       const issued = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () =>
@@ -51,7 +76,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
         report.note(`destroyed ${revoked} older secret ID${revoked === 1 ? '' : 's'}`);
       }
       if (argv.out) report.note(`wrote ${argv.out} (mode 0600)`);
-      printConfigureCommands(report, issued.map((record) => ({ name: record.name, command: record.command, expiresAt: record.expiresAt })), wrapTtl);
+      printConfigureCommands(report, issued.map((record) => ({ name: record.name, command: record.command, expiresAt: record.expiresAt })), wrapTtl, addressNote(config));
     } finally {
       await client.close();
     }

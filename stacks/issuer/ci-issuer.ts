@@ -1,37 +1,37 @@
 import { Construct } from 'constructs';
-import { issuerPolicyName, issuerRoleName, roleName, seconds, type MaasVaultConfig } from '../../config/index.js';
-import { TTL_LIMITS } from '../../config/rules.js';
-import { formatDuration } from '../../config/duration.js';
-import { renderIssuerPolicy } from '../../policies/render.js';
+import { seconds, type MaasVaultConfig } from '../../config/index.js';
+import { issuerPolicyFor } from '../../policies/render.js';
 import { stableId } from '../logical-id.js';
 import { ApproleAuthBackendRole, Policy } from '../vault-provider.js';
 
 export interface CiIssuerProps {
   config: MaasVaultConfig;
   backend: string;
+  roleName: string;
+  policyName: string;
+  /** The controller roles it may mint secret IDs for (revoked controllers are left out). */
+  roles: readonly string[];
 }
 
 /**
  * An opt-in AppRole for CI pipelines that hand out fresh credentials: its policy lets it mint
- * response-wrapped secret IDs for this site's region controllers and nothing else.
+ * response-wrapped secret IDs for this site's region controllers and nothing else. Whoever holds
+ * its secret ID can therefore log in as any of those controllers (see README, Security).
  */
 export class CiIssuer extends Construct {
   readonly roleId: string;
+  readonly roleName: string;
 
   constructor(scope: Construct, id: string, props: CiIssuerProps) {
     super(scope, id);
     const { config } = props;
     const policy = stableId(this, 'policy', new Policy(this, 'policy', {
-      name: issuerPolicyName(config),
-      policy: renderIssuerPolicy({
-        site: config.site,
-        roles: config.controllers.map((controller) => roleName(config, controller.name)),
-        maxWrapTtl: formatDuration(TTL_LIMITS.wrap.max),
-      }),
+      name: props.policyName,
+      policy: issuerPolicyFor(config, props.roles),
     }));
     const role = stableId(this, 'role', new ApproleAuthBackendRole(this, 'role', {
       backend: props.backend,
-      roleName: issuerRoleName(config),
+      roleName: props.roleName,
       tokenPolicies: [policy.name],
       tokenTtl: seconds(config.issuer.tokenTtl),
       tokenMaxTtl: seconds(config.issuer.tokenTtl),
@@ -39,5 +39,6 @@ export class CiIssuer extends Construct {
       ...(config.issuer.cidrs ? { tokenBoundCidrs: config.issuer.cidrs, secretIdBoundCidrs: config.issuer.cidrs } : {}),
     }));
     this.roleId = role.roleId;
+    this.roleName = props.roleName;
   }
 }

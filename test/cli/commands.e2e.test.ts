@@ -2,6 +2,7 @@
  * The commands that run the engine (synth, apply, plan, status after apply, output, destroy) on a
  * stack-made site; the commands that talk to Vault directly are in commands.openbao.test.ts.
  */
+import { roleName } from '../../config/index.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readToolchain } from '../../toolchain/index.js';
@@ -103,11 +104,11 @@ describeE2E('commands (e2e: engine + provider)', () => {
     });
 
     it('lists drift and exits 4, and apply converges it', async () => {
-      await vaultHttp(server.address, 'POST', 'auth/approle/role/maas-cli-region-2', { token: server.rootToken, body: { token_ttl: '1h', secret_id_num_uses: 1 } });
+      await vaultHttp(server.address, 'POST', `auth/approle/role/${roleName({ site: 'cli' }, 'region-2')}`, { token: server.rootToken, body: { token_ttl: '1h', secret_id_num_uses: 1 } });
       await vaultHttp(server.address, 'POST', 'kv-cli/config', { token: server.rootToken, body: { cas_required: true } });
       const result = await site.cli(['status']);
       expect(result.exitCode).toBe(4);
-      expect(result.stdout).toContain('DRIFT   role maas-cli-region-2');
+      expect(result.stdout).toContain(`DRIFT   role ${roleName({ site: 'cli' }, 'region-2')}`);
       expect(result.stdout).toContain('token_ttl is 3600, expected 300');
       expect(result.stdout).toContain('secret_id_num_uses is 1, expected 0: MAAS logs in with the same secret_id again and again');
       expect(result.stdout).toContain('cas_required is true: MAAS writes without check-and-set, so every write would fail');
@@ -120,7 +121,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
     it('prints role IDs, accessors and commands from state, without a Vault token', async () => {
       const result = await site.cli(['output'], null);
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toMatch(/^region-1: role maas-cli-region-1, role ID [0-9a-f-]{36}, secret-ID accessor [0-9a-f-]{36}$/m);
+      expect(result.stdout).toMatch(new RegExp(`^region-1: role ${roleName({ site: 'cli' }, 'region-1')}, role ID [0-9a-f-]{36}, secret-ID accessor [0-9a-f-]{36}$`, 'm'));
       expect(result.stdout.split('\n').filter((line) => line.startsWith('sudo maas config-vault configure'))).toHaveLength(3);
     });
   });
@@ -178,7 +179,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
       const result = await site.cli(['destroy', '--auto-approve']);
       expect(result.exitCode).toBe(0);
       expect(result.stderr).toContain('If MAAS was migrated to this Vault (`maas config-vault migrate`), MAAS loses its secrets.');
-      expect((await vaultHttp(server.address, 'GET', 'auth/approle/role/maas-cli-region-1', { token: server.rootToken })).status).toBe(404);
+      expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'cli' }, 'region-1')}`, { token: server.rootToken })).status).toBe(404);
       expect(existsSync(join(site.dir, '.maas-vault/cli/terraform.tfstate'))).toBe(true);
     });
   });

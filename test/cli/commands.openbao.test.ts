@@ -236,6 +236,13 @@ describe('revoke', () => {
     expect(await accessors('region-3')).toEqual([]);
     expect(await accessors('region-1')).toEqual(others);
     expect((await site.cli(['verify', '--controller', 'region-1', '--controller', 'region-2'])).exitCode).toBe(0);
+    // Until the config says so, nothing may issue region-3 a credential; the admin marks it as told.
+    expect(result.all).toContain('add "revoked": true to');
+    expect((await site.cli(['credentials', '--json'])).exitCode).toBe(2);
+    site.update((input) => ({ ...input, controllers: input.controllers.map((c: { name: string }) => (c.name === 'region-3' ? { ...c, revoked: true } : c)) }));
+    const after = await site.cli(['credentials', '--json']);
+    expect(after.exitCode).toBe(0);
+    expect(JSON.parse(after.stdout).controllers.map((record: { name: string }) => record.name)).toEqual(['region-1', 'region-2']);
   });
 });
 

@@ -2,6 +2,7 @@
  * apply and destroy on a terminal: they show what will change and wait for an explicit answer.
  * `script` gives the CLI a real pseudo-terminal; the answer is typed into it.
  */
+import { roleName } from '../../config/index.js';
 import { execa } from 'execa';
 import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
@@ -46,11 +47,11 @@ describeE2E('interactive (e2e: engine + provider)', () => {
     return { exitCode: result.exitCode, output };
   }
 
-  const role = () => vaultHttp(server.address, 'GET', 'auth/approle/role/maas-tty-region-1', { token: server.rootToken });
+  const role = () => vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'tty' }, 'region-1')}`, { token: server.rootToken });
 
   it('apply shows the plan and changes nothing unless the answer is yes', async () => {
     const declined = await onTerminal('apply', 'no');
-    expect(declined.output).toContain('vault_approle_auth_backend_role.controller_region-1_role will be created');
+    expect(declined.output).toContain('vault_approle_auth_backend_role.region_region-1_role will be created');
     expect(declined.output).toContain(`Apply these changes to Vault at ${server.address}? Only 'yes' will be accepted:`);
     expect(declined.output).toContain('Apply cancelled: nothing was changed.');
     expect(declined.exitCode).toBe(1);

@@ -58,12 +58,12 @@ describe('loadConfigFile', () => {
 
   it('says what is wrong with text that is not JSON', () => {
     const path = write('broken.json', '{"site": "lab",');
-    expect(failure(path).message).toMatch(new RegExp(`^${path}: is not valid JSON: `));
+    expect(failure(path).message).toBe(`${path}: is not valid JSON: syntax error at line 1, column 16 (the file's text is not repeated here: it could hold a secret)`);
   });
 
   it('says what is wrong with text that is not YAML', () => {
     const path = write('broken.yaml', 'site: lab\n  vault: [\n');
-    expect(failure(path).message).toMatch(new RegExp(`^${path}: is not valid YAML: `));
+    expect(failure(path).message).toMatch(new RegExp(`^${path}: is not valid YAML: syntax error at line \\d+, column \\d+ `));
   });
 
   it('refuses YAML alias bombs', () => {
@@ -72,16 +72,55 @@ describe('loadConfigFile', () => {
       lines.push(`${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10).fill(`*${String.fromCharCode(96 + level)}`).join(',')}]`);
     }
     const path = write('bomb.yaml', lines.join('\n'));
-    expect(failure(path).message).toMatch(/is not valid YAML: .*[Aa]lias/);
+    expect(failure(path).message).toMatch(/is not valid YAML: too many aliases/);
   });
 
   it('refuses YAML with duplicate keys', () => {
     const path = write('dup.yaml', 'site: lab\nsite: other\n');
-    expect(failure(path).message).toMatch(/is not valid YAML: Map keys must be unique/);
+    expect(failure(path).message).toMatch(/is not valid YAML: a key appears twice in one map \(map keys must be unique\) at line 2, column 1/);
   });
 
   it('checks that the CA bundle exists', () => {
     const path = write('ca.json', JSON.stringify({ site: 'lab', vault: { address: 'https://v:8200', caCert: 'missing.pem' }, controllers: [{ name: 'a' }] }));
     expect(failure(path).message).toBe(`${path}: vault.caCert: file ${join(dir, 'missing.pem')} does not exist: give the path of the PEM bundle that signed Vault's certificate`);
+  });
+
+  describe('never repeats the file’s text, which may hold a pasted token', () => {
+    const token = 'hvs.CAESIJ3rPastedByMistakeNotAConfig0123456789abcdef';
+    it.each([
+      ['JSON', 'token.json', `${token}\n{"site": "lab"}`, 'is not valid JSON: syntax error at line 1, column 1'],
+      ['JSON, second line', 'token2.json', `{"site": "lab",\n  ${token}: 1}`, 'is not valid JSON: syntax error at line 2, column 3'],
+      ['YAML', 'token.yaml', `site: lab\nvault: {address: ${token}\n`, 'is not valid YAML: syntax error at line '],
+    ])('%s', (_, name, text, expected) => {
+      const path = write(name, text);
+      const message = failure(path).message;
+      expect(message.startsWith(`${path}: ${expected}`)).toBe(true);
+      expect(message).not.toContain('hvs.');
+      expect(message).not.toContain(token.slice(4, 12));
+    });
+
+    it('nor a token pasted into a field', () => {
+      const path = write('field.json', JSON.stringify({ site: 'lab', vault: { address: token }, tokenTtl: token, controllers: [{ name: 'a', cidrs: [token] }] }));
+      const message = failure(path).message;
+      expect(message).toContain('vault.address');
+      expect(message).toContain('tokenTtl');
+      expect(message).not.toContain(token.slice(4, 12));
+    });
+  });
+
+  describe('addresses', () => {
+    const json = JSON.stringify({ site: 'lab', vault: { address: 'https://vault.example.test:8200' }, controllers: [{ name: 'a' }] });
+    it('region controllers are told the file’s vault.address, whatever VAULT_ADDR says', () => {
+      const config = loadConfigFile(write('addr.json', json), { env: { VAULT_ADDR: 'http://127.0.0.1:18731' } });
+      expect(config.vault.address).toBe('http://127.0.0.1:18731');
+      expect(config.vault.maasAddress).toBe('https://vault.example.test:8200');
+      expect(config.vault.addressFromEnv).toBe(true);
+    });
+
+    it('vault.maasAddress wins for them when set', () => {
+      const withMaas = JSON.stringify({ ...JSON.parse(json), vault: { address: 'https://admin.example.test:8200', maasAddress: 'https://maas.example.test:8200' } });
+      const config = loadConfigFile(write('addr2.json', withMaas), { env: { VAULT_ADDR: 'http://127.0.0.1:18731' } });
+      expect([config.vault.address, config.vault.maasAddress, config.vault.maasAddressKey]).toEqual(['http://127.0.0.1:18731', 'https://maas.example.test:8200', 'vault.maasAddress']);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { problemsOf, configInput, testConfig } from '../support/configs.js';
+import { defaultPolicyName } from '../../config/index.js';
 
 describe('config defaults', () => {
   it('fills the MAAS documentation defaults', () => {
@@ -6,7 +7,7 @@ describe('config defaults', () => {
     expect(config.approle).toEqual({ mount: 'approle', adopt: false });
     expect(config.kv).toEqual({ mount: 'secret', adopt: false });
     expect(config.secretsPath).toBe('maas');
-    expect(config.policy).toEqual({ name: 'maas-lab', profile: 'documented', lookupSelf: false });
+    expect(config.policy).toEqual({ name: defaultPolicyName(config), profile: 'documented', lookupSelf: false });
     expect(config.tokenTtl).toBe('5m');
     expect(config.wrapTtl).toBe('5m');
     expect(config.tokenMaxTtl).toBeUndefined();
@@ -30,7 +31,7 @@ describe('config defaults', () => {
 
 describe('config validation names the field and what is allowed', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
-    ['unknown top-level key', { colour: 'blue' }, 'colour: is not a known key: allowed keys here are site, vault, approle, kv, secretsPath, policy, tokenTtl, tokenMaxTtl, secretIdTtl, wrapTtl, stackSecretIds, generation, controllers, issuer, workDir'],
+    ['unknown top-level key', { colour: 'blue' }, 'colour: is not a known key: allowed keys here are site, vault, approle, kv, secretsPath, policy, tokenTtl, tokenMaxTtl, secretIdTtl, wrapTtl, stackSecretIds, generation, controllers, issuer, workDir, keepLegacyNames'],
     ['stackSecretIds not a boolean', { stackSecretIds: 'no' }, 'stackSecretIds: must be true or false, not string "no"'],
     ['unknown nested key', { kv: { mount: 'secret', mountPoint: 'x' } }, 'kv.mountPoint: is not a known key: allowed keys here are mount, adopt, maxVersions'],
     ['TTL in words', { tokenTtl: '5 minutes' }, 'tokenTtl: "5 minutes" is not a duration: write a whole number with a unit, e.g. 30s, 5m, 1h30m, 7d'],
@@ -78,11 +79,11 @@ describe('config validation names the field and what is allowed', () => {
   it('reports missing required keys, with the VAULT_ADDR alternative', () => {
     expect(problemsOf({})).toEqual([
       'site: is missing: it must be a string',
-      'vault: is missing: it must be an object with at least "address" (or export VAULT_ADDR)',
+      'vault: is missing: it must be an object with at least "address": the URL region controllers reach Vault at (VAULT_ADDR can override it for this tool only, not for them)',
       'controllers: is missing: it must be a list',
     ]);
     expect(problemsOf({ site: 'lab', vault: {}, controllers: [{ name: 'a' }] })).toEqual([
-      'vault.address: is missing: it must be a string (or export VAULT_ADDR)',
+      'vault.address: is missing: it must be a string: the URL region controllers reach Vault at (VAULT_ADDR can override it for this tool only, not for them)',
     ]);
   });
 
@@ -101,6 +102,9 @@ describe('Vault environment variables', () => {
   it('VAULT_ADDR, VAULT_NAMESPACE override the file', () => {
     const input = configInput({ vault: { address: 'http://127.0.0.1:8200' } });
     expect(problemsOf(input, { VAULT_ADDR: 'not a url' })).toEqual(['vault.address: "not a url" is not a URL: write it as https://vault.example.com:8200']);
-    expect(problemsOf({ site: 'lab', controllers: [{ name: 'a' }] }, { VAULT_ADDR: 'https://vault:8200' })).toEqual([]);
+    // ...but never stands in for the address region controllers are told: the file must say it.
+    expect(problemsOf({ site: 'lab', controllers: [{ name: 'a' }] }, { VAULT_ADDR: 'https://vault:8200' })).toEqual([
+      'vault: is missing: it must be an object with at least "address": the URL region controllers reach Vault at (VAULT_ADDR can override it for this tool only, not for them)',
+    ]);
   });
 });

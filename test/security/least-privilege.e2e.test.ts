@@ -4,9 +4,10 @@
  */
 import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
-import { vaultHttp } from '../support/http.js';
+import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { issuerPolicyName, issuerRoleName, roleName } from '../../config/index.js';
 
 describeE2E('least-privilege (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
@@ -26,7 +27,7 @@ describeE2E('least-privilege (e2e: engine + provider)', () => {
   }
 
   describe('with only the admin policy (`maas-vault policy admin`)', () => {
-    it('applies the stack from an empty Vault, verifies, and destroys it', async () => {
+    it('applies, plans, checks, issues credentials (the issuer’s too), verifies and destroys', async () => {
       const site = new TestSite(server, {
         site: 'sec',
         kv: { mount: 'kv-sec' },
@@ -36,18 +37,29 @@ describeE2E('least-privilege (e2e: engine + provider)', () => {
       const rendered = await site.cli(['policy', 'admin'], null);
       expect(rendered.exitCode).toBe(0);
       const admin = await tokenFor('maas-admin', rendered.stdout);
-      const applied = await site.cli(['apply', '--auto-approve'], admin);
-      expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
-      expect((await site.cli(['status'], admin)).exitCode).toBe(0);
-      expect((await site.cli(['verify'], admin)).exitCode).toBe(0);
-      const planned = await site.cli(['plan', '--json'], admin);
-      expect(JSON.parse(planned.stdout).changes).toBe(false);
+      const ok = async (args: string[]) => {
+        const result = await site.cli(args, admin);
+        expect([args.join(' '), result.exitCode, result.exitCode === 0 ? '' : result.all]).toEqual([args.join(' '), 0, '']);
+        return result;
+      };
+      const applied = await ok(['apply', '--auto-approve']);
+      // The issuer hand-off: its role ID, and the command for its wrapped secret ID.
+      expect(applied.stdout).toMatch(new RegExp(`^CI issuer: role ${issuerRoleName({ site: 'sec' })}, role ID [0-9a-f-]{36}\\.$`, 'm'));
+      expect(applied.stdout).toContain('`maas-vault credentials --issuer`');
+      expect(JSON.parse((await ok(['plan', '--json'])).stdout).changes).toBe(false);
+      await ok(['status']);
+      const credentials = JSON.parse((await ok(['credentials', '--json', '--controller', 'region-1'])).stdout);
+      await maasConfigure(server.address, { roleId: credentials.controllers[0].roleId, wrappedToken: credentials.controllers[0].wrappedToken, secretsPath: 'maas', mount: 'kv-sec' });
+      await ok(['verify']);
+      const issuer = JSON.parse((await ok(['credentials', '--issuer', '--json'])).stdout).issuer;
+      const unwrapped = await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: issuer.wrappedToken });
+      const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: issuer.roleId, secret_id: unwrapped.body.data.secret_id } });
+      expect(login.body.auth.policies.sort()).toEqual(['default', issuerPolicyName({ site: 'sec' })]);
       // ...and it is not root: other sites' roles and other mounts are out of reach.
       expect((await vaultHttp(server.address, 'GET', 'secret/data/x', { token: admin })).status).toBe(403);
-      expect((await vaultHttp(server.address, 'POST', 'auth/approle/role/maas-other-region-1', { token: admin, body: {} })).status).toBe(403);
+      expect((await vaultHttp(server.address, 'POST', `auth/approle/role/${roleName({ site: 'other' }, 'region-1')}`, { token: admin, body: {} })).status).toBe(403);
       expect((await vaultHttp(server.address, 'POST', 'sys/policies/acl/anything', { token: admin, body: { policy: '' } })).status).toBe(403);
-      const destroyed = await site.cli(['destroy', '--auto-approve'], admin);
-      expect(destroyed.exitCode).toBe(0);
+      await ok(['destroy', '--auto-approve']);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { renderMaasPolicy } from '../../policies/render.js';
+import { issuerPolicyName, issuerRoleName, roleName } from '../../config/index.js';
 import { testConfig } from '../support/configs.js';
 import { synthesize } from '../support/synth.js';
 
@@ -22,9 +23,9 @@ describe('MaasVaultStack', () => {
   });
 
   it('renders the MAAS policy from the mount and secrets path', () => {
-    const stack = synthesize(testConfig({ kv: { mount: 'kv-maas' }, secretsPath: 'maas/site-a', policy: { profile: 'strict', name: 'maas-site-a' } }));
-    expect(stack.resource('vault_policy', 'policy_maas')).toEqual({
-      name: 'maas-site-a',
+    const stack = synthesize(testConfig({ kv: { mount: 'kv-maas' }, secretsPath: 'maas/site-a', policy: { profile: 'strict', name: 'maas_lab_site-a' } }));
+    expect(stack.resource('vault_policy', 'maas_policy_maas')).toEqual({
+      name: 'maas_lab_site-a',
       policy: renderMaasPolicy({ mount: 'kv-maas', path: 'maas/site-a', profile: 'strict', lookupSelf: false }),
     });
   });
@@ -32,11 +33,11 @@ describe('MaasVaultStack', () => {
   it('creates one role per region controller with the settings MAAS relies on', () => {
     const stack = synthesize(testConfig({ tokenTtl: '10m', tokenMaxTtl: '1h', secretIdTtl: '30d' }));
     const roles = stack.resources(ROLE);
-    expect(Object.keys(roles)).toEqual(['controller_region-1_role', 'controller_region-2_role', 'controller_region-3_role']);
-    expect(roles['controller_region-2_role']).toEqual({
+    expect(Object.keys(roles)).toEqual(['region_region-1_role', 'region_region-2_role', 'region_region-3_role']);
+    expect(roles['region_region-2_role']).toEqual({
       backend: '${vault_auth_backend.approle_mount.path}',
-      role_name: 'maas-lab-region-2',
-      token_policies: ['${vault_policy.policy_maas.name}'],
+      role_name: roleName(testConfig(), 'region-2'),
+      token_policies: ['${vault_policy.maas_policy_maas.name}'],
       token_no_default_policy: false,
       token_ttl: 600,
       token_max_ttl: 3600,
@@ -49,17 +50,17 @@ describe('MaasVaultStack', () => {
 
   it('binds CIDRs to both the token and the secret ID when given', () => {
     const stack = synthesize(testConfig({ controllers: [{ name: 'region-1', cidrs: ['10.0.0.5/32'] }, { name: 'region-2' }] }));
-    expect(stack.resource(ROLE, 'controller_region-1_role')).toMatchObject({ token_bound_cidrs: ['10.0.0.5/32'], secret_id_bound_cidrs: ['10.0.0.5/32'] });
-    expect(stack.resource(ROLE, 'controller_region-2_role')).not.toHaveProperty('token_bound_cidrs');
-    expect(stack.resource(ROLE, 'controller_region-2_role')).not.toHaveProperty('secret_id_bound_cidrs');
+    expect(stack.resource(ROLE, 'region_region-1_role')).toMatchObject({ token_bound_cidrs: ['10.0.0.5/32'], secret_id_bound_cidrs: ['10.0.0.5/32'] });
+    expect(stack.resource(ROLE, 'region_region-2_role')).not.toHaveProperty('token_bound_cidrs');
+    expect(stack.resource(ROLE, 'region_region-2_role')).not.toHaveProperty('secret_id_bound_cidrs');
   });
 
   it('issues one wrapped secret ID per controller, keyed by its accessor, with naming metadata', () => {
     const stack = synthesize(testConfig({ wrapTtl: '15m', generation: 4 }));
-    const secretId = stack.resource(SECRET_ID, 'controller_region-1_secret_id');
+    const secretId = stack.resource(SECRET_ID, 'region_region-1_secret_id');
     expect(secretId).toEqual({
       backend: '${vault_auth_backend.approle_mount.path}',
-      role_name: '${vault_approle_auth_backend_role.controller_region-1_role.role_name}',
+      role_name: '${vault_approle_auth_backend_role.region_region-1_role.role_name}',
       wrapping_ttl: '15m',
       with_wrapped_accessor: true,
       metadata: JSON.stringify({ site: 'lab', controller: 'region-1', generation: '4', issued_by: 'maas-vault stack' }),
@@ -68,8 +69,8 @@ describe('MaasVaultStack', () => {
   });
 
   it('re-issues secret IDs when the generation changes (metadata forces a new secret ID)', () => {
-    const before = synthesize(testConfig({ generation: 1 })).resource(SECRET_ID, 'controller_region-3_secret_id');
-    const after = synthesize(testConfig({ generation: 2 })).resource(SECRET_ID, 'controller_region-3_secret_id');
+    const before = synthesize(testConfig({ generation: 1 })).resource(SECRET_ID, 'region_region-3_secret_id');
+    const after = synthesize(testConfig({ generation: 2 })).resource(SECRET_ID, 'region_region-3_secret_id');
     expect(JSON.parse(String(before.metadata)).generation).toBe('1');
     expect(JSON.parse(String(after.metadata)).generation).toBe('2');
   });
@@ -77,14 +78,14 @@ describe('MaasVaultStack', () => {
   it('publishes role IDs, accessors, and sensitive wrapping tokens and commands', () => {
     const stack = synthesize(testConfig({ kv: { mount: 'kv-maas' }, secretsPath: 'maas/site-a', vault: { address: 'https://vault.admin:8200', maasAddress: 'https://vault.maas:8200' } }));
     expect(stack.outputNames().sort()).toEqual(['configure_commands', 'migrate_command', 'role_ids', 'role_names', 'secret_id_accessors', 'wrapping_tokens']);
-    expect(stack.output('role_ids')).toMatchObject({ sensitive: false, value: { 'region-1': '${vault_approle_auth_backend_role.controller_region-1_role.role_id}' } });
-    expect(stack.output('secret_id_accessors')).toMatchObject({ sensitive: false, value: { 'region-1': '${vault_approle_auth_backend_role_secret_id.controller_region-1_secret_id.wrapping_accessor}' } });
-    expect(stack.output('wrapping_tokens')).toMatchObject({ sensitive: true, value: { 'region-2': '${vault_approle_auth_backend_role_secret_id.controller_region-2_secret_id.wrapping_token}' } });
+    expect(stack.output('role_ids')).toMatchObject({ sensitive: false, value: { 'region-1': '${vault_approle_auth_backend_role.region_region-1_role.role_id}' } });
+    expect(stack.output('secret_id_accessors')).toMatchObject({ sensitive: false, value: { 'region-1': '${vault_approle_auth_backend_role_secret_id.region_region-1_secret_id.wrapping_accessor}' } });
+    expect(stack.output('wrapping_tokens')).toMatchObject({ sensitive: true, value: { 'region-2': '${vault_approle_auth_backend_role_secret_id.region_region-2_secret_id.wrapping_token}' } });
     const commands = stack.output('configure_commands');
     expect(commands.sensitive).toBe(true);
     expect((commands.value as Record<string, string>)['region-3']).toBe(
-      'sudo maas config-vault configure https://vault.maas:8200 ${vault_approle_auth_backend_role.controller_region-3_role.role_id} ' +
-        '${vault_approle_auth_backend_role_secret_id.controller_region-3_secret_id.wrapping_token} maas/site-a --mount kv-maas',
+      'sudo maas config-vault configure https://vault.maas:8200 ${vault_approle_auth_backend_role.region_region-3_role.role_id} ' +
+        '${vault_approle_auth_backend_role_secret_id.region_region-3_secret_id.wrapping_token} maas/site-a --mount kv-maas',
     );
     expect(stack.output('migrate_command').value).toBe('sudo maas config-vault migrate');
     expect(stack.json).not.toContain('--secrets-mount');
@@ -120,7 +121,7 @@ describe('MaasVaultStack', () => {
       const stack = synthesize(testConfig({ approle: { adopt: true } }));
       expect(stack.resources('vault_auth_backend')).toEqual({});
       expect(stack.dataSources('vault_auth_backend')).toEqual({ approle_existing: { path: 'approle' } });
-      expect(stack.resource(ROLE, 'controller_region-1_role').backend).toBe('${data.vault_auth_backend.approle_existing.path}');
+      expect(stack.resource(ROLE, 'region_region-1_role').backend).toBe('${data.vault_auth_backend.approle_existing.path}');
     });
 
     it('manages only the settings of an existing KV mount, never the mount itself', () => {
@@ -133,16 +134,16 @@ describe('MaasVaultStack', () => {
   describe('CI issuer (opt-in)', () => {
     it('is absent by default', () => {
       const stack = synthesize(testConfig());
-      expect(Object.keys(stack.resources('vault_policy'))).toEqual(['policy_maas']);
+      expect(Object.keys(stack.resources('vault_policy'))).toEqual(['maas_policy_maas']);
       expect(stack.outputNames()).not.toContain('issuer_role_id');
     });
 
     it('adds its policy, role and role ID output when enabled', () => {
       const stack = synthesize(testConfig({ issuer: { enabled: true, tokenTtl: '10m', cidrs: ['192.0.2.0/24'] } }));
-      expect(stack.resource('vault_policy', 'issuer_policy').name).toBe('maas-lab-issuer');
-      expect(stack.resource(ROLE, 'issuer_role')).toMatchObject({
-        role_name: 'maas-lab-issuer',
-        token_policies: ['${vault_policy.issuer_policy.name}'],
+      expect(stack.resource('vault_policy', 'ci_issuer_policy').name).toBe(issuerPolicyName(testConfig()));
+      expect(stack.resource(ROLE, 'ci_issuer_role')).toMatchObject({
+        role_name: issuerRoleName(testConfig()),
+        token_policies: ['${vault_policy.ci_issuer_policy.name}'],
         token_ttl: 600,
         token_bound_cidrs: ['192.0.2.0/24'],
       });

@@ -1,0 +1,6 @@
+path "sys/policies/acl/{{policy}}" {
+  capabilities = ["create", "read", "update", "delete"]
+  allowed_parameters = {
+    "policy" = [{{policyText}}]
+  }
+}
