@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import type { EngineBinary } from './locate.js';
 import { EngineInterruptedError, interrupts } from './interrupts.js';
 import { keepGoodState, restoreBrokenState } from './state.js';
-import { lockHeldError, LOCK_WAIT_SECONDS } from './lock.js';
+import { lockHeldError, lockWaitSeconds } from './lock.js';
 
 export interface EngineOptions {
   binary: EngineBinary;
@@ -54,22 +54,22 @@ export class Engine {
   }
 
   async plan(): Promise<PlanResult> {
-    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', LOCK_TIMEOUT], [0, 2]);
+    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', lockTimeout()], [0, 2]);
     return { changes: result.exitCode === 2 };
   }
 
   async apply(): Promise<void> {
-    await this.run(['apply', '-input=false', '-no-color', '-auto-approve', LOCK_TIMEOUT]);
+    await this.run(['apply', '-input=false', '-no-color', '-auto-approve', lockTimeout()]);
   }
 
   async destroy(): Promise<void> {
-    await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', LOCK_TIMEOUT]);
+    await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', lockTimeout()]);
   }
 
   /** Drops resources from the state without touching Vault (a shared mount that must stay). */
   async forget(addresses: string[]): Promise<void> {
     if (addresses.length === 0) return;
-    await this.run(['state', 'rm', LOCK_TIMEOUT, ...addresses]);
+    await this.run(['state', 'rm', lockTimeout(), ...addresses]);
   }
 
   /** All outputs, sensitive ones included: callers decide what to print. */
@@ -137,8 +137,11 @@ export class Engine {
   }
 }
 
-/** How long a run waits for another one on the same work directory before giving up. */
-const LOCK_TIMEOUT = `-lock-timeout=${LOCK_WAIT_SECONDS}s`;
+
+/** How long the engine waits for another run's state lock before giving up. */
+function lockTimeout(): string {
+  return `-lock-timeout=${lockWaitSeconds()}s`;
+}
 
 /** The engine's "Error:" blocks, which say what failed; the plan before them was already shown. */
 function errorBlocks(lines: string[]): string {

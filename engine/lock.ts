@@ -6,16 +6,23 @@
  * whose process has ended is recognised as stale and taken over (the engine's own lock is a file
  * lock the system releases with its process).
  */
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 /** How long a run waits for another one on the same work directory (MAAS_VAULT_LOCK_WAIT, seconds; default 10). */
-export const LOCK_WAIT_SECONDS = lockWaitSeconds(process.env.MAAS_VAULT_LOCK_WAIT);
+export function lockWaitSeconds(value = process.env.MAAS_VAULT_LOCK_WAIT): number {
+  if (value === undefined || value.trim() === '') return 10;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 3600) {
+    throw new LockSettingError(`MAAS_VAULT_LOCK_WAIT=${JSON.stringify(value.slice(0, 20))}: must be whole seconds from 0 to 3600 (default 10); unset it or fix it`);
+  }
+  return parsed;
+}
 
-function lockWaitSeconds(value: string | undefined): number {
-  const parsed = value === undefined || value.trim() === '' ? Number.NaN : Number(value);
-  return Number.isInteger(parsed) && parsed >= 0 && parsed <= 3600 ? parsed : 10;
+export class LockSettingError extends Error {
+  override name = 'LockSettingError';
+  readonly exitCode = 2;
 }
 
 interface LockInfo {
@@ -42,9 +49,9 @@ export function engineLockInfoPath(statePath: string): string {
 
 /**
  * Takes the work directory's lock for `operation` (e.g. "maas-vault apply"), waiting up to
- * LOCK_WAIT_SECONDS for a live holder. Returns the release function; the lock also goes with the process.
+ * MAAS_VAULT_LOCK_WAIT seconds for a live holder. Returns the release function; the lock also goes with the process.
  */
-export async function lockWorkDir(workDir: string, operation: string, waitSeconds = LOCK_WAIT_SECONDS): Promise<() => void> {
+export async function lockWorkDir(workDir: string, operation: string, waitSeconds = lockWaitSeconds()): Promise<() => void> {
   mkdirSync(workDir, { recursive: true, mode: 0o700 });
   const path = workDirLockPath(workDir);
   const mine: LockInfo = { Operation: operation, Who: who(), Created: new Date().toISOString(), pid: process.pid, host: hostname() };
@@ -57,8 +64,9 @@ export async function lockWorkDir(workDir: string, operation: string, waitSecond
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = readLockInfo(path);
-    if (holder && isStale(holder)) {
-      removeIfSame(path, holder);
+    if (holder ? isStale(holder) : unreadableForLong(path)) {
+      if (holder) removeIfSame(path, holder);
+      else rmSync(path, { force: true });
       continue;
     }
     if (Date.now() >= deadline) throw heldBy(workDir, holder, path, waitSeconds);
@@ -72,7 +80,7 @@ export async function lockWorkDir(workDir: string, operation: string, waitSecond
 /** The engine could not take its state lock: name whoever holds it. */
 export function lockHeldError(statePath: string): LockHeldError {
   const path = engineLockInfoPath(statePath);
-  return heldBy(dirname(statePath), readLockInfo(path), path, LOCK_WAIT_SECONDS);
+  return heldBy(dirname(statePath), readLockInfo(path), path, lockWaitSeconds());
 }
 
 function heldBy(workDir: string, holder: LockInfo | undefined, path: string, waitSeconds: number): LockHeldError {
@@ -102,6 +110,12 @@ function isStale(holder: LockInfo): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+/** A lock file that never became readable (its writer died between creating and writing it). */
+function unreadableForLong(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat !== undefined && Date.now() - stat.mtimeMs > 5000;
 }
 
 function removeIfSame(path: string, expected: LockInfo): void {
