@@ -1,11 +1,11 @@
 /**
  * Checks made before any change (plan, apply, destroy): every problem the stack would run into
  * with what already lives in Vault, found with one Vault round trip per check and reported
- * together, so a refusal comes before the first write. The engine would otherwise write the
+ * together, so a refusal comes before the first write. A token that may not read what a check
+ * needs fails the command as permission denied (exit 1), naming the path, like any other call. The engine would otherwise write the
  * policy and issue secret IDs, then stop on "path is already in use" with half a site applied.
  */
 import type { VaultClient } from './client.js';
-import { VaultPermissionError } from './errors.js';
 
 export interface PreflightFootprint {
   mounts: string[];
@@ -58,7 +58,6 @@ export async function preflight(client: VaultClient, input: PreflightInput): Pro
 /** One GET of sys/mounts: mounts to create must be free; an adopted one must be KV version 2. */
 async function checkMounts(client: VaultClient, input: PreflightInput): Promise<string[]> {
   const mounts = await listing(client, 'sys/mounts');
-  if (typeof mounts === 'string') return [mounts];
   const problems: string[] = [];
   for (const path of input.creates.mounts) {
     if (!mounts.has(path) || input.owned.mounts.includes(path)) continue;
@@ -85,7 +84,6 @@ async function checkMounts(client: VaultClient, input: PreflightInput): Promise<
 /** One GET of sys/auth: auth methods to create must be free; an adopted one must be AppRole. */
 async function checkAuthMethods(client: VaultClient, input: PreflightInput): Promise<string[]> {
   const methods = await listing(client, 'sys/auth');
-  if (typeof methods === 'string') return [methods];
   const problems: string[] = [];
   for (const path of input.creates.authMounts) {
     if (!methods.has(path) || input.owned.authMounts.includes(path)) continue;
@@ -107,18 +105,12 @@ async function checkPolicies(client: VaultClient, input: PreflightInput): Promis
   const foreign = input.creates.policies.filter((name) => !input.owned.policies.includes(name));
   const found = await Promise.all(
     foreign.map(async (name) => {
-      try {
-        const response = await client.read(`sys/policies/acl/${encodeURIComponent(name)}`, { accept: [404] });
-        return response.status === 404 ? undefined : name;
-      } catch (error) {
-        if (error instanceof VaultPermissionError) return `?${name}`;
-        throw error;
-      }
+      const response = await client.read(`sys/policies/acl/${encodeURIComponent(name)}`, { accept: [404] });
+      return response.status === 404 ? undefined : name;
     }),
   );
   return found.flatMap((name) => {
     if (name === undefined) return [];
-    if (name.startsWith('?')) return [`cannot check whether policy ${name.slice(1)} exists: the token may not read sys/policies/acl/${name.slice(1)} (\`maas-vault policy admin\` prints the policy it needs)`];
     return [
       `policy.name: the policy ${name} already exists in Vault and is not in this site's state: apply would overwrite it. ` +
         'Choose another policy.name (or site), or, if it is this site\'s from a lost work directory, import it into the state',
@@ -130,13 +122,7 @@ async function checkPolicies(client: VaultClient, input: PreflightInput): Promis
 async function checkRoles(client: VaultClient, input: PreflightInput): Promise<string[]> {
   const foreign = input.creates.roles.filter((name) => !input.owned.roles.includes(name));
   if (foreign.length === 0) return [];
-  let existing: string[];
-  try {
-    existing = await listRoles(client, input.approleMount);
-  } catch (error) {
-    if (error instanceof VaultPermissionError) return [`cannot list the AppRole roles at auth/${input.approleMount}/role: ${error.message}`];
-    throw error;
-  }
+  const existing = await listRoles(client, input.approleMount);
   const taken = foreign.filter((name) => existing.includes(name));
   if (taken.length === 0) return [];
   const shown = taken.slice(0, 5).join(', ') + (taken.length > 5 ? ` and ${taken.length - 5} more` : '');
@@ -152,13 +138,7 @@ export async function listRoles(client: VaultClient, mount: string): Promise<str
   return response.status === 200 ? (response.data?.keys ?? []) : [];
 }
 
-async function listing(client: VaultClient, path: string): Promise<Map<string, MountInfo> | string> {
-  try {
-    const response = await client.read<Record<string, MountInfo>>(path);
-    const entries = Object.entries(response.data ?? {}).map(([key, value]) => [key.replace(/\/+$/, ''), value] as const);
-    return new Map(entries);
-  } catch (error) {
-    if (error instanceof VaultPermissionError) return `cannot read ${path} to check for conflicts: ${error.message}`;
-    throw error;
-  }
+async function listing(client: VaultClient, path: string): Promise<Map<string, MountInfo>> {
+  const response = await client.read<Record<string, MountInfo>>(path);
+  return new Map(Object.entries(response.data ?? {}).map(([key, value]) => [key.replace(/\/+$/, ''), value] as const));
 }

@@ -32,18 +32,19 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
         }
       }
       const before = new Set(existingTokens(session.statePath));
+      session.markUnfinished();
       await session.engineStep(`${engine.binary.kind} apply`, () => engine.apply());
       const controllers = await appliedControllers(engine, session.statePath);
       if (session.wasInterrupted) {
-        // An interrupted run may have issued secret IDs it never recorded: only this apply can find them.
+        // An unfinished run may have issued secret IDs it never recorded: only this apply can find them.
         const removed = config.stackSecretIds
           ? await report.step('removing secret IDs an interrupted run issued but did not record', () =>
               destroyUnrecordedStackSecretIds(client!, config.site, controllers.map((controller) => ({ role: controller.role, accessor: controller.secretIdAccessor }))),
             )
           : 0;
         if (removed > 0) report.note(`destroyed ${removed} secret ID${removed === 1 ? '' : 's'} an interrupted run had issued without recording them`);
-        session.clearInterrupted();
       }
+      session.clearInterrupted();
       // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens may be spent, so ask
       // Vault about those. A token this apply just issued is fresh: no need to ask.
       const usable = await Promise.all(

@@ -32,6 +32,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
         process.exitCode = EXIT.failure;
         return;
       }
+      session.markUnfinished();
       if (plan.keepApprole) {
         await session.engineStep(`${engine.binary.kind} state rm ${plan.keepApprole.address}`, () => engine.forget([plan.keepApprole!.address]));
       }

@@ -18,8 +18,10 @@ export interface StackSession extends CommandContext {
   client?: VaultClient;
   /** Runs one engine command as a step; a signal or a failure becomes the CLI's explained error. */
   engineStep<T>(label: string, run: () => Promise<T>): Promise<T>;
-  /** True when an earlier apply or destroy of this work directory was interrupted. */
+  /** True when an earlier apply or destroy of this work directory did not finish (interrupted, killed, failed). */
   readonly wasInterrupted: boolean;
+  /** Records that a change is under way: if it never finishes, the next apply knows. */
+  markUnfinished(): void;
   /** Forgets an earlier interruption once a run has converged. */
   clearInterrupted(): void;
   /** Releases the work directory's lock (also released when the process ends). */
@@ -73,7 +75,6 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
       return await report.step(label, run);
     } catch (error) {
       if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
-        if (action === 'apply' || action === 'destroy') writeFileSync(marker, `${new Date().toISOString()} ${action}\n`, { mode: 0o600 });
         throw describeInterruption(error as EngineInterruptedError, action, statePath);
       }
       throw await explainEngineFailure(error, client, action);
@@ -87,6 +88,7 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
     client,
     engineStep,
     wasInterrupted: existsSync(marker),
+    markUnfinished: () => writeFileSync(marker, `${new Date().toISOString()} ${action}\n`, { mode: 0o600 }),
     clearInterrupted: () => rmSync(marker, { force: true }),
     release,
   };
