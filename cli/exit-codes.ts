@@ -9,6 +9,10 @@ export const EXIT = {
   unavailable: 3,
   /** `status` found drift between Vault and the config. */
   drift: 4,
+  /** plan, apply or destroy stopped by SIGHUP, SIGINT or SIGTERM (128 + the signal's number). */
+  hangup: 129,
+  interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -23,5 +27,5 @@ export class UsageError extends Error {
 export function exitCodeOf(error: unknown): ExitCode {
   const code = (error as { exitCode?: unknown } | null)?.exitCode;
   if (error instanceof Error && error.name === 'ConfigError') return EXIT.usage;
-  return code === 2 || code === 3 || code === 4 ? code : EXIT.failure;
+  return code === 2 || code === 3 || code === 4 || code === 129 || code === 130 || code === 143 ? code : EXIT.failure;
 }

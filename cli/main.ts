@@ -51,7 +51,7 @@ const cli = yargs(hideBin(process.argv))
   .recommendCommands()
   .epilogue(
     'Vault is reached at VAULT_ADDR (else vault.address), with VAULT_TOKEN, VAULT_CACERT and VAULT_NAMESPACE as the vault CLI reads them.\n' +
-      'Exit codes: 0 ok, 1 failure, 2 bad usage or config, 3 Vault sealed or unreachable, 4 drift found by status.',
+      'Exit codes: 0 ok, 1 failure, 2 bad usage or config, 3 Vault sealed or unreachable, 4 drift found by status, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.',
   )
   .wrap(Math.min(110, process.stdout.columns ?? 110))
   .fail((message, error) => {

@@ -10,6 +10,9 @@ export function requireTerminalOrFlag(command: string): void {
 
 export async function confirm(question: string, expected = 'yes'): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  // On a terminal readline turns Ctrl-C into an event, not a signal: raise the signal, so the
+  // command stops as on any other Ctrl-C (exit 130) instead of ending quietly with status 0.
+  prompt.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
   try {
     const answer = await prompt.question(`${question} Only '${expected}' will be accepted: `);
     return answer.trim() === expected;

@@ -6,6 +6,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { EngineBinary } from './locate.js';
+import { EngineInterruptedError, interrupts } from './interrupts.js';
+import { keepGoodState, restoreBrokenState } from './state.js';
+import { lockHeldError, lockWaitSeconds } from './lock.js';
 
 export interface EngineOptions {
   binary: EngineBinary;
@@ -15,6 +18,10 @@ export interface EngineOptions {
   env?: Record<string, string | undefined>;
   /** Receives the engine's output lines as they come. */
   onOutput?: (line: string) => void;
+  /** The state file: checked before each run (restored when broken) and verified after it. */
+  statePath?: string;
+  /** Receives what maas-vault did to the state, for the user. */
+  onNotice?: (text: string) => void;
 }
 
 /** A failed engine command; `output` is its last lines, for the error message. */
@@ -47,16 +54,22 @@ export class Engine {
   }
 
   async plan(): Promise<PlanResult> {
-    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock-timeout=60s'], [0, 2]);
+    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', lockTimeout()], [0, 2]);
     return { changes: result.exitCode === 2 };
   }
 
   async apply(): Promise<void> {
-    await this.run(['apply', '-input=false', '-no-color', '-auto-approve', '-lock-timeout=60s']);
+    await this.run(['apply', '-input=false', '-no-color', '-auto-approve', lockTimeout()]);
   }
 
   async destroy(): Promise<void> {
-    await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', '-lock-timeout=60s']);
+    await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', lockTimeout()]);
+  }
+
+  /** Drops resources from the state without touching Vault (a shared mount that must stay). */
+  async forget(addresses: string[]): Promise<void> {
+    if (addresses.length === 0) return;
+    await this.run(['state', 'rm', lockTimeout(), ...addresses]);
   }
 
   /** All outputs, sensitive ones included: callers decide what to print. */
@@ -66,7 +79,14 @@ export class Engine {
   }
 
   private async run(args: string[], okCodes = [0], { quiet = false } = {}) {
-    const { binary, stackDir, env, onOutput } = this.options;
+    const { binary, stackDir, env, onOutput, statePath, onNotice } = this.options;
+    const command = `${binary.kind} ${args[0] === 'state' ? args.slice(0, 2).join(' ') : args[0]}`;
+    // A signal that came before this run: the user wants to stop, so nothing new starts.
+    if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
+    if (statePath) {
+      const restored = restoreBrokenState(statePath);
+      if (restored) onNotice?.(restored);
+    }
     const lines: string[] = [];
     const subprocess = execa(binary.path, args, {
       cwd: stackDir,
@@ -75,23 +95,52 @@ export class Engine {
       all: true,
       stdin: 'ignore',
       maxBuffer: 64 * 1024 * 1024,
+      // Its own process group: a terminal's Ctrl-C reaches maas-vault only, which passes it on
+      // once (interrupts.ts), and the engine and its providers can be killed together.
+      detached: true,
+      cleanup: true,
     });
+    const untrack = interrupts.track({ process: subprocess, command });
+    let lockError = false;
+    let held: string | undefined;
     if (!quiet) {
       subprocess.all?.on('data', (chunk: Buffer) => {
         for (const line of chunk.toString().split('\n')) {
           if (line.trim() === '') continue;
+          // The engine's lock error advises disabling locking: never pass that on.
+          if (/Error acquiring the state lock/.test(line)) lockError = true;
           lines.push(line);
+          if (lockError) continue;
+          // Once stopped, the engine says so for every pending resource: one line says it all.
+          if (interrupts.signal && /Error: execution halted/.test(line)) continue;
+          if (/^\s*╷\s*$/.test(line)) {
+            held = line;
+            continue;
+          }
+          if (held !== undefined) onOutput?.(held);
+          held = undefined;
           onOutput?.(line);
         }
       });
     }
-    const result = await subprocess;
+    const result = await subprocess.finally(untrack);
+    if (statePath && !keepGoodState(statePath)) {
+      onNotice?.(`the engine left ${statePath} invalid: the next run restores the last verified state`);
+    }
+    if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
+    if (lockError || /Error acquiring the state lock/.test(String(result.stderr ?? ''))) throw lockHeldError(statePath ?? join(stackDir, 'terraform.tfstate'));
     if (!okCodes.includes(result.exitCode ?? -1)) {
       const text = (quiet ? String(result.stderr) : lines.join('\n')).split('\n').filter((line) => line.trim() !== '');
       throw new EngineError(`${binary.kind} ${args[0]}`, errorBlocks(text) || `exit code ${result.exitCode ?? result.signal}`);
     }
     return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout) };
   }
+}
+
+
+/** How long the engine waits for another run's state lock before giving up. */
+function lockTimeout(): string {
+  return `-lock-timeout=${lockWaitSeconds()}s`;
 }
 
 /** The engine's "Error:" blocks, which say what failed; the plan before them was already shown. */

@@ -2,13 +2,13 @@
  * Synthesizes a config's stack and prepares the engine to run on it, with the provider taken
  * from a filesystem mirror when MAAS_VAULT_PROVIDER_MIRROR names one (air-gapped sites).
  */
-import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MaasVaultConfig } from '../config/index.js';
 import { synthOnce } from '../stacks/synth-once.js';
 import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
 import { locateEngine } from './locate.js';
+import { keepGoodState } from './state.js';
 
 export interface StackRunnerOptions {
   config: MaasVaultConfig;
@@ -17,15 +17,17 @@ export interface StackRunnerOptions {
   /** Vault token for the provider (from VAULT_TOKEN). */
   token?: string;
   onOutput?: (line: string) => void;
+  /** What maas-vault did to the state file (a broken one restored), for the user. */
+  onNotice?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
 }
 
-export async function prepareStack(options: StackRunnerOptions): Promise<{ engine: Engine; stackDir: string; statePath: string }> {
+export async function prepareStack(options: StackRunnerOptions): Promise<{ engine: Engine; stackDir: string; statePath: string; jsonPath: string }> {
   const env = options.env ?? process.env;
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
   const located = locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
-  const { stackDir, statePath } = await synthOnce(options.config);
+  const { stackDir, statePath, jsonPath } = await synthOnce(options.config);
   const binary = await located;
   const engineEnv: Record<string, string | undefined> = {
     VAULT_TOKEN: options.token,
@@ -37,11 +39,11 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
     writeMirrorCliConfig(env.MAAS_VAULT_PROVIDER_MIRROR, cliConfig);
     engineEnv.TF_CLI_CONFIG_FILE = cliConfig;
   }
-  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput });
-  return { engine, stackDir, statePath };
+  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput, statePath, onNotice: options.onNotice });
+  return { engine, stackDir, statePath, jsonPath };
 }
 
 /** State and its backup hold wrapping tokens: owner-only, whatever umask the engine ran under. */
 export function protectState(statePath: string): void {
-  for (const path of [statePath, `${statePath}.backup`]) if (existsSync(path)) chmodSync(path, 0o600);
+  keepGoodState(statePath);
 }

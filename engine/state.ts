@@ -1,14 +1,102 @@
 /**
- * Outputs read straight from the local state file the stack's backend writes. Format version 4
- * (every engine since Terraform 0.12 and OpenTofu 1.0) keeps them under "outputs" as
- * `terraform output -json` prints them; reading the file spares an engine process per command.
+ * The local state file the stack's backend writes. Format version 4 (every engine since
+ * Terraform 0.12 and OpenTofu 1.0) keeps outputs under "outputs" as `terraform output -json`
+ * prints them, and resources under "resources"; reading the file spares an engine process.
+ *
+ * A verified copy of the last good state (`<state>.good`, mode 0600) is kept beside it: written
+ * only once a state parses as version 4, and restored when the engine's file is not valid JSON
+ * (an engine killed while writing leaves it empty). The engine's own `.backup` is overwritten by
+ * every run, so it cannot be trusted for that.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EngineOutputs } from './engine.js';
 
-/** The outputs, or undefined when the file is absent or of another format (then ask the engine). */
-export function readStateOutputs(statePath: string): EngineOutputs | undefined {
+interface StateV4 {
+  version: 4;
+  outputs?: EngineOutputs;
+  resources?: StateResource[];
+}
+
+export interface StateResource {
+  mode: 'managed' | 'data';
+  type: string;
+  name: string;
+  instances: { attributes?: Record<string, unknown> }[];
+}
+
+/** A state file that is there but not a state: the engine cannot be trusted to run on it. */
+export class BrokenStateError extends Error {
+  override name = 'BrokenStateError';
+  readonly exitCode = 1;
+}
+
+export function goodStatePath(statePath: string): string {
+  return `${statePath}.good`;
+}
+
+/** The parsed state, undefined when the file is absent; throws BrokenStateError when it is not a v4 state. */
+export function readState(statePath: string): StateV4 | undefined {
   if (!existsSync(statePath)) return undefined;
-  const state = JSON.parse(readFileSync(statePath, 'utf8')) as { version?: number; outputs?: EngineOutputs };
-  return state.version === 4 && state.outputs ? state.outputs : undefined;
+  const parsed = parseState(readFileSync(statePath, 'utf8'));
+  if (!parsed) {
+    throw new BrokenStateError(
+      `the state file ${statePath} is not a valid state (empty or cut off: an interrupted run?) and there is no verified copy to restore it from; ` +
+        `nothing was sent to Vault. Restore it from ${statePath}.backup if that file parses as JSON, or from your own backup`,
+    );
+  }
+  return parsed;
+}
+
+function parseState(text: string): StateV4 | undefined {
+  try {
+    const parsed = JSON.parse(text) as { version?: unknown };
+    return parsed && parsed.version === 4 ? (parsed as StateV4) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The outputs, or undefined when the file is absent or holds none. */
+export function readStateOutputs(statePath: string): EngineOutputs | undefined {
+  return readState(statePath)?.outputs;
+}
+
+/** Managed resources in the state (data sources left out). */
+export function stateResources(statePath: string): StateResource[] {
+  return (readState(statePath)?.resources ?? []).filter((resource) => resource.mode === 'managed');
+}
+
+/**
+ * Before an engine run: a state that is not valid is replaced by the verified copy. Returns what
+ * was done, for the user, or undefined when nothing needed doing.
+ */
+export function restoreBrokenState(statePath: string): string | undefined {
+  if (!existsSync(statePath) || parseState(readFileSync(statePath, 'utf8'))) return undefined;
+  const good = goodStatePath(statePath);
+  if (!existsSync(good) || !parseState(readFileSync(good, 'utf8'))) readState(statePath);
+  copyFileSync(statePath, `${statePath}.broken`);
+  chmodSync(`${statePath}.broken`, 0o600);
+  writePrivate(statePath, readFileSync(good, 'utf8'));
+  return `the state file ${statePath} was not valid (an interrupted run?): restored the last verified state from ${good} (the broken file is kept as ${statePath}.broken)`;
+}
+
+/**
+ * After an engine run: state and backup become owner-only (they hold wrapping tokens), and a state
+ * that parses as version 4 becomes the verified copy. Returns false when the state is not valid.
+ */
+export function keepGoodState(statePath: string): boolean {
+  for (const path of [statePath, `${statePath}.backup`]) if (existsSync(path)) chmodSync(path, 0o600);
+  if (!existsSync(statePath)) return true;
+  const text = readFileSync(statePath, 'utf8');
+  if (!parseState(text)) return false;
+  writePrivate(goodStatePath(statePath), text);
+  return true;
+}
+
+/** Written beside the target and renamed over it, so a reader never sees half a file. */
+function writePrivate(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, text, { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
 }

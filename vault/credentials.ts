@@ -17,15 +17,27 @@ export interface ControllerCredentials {
   expiresAt: string;
   secretIdAccessor: string;
   command: string;
-  /** Accessors of older secret IDs destroyed by --revoke-previous. */
-  revoked: number;
+}
+
+/**
+ * Destroys each role's secret IDs other than the one just issued. Call it only once the new
+ * credentials are safely delivered (file renamed into place, stdout flushed): until then the
+ * older secret IDs are all a region controller has.
+ */
+export async function revokePreviousSecretIds(client: VaultClient, issued: readonly Pick<ControllerCredentials, 'role' | 'secretIdAccessor'>[]): Promise<number> {
+  const counts = await Promise.all(
+    issued.map(async ({ role, secretIdAccessor }) => {
+      const older = (await listSecretIdAccessors(client, role)).filter((accessor) => accessor !== secretIdAccessor);
+      await Promise.all(older.map((accessor) => destroySecretIdAccessor(client, role, accessor)));
+      return older.length;
+    }),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 export interface IssueOptions {
   controllers: readonly string[];
   wrapTtl: string;
-  /** Destroy the role's other secret IDs once the new one exists. */
-  revokePrevious?: boolean;
   issuedBy?: string;
 }
 
@@ -43,12 +55,6 @@ export async function issueCredentials(client: VaultClient, config: MaasVaultCon
           issued_by: options.issuedBy ?? 'maas-vault credentials',
         }),
       ]);
-      let revoked = 0;
-      if (options.revokePrevious) {
-        const older = (await listSecretIdAccessors(client, role)).filter((accessor) => accessor !== wrapped.secretIdAccessor);
-        await Promise.all(older.map((accessor) => destroySecretIdAccessor(client, role, accessor)));
-        revoked = older.length;
-      }
       return {
         name,
         role,
@@ -58,7 +64,6 @@ export async function issueCredentials(client: VaultClient, config: MaasVaultCon
         expiresAt: new Date(Date.parse(wrapped.creationTime) + wrapped.ttlSeconds * 1000).toISOString(),
         secretIdAccessor: wrapped.secretIdAccessor,
         command: configureCommand(url, roleId, wrapped.wrappingToken, config.secretsPath, config.kv.mount),
-        revoked,
       };
     }),
   );

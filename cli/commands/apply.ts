@@ -11,7 +11,7 @@ import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { lookupWrappingToken } from '../../vault/approle.js';
 import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
-import { explainEngineFailure } from './engine-failure.js';
+import { destroyUnrecordedStackSecretIds } from '../../vault/orphan-secret-ids.js';
 import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
 import { readStateOutputs } from '../../engine/state.js';
 
@@ -24,11 +24,11 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   handler: async (argv) => {
     if (!argv.autoApprove) requireTerminalOrFlag('apply');
     refuseUnmarkedRevocations(openContext(argv).config, 'apply');
-    const session = await openStackSession(argv, true);
+    const session = await openStackSession(argv, true, 'apply');
     const { engine, report, config, client } = session;
     try {
       if (!argv.autoApprove) {
-        const plan = await report.step(`${engine.binary.kind} plan`, () => engine.plan());
+        const plan = await session.engineStep(`${engine.binary.kind} plan`, () => engine.plan());
         if (plan.changes && !(await confirm(`Apply these changes to Vault at ${config.vault.address}?`))) {
           report.line('Apply cancelled: nothing was changed.');
           process.exitCode = EXIT.failure;
@@ -36,12 +36,19 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
         }
       }
       const before = new Set(existingTokens(session.statePath));
-      await report.step(`${engine.binary.kind} apply`, () => engine.apply()).catch(async (error) => {
-        throw await explainEngineFailure(error, client, 'apply');
-      });
-      const { protectState } = await import('../../engine/stack-runner.js');
-      protectState(session.statePath);
+      session.markUnfinished();
+      await session.engineStep(`${engine.binary.kind} apply`, () => engine.apply());
       const controllers = await appliedControllers(engine, session.statePath);
+      if (session.wasInterrupted) {
+        // An unfinished run may have issued secret IDs it never recorded: only this apply can find them.
+        const removed = config.stackSecretIds
+          ? await report.step('removing secret IDs an interrupted run issued but did not record', () =>
+              destroyUnrecordedStackSecretIds(client!, config.site, controllers.map((controller) => ({ role: controller.role, accessor: controller.secretIdAccessor }))),
+            )
+          : 0;
+        if (removed > 0) report.note(`destroyed ${removed} secret ID${removed === 1 ? '' : 's'} an interrupted run had issued without recording them`);
+      }
+      session.clearInterrupted();
       // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens may be spent, so ask
       // Vault about those. A token this apply just issued is fresh: no need to ask.
       const usable = await Promise.all(

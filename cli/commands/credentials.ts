@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
@@ -7,7 +7,7 @@ import { refuseUnmarkedRevocations } from '../revocations.js';
 import { printConfigureCommands } from '../present.js';
 import { UsageError } from '../exit-codes.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
-import { issueCredentials } from '../../vault/credentials.js';
+import { issueCredentials, revokePreviousSecretIds } from '../../vault/credentials.js';
 
 interface CredentialsArgs extends GlobalArgs {
   controller?: string[];
@@ -38,54 +38,107 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     if (argv.issuer) {
       if (argv.controller?.length) throw new UsageError('--issuer and --controller: give one of them (the issuer has its own role)');
       if (!config.issuer.enabled) throw new UsageError(`--issuer: ${config.source} has no CI issuer: set issuer.enabled: true and apply first`);
-      const client = vaultClient(config, vaultToken(`issue a secret ID for the CI issuer of site ${config.site} (\`maas-vault policy admin\` prints such a policy)`));
+      const issuerToken = vaultToken(`issue a secret ID for the CI issuer of site ${config.site} (\`maas-vault policy admin\` prints such a policy)`);
+      const issuerOut = argv.out ? reserveOutFile(argv.out) : undefined;
+      const client = vaultClient(config, issuerToken);
       try {
-        const issuer = await issueIssuerCredentials(client, config, { wrapTtl, revokePrevious: argv.revokePrevious });
+        const issuer = await issueIssuerCredentials(client, config, { wrapTtl });
         const result = { issuer: { role: issuer.role, roleId: issuer.roleId, wrappedToken: issuer.wrappedToken, wrapTtl, expiresAt: issuer.expiresAt, secretIdAccessor: issuer.secretIdAccessor } };
-        if (argv.out) writePrivateJson(argv.out, result);
-        if (report.json) return report.data(result);
-        if (argv.revokePrevious) report.note(`destroyed ${issuer.revoked} older secret ID${issuer.revoked === 1 ? '' : 's'} of the issuer role`);
-        report.line(`CI issuer role ${issuer.role}, role ID ${issuer.roleId}`);
-        report.line(`Wrapped secret ID (works once, until ${issuer.expiresAt}): ${issuer.wrappedToken}`);
-        report.line('In CI: unwrap it once (`VAULT_TOKEN=<wrapped secret ID> vault unwrap -field=secret_id`), keep the secret ID in the CI secret store, and log in with');
-        report.line(`  vault write -field=token auth/approle/login role_id=${issuer.roleId} secret_id=$ISSUER_SECRET_ID`);
+        issuerOut?.commit(`${JSON.stringify(result, null, 2)}\n`);
+        if (report.json) report.data(result);
+        else {
+          report.line(`CI issuer role ${issuer.role}, role ID ${issuer.roleId}`);
+          report.line(`Wrapped secret ID (works once, until ${issuer.expiresAt}): ${issuer.wrappedToken}`);
+          report.line('In CI: unwrap it once (`VAULT_TOKEN=<wrapped secret ID> vault unwrap -field=secret_id`), keep the secret ID in the CI secret store, and log in with');
+          report.line(`  vault write -field=token auth/approle/login role_id=${issuer.roleId} secret_id=$ISSUER_SECRET_ID`);
+        }
+        await flushStdout();
+        if (argv.revokePrevious) {
+          const revoked = await revokePreviousSecretIds(client, [issuer]);
+          report.note(`destroyed ${revoked} older secret ID${revoked === 1 ? '' : 's'} of the issuer role`);
+        }
       } finally {
+        issuerOut?.discard();
         await client.close();
       }
       return;
     }
     const controllers = selectControllers(config, argv.controller);
     refuseUnmarkedRevocations(config, 'credentials');
-    const client = vaultClient(config, vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`));
+    const token = vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`);
+    // Checked before Vault is called: credentials that cannot be delivered must not be issued.
+    const out = argv.out ? reserveOutFile(argv.out) : undefined;
+    const client = vaultClient(config, token);
     try {
-      const issued = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () =>
-        issueCredentials(client, config, { controllers, wrapTtl, revokePrevious: argv.revokePrevious }),
-      );
+      const issued = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () => issueCredentials(client, config, { controllers, wrapTtl }));
       const result = {
         controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command }) => ({
           name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command,
         })),
       };
-      if (argv.out) writePrivateJson(argv.out, result);
-      if (report.json) {
-        report.data(result);
-        return;
+      out?.commit(`${JSON.stringify(result, null, 2)}\n`);
+      if (report.json) report.data(result);
+      else {
+        if (out) report.note(`wrote ${out.path} (mode 0600)`);
+        printConfigureCommands(report, issued.map((record) => ({ name: record.name, command: record.command, expiresAt: record.expiresAt })), wrapTtl, addressNote(config));
       }
+      // Older secret IDs go only once the new credentials are safely out: file in place, stdout flushed.
+      await flushStdout();
       if (argv.revokePrevious) {
-        const revoked = issued.reduce((sum, record) => sum + record.revoked, 0);
+        const revoked = await report.step('destroying older secret IDs', () => revokePreviousSecretIds(client, issued));
         report.note(`destroyed ${revoked} older secret ID${revoked === 1 ? '' : 's'}`);
       }
-      if (argv.out) report.note(`wrote ${argv.out} (mode 0600)`);
-      printConfigureCommands(report, issued.map((record) => ({ name: record.name, command: record.command, expiresAt: record.expiresAt })), wrapTtl, addressNote(config));
     } finally {
+      out?.discard();
       await client.close();
     }
   },
 });
 
-/** Written to a 0600 temporary file first, so the tokens are never readable by others, not even briefly. */
-function writePrivateJson(path: string, value: unknown): void {
+interface OutFile {
+  path: string;
+  /** Writes the content and renames it into place. */
+  commit(text: string): void;
+  /** Removes the temporary file if it was never committed. */
+  discard(): void;
+}
+
+/**
+ * Opens the 0600 temporary file `--out` is written through, so an unwritable path is found before
+ * anything is issued, and the tokens are never readable by others, not even briefly.
+ */
+function reserveOutFile(path: string): OutFile {
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  renameSync(temporary, path);
+  let fd: number | undefined;
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    fd = openSync(temporary, 'wx', 0o600);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`--out ${path}: cannot write there (${reason}): name a file in an existing directory you may write to; nothing was sent to Vault`);
+  }
+  let committed = false;
+  return {
+    path,
+    commit(text: string) {
+      writeSync(fd!, text);
+      fsyncSync(fd!);
+      closeSync(fd!);
+      renameSync(temporary, path);
+      committed = true;
+    },
+    discard() {
+      if (committed) return;
+      try {
+        closeSync(fd!);
+      } catch {
+        // Already closed.
+      }
+      rmSync(temporary, { force: true });
+    },
+  };
+}
+
+function flushStdout(): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write('', (error) => (error ? reject(error) : resolve())));
 }

@@ -9,9 +9,9 @@ export const planCommand = defineCommand<GlobalArgs & EngineArgs>({
   describe: 'Show what apply would change in Vault',
   builder: (yargs: Argv<GlobalArgs>) => withEngine(yargs).example('VAULT_TOKEN=... $0 plan', 'plans the stack of ./maas-vault.json'),
   handler: async (argv) => {
-    const session = await openStackSession(argv, true);
+    const session = await openStackSession(argv, true, 'plan');
     try {
-      const result = await session.report.step(`${session.engine.binary.kind} plan`, () => session.engine.plan());
+      const result = await session.engineStep(`${session.engine.binary.kind} plan`, () => session.engine.plan());
       if (session.report.json) session.report.data({ changes: result.changes });
       else session.report.line(result.changes ? 'Vault differs from the config: `maas-vault apply` would change it.' : 'No changes: Vault matches the config.');
     } finally {

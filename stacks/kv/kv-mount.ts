@@ -1,13 +1,13 @@
 import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
-import { KvSecretBackendV2, Mount } from '../vault-provider.js';
+import { GenericEndpoint, KvSecretBackendV2, Mount } from '../vault-provider.js';
 
 export interface KvMountProps {
   path: string;
   /**
-   * Use a KV-v2 mount that already exists (a dev server's `secret/`, a shared mount). Its
-   * settings are still managed, since MAAS needs `cas_required=false`, but the mount and its data
-   * survive `destroy`: the provider's delete of these settings is a no-op.
+   * Use a KV-v2 mount that already exists (a dev server's `secret/`, a shared mount). The mount,
+   * its data and its settings survive `destroy`; pre-flight checks refuse a mount that is missing
+   * or not KV version 2 before anything is written.
    */
   adopt: boolean;
   maxVersions?: number;
@@ -19,22 +19,35 @@ export class KvMount extends Construct {
 
   constructor(scope: Construct, id: string, props: KvMountProps) {
     super(scope, id);
-    let path = props.path;
-    if (!props.adopt) {
-      const mount = stableId(this, 'mount', new Mount(this, 'mount', {
-        path: props.path,
-        type: 'kv',
-        options: { version: '2' },
-        description: 'MAAS secrets (managed by maas-vault)',
-      }));
-      path = mount.path;
-    }
     // MAAS writes without check-and-set, so a mount that requires it would refuse every write.
+    const settings: Record<string, unknown> = { cas_required: false };
+    if (props.maxVersions !== undefined) settings.max_versions = props.maxVersions;
+    if (props.adopt) {
+      // Other applications share an adopted mount. vault_kv_secret_backend_v2 (provider 5.6.0)
+      // writes max_versions, cas_required and delete_version_after on every apply, resetting
+      // what it was not given to 0: write only the settings MAAS needs or the config names (KV
+      // keeps the others), compare only those, and never "delete" them.
+      stableId(this, 'shared_settings', new GenericEndpoint(this, 'shared-settings', {
+        path: `${props.path}/config`,
+        dataJson: JSON.stringify(settings),
+        ignoreAbsentFields: true,
+        disableDelete: true,
+      }));
+      this.path = props.path;
+      return;
+    }
+    const mount = stableId(this, 'mount', new Mount(this, 'mount', {
+      path: props.path,
+      type: 'kv',
+      options: { version: '2' },
+      description: 'MAAS secrets (managed by maas-vault)',
+    }));
+    // This site's own mount: its settings are the stack's to manage.
     stableId(this, 'settings', new KvSecretBackendV2(this, 'settings', {
-      mount: path,
+      mount: mount.path,
       casRequired: false,
       ...(props.maxVersions === undefined ? {} : { maxVersions: props.maxVersions }),
     }));
-    this.path = path;
+    this.path = mount.path;
   }
 }

@@ -63,8 +63,13 @@ describeE2E('interactive (e2e: engine + provider)', () => {
     expect((await role()).status).toBe(200);
   });
 
-  it('destroy warns and needs the site name typed back', async () => {
+  it('destroy shows what it will delete, then needs the site name typed back', async () => {
     const declined = await onTerminal('destroy', 'yes');
+    const plan = declined.output.indexOf('destroy of site tty will delete:');
+    expect(plan).toBeGreaterThanOrEqual(0);
+    expect(plan).toBeLessThan(declined.output.indexOf('Type the site name (tty) to destroy it.'));
+    expect(declined.output).toContain(`1 AppRole role (${roleName({ site: 'tty' }, 'region-1')}) and every secret ID of them`);
+    expect(declined.output).toContain('the KV mount kv-tty/ and EVERY SECRET IN IT');
     expect(declined.output).toContain('If MAAS was migrated to this Vault (`maas config-vault migrate`), MAAS loses its secrets.');
     expect(declined.output).toContain('Type the site name (tty) to destroy it.');
     expect(declined.exitCode).toBe(1);

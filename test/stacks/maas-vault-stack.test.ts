@@ -124,10 +124,22 @@ describe('MaasVaultStack', () => {
       expect(stack.resource(ROLE, 'region_region-1_role').backend).toBe('${data.vault_auth_backend.approle_existing.path}');
     });
 
-    it('manages only the settings of an existing KV mount, never the mount itself', () => {
+    it('writes only the settings MAAS needs on an existing KV mount, never the mount itself, and never deletes them', () => {
       const stack = synthesize(testConfig({ kv: { adopt: true } }));
       expect(stack.resources('vault_mount')).toEqual({});
-      expect(stack.resource('vault_kv_secret_backend_v2', 'kv_settings')).toEqual({ mount: 'secret', cas_required: false });
+      // vault_kv_secret_backend_v2 would reset max_versions and delete_version_after of a shared mount.
+      expect(stack.resources('vault_kv_secret_backend_v2')).toEqual({});
+      expect(stack.resource('vault_generic_endpoint', 'kv_shared_settings')).toEqual({
+        path: 'secret/config',
+        data_json: JSON.stringify({ cas_required: false }),
+        ignore_absent_fields: true,
+        disable_delete: true,
+      });
+    });
+
+    it('writes max_versions on an adopted mount only when the config names it', () => {
+      const stack = synthesize(testConfig({ kv: { adopt: true, maxVersions: 7 } }));
+      expect(JSON.parse(String(stack.resource('vault_generic_endpoint', 'kv_shared_settings').data_json))).toEqual({ cas_required: false, max_versions: 7 });
     });
   });
 

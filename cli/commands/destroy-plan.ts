@@ -1,0 +1,63 @@
+/**
+ * What destroy would delete, worked out from the state before anyone is asked. The AppRole auth
+ * method is shared by every site on a Vault (MAAS logs in at auth/approle only): a site that
+ * enabled it must not disable it while roles it does not own live under it.
+ */
+import type { MaasVaultConfig } from '../../config/index.js';
+import type { VaultClient } from '../../vault/client.js';
+import { listRoles } from '../../vault/preflight.js';
+import { stateFootprint, trimPath } from '../../engine/footprint.js';
+import { stateResources } from '../../engine/state.js';
+
+export interface DestroyPlan {
+  /** Managed resources in the state. */
+  resources: number;
+  roles: string[];
+  policies: string[];
+  /** KV mounts this site created (adopted ones are not in this list: they stay). */
+  mounts: string[];
+  /** The auth method this site created, disabled by destroy unless it must be kept. */
+  approleCreated: boolean;
+  /** Set when others' roles live under the approle this site created: it is forgotten, not disabled. */
+  keepApprole?: { address: string; otherRoles: string[] };
+}
+
+export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, statePath: string): Promise<DestroyPlan> {
+  const resources = stateResources(statePath);
+  const owned = stateFootprint(statePath);
+  const approle = resources.find(
+    (resource) => resource.type === 'vault_auth_backend' && resource.instances.some((instance) => trimPath(String(instance.attributes?.path ?? '')) === config.approle.mount),
+  );
+  const plan: DestroyPlan = {
+    resources: resources.length,
+    roles: owned.roles,
+    policies: owned.policies,
+    mounts: owned.mounts,
+    approleCreated: approle !== undefined,
+  };
+  if (approle) {
+    const otherRoles = (await listRoles(client, config.approle.mount)).filter((role) => !owned.roles.includes(role));
+    if (otherRoles.length > 0) plan.keepApprole = { address: `${approle.type}.${approle.name}`, otherRoles };
+  }
+  return plan;
+}
+
+/** The plan in words, warning first: what is deleted, what stays, and what MAAS loses. */
+export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan): string[] {
+  const lines = [`destroy of site ${config.site} will delete:`];
+  if (plan.roles.length > 0) lines.push(`  - ${plan.roles.length} AppRole role${plan.roles.length === 1 ? '' : 's'} (${sample(plan.roles)}) and every secret ID of them: no region controller of this site can log in again`);
+  for (const policy of plan.policies) lines.push(`  - the policy ${policy}`);
+  for (const mount of plan.mounts) lines.push(`  - the KV mount ${mount}/ and EVERY SECRET IN IT`);
+  if (plan.approleCreated && !plan.keepApprole) lines.push(`  - the auth method ${config.approle.mount}/ (no other roles live under it)`);
+  if (plan.keepApprole) {
+    const others = plan.keepApprole.otherRoles;
+    lines.push(`and keep: the auth method ${config.approle.mount}/, since ${others.length} role${others.length === 1 ? '' : 's'} of others live under it (${sample(others)})`);
+  }
+  if (config.kv.adopt) lines.push(`and keep: the adopted KV mount ${config.kv.mount}/, its data and its settings (cas_required stays false)`);
+  lines.push('If MAAS was migrated to this Vault (`maas config-vault migrate`), MAAS loses its secrets.');
+  return lines;
+}
+
+function sample(names: string[]): string {
+  return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+}
