@@ -17,6 +17,8 @@ export interface MaasVaultConfig extends ParsedConfig {
   /** Where the file was read from, for messages. */
   readonly source: string;
   readonly policy: ParsedConfig['policy'] & { name: string };
+  /** Resolved: true unless the config says otherwise or the site adopts roles. */
+  readonly stackSecretIds: boolean;
   /** Directory holding the synthesized stack, the engine's state and lock file. */
   readonly workDir: string;
 }
@@ -85,6 +87,8 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
     source,
     vault: { ...parsed.vault, caCert },
     policy: { ...parsed.policy, name: parsed.policy.name ?? `maas-${parsed.site}` },
+    // Adopted regions keep the secret IDs they run on: the stack issues none unless asked to.
+    stackSecretIds: parsed.stackSecretIds ?? !parsed.controllers.some((controller) => controller.role !== undefined),
     workDir: resolveFrom(baseDir, parsed.workDir ?? `.maas-vault/${parsed.site}`),
   };
 }

@@ -8,11 +8,13 @@ import {
   controllerNameProblem,
   durationProblem,
   policyNameProblem,
+  roleNameProblem,
   siteNameProblem,
   TTL_LIMITS,
   vaultPathProblem,
 } from './rules.js';
 import { parseDuration } from './duration.js';
+import { issuerRoleName, roleName } from './naming.js';
 
 /** Turns one of the `*Problem` rules into a zod refinement that reports its reason. */
 function ruled(problem: (value: string) => string | undefined) {
@@ -43,6 +45,8 @@ const vaultAddress = ruled((value) => {
 
 export const controllerSchema = z.strictObject({
   name: ruled(controllerNameProblem),
+  /** An AppRole role that already exists (set up by hand): adopted under this name, role ID kept. */
+  role: ruled(roleNameProblem).optional(),
   cidrs: cidrList.optional(),
 });
 
@@ -79,6 +83,8 @@ export const configSchema = z
     policy: z
       .strictObject({
         name: ruled(policyNameProblem).optional(),
+        /** The policy already exists (set up by hand): imported, then its text managed. */
+        adopt: z.boolean().default(false),
         profile: z.enum(['documented', 'strict'], { message: "must be 'documented' or 'strict'" }).default('documented'),
         /** Grants auth/token/lookup-self in the MAAS policy, for roles that drop Vault's default policy. */
         lookupSelf: z.boolean().default(false),
@@ -88,8 +94,11 @@ export const configSchema = z
     tokenMaxTtl: roleTtl.optional(),
     secretIdTtl: roleTtl.optional(),
     wrapTtl: wrapTtl.default('5m'),
-    /** False where CI issues every secret ID with `maas-vault credentials`: the stack then issues none. */
-    stackSecretIds: z.boolean().default(true),
+    /**
+     * False where CI issues every secret ID with `maas-vault credentials`: the stack then issues
+     * none. Defaults to true, and to false on a site that adopts roles (their regions keep theirs).
+     */
+    stackSecretIds: z.boolean().optional(),
     generation: z.int('must be a whole number').min(1, 'must be 1 or more').max(1_000_000, 'must be at most 1000000').default(1),
     controllers: z.array(controllerSchema).min(1, 'must list at least one region controller'),
     issuer: z
@@ -121,6 +130,31 @@ export const configSchema = z
           message: `"${controller.name}" is already the name of controllers[${first}]: each region controller needs its own name`,
         });
       } else seen.set(controller.name, index);
+    });
+    // Two controllers on one role would share its secret IDs; the issuer's role is the CI's.
+    // AppRole role names are case-insensitive, so compare them folded.
+    const roles = new Map<string, number>();
+    const issuerRole = issuerRoleName(config).toLowerCase();
+    config.controllers.forEach((controller, index) => {
+      // A repeated name is reported above; its role would only repeat the same problem.
+      if (seen.get(controller.name) !== index) return;
+      const role = roleName(config, controller.name).toLowerCase();
+      const field = controller.role === undefined ? 'name' : 'role';
+      const first = roles.get(role);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['controllers', index, field],
+          message: `gives role "${role}", which controllers[${first}] already uses: each region controller needs its own role`,
+        });
+      } else roles.set(role, index);
+      if (role === issuerRole) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['controllers', index, field],
+          message: `gives role "${role}", which is the CI issuer's role: pick another role name`,
+        });
+      }
     });
   });
 

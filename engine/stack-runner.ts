@@ -6,6 +6,7 @@ import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MaasVaultConfig } from '../config/index.js';
 import { synthStack } from '../stacks/synth.js';
+import type { StackImports } from '../stacks/import-ids.js';
 import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
 import { locateEngine } from './locate.js';
@@ -18,6 +19,8 @@ export interface StackRunnerOptions {
   token?: string;
   onOutput?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Objects of a hand-made set-up to import (see vault/adoption.ts). */
+  imports?: StackImports;
 }
 
 export async function prepareStack(options: StackRunnerOptions): Promise<{ engine: Engine; stackDir: string; statePath: string }> {
@@ -25,7 +28,7 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
   const located = locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
-  const { stackDir, statePath } = synthStack(options.config);
+  const { stackDir, statePath } = synthStack(options.config, options.imports);
   const binary = await located;
   const engineEnv: Record<string, string | undefined> = {
     VAULT_TOKEN: options.token,

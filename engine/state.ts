@@ -12,3 +12,22 @@ export function readStateOutputs(statePath: string): EngineOutputs | undefined {
   const state = JSON.parse(readFileSync(statePath, 'utf8')) as { version?: number; outputs?: EngineOutputs };
   return state.version === 4 && state.outputs ? state.outputs : undefined;
 }
+
+/**
+ * `<type> <id>` of every managed resource in the state (e.g. `vault_policy maas-lab`): what the
+ * stack already manages, so objects adopted from a hand-made set-up are imported only once.
+ */
+export function readStateResourceIds(statePath: string): Set<string> {
+  const ids = new Set<string>();
+  if (!existsSync(statePath)) return ids;
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as {
+    resources?: Array<{ mode?: string; type?: string; instances?: Array<{ attributes?: { id?: unknown } }> }>;
+  };
+  for (const resource of state.resources ?? []) {
+    if (resource.mode !== 'managed') continue;
+    for (const instance of resource.instances ?? []) {
+      if (typeof instance.attributes?.id === 'string') ids.add(`${resource.type} ${instance.attributes.id}`);
+    }
+  }
+  return ids;
+}

@@ -60,7 +60,7 @@ export interface IssuerPolicyOptions {
 /** Least privilege for CI: wrapped secret IDs for exactly these roles, and their accessors. */
 export function renderIssuerPolicy(options: IssuerPolicyOptions): string {
   for (const role of options.roles) {
-    if (!/^[a-z0-9][a-z0-9.-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
+    if (!/^[a-z0-9_][a-z0-9_.-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
   }
   const blocks = options.roles.map((role) => fillTemplate(template('issuer-role'), { role, maxWrapTtl: options.maxWrapTtl }));
   return fillTemplate(template('issuer-header'), { site: options.site }) + blocks.join('');
@@ -71,6 +71,8 @@ export interface AdminPolicyOptions {
   mount: string;
   policy: string;
   issuerPolicy: string;
+  /** Roles adopted under names of their own, outside the site's prefix: granted one by one. */
+  adoptedRoles?: readonly string[];
 }
 
 /**
@@ -80,11 +82,17 @@ export interface AdminPolicyOptions {
 export function renderAdminPolicy(options: AdminPolicyOptions): string {
   const problem = vaultPathProblem(options.mount, 'mount');
   if (problem) throw new Error(`KV mount "${options.mount}" ${problem}`);
+  const rolePrefix = `maas-${options.site}-`;
+  const adopted = (options.adoptedRoles ?? []).filter((role) => !role.startsWith(rolePrefix));
+  for (const role of adopted) {
+    if (!/^[a-z0-9_][a-z0-9_.-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
+  }
+  const adoptedBlocks = adopted.map((role) => fillTemplate(template('admin-adopted-role'), { role }));
   return fillTemplate(template('admin'), {
     site: options.site,
     mount: options.mount,
     policy: options.policy,
     issuerPolicy: options.issuerPolicy,
-    rolePrefix: `maas-${options.site}-`,
-  });
+    rolePrefix,
+  }) + adoptedBlocks.join('');
 }

@@ -14,11 +14,14 @@ import { OUTPUTS, publish } from './outputs.js';
 import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
 import { VaultProvider } from './vault-provider.js';
+import { ADOPTABLE, NO_IMPORTS, type StackImports } from './import-ids.js';
 
 export interface MaasVaultStackOptions {
   config: MaasVaultConfig;
   /** Engine state file, relative to the synthesized stack directory. */
   statePath: string;
+  /** Objects of a hand-made set-up to import rather than create (only those not yet in the state). */
+  imports?: StackImports;
 }
 
 export { stackName } from './work-layout.js';
@@ -28,6 +31,7 @@ export class MaasVaultStack extends TerraformStack {
 
   constructor(scope: Construct, options: MaasVaultStackOptions) {
     const { config } = options;
+    const imports = options.imports ?? NO_IMPORTS;
     super(scope, stackName(config));
 
     // No token here: the provider reads VAULT_TOKEN, so the synthesized JSON never holds one.
@@ -39,13 +43,19 @@ export class MaasVaultStack extends TerraformStack {
     new LocalBackend(this, { path: options.statePath });
 
     const approle = new ApproleMount(this, 'approle', { path: config.approle.mount, adopt: config.approle.adopt });
-    new KvMount(this, 'kv', { path: config.kv.mount, adopt: config.kv.adopt, maxVersions: config.kv.maxVersions });
+    new KvMount(this, 'kv', {
+      path: config.kv.mount,
+      adopt: config.kv.adopt,
+      maxVersions: config.kv.maxVersions,
+      ...(imports.kvSettings ? { settingsImportId: ADOPTABLE.kvSettings.id(config.kv.mount) } : {}),
+    });
     const policy = new MaasPolicy(this, 'policy', {
       name: config.policy.name,
       mount: config.kv.mount,
       secretsPath: config.secretsPath,
       profile: config.policy.profile,
       lookupSelf: config.policy.lookupSelf,
+      ...(imports.policy ? { importId: ADOPTABLE.policy.id(config.policy.name) } : {}),
     });
 
     for (const controller of config.controllers) {
@@ -58,6 +68,7 @@ export class MaasVaultStack extends TerraformStack {
         secretIdTtlSeconds: config.secretIdTtl === undefined ? undefined : seconds(config.secretIdTtl),
         wrapTtl: config.stackSecretIds ? config.wrapTtl : undefined,
         cidrs: controller.cidrs,
+        ...(imports.roles.has(controller.name) ? { importId: ADOPTABLE.role.id(config.approle.mount, roleName(config, controller.name)) } : {}),
         metadata: {
           site: config.site,
           controller: controller.name,

@@ -11,6 +11,8 @@ import { openStackSession } from './stack-session.js';
 import { explainEngineFailure } from './engine-failure.js';
 import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
 import { readStateOutputs } from '../../engine/state.js';
+import { adoptedRoles } from '../../config/index.js';
+import { adoptionSummary, planAdoptionRun, refuse, removePlanFile, type AdoptionRun } from './adoption-run.js';
 
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'apply',
@@ -20,10 +22,20 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       .example('VAULT_TOKEN=... $0 apply --config maas-vault.yaml', 'shows the plan, asks, applies, prints the commands'),
   handler: async (argv) => {
     if (!argv.autoApprove) requireTerminalOrFlag('apply');
-    const session = await openStackSession(argv, true);
+    const session = await openStackSession(argv, true, true);
     const { engine, report, config, client } = session;
+    let adoption: AdoptionRun | undefined;
     try {
-      if (!argv.autoApprove) {
+      if (session.adoption) {
+        adoption = await planAdoptionRun({ ...session, adoption: session.adoption });
+        if (adoption.refusal) refuse(adoption);
+        if (!report.json) report.line(adoptionSummary(adoption));
+        if (!argv.autoApprove && adoption.saved.changes && !(await confirm(`Import and apply these changes to Vault at ${config.vault.address}?`))) {
+          report.line('Apply cancelled: nothing was imported or changed.');
+          process.exitCode = EXIT.failure;
+          return;
+        }
+      } else if (!argv.autoApprove) {
         const plan = await report.step(`${engine.binary.kind} plan`, () => engine.plan());
         if (plan.changes && !(await confirm(`Apply these changes to Vault at ${config.vault.address}?`))) {
           report.line('Apply cancelled: nothing was changed.');
@@ -32,7 +44,8 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
         }
       }
       const before = new Set(existingTokens(session.statePath));
-      await report.step(`${engine.binary.kind} apply`, () => engine.apply()).catch(async (error) => {
+      const planned = adoption;
+      await report.step(`${engine.binary.kind} apply`, () => (planned ? engine.applySaved(planned.planFile) : engine.apply())).catch(async (error) => {
         throw await explainEngineFailure(error, client, 'apply');
       });
       const { protectState } = await import('../../engine/stack-runner.js');
@@ -54,11 +67,19 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
         report.data({
           controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] })),
           migrateCommand: MIGRATE_COMMAND,
+          ...(session.adoption && adoption
+            ? { adoption: { importing: session.adoption.importing, creating: session.adoption.creating, differences: session.adoption.differences, plan: adoption.counts } }
+            : {}),
         });
         return;
       }
       report.line(`Applied: site ${config.site}, ${controllers.length} region controllers, policy ${config.policy.name}.`);
       report.line();
+      if (!config.stackSecretIds && adoptedRoles(config).size > 0) {
+        report.line('Region controllers on adopted roles keep the secret IDs they run on: nothing to run on them.');
+        report.line('New secret IDs come from `maas-vault credentials` (a new region) or `maas-vault rotate` (a running one).');
+        return;
+      }
       if (!config.stackSecretIds) {
         report.line('This site gets its secret IDs from `maas-vault credentials` (stackSecretIds: false): run it to hand each region controller its command.');
         report.line(`Then, once every region controller is configured, on one of them: ${MIGRATE_COMMAND}`);
@@ -76,6 +97,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
         config.wrapTtl,
       );
     } finally {
+      removePlanFile(adoption);
       await client?.close();
     }
   },

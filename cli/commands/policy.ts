@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { openContext, type GlobalArgs } from '../context.js';
-import { issuerPolicyName, roleName } from '../../config/index.js';
+import { adoptedRoles, issuerPolicyName, roleName } from '../../config/index.js';
 import { formatDuration } from '../../config/duration.js';
 import { TTL_LIMITS } from '../../config/rules.js';
 import { renderAdminPolicy, renderIssuerPolicy, renderMaasPolicy } from '../../policies/render.js';
@@ -28,7 +28,13 @@ export const policyCommand = defineCommand<PolicyArgs>({
               roles: config.controllers.map((controller) => roleName(config, controller.name)),
               maxWrapTtl: formatDuration(TTL_LIMITS.wrap.max),
             })
-          : renderAdminPolicy({ site: config.site, mount: config.kv.mount, policy: config.policy.name, issuerPolicy: issuerPolicyName(config) });
+          : renderAdminPolicy({
+              site: config.site,
+              mount: config.kv.mount,
+              policy: config.policy.name,
+              issuerPolicy: issuerPolicyName(config),
+              adoptedRoles: [...adoptedRoles(config).values()],
+            });
     if (report.json) report.data({ policy: text });
     else process.stdout.write(text);
   },

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
 import { KvSecretBackendV2, Mount } from '../vault-provider.js';
+import { ImportBlock } from '../import-block.js';
 
 export interface KvMountProps {
   path: string;
@@ -11,6 +12,8 @@ export interface KvMountProps {
    */
   adopt: boolean;
   maxVersions?: number;
+  /** An adopted mount's settings: import them from this ID instead of writing them as new. */
+  settingsImportId?: string;
 }
 
 /** The KV-v2 secrets engine MAAS stores its secrets in. */
@@ -30,11 +33,12 @@ export class KvMount extends Construct {
       path = mount.path;
     }
     // MAAS writes without check-and-set, so a mount that requires it would refuse every write.
-    stableId(this, 'settings', new KvSecretBackendV2(this, 'settings', {
+    const settings = stableId(this, 'settings', new KvSecretBackendV2(this, 'settings', {
       mount: path,
       casRequired: false,
       ...(props.maxVersions === undefined ? {} : { maxVersions: props.maxVersions }),
     }));
+    if (props.settingsImportId !== undefined) new ImportBlock(this, 'settings_import', settings, props.settingsImportId);
     this.path = path;
   }
 }

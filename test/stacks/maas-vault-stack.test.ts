@@ -1,6 +1,7 @@
 import { renderMaasPolicy } from '../../policies/render.js';
 import { testConfig } from '../support/configs.js';
-import { synthesize } from '../support/synth.js';
+import { synthesize, synthesizeWithImports } from '../support/synth.js';
+import { kvSettingsImportable } from '../../stacks/import-ids.js';
 
 const ROLE = 'vault_approle_auth_backend_role';
 const SECRET_ID = 'vault_approle_auth_backend_role_secret_id';
@@ -148,5 +149,33 @@ describe('MaasVaultStack', () => {
       });
       expect(stack.output('issuer_role_id').sensitive).toBe(false);
     });
+  });
+});
+
+describe('MaasVaultStack imports for an adopted set-up', () => {
+  const synthJson = (imports?: Parameters<typeof synthesizeWithImports>[1]) =>
+    synthesizeWithImports(testConfig({ kv: { mount: 'kv-maas', adopt: true }, policy: { name: 'maas-secrets', adopt: true }, controllers: [{ name: 'region-1', role: 'maas-region-1' }, { name: 'region-2' }] }), imports);
+
+  it('writes an import block per adopted object, with the ID the provider imports it by', () => {
+    const json = synthJson({ roles: new Set(['region-1']), policy: true, kvSettings: true });
+    expect(json.import).toEqual(
+      expect.arrayContaining([
+        { to: 'vault_approle_auth_backend_role.controller_region-1_role', id: 'auth/approle/role/maas-region-1' },
+        { to: 'vault_policy.policy_maas', id: 'maas-secrets' },
+        { to: 'vault_kv_secret_backend_v2.kv_settings', id: 'kv-maas/config' },
+      ]),
+    );
+    expect(json.import).toHaveLength(3);
+  });
+
+  it('writes none once the state holds them', () => {
+    expect(synthJson().import).toBeUndefined();
+  });
+
+  it('never imports KV settings of a mount the provider would read back under another name', () => {
+    expect(kvSettingsImportable('kv-maas')).toBe(true);
+    expect(kvSettingsImportable('secret')).toBe(true);
+    expect(kvSettingsImportable('maas-config')).toBe(false);
+    expect(kvSettingsImportable('kv-big')).toBe(false);
   });
 });
