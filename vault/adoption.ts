@@ -7,7 +7,7 @@ import { adoptedRoles, formatDuration, seconds, type MaasVaultConfig } from '../
 import { renderMaasPolicy } from '../policies/render.js';
 import { ADOPTABLE, kvSettingsImportable, stateKey, type StackImports } from '../stacks/import-ids.js';
 import type { VaultClient } from './client.js';
-import { rolePath } from './approle.js';
+import { listSecretIdAccessors, rolePath } from './approle.js';
 
 export interface AdoptionPlan {
   imports: StackImports;
@@ -150,7 +150,31 @@ async function readAdoptedRole(
 ): Promise<{ controller: string; role: string; live?: LiveRole } | undefined> {
   if (managed.has(stateKey(ADOPTABLE.role.type, ADOPTABLE.role.id(config.approle.mount, role)))) return undefined;
   const response = await client.read<LiveRole>(rolePath(role), { accept: [404] });
-  return { controller, role, live: response.status === 404 || !response.data ? undefined : response.data };
+  if (response.status === 404 || !response.data) return { controller, role };
+  const owner = await otherSiteOf(client, config, role);
+  if (owner !== undefined) {
+    const index = config.controllers.findIndex((entry) => entry.name === controller);
+    throw new AdoptionError(
+      `controllers[${index}].role: role ${role} holds secret IDs that maas-vault issued for site "${owner}": it belongs to that site, ` +
+        'and adopting it here would let this site change or destroy it. Name this controller\'s own role',
+    );
+  }
+  return { controller, role, live: response.data };
+}
+
+/** How many secret IDs are looked at to tell whose a role is: enough to find maas-vault's metadata, bounded for busy roles. */
+const OWNER_SAMPLE = 10;
+
+/** The site named in the metadata of the role's secret IDs, when maas-vault issued them for another site. */
+async function otherSiteOf(client: VaultClient, config: MaasVaultConfig, role: string): Promise<string | undefined> {
+  const accessors = (await listSecretIdAccessors(client, role)).slice(0, OWNER_SAMPLE);
+  const sites = await Promise.all(
+    accessors.map(async (accessor) => {
+      const found = await client.write<{ metadata?: Record<string, string> }>(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept: [400, 404] });
+      return found.data?.metadata?.site;
+    }),
+  );
+  return sites.find((site) => typeof site === 'string' && site !== config.site);
 }
 
 /** Each setting of a live role that apply would change, with what it means for MAAS. */

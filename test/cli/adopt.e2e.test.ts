@@ -90,9 +90,20 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
     expect(await login('region-1', stored.get('region-1')!)).toBe(200);
   });
 
+  /** A token holding exactly `maas-vault policy admin` for this config, as the README has admins make one. */
+  let adminToken: string;
+
+  it('the admin policy covers the adopted roles: a token holding only it plans and applies the adoption', async () => {
+    const rendered = await site.cli(['policy', 'admin'], null);
+    expect(rendered.exitCode).toBe(0);
+    expect((await vaultHttp(server.address, 'PUT', 'sys/policies/acl/maas-admin-handmade', { token: server.rootToken, body: { policy: rendered.stdout } })).status).toBe(204);
+    const created = await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['maas-admin-handmade'], no_default_policy: false, ttl: '1h' } });
+    adminToken = created.body.auth.client_token;
+  });
+
   it('plan explains each difference in words and shows only imports and in-place updates: 0 to add, 0 to destroy, 0 to replace', async () => {
-    const text = await site.cli(['plan']);
-    expect(text.exitCode).toBe(0);
+    const text = await site.cli(['plan'], adminToken);
+    expect([text.exitCode, text.exitCode === 0 ? '' : text.all]).toEqual([0, '']);
     expect(text.stdout).toContain(`import role ${roleName(config, 'region-1')} (controller region-1): role ID and secret IDs kept`);
     expect(text.stdout).toContain(`import policy ${POLICY}`);
     expect(text.stdout).toContain(`import settings of KV-v2 mount ${MOUNT}/`);
@@ -103,7 +114,7 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
     expect(text.stdout).toContain(`- policy ${POLICY} grants exactly what the config asks; apply rewrites its text in maas-vault's layout (comments and spacing only)`);
     expect(text.stderr).toMatch(/Plan: 5 to import, 0 to add, \d+ to change, 0 to destroy\./);
 
-    const json = await site.cli(['plan', '--json']);
+    const json = await site.cli(['plan', '--json'], adminToken);
     expect(json.exitCode).toBe(0);
     const { changes, adoption } = JSON.parse(json.stdout);
     expect(changes).toBe(true);
@@ -116,7 +127,7 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
 
   it('apply imports without changing a role ID or issuing a secret ID; regions keep logging in; the wrong setting is corrected', async () => {
     const countsBefore = await Promise.all(CONTROLLERS.map(({ name }) => accessorCount(name)));
-    const applied = await site.cli(['apply', '--auto-approve']);
+    const applied = await site.cli(['apply', '--auto-approve'], adminToken);
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
     expect(applied.stdout).toContain('Region controllers on adopted roles keep the secret IDs they run on: nothing to run on them.');
     expect(applied.stdout).not.toMatch(/config-vault configure/);
@@ -154,5 +165,20 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
     expect(revoked.exitCode).toBe(0);
     expect(await login('region-3', stored.get('region-3')!)).toBe(400);
     expect(await login('region-1', stored.get('region-1')!)).toBe(200);
+  });
+
+  it("another site cannot adopt a role whose secret IDs maas-vault issued for this one", async () => {
+    // region-2 got a secret ID from `credentials` above, with this site's name in its metadata.
+    const other = new TestSite(server, {
+      site: 'other',
+      approle: { adopt: true },
+      kv: { mount: MOUNT, adopt: true },
+      secretsPath: 'other',
+      controllers: [{ name: 'region-9', role: roleName(config, 'region-2') }],
+    });
+    const result = await other.cli(['plan']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`controllers[0].role: role ${roleName(config, 'region-2')} holds secret IDs that maas-vault issued for site "handmade"`);
+    expect(await currentRoleId('region-2')).toBe(roleIds.get('region-2'));
   });
 });

@@ -3,7 +3,7 @@
  * region keeps logging in with its old secret ID until it is re-configured, and `--finish`
  * destroys exactly the secret IDs that were live before `rotate` began.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { readToolchain } from '../../toolchain/index.js';
@@ -184,6 +184,33 @@ describe('rotate (openbao: no engine)', () => {
     await reconfigure('region-1', token);
     const finished = await site.cli(['rotate', '--finish', '--controller', 'region-1', '--auto-approve']);
     expect([finished.exitCode, finished.stdout.trim()]).toEqual([0, 'region-1: rotation finished: destroyed 1 older secret ID; it logs in with its new one only']);
+  });
+
+  it('a token holding only `maas-vault policy issuer` rotates and finishes (CI)', async () => {
+    const rendered = await site.cli(['policy', 'issuer'], null);
+    expect((await vaultHttp(server.address, 'PUT', 'sys/policies/acl/rot-issuer', { token: server.rootToken, body: { policy: rendered.stdout } })).status).toBe(204);
+    const issuer = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['rot-issuer'], ttl: '1h' } })).body.auth.client_token;
+    const old = running.get('region-2')!;
+    const started = await site.cli(['rotate', '--controller', 'region-2', '--json'], issuer);
+    expect([started.exitCode, started.stderr]).toEqual([0, '']);
+    await reconfigure('region-2', JSON.parse(started.stdout).controllers[0].wrappedToken);
+    const finished = await site.cli(['rotate', '--finish', '--controller', 'region-2', '--auto-approve', '--json'], issuer);
+    expect(finished.exitCode).toBe(0);
+    expect([await login('region-2', old), await login('region-2', running.get('region-2')!)]).toEqual([400, 200]);
+  });
+
+  it("a record edited to name another role's secret ID cannot destroy it", async () => {
+    const started = await rotate(['region-1']);
+    await reconfigure('region-1', started.controllers[0].wrappedToken);
+    const recordPath = join(site.dir, '.maas-vault', 'rot', 'rotation.json');
+    const record = JSON.parse(readFileSync(recordPath, 'utf8'));
+    record.controllers['region-1'].previousAccessors.push(...(await accessors('region-2')));
+    writeFileSync(recordPath, JSON.stringify(record));
+    const finished = await finish(['region-1']);
+    expect(finished.exitCode).toBe(0);
+    expect(JSON.parse(finished.stdout).finished[0].destroyedSecretIds).toBe(1);
+    expect(await login('region-2', running.get('region-2')!)).toBe(200);
+    expect(await login('region-1', running.get('region-1')!)).toBe(200);
   });
 
   it('a rotate killed partway destroys nothing: every region still logs in, and --finish cannot cut one off', async () => {
