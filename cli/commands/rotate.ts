@@ -48,7 +48,10 @@ async function begin(argv: RotateArgs): Promise<void> {
   try {
     const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
     // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
-    writeRotationRecord(config.workDir, result.record);
+    // Merged into the record as it is now, so a rotate of other controllers meanwhile is kept.
+    const now = readRotationRecord(config.workDir, config.site);
+    const touched = Object.fromEntries(result.started.map(({ name }) => [name, result.record.controllers[name]]));
+    writeRotationRecord(config.workDir, { ...now, controllers: { ...now.controllers, ...touched } });
     if (report.json) {
       report.data({
         controllers: result.started.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
@@ -127,9 +130,10 @@ async function finish(argv: RotateArgs): Promise<void> {
       }
     }
     const destroyed = await report.step(`destroying ${total} older secret IDs`, () => Promise.all(ready.map((plan) => destroyOlderSecretIds(client, plan))));
-    const left = { ...record.controllers };
+    const now = readRotationRecord(config.workDir, config.site);
+    const left = { ...now.controllers };
     for (const plan of ready) delete left[plan.name];
-    writeRotationRecord(config.workDir, { ...record, controllers: left });
+    writeRotationRecord(config.workDir, { ...now, controllers: left });
     if (report.json) {
       report.data({
         finished: ready.map((plan, index) => ({ name: plan.name, role: plan.role, destroyedSecretIds: destroyed[index], destroyedSecretIdAccessors: plan.destroy, alreadyGone: plan.alreadyGone })),
