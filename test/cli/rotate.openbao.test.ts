@@ -213,6 +213,21 @@ describe('rotate (openbao: no engine)', () => {
     expect(await login('region-1', running.get('region-1')!)).toBe(200);
   });
 
+  it('a --finish that stopped partway is finished by running it again: what is gone is skipped', async () => {
+    const started = await rotate(['region-3']);
+    const older = started.controllers[0].previousSecretIdAccessors;
+    expect(older.length).toBeGreaterThanOrEqual(2);
+    await reconfigure('region-3', started.controllers[0].wrappedToken);
+    // As if the first --finish was killed after destroying one of them.
+    const role = roleName(config, 'region-3');
+    await vaultHttp(server.address, 'POST', `auth/approle/role/${role}/secret-id-accessor/destroy`, { token: server.rootToken, body: { secret_id_accessor: older[0] } });
+    const finished = await finish(['region-3']);
+    expect(finished.exitCode).toBe(0);
+    expect(JSON.parse(finished.stdout).finished[0]).toMatchObject({ destroyedSecretIds: older.length - 1, alreadyGone: 1 });
+    expect(await accessors('region-3')).toEqual([started.controllers[0].secretIdAccessor]);
+    expect(await login('region-3', running.get('region-3')!)).toBe(200);
+  });
+
   it('a rotate killed partway destroys nothing: every region still logs in, and --finish cannot cut one off', async () => {
     const names = config.controllers.map(({ name }) => name);
     const before = new Map(await Promise.all(names.map(async (name) => [name, await accessors(name)] as const)));
