@@ -5,7 +5,7 @@
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MaasVaultConfig } from '../config/index.js';
-import { synthStack } from '../stacks/synth.js';
+import { synthOnce } from '../stacks/synth-once.js';
 import type { StackImports } from '../stacks/import-ids.js';
 import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
@@ -28,7 +28,7 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
   const located = locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
-  const { stackDir, statePath } = synthStack(options.config, options.imports);
+  const { stackDir, statePath } = await synthOnce(options.config, undefined, options.imports);
   const binary = await located;
   const engineEnv: Record<string, string | undefined> = {
     VAULT_TOKEN: options.token,

@@ -15,7 +15,7 @@ import { interleaved, summarize, timed, type Sample, type Summary } from './benc
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
+const CLI = join(ROOT, 'dist/bundle/maas-vault.js');
 const FLOOR = join(ROOT, 'dist/scripts/bench/floor.js');
 const HAND_WRITTEN = join(ROOT, 'scripts/bench/hand-written/main.tf');
 const SITE = 'bench';

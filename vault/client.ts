@@ -48,6 +48,10 @@ export interface VaultResponse<T = Record<string, unknown>> {
 /** The capability a method needs, for permission-denied messages. */
 const CAPABILITY: Record<string, string> = { GET: 'read', POST: 'update', PUT: 'update', DELETE: 'delete', LIST: 'list' };
 
+/** OpenBao's answer when concurrent writes conflicted and nothing was stored: safe to send again. */
+const COMMIT_CONFLICT = /transaction commit failed/i;
+const COMMIT_CONFLICT_ATTEMPTS = 6;
+
 /** Fields of request and response bodies whose values must never reach a message. */
 const SECRET_FIELDS = ['secret_id', 'token', 'client_token', 'key'];
 
@@ -107,17 +111,23 @@ export class VaultClient {
 
     let status: number;
     let text: string;
-    try {
-      const response = await request(`${this.address}/v1/${path}`, {
-        method: method as 'GET',
-        headers,
-        body,
-        dispatcher: this.dispatcher,
-      });
-      status = response.statusCode;
-      text = await response.body.text();
-    } catch (error) {
-      throw new VaultUnreachableError(this.address, redact(describeNetworkError(error), secrets));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const response = await request(`${this.address}/v1/${path}`, {
+          method: method as 'GET',
+          headers,
+          body,
+          dispatcher: this.dispatcher,
+        });
+        status = response.statusCode;
+        text = await response.body.text();
+      } catch (error) {
+        throw new VaultUnreachableError(this.address, redact(describeNetworkError(error), secrets));
+      }
+      if (!(status === 500 && attempt < COMMIT_CONFLICT_ATTEMPTS && COMMIT_CONFLICT.test(text))) break;
+      // The storage rolled the request back (OpenBao's optimistic transactions under concurrent
+      // writes), so sending it again cannot apply it twice.
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * (0.5 + Math.random())));
     }
 
     const parsed = parseBody(text) as VaultResponse<T>;

@@ -3,7 +3,8 @@ import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { readToolchain } from '../../toolchain/index.js';
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** The bundled CLI, as it ships (`bin` in package.json). */
+export const CLI = fileURLToPath(new URL('../../dist/bundle/maas-vault.js', import.meta.url));
 
 export interface CliResult {
   exitCode: number;

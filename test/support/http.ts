@@ -2,12 +2,32 @@
  * Plain HTTP to Vault, independent of maas-vault's own client: what a region controller's MAAS
  * does with the credentials, so the proof does not lean on the code under test.
  */
+import { readFileSync } from 'node:fs';
+import { Agent } from 'undici';
+
 export interface HttpAnswer {
   status: number;
   body: Record<string, any>;
 }
 
-export async function vaultHttp(address: string, method: string, path: string, options: { token?: string; body?: unknown; wrapTtl?: string } = {}): Promise<HttpAnswer> {
+const trusting = new Map<string, Agent>();
+
+/** A connection pool that trusts one CA file (a TLS test server's). */
+function trustingAgent(caCert: string): Agent {
+  let agent = trusting.get(caCert);
+  if (!agent) {
+    agent = new Agent({ connect: { ca: readFileSync(caCert) } });
+    trusting.set(caCert, agent);
+  }
+  return agent;
+}
+
+export async function vaultHttp(
+  address: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; wrapTtl?: string; caCert?: string } = {},
+): Promise<HttpAnswer> {
   const headers: Record<string, string> = {};
   if (options.token) headers['X-Vault-Token'] = options.token;
   if (options.wrapTtl) headers['X-Vault-Wrap-TTL'] = options.wrapTtl;
@@ -16,7 +36,8 @@ export async function vaultHttp(address: string, method: string, path: string, o
     method,
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
+    ...(options.caCert ? { dispatcher: trustingAgent(options.caCert) } : {}),
+  } as RequestInit);
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : {} };
 }

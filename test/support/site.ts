@@ -8,6 +8,8 @@ import type { AppliedController } from '../../cli/commands/stack-outputs.js';
 export interface TestServer {
   address: string;
   rootToken: string;
+  /** The CA of a TLS test server. */
+  caCert?: string;
 }
 
 /** A controller as the stack reports it when it issued the secret ID (the default). */

@@ -1,0 +1,54 @@
+/**
+ * The CLI as shipped: one bundled entry file (plus chunks for what only some commands load), and
+ * the fingerprint of the synth code that lets plan/apply/destroy reuse an unchanged stack.
+ * Bundling with esbuild spares every command the resolution and loading of several hundred module
+ * files at start-up; cdktf and the provider bindings stay outside the bundle, loaded only by synth.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { SYNTH_FINGERPRINT_FILE } from '../stacks/synth-once.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every file whose content can change the synthesized JSON, and the versions of the libraries that write it. */
+function synthFingerprint(): string {
+  const hash = createHash('sha256');
+  const files = ['config', 'policies', 'stacks'].flatMap((dir) => listFiles(join(ROOT, dir))).sort();
+  for (const file of files) hash.update(`${relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+  for (const name of ['cdktf', 'constructs', '@cdktf/provider-vault']) hash.update(`${name}@${lock.packages[`node_modules/${name}`]?.version}\0`);
+  return hash.digest('hex');
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? listFiles(path) : [path];
+  });
+}
+
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: ['cli/main.ts'],
+  outdir: 'dist/bundle',
+  entryNames: 'maas-vault',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  // Bug reports' stack traces still name the TypeScript sources and lines.
+  sourcemap: 'linked',
+  sourcesContent: false,
+  external: ['cdktf', 'constructs', '@cdktf/provider-vault', '@cdktf/provider-vault/*'],
+  banner: {
+    js: "import { createRequire as __maasVaultRequire } from 'node:module'; const require = __maasVaultRequire(import.meta.url); process.setSourceMapsEnabled(true);",
+  },
+  logLevel: 'warning',
+});
+writeFileSync(join(ROOT, SYNTH_FINGERPRINT_FILE), `${synthFingerprint()}\n`);
