@@ -5,8 +5,8 @@ import type { MaasVaultConfig } from './load.js';
  * The AppRole role of one region controller: the role the config names for it (`role`, an
  * adopted role), else `maas-<site>-<controller>`. Every command resolves it here, so they agree.
  */
-export function roleName(config: Pick<MaasVaultConfig, 'site' | 'controllers'>, controller: string): string {
-  const explicit = config.controllers.find((entry) => entry.name === controller)?.role;
+export function roleName(config: Pick<MaasVaultConfig, 'site'> & { controllers?: MaasVaultConfig['controllers'] }, controller: string): string {
+  const explicit = config.controllers?.find((entry) => entry.name === controller)?.role;
   return explicit ?? `maas-${config.site}-${controller}`;
 }
 
