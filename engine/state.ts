@@ -100,3 +100,18 @@ function writePrivate(path: string, text: string): void {
   chmodSync(temporary, 0o600);
   renameSync(temporary, path);
 }
+
+/**
+ * `<type> <id>` of every managed resource in the state (e.g. `vault_policy maas-lab`): what the
+ * stack already manages, so objects adopted from a hand-made set-up are imported only once.
+ */
+export function readStateResourceIds(statePath: string): Set<string> {
+  const ids = new Set<string>();
+  for (const resource of stateResources(statePath)) {
+    for (const instance of resource.instances) {
+      const id = instance.attributes?.id;
+      if (typeof id === 'string') ids.add(`${resource.type} ${id}`);
+    }
+  }
+  return ids;
+}

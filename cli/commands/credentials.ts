@@ -25,11 +25,17 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all)' })
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL, e.g. 5m (default: wrapTtl of the config)' })
       .option('out', { type: 'string', describe: 'also write the JSON result to this file, mode 0600' })
-      .option('revoke-previous', { type: 'boolean', default: false, describe: "destroy each role's older secret IDs once the new one exists" })
+      .option('revoke-previous', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "destroy each role's older secret IDs once the new one has been delivered: a region still running on an old one fails its next login " +
+          '(within tokenTtl) until it is configured with the new one and restarted. For a rotation without that outage, use `maas-vault rotate`',
+      })
       .option('issuer', { type: 'boolean', default: false, describe: "instead, a wrapped secret ID for the CI issuer's role (issuer.enabled), with the admin's token" })
 
       .example('$0 credentials --controller region-2 --json', 'one fresh credential as JSON')
-      .example('$0 credentials --out creds.json --revoke-previous', 'all controllers, older secret IDs destroyed'),
+      .example('$0 credentials --out creds.json --revoke-previous', 'all controllers, older secret IDs destroyed (running regions are cut off)'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
     const wrapTtl = argv.wrapTtl ?? config.wrapTtl;

@@ -8,9 +8,11 @@ import { explainEngineFailure } from './engine-failure.js';
 import { describeInterruption, type StackAction } from './interrupted.js';
 import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
 import { lockWorkDir } from '../../engine/lock.js';
-import { restoreBrokenState } from '../../engine/state.js';
-import { emptyFootprint, mergeFootprints, stackFootprint, stateFootprint, unfinishedFootprint } from '../../engine/footprint.js';
+import { readStateResourceIds, restoreBrokenState } from '../../engine/state.js';
+import { emptyFootprint, importedFootprint, mergeFootprints, stackFootprint, stateFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
+import { isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
+import { workLayout } from '../../stacks/work-layout.js';
 
 export interface StackSession extends CommandContext {
   engine: Engine;
@@ -26,6 +28,8 @@ export interface StackSession extends CommandContext {
   clearInterrupted(): void;
   /** Releases the work directory's lock (also released when the process ends). */
   release(): void;
+  /** plan and apply on a site that adopts a hand-made set-up: what is imported and what changes. */
+  adoption?: AdoptionPlan;
 }
 
 /** `action` names the command for messages and the lock record; commands that only read pass 'output'. */
@@ -43,22 +47,33 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
     token = vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
     client = vaultClient(config, token);
   }
-  // The Vault check and the synth are independent: run them together, fail on either.
+  // The state is read before synth when adopting (what it holds is not imported again).
+  const restored = restoreBrokenState(workLayout(config).statePath);
+  if (restored) report.warn(restored);
+  const marker = join(config.workDir, 'interrupted');
+  // The Vault check and the synth are independent: run them together, fail on either. An
+  // adoption synthesizes import blocks from what Vault holds, so it asks Vault first.
   const ready = client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : Promise.resolve();
+  const adopting = client !== undefined && (action === 'plan' || action === 'apply') && isAdopting(config);
+  const adoption = adopting
+    ? await ready.then(() =>
+        report.step('reading the set-up to adopt', () =>
+          planAdoption(client!, config, readStateResourceIds(workLayout(config).statePath), mergeFootprints(stateFootprint(workLayout(config).statePath), unfinishedFootprint(marker))),
+        ),
+      )
+    : undefined;
   const prepared = report.step('synthesizing the stack', async () => {
     const { prepareStack } = await import('../../engine/stack-runner.js');
     return prepareStack({
       config,
       engine: argv.engine,
       token,
+      imports: adoption?.imports,
       onOutput: (line) => report.engineLine(line),
       onNotice: (text) => report.warn(text),
     });
   });
   const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
-  const restored = restoreBrokenState(statePath);
-  if (restored) report.warn(restored);
-  const marker = join(config.workDir, 'interrupted');
   const creates = stackFootprint(jsonPath);
   if (client && (action === 'plan' || action === 'apply')) {
     await report.step('pre-flight checks', () =>
@@ -66,7 +81,8 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
         creates,
         // What an unfinished run of this work directory set out to create is this site's too: a run
         // cut off by Vault going away may have created roles whose answers never reached the state.
-        owned: mergeFootprints(stateFootprint(statePath), unfinishedFootprint(marker)),
+        // What the stack imports (an adoption's import blocks) is expected to exist: not a conflict.
+        owned: mergeFootprints(stateFootprint(statePath), unfinishedFootprint(marker), importedFootprint(jsonPath)),
         adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
         adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
         approleMount: config.approle.mount,
@@ -98,5 +114,6 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
     },
     clearInterrupted: () => rmSync(marker, { force: true }),
     release,
+    adoption,
   };
 }
