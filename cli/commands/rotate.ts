@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { refuseUnmarkedRevocations } from '../revocations.js';
+import { flushStdout, reserveOutFile } from '../out-file.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Reporter } from '../reporter.js';
@@ -13,6 +15,7 @@ interface RotateArgs extends GlobalArgs {
   controller?: string[];
   finish: boolean;
   wrapTtl?: string;
+  out?: string;
   autoApprove: boolean;
 }
 
@@ -28,10 +31,12 @@ export const rotateCommand = defineCommand<RotateArgs>({
         describe: 'destroy the secret IDs that were live before `rotate` began (never the new one, nor any issued since)',
       })
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL of the new secret IDs, e.g. 1h (default: wrapTtl of the config)' })
+      .option('out', { type: 'string', describe: 'also write the JSON result of `rotate` to this file, mode 0600 (checked before Vault is called)' })
       .option('auto-approve', { type: 'boolean', default: false, describe: 'with --finish: destroy without asking (required when not on a terminal)' })
       .example('$0 rotate --controller region-1', 'step 1: a new secret ID for region-1 and the commands to run on it')
       .example('$0 rotate --finish --controller region-1', 'step 2, once region-1 was configured and restarted: destroy its old secret ID'),
   handler: async (argv) => {
+    if (argv.finish && argv.out !== undefined) throw new UsageError('--out: only `rotate` (not --finish) hands out secret IDs to write: drop --out');
     if (argv.finish) await finish(argv);
     else await begin(argv);
   },
@@ -42,9 +47,14 @@ async function begin(argv: RotateArgs): Promise<void> {
   const wrapTtl = argv.wrapTtl ?? config.wrapTtl;
   const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
   if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
+  // Revoked controllers get no secret ID, as with credentials: refused by name, left out of "all".
   const controllers = selectControllers(config, argv.controller);
+  refuseUnmarkedRevocations(config, 'rotate');
   const record = readRotationRecord(config.workDir, config.site);
-  const client = vaultClient(config, vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`));
+  const token = vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`);
+  // Checked before Vault is called: secret IDs that cannot be delivered must not be issued.
+  const out = argv.out ? reserveOutFile(argv.out) : undefined;
+  const client = vaultClient(config, token);
   try {
     const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
     // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
@@ -52,22 +62,26 @@ async function begin(argv: RotateArgs): Promise<void> {
     const now = readRotationRecord(config.workDir, config.site);
     const touched = Object.fromEntries(result.started.map(({ name }) => [name, result.record.controllers[name]]));
     writeRotationRecord(config.workDir, { ...now, controllers: { ...now.controllers, ...touched } });
-    if (report.json) {
-      report.data({
-        controllers: result.started.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
-          name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousSecretIdAccessors: previousAccessors, continued, command, restartCommands: restart,
-        })),
-        failed: result.failed.map(({ name, error }) => ({ name, error: error.message })),
-        finishCommand: finishCommand(config, result.started),
-      });
-    } else {
+    const data = {
+      controllers: result.started.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
+        name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousSecretIdAccessors: previousAccessors, continued, command, restartCommands: restart,
+      })),
+      failed: result.failed.map(({ name, error }) => ({ name, error: error.message })),
+      finishCommand: finishCommand(config, result.started),
+    };
+    out?.commit(`${JSON.stringify(data, null, 2)}\n`);
+    if (report.json) report.data(data);
+    else {
+      if (out) report.note(`wrote ${out.path} (mode 0600)`);
       printRotation(report, config, result.started, wrapTtl);
     }
+    await flushStdout();
     if (result.failed.length > 0) {
       for (const { name, error } of result.failed) report.warn(`${name}: no new secret ID: ${error.message}`);
       process.exitCode = Math.max(...result.failed.map(({ error }) => exitCodeFor(error)));
     }
   } finally {
+    out?.discard();
     await client.close();
   }
 }
@@ -84,6 +98,11 @@ function printRotation(report: Reporter, config: MaasVaultConfig, started: reado
     report.line(controller.command);
     report.line(`${controller.restart.snap}    # snap install`);
     report.line(`${controller.restart.deb}    # deb install`);
+    report.line();
+  }
+  const note = addressNote(config);
+  if (note) {
+    report.line(note);
     report.line();
   }
   report.line('Then, once every one of them runs on its new secret ID:');

@@ -258,4 +258,59 @@ describe('rotate (openbao: no engine)', () => {
     expect(text).toContain('a region still running on an old one fails its next login');
     expect(text).toContain('use `maas-vault rotate`');
   });
+
+  // What main (#10, #11) asks of every command that hands out secret IDs, applied to rotate.
+  // Last in the file: they rotate and revoke in work directories of their own.
+  it('the configure command carries the config\'s address, never VAULT_ADDR, and the run says which is which', async () => {
+    const tunnelled = new TestSite(server, { ...site.config, vault: { address: 'https://vault.example.test:8200' } });
+    const result = await tunnelled.cli(['rotate', '--controller', 'region-1'], server.rootToken, { VAULT_ADDR: server.address });
+    expect([result.exitCode, result.exitCode === 0 ? '' : result.all]).toEqual([0, '']);
+    expect(result.stdout).toMatch(/sudo maas config-vault configure https:\/\/vault\.example\.test:8200 \S+ \S+ maas --mount kv-rotate --yes/);
+    expect(result.all).not.toContain(`configure ${server.address}`);
+    expect(result.stdout.split('\n').filter((line) => line.startsWith('This run reached Vault at'))).toEqual([
+      `This run reached Vault at ${server.address} (VAULT_ADDR); region controllers are told https://vault.example.test:8200 (vault.address in ${tunnelled.configPath}), never VAULT_ADDR.`,
+    ]);
+  });
+
+  it('--out is checked before Vault is called, and written 0600 with what --json prints', async () => {
+    const elsewhere = new TestSite(server, site.config);
+    const names = config.controllers.map(({ name }) => name);
+    const before = await Promise.all(names.map(accessors));
+    const refused = await elsewhere.cli(['rotate', '--out', join(elsewhere.dir, 'no-such-dir', 'rotation.json')]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('--out');
+    expect(refused.stderr).toContain('nothing was sent to Vault');
+    expect(await Promise.all(names.map(accessors))).toEqual(before);
+    expect(existsSync(join(elsewhere.dir, '.maas-vault', 'rot', 'rotation.json'))).toBe(false);
+
+    const out = join(elsewhere.dir, 'rotation-out.json');
+    const written = await elsewhere.cli(['rotate', '--controller', 'region-2', '--out', out]);
+    expect([written.exitCode, written.exitCode === 0 ? '' : written.all]).toEqual([0, '']);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(readFileSync(out, 'utf8'));
+    expect(saved.controllers.map((entry: { name: string }) => entry.name)).toEqual(['region-2']);
+    expect(written.stdout).toContain(saved.controllers[0].wrappedToken);
+    expect(saved.finishCommand).toContain('--finish --controller region-2');
+  });
+
+  it('refuses revoked controllers like credentials: unmarked after revoke, then by name, and leaves them out of a rotate of all', async () => {
+    const revoking = new TestSite(server, site.config);
+    const revoked = await revoking.cli(['revoke', '--controller', 'region-3']);
+    expect(revoked.exitCode).toBe(0);
+    const before = await Promise.all(['region-1', 'region-2', 'region-3'].map(accessors));
+    const unmarked = await revoking.cli(['rotate']);
+    expect(unmarked.exitCode).toBe(2);
+    expect(unmarked.stderr).toContain('rotate refused: `maas-vault revoke` cut off controllers[2] (region-3, revoked ');
+    expect(await Promise.all(['region-1', 'region-2', 'region-3'].map(accessors))).toEqual(before);
+
+    revoking.update((input) => ({ ...input, controllers: [{ name: 'region-1' }, { name: 'region-2' }, { name: 'region-3', revoked: true }] }));
+    const named = await revoking.cli(['rotate', '--controller', 'region-3']);
+    expect(named.exitCode).toBe(2);
+    expect(named.stderr).toContain('--controller region-3: controllers[2] has "revoked": true');
+    expect(await accessors('region-3')).toEqual([]);
+    const all = await revoking.cli(['rotate', '--json']);
+    expect([all.exitCode, all.exitCode === 0 ? '' : all.all]).toEqual([0, '']);
+    expect(JSON.parse(all.stdout).controllers.map((entry: { name: string }) => entry.name)).toEqual(['region-1', 'region-2']);
+    expect(await accessors('region-3')).toEqual([]);
+  });
 });
