@@ -41,6 +41,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command,
         })),
       };
+      if (client.retries > 0) report.warn(`sent ${client.retries} requests again: the Vault cluster had no active node for a moment (a leader change) or rejected a write that raced another`);
       if (argv.out) writePrivateJson(argv.out, result);
       if (report.json) {
         report.data(result);
