@@ -41,6 +41,30 @@ const vaultAddress = ruled((value) => {
   return undefined;
 });
 
+/** Where the engine keeps its state. The pg connection itself is never in the file (see stacks/state-backend.ts). */
+export const stateSchema = z
+  .strictObject({
+    backend: z.enum(['local', 'pg'], { message: "must be 'local' (a file in workDir) or 'pg' (PostgreSQL, shared by every admin and CI)" }).default('local'),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL schema name: 1-63 lowercase letters, digits or _, not starting with a digit')
+      .optional(),
+    /** Named only to refuse it with a message saying where the connection string goes instead. */
+    connStr: z.unknown().optional(),
+  })
+  .superRefine((state, ctx) => {
+    if (state.connStr !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connStr'],
+        message: "must not be in the config (it holds the database password): export PG_CONN_STR, or libpq's PGHOST, PGUSER, PGPASSWORD... instead",
+      });
+    }
+    if (state.schema !== undefined && state.backend !== 'pg') {
+      ctx.addIssue({ code: 'custom', path: ['schema'], message: "applies only to backend 'pg': remove it, or set backend to 'pg'" });
+    }
+  });
+
 export const controllerSchema = z.strictObject({
   name: ruled(controllerNameProblem),
   cidrs: cidrList.optional(),
@@ -100,6 +124,7 @@ export const configSchema = z
       })
       .prefault({}),
     workDir: z.string().min(1, 'must name a directory').optional(),
+    state: stateSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const ttl = parseDuration(config.tokenTtl);

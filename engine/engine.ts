@@ -15,6 +15,8 @@ export interface EngineOptions {
   env?: Record<string, string | undefined>;
   /** Receives the engine's output lines as they come. */
   onOutput?: (line: string) => void;
+  /** How long plan, apply and destroy wait for the state lock (engine syntax, e.g. `5s`). */
+  lockTimeout?: string;
 }
 
 /** A failed engine command; `output` is its last lines, for the error message. */
@@ -40,23 +42,27 @@ export class Engine {
     return this.options.binary;
   }
 
+  get lockTimeout(): string {
+    return this.options.lockTimeout ?? '60s';
+  }
+
   /** `init` once per work directory; later calls only re-run it when the lock file is missing. */
   async init(force = false): Promise<void> {
     if (!force && existsSync(join(this.options.stackDir, '.terraform.lock.hcl')) && existsSync(join(this.options.stackDir, '.terraform'))) return;
-    await this.run(['init', '-input=false', '-no-color']);
+    await this.run(['init', '-input=false', '-no-color', `-lock-timeout=${this.lockTimeout}`]);
   }
 
   async plan(): Promise<PlanResult> {
-    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock-timeout=60s'], [0, 2]);
+    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', `-lock-timeout=${this.lockTimeout}`], [0, 2]);
     return { changes: result.exitCode === 2 };
   }
 
   async apply(): Promise<void> {
-    await this.run(['apply', '-input=false', '-no-color', '-auto-approve', '-lock-timeout=60s']);
+    await this.run(['apply', '-input=false', '-no-color', '-auto-approve', `-lock-timeout=${this.lockTimeout}`]);
   }
 
   async destroy(): Promise<void> {
-    await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', '-lock-timeout=60s']);
+    await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', `-lock-timeout=${this.lockTimeout}`]);
   }
 
   /** All outputs, sensitive ones included: callers decide what to print. */

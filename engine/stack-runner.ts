@@ -9,6 +9,7 @@ import { synthStack } from '../stacks/synth.js';
 import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
 import { locateEngine } from './locate.js';
+import { engineApplicationName, requirePgConnection } from './pg-state.js';
 
 export interface StackRunnerOptions {
   config: MaasVaultConfig;
@@ -18,10 +19,13 @@ export interface StackRunnerOptions {
   token?: string;
   onOutput?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** How long plan, apply and destroy wait for the state lock (e.g. `5s`). */
+  lockTimeout?: string;
 }
 
 export async function prepareStack(options: StackRunnerOptions): Promise<{ engine: Engine; stackDir: string; statePath: string }> {
   const env = options.env ?? process.env;
+  if (options.config.state.backend === 'pg') requirePgConnection(env);
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
   const located = locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
@@ -31,13 +35,15 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
     VAULT_TOKEN: options.token,
     // The provider must reach the same Vault the config names, whatever the caller exported.
     VAULT_ADDR: options.config.vault.address,
+    // What pg_stat_activity shows of this run while it holds the site's state lock.
+    ...(options.config.state.backend === 'pg' ? { PGAPPNAME: engineApplicationName() } : {}),
   };
   if (env.MAAS_VAULT_PROVIDER_MIRROR) {
     const cliConfig = join(options.config.workDir, 'terraformrc');
     writeMirrorCliConfig(env.MAAS_VAULT_PROVIDER_MIRROR, cliConfig);
     engineEnv.TF_CLI_CONFIG_FILE = cliConfig;
   }
-  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput });
+  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput, lockTimeout: options.lockTimeout });
   return { engine, stackDir, statePath };
 }
 

@@ -3,7 +3,7 @@
  * a KV-v2 mount, the MAAS policy, and one AppRole with one wrapped secret ID per region controller.
  */
 import type { Construct } from 'constructs';
-import { LocalBackend, TerraformStack } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { controllerLogicalId, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
 import { ApproleMount } from './auth/approle-mount.js';
 import { RegionController } from './controllers/region-controller.js';
@@ -14,10 +14,11 @@ import { OUTPUTS, publish } from './outputs.js';
 import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
 import { VaultProvider } from './vault-provider.js';
+import { addStateBackend } from './state-backend.js';
 
 export interface MaasVaultStackOptions {
   config: MaasVaultConfig;
-  /** Engine state file, relative to the synthesized stack directory. */
+  /** Engine state file, relative to the synthesized stack directory (local backend only). */
   statePath: string;
 }
 
@@ -36,7 +37,7 @@ export class MaasVaultStack extends TerraformStack {
       ...(config.vault.caCert ? { caCertFile: config.vault.caCert } : {}),
       ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
     });
-    new LocalBackend(this, { path: options.statePath });
+    addStateBackend(this, config, options.statePath);
 
     const approle = new ApproleMount(this, 'approle', { path: config.approle.mount, adopt: config.approle.adopt });
     new KvMount(this, 'kv', { path: config.kv.mount, adopt: config.kv.adopt, maxVersions: config.kv.maxVersions });

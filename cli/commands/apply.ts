@@ -9,8 +9,10 @@ import { lookupWrappingToken } from '../../vault/approle.js';
 import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { explainEngineFailure } from './engine-failure.js';
+import { explainStateLock } from './state-lock.js';
 import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
-import { readStateOutputs } from '../../engine/state.js';
+import { readBackendOutputs } from '../../engine/state.js';
+import type { MaasVaultConfig } from '../../config/index.js';
 
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'apply',
@@ -31,13 +33,13 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           return;
         }
       }
-      const before = new Set(existingTokens(session.statePath));
+      const before = new Set(await existingTokens(config, session.statePath));
       await report.step(`${engine.binary.kind} apply`, () => engine.apply()).catch(async (error) => {
-        throw await explainEngineFailure(error, client, 'apply');
+        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, 'apply');
       });
       const { protectState } = await import('../../engine/stack-runner.js');
       protectState(session.statePath);
-      const controllers = await appliedControllers(engine, session.statePath);
+      const controllers = await appliedControllers(engine, session.statePath, config);
       // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens may be spent, so ask
       // Vault about those. A token this apply just issued is fresh: no need to ask.
       const usable = await Promise.all(
@@ -81,8 +83,8 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   },
 });
 
-/** Wrapping tokens already in the state before this apply. */
-function existingTokens(statePath: string): string[] {
-  const outputs = readStateOutputs(statePath);
+/** Wrapping tokens already in the state (file or pg row) before this apply. */
+async function existingTokens(config: MaasVaultConfig, statePath: string): Promise<string[]> {
+  const outputs = await readBackendOutputs(config, statePath);
   return outputs ? controllersFromOutputs(outputs).flatMap((controller) => (controller.wrappedToken ? [controller.wrappedToken] : [])) : [];
 }

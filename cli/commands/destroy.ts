@@ -6,6 +6,7 @@ import { EXIT } from '../exit-codes.js';
 import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { explainEngineFailure } from './engine-failure.js';
+import { explainStateLock } from './state-lock.js';
 
 export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'destroy',
@@ -31,7 +32,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
         return;
       }
       await report.step(`${engine.binary.kind} destroy`, () => engine.destroy()).catch(async (error) => {
-        throw await explainEngineFailure(error, client, 'destroy');
+        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, 'destroy');
       });
       if (report.json) report.data({ destroyed: config.site });
       else report.line(`Destroyed the maas-vault stack of site ${config.site}.`);

@@ -3,11 +3,24 @@ import type { Argv } from 'yargs';
 export interface EngineArgs {
   engine?: string;
   autoApprove?: boolean;
+  lockTimeout?: string;
+}
+
+/** Default wait for a site's state lock held by another apply, destroy or plan. */
+export const DEFAULT_LOCK_TIMEOUT = '5s';
+
+/** plan, apply and destroy take the state lock: a second one waits this long, then fails naming the holder. */
+export function withLockTimeout<T>(yargs: Argv<T>) {
+  return yargs.option('lock-timeout', {
+    type: 'string',
+    default: DEFAULT_LOCK_TIMEOUT,
+    describe: 'how long to wait for the state lock held by another run of this site (e.g. 30s, 2m; 0s fails at once)',
+  });
 }
 
 /** apply and destroy change Vault: on a terminal they ask, elsewhere they need the flag. */
 export function withAutoApprove<T>(yargs: Argv<T>, verb: string) {
-  return withEngine(yargs).option('auto-approve', {
+  return withLockTimeout(withEngine(yargs)).option('auto-approve', {
     type: 'boolean',
     default: false,
     describe: `${verb} without asking (required when not on a terminal)`,

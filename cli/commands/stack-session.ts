@@ -2,6 +2,8 @@
 import { openContext, ensureVaultReady, vaultClient, vaultToken, type CommandContext, type GlobalArgs } from '../context.js';
 import type { Engine } from '../../engine/engine.js';
 import type { VaultClient } from '../../vault/client.js';
+import { requirePgConnection } from '../../engine/pg-state.js';
+import { UsageError } from '../exit-codes.js';
 
 export interface StackSession extends CommandContext {
   engine: Engine;
@@ -9,9 +11,13 @@ export interface StackSession extends CommandContext {
   client?: VaultClient;
 }
 
-export async function openStackSession(argv: GlobalArgs & { engine?: string }, needsVault: boolean): Promise<StackSession> {
+export async function openStackSession(argv: GlobalArgs & { engine?: string; lockTimeout?: string }, needsVault: boolean): Promise<StackSession> {
   const context = openContext(argv);
   const { config, report } = context;
+  if (argv.lockTimeout !== undefined && !/^\d{1,6}(ms|s|m|h)$/.test(argv.lockTimeout)) {
+    throw new UsageError(`--lock-timeout ${JSON.stringify(argv.lockTimeout).slice(0, 40)}: write a duration such as 5s, 30s or 2m`);
+  }
+  if (config.state.backend === 'pg') requirePgConnection(process.env);
   let client: VaultClient | undefined;
   let token: string | undefined;
   if (needsVault) {
@@ -22,7 +28,7 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
   const ready = client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : Promise.resolve();
   const prepared = report.step('synthesizing the stack', async () => {
     const { prepareStack } = await import('../../engine/stack-runner.js');
-    return prepareStack({ config, engine: argv.engine, token, onOutput: (line) => report.engineLine(line) });
+    return prepareStack({ config, engine: argv.engine, token, lockTimeout: argv.lockTimeout, onOutput: (line) => report.engineLine(line) });
   });
   const [, { engine, statePath }] = await Promise.all([ready, prepared]);
   await report.step(`${engine.binary.kind} init`, () => engine.init());
