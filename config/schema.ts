@@ -51,6 +51,12 @@ export const stateSchema = z
       .optional(),
     /** Named only to refuse it with a message saying where the connection string goes instead. */
     connStr: z.unknown().optional(),
+    /** OpenTofu's state and plan encryption; the passphrase comes from the named environment variable. */
+    encryption: z
+      .strictObject({
+        passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable (letters, digits, _), not the passphrase'),
+      })
+      .optional(),
   })
   .superRefine((state, ctx) => {
     if (state.connStr !== undefined) {

@@ -109,3 +109,14 @@ export async function findLockHolder(schema: string, env: NodeJS.ProcessEnv = pr
     };
   });
 }
+
+/**
+ * The engines create the schema, table and id sequence with `CREATE … IF NOT EXISTS`, which two
+ * concurrent first runs can still collide on (PostgreSQL: duplicate key in pg_type/pg_namespace).
+ * Measured with two applies of a new site at once. The loser's `init` changed nothing; run again,
+ * it finds everything in place.
+ */
+export function isConcurrentCreation(error: unknown): boolean {
+  const output = (error as { name?: string; output?: string } | undefined)?.name === 'EngineError' ? (error as { output: string }).output : '';
+  return /duplicate key value violates unique constraint "pg_(type_typname_nsp|namespace_nspname|class_relname_nsp)_index"/.test(output);
+}

@@ -10,6 +10,7 @@ import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
 import { locateEngine } from './locate.js';
 import { engineApplicationName, requirePgConnection } from './pg-state.js';
+import { encryptionEnv } from './state-encryption-env.js';
 
 export interface StackRunnerOptions {
   config: MaasVaultConfig;
@@ -31,12 +32,15 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   located.catch(() => undefined);
   const { stackDir, statePath } = synthStack(options.config);
   const binary = await located;
+  // Refused here, before the engine first runs: Terraform would write the state in clear.
+  const encryption = encryptionEnv(options.config, binary, env);
   const engineEnv: Record<string, string | undefined> = {
     VAULT_TOKEN: options.token,
     // The provider must reach the same Vault the config names, whatever the caller exported.
     VAULT_ADDR: options.config.vault.address,
     // What pg_stat_activity shows of this run while it holds the site's state lock.
     ...(options.config.state.backend === 'pg' ? { PGAPPNAME: engineApplicationName() } : {}),
+    ...encryption,
   };
   if (env.MAAS_VAULT_PROVIDER_MIRROR) {
     const cliConfig = join(options.config.workDir, 'terraformrc');

@@ -15,6 +15,7 @@ import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
 import { VaultProvider } from './vault-provider.js';
 import { addStateBackend } from './state-backend.js';
+import { addStateEncryption } from './state-encryption.js';
 
 export interface MaasVaultStackOptions {
   config: MaasVaultConfig;
@@ -38,6 +39,7 @@ export class MaasVaultStack extends TerraformStack {
       ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
     });
     addStateBackend(this, config, options.statePath);
+    addStateEncryption(this, config);
 
     const approle = new ApproleMount(this, 'approle', { path: config.approle.mount, adopt: config.approle.adopt });
     new KvMount(this, 'kv', { path: config.kv.mount, adopt: config.kv.adopt, maxVersions: config.kv.maxVersions });

@@ -19,7 +19,8 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     const { statePath } = workLayout(config);
     // The state file or pg row is read directly when it can be: no synth, no engine, no Vault token.
     let outputs = await readBackendOutputs(config, statePath);
-    if (!outputs && config.state.backend === 'local' && existsSync(statePath)) outputs = await (await openStackSession(argv, false)).engine.outputs();
+    // Encrypted state is read by the engine, which holds the passphrase.
+    if (!outputs && (config.state.encryption || (config.state.backend === 'local' && existsSync(statePath)))) outputs = await (await openStackSession(argv, false)).engine.outputs();
     const controllers = controllersFromOutputs(outputs ?? {});
     if (controllers.length === 0) {
       report.line('The stack has not been applied yet: run `maas-vault apply`.');

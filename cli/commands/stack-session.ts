@@ -2,7 +2,7 @@
 import { openContext, ensureVaultReady, vaultClient, vaultToken, type CommandContext, type GlobalArgs } from '../context.js';
 import type { Engine } from '../../engine/engine.js';
 import type { VaultClient } from '../../vault/client.js';
-import { requirePgConnection } from '../../engine/pg-state.js';
+import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-state.js';
 import { UsageError } from '../exit-codes.js';
 
 export interface StackSession extends CommandContext {
@@ -31,6 +31,18 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string; loc
     return prepareStack({ config, engine: argv.engine, token, lockTimeout: argv.lockTimeout, onOutput: (line) => report.engineLine(line) });
   });
   const [, { engine, statePath }] = await Promise.all([ready, prepared]);
-  await report.step(`${engine.binary.kind} init`, () => engine.init());
+  await report.step(`${engine.binary.kind} init`, () => initEngine(engine, config.state.backend === 'pg'));
   return { ...context, engine, statePath, client };
+}
+
+/** init, run again (up to twice) when it lost a race creating the pg backend's tables to another first run. */
+async function initEngine(engine: Engine, pg: boolean): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await engine.init(attempt > 0);
+    } catch (error) {
+      if (!pg || attempt >= 2 || !isConcurrentCreation(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 500));
+    }
+  }
 }

@@ -6,13 +6,17 @@
 import type { MaasVaultConfig } from '../../config/index.js';
 import { findLockHolder } from '../../engine/pg-state.js';
 import { stateSchemaName } from '../../stacks/state-backend.js';
+import { explainDecryption } from './state-decrypt.js';
 
 export class StateLockedError extends Error {
   override name = 'StateLockedError';
   readonly exitCode = 1;
 }
 
+/** Also turns a wrong state passphrase into its one line (see state-decrypt.ts). */
 export async function explainStateLock(error: unknown, config: MaasVaultConfig, lockTimeout: string): Promise<unknown> {
+  const decryption = explainDecryption(error, config);
+  if (decryption) return decryption;
   const output = (error as { name?: string; output?: string } | undefined)?.name === 'EngineError' ? (error as { output: string }).output : undefined;
   if (!output || !/Error acquiring the state lock/i.test(output)) return error;
   let holder: string;

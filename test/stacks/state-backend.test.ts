@@ -32,3 +32,22 @@ it('bad backends and schema names are refused with the field and what is allowed
   expect(problemsOf(configInput({ state: { backend: 'pg', schema: 'Bad-Name; DROP' } }))).toEqual([expect.stringMatching(/state\.schema.*PostgreSQL schema name/)]);
   expect(problemsOf(configInput({ state: { schema: 'x' } }))).toEqual([expect.stringMatching(/state\.schema.*applies only to backend 'pg'/)]);
 });
+
+it('state.encryption gives OpenTofu an enforced pbkdf2 + aes_gcm block for state and plan; the passphrase is a variable, in no file', () => {
+  const json = synthesized({ backend: 'pg', encryption: { passphraseEnv: 'MAAS_STATE_PASSPHRASE' } });
+  expect(json.terraform.encryption).toEqual({
+    key_provider: { pbkdf2: { passphrase: { passphrase: '${var.maas_vault_state_passphrase}' } } },
+    method: { aes_gcm: { state: { keys: '${key_provider.pbkdf2.passphrase}' } } },
+    state: { method: '${method.aes_gcm.state}', enforced: true },
+    plan: { method: '${method.aes_gcm.state}', enforced: true },
+  });
+  expect(json.variable.maas_vault_state_passphrase).toMatchObject({ type: 'string', sensitive: true });
+  expect(json.variable.maas_vault_state_passphrase).not.toHaveProperty('default');
+  expect(synthesized({ backend: 'local' }).terraform).not.toHaveProperty('encryption');
+});
+
+it('state.encryption.passphraseEnv must name a variable, not hold a passphrase', () => {
+  expect(problemsOf(configInput({ state: { encryption: { passphraseEnv: 'correct horse battery staple' } } }))).toEqual([
+    expect.stringMatching(/state\.encryption\.passphraseEnv.*must be the name of an environment variable/),
+  ]);
+});
