@@ -10,6 +10,9 @@
  */
 import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EngineOutputs } from './engine.js';
+import type { MaasVaultConfig } from '../config/index.js';
+import { stateSchemaName } from '../stacks/state-backend.js';
+import { readPgStateOutputs, requirePgConnection } from './pg-state.js';
 
 interface StateV4 {
   version: 4;
@@ -66,6 +69,11 @@ export function stateResources(statePath: string): StateResource[] {
   return (readState(statePath)?.resources ?? []).filter((resource) => resource.mode === 'managed');
 }
 
+/** The managed resources of a state given as text (`state pull` from a remote backend); none when it is not a v4 state. */
+export function stateTextResources(text: string): StateResource[] {
+  return (parseState(text)?.resources ?? []).filter((resource) => resource.mode === 'managed');
+}
+
 /**
  * Before an engine run: a state that is not valid is replaced by the verified copy. Returns what
  * was done, for the user, or undefined when nothing needed doing.
@@ -99,4 +107,18 @@ function writePrivate(path: string, text: string): void {
   writeFileSync(temporary, text, { mode: 0o600 });
   chmodSync(temporary, 0o600);
   renameSync(temporary, path);
+}
+
+/**
+ * The outputs from wherever the site's state lives: the local file, or the pg backend's row
+ * (`status` and `output` then need no engine and no local copy).
+ */
+export async function readBackendOutputs(
+  config: Pick<MaasVaultConfig, 'site' | 'state'>,
+  statePath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EngineOutputs | undefined> {
+  if (config.state.backend !== 'pg') return readStateOutputs(statePath);
+  requirePgConnection(env);
+  return readPgStateOutputs(stateSchemaName(config), env);
 }

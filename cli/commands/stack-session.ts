@@ -7,10 +7,13 @@ import type { VaultClient } from '../../vault/client.js';
 import { explainEngineFailure } from './engine-failure.js';
 import { describeInterruption, type StackAction } from './interrupted.js';
 import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
-import { lockWorkDir } from '../../engine/lock.js';
-import { restoreBrokenState } from '../../engine/state.js';
-import { emptyFootprint, mergeFootprints, stackFootprint, stateFootprint, unfinishedFootprint } from '../../engine/footprint.js';
+import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
+import { restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
+import { emptyFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
+import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-state.js';
+import { UsageError } from '../exit-codes.js';
+import { explainStateLock } from './state-lock.js';
 
 export interface StackSession extends CommandContext {
   engine: Engine;
@@ -26,17 +29,25 @@ export interface StackSession extends CommandContext {
   clearInterrupted(): void;
   /** Releases the work directory's lock (also released when the process ends). */
   release(): void;
+  /** The managed resources the site's state holds now (local file, or pulled from a remote backend). */
+  stateResources(): Promise<StateResource[]>;
 }
 
 /** `action` names the command for messages and the lock record; commands that only read pass 'output'. */
-export async function openStackSession(argv: GlobalArgs & { engine?: string }, needsVault: boolean, action: StackAction = 'output'): Promise<StackSession> {
+export async function openStackSession(
+  argv: GlobalArgs & { engine?: string; lockTimeout?: string },
+  needsVault: boolean,
+  action: StackAction = 'output',
+): Promise<StackSession> {
   const context = openContext(argv);
   const { config, report } = context;
+  const lockSeconds = argv.lockTimeout === undefined ? lockWaitSeconds() : lockTimeoutSeconds(argv.lockTimeout);
+  if (config.state.backend === 'pg') requirePgConnection(process.env);
   interrupts.install((signal) => {
     process.stderr.write(`maas-vault: ${action} interrupted by ${signal} while no engine was running: nothing was being changed in Vault. Run \`maas-vault ${action}\` again when ready.\n`);
     process.exit(SIGNAL_EXIT_CODES[signal]);
   });
-  const release = action === 'output' ? () => undefined : await lockWorkDir(config.workDir, `maas-vault ${action}`);
+  const release = action === 'output' ? () => undefined : await lockWorkDir(config.workDir, `maas-vault ${action}`, lockSeconds);
   let client: VaultClient | undefined;
   let token: string | undefined;
   if (needsVault) {
@@ -51,28 +62,18 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
       config,
       engine: argv.engine,
       token,
+      lockTimeout: argv.lockTimeout,
       onOutput: (line) => report.engineLine(line),
       onNotice: (text) => report.warn(text),
     });
   });
   const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
-  const restored = restoreBrokenState(statePath);
-  if (restored) report.warn(restored);
-  const marker = join(config.workDir, 'interrupted');
-  const creates = stackFootprint(jsonPath);
-  if (client && (action === 'plan' || action === 'apply')) {
-    await report.step('pre-flight checks', () =>
-      preflight(client!, {
-        creates,
-        // What an unfinished run of this work directory set out to create is this site's too: a run
-        // cut off by Vault going away may have created roles whose answers never reached the state.
-        owned: mergeFootprints(stateFootprint(statePath), unfinishedFootprint(marker)),
-        adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
-        adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
-        approleMount: config.approle.mount,
-      }),
-    );
+  const pg = config.state.backend === 'pg';
+  if (!pg) {
+    const restored = restoreBrokenState(statePath);
+    if (restored) report.warn(restored);
   }
+  const marker = join(config.workDir, 'interrupted');
   const engineStep = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await report.step(label, run);
@@ -80,10 +81,26 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
       if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
         throw describeInterruption(error as EngineInterruptedError, action, statePath);
       }
-      throw await explainEngineFailure(error, client, action);
+      throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
     }
   };
-  await engineStep(`${engine.binary.kind} init`, () => engine.init());
+  await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+  const creates = stackFootprint(jsonPath);
+  if (client && (action === 'plan' || action === 'apply')) {
+    // A remote backend's state is read through the engine; a local one straight from its file.
+    const owned = resourcesFootprint(pg ? stateTextResources(await engine.pullState()) : stateResources(statePath));
+    await report.step('pre-flight checks', () =>
+      preflight(client!, {
+        creates,
+        // What an unfinished run of this work directory set out to create is this site's too: a run
+        // cut off by Vault going away may have created roles whose answers never reached the state.
+        owned: mergeFootprints(owned, unfinishedFootprint(marker)),
+        adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
+        adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
+        approleMount: config.approle.mount,
+      }),
+    );
+  }
   return {
     ...context,
     engine,
@@ -98,5 +115,26 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
     },
     clearInterrupted: () => rmSync(marker, { force: true }),
     release,
+    stateResources: async () => (pg ? stateTextResources(await engine.pullState()) : stateResources(statePath)),
   };
+}
+
+/** `--lock-timeout 5s` (or ms, m, h) in whole seconds, rounded up; a usage error otherwise. */
+function lockTimeoutSeconds(value: string): number {
+  const match = /^(\d{1,6})(ms|s|m|h)$/.exec(value);
+  if (!match) throw new UsageError(`--lock-timeout ${JSON.stringify(value).slice(0, 40)}: write a duration such as 5s, 30s or 2m`);
+  const scale = { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.ceil(Number(match[1]) * scale);
+}
+
+/** init, run again (up to twice) when it lost a race creating the pg backend's tables to another first run. */
+async function initEngine(engine: Engine, pg: boolean): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await engine.init(attempt > 0);
+    } catch (error) {
+      if (!pg || attempt >= 2 || !isConcurrentCreation(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 500));
+    }
+  }
 }
