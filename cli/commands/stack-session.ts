@@ -55,19 +55,27 @@ export async function openStackSession(argv: GlobalArgs & { engine?: string }, n
       onNotice: (text) => report.warn(text),
     });
   });
-  const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
-  const restored = restoreBrokenState(statePath);
-  if (restored) report.warn(restored);
-  if (client && (action === 'plan' || action === 'apply')) {
-    await report.step('pre-flight checks', () =>
-      preflight(client!, {
-        creates: stackFootprint(jsonPath),
-        owned: stateFootprint(statePath),
-        adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
-        adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
-        approleMount: config.approle.mount,
-      }),
-    );
+  let engine: Engine;
+  let statePath: string;
+  try {
+    let jsonPath: string;
+    ({ engine, statePath, jsonPath } = (await Promise.all([ready, prepared]))[1]);
+    const restored = restoreBrokenState(statePath);
+    if (restored) report.warn(restored);
+    if (client && (action === 'plan' || action === 'apply')) {
+      await report.step('pre-flight checks', () =>
+        preflight(client!, {
+          creates: stackFootprint(jsonPath),
+          owned: stateFootprint(statePath),
+          adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
+          adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
+          approleMount: config.approle.mount,
+        }),
+      );
+    }
+  } catch (error) {
+    await client?.close();
+    throw error;
   }
   const marker = join(config.workDir, 'interrupted');
   const engineStep = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
