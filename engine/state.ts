@@ -41,13 +41,18 @@ export function goodStatePath(statePath: string): string {
 export function readState(statePath: string): StateV4 | undefined {
   if (!existsSync(statePath)) return undefined;
   const parsed = parseState(readFileSync(statePath, 'utf8'));
-  if (!parsed) {
+  if (parsed) return parsed;
+  const good = goodStatePath(statePath);
+  if (existsSync(good) && parseState(readFileSync(good, 'utf8'))) {
     throw new BrokenStateError(
-      `the state file ${statePath} is not a valid state (empty or cut off: an interrupted run?) and there is no verified copy to restore it from; ` +
-        `nothing was sent to Vault. Restore it from ${statePath}.backup if that file parses as JSON, or from your own backup`,
+      `the state file ${statePath} is not a valid state (empty or cut off: an interrupted run?); ` +
+        `run \`maas-vault plan\` (or apply, destroy): it restores the verified copy ${good} first`,
     );
   }
-  return parsed;
+  throw new BrokenStateError(
+    `the state file ${statePath} is not a valid state (empty or cut off: an interrupted run?) and there is no verified copy to restore it from; ` +
+      `nothing was sent to Vault. Restore it from ${statePath}.backup if that file parses as JSON, or from your own backup`,
+  );
 }
 
 function parseState(text: string): StateV4 | undefined {
@@ -82,6 +87,7 @@ export function restoreBrokenState(statePath: string): string | undefined {
   if (!existsSync(statePath) || parseState(readFileSync(statePath, 'utf8'))) return undefined;
   const good = goodStatePath(statePath);
   if (!existsSync(good) || !parseState(readFileSync(good, 'utf8'))) readState(statePath);
+  // The broken file is kept for whoever wants to look at it; it may hold wrapping tokens.
   copyFileSync(statePath, `${statePath}.broken`);
   chmodSync(`${statePath}.broken`, 0o600);
   writePrivate(statePath, readFileSync(good, 'utf8'));

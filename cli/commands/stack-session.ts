@@ -67,56 +67,62 @@ export async function openStackSession(
       onNotice: (text) => report.warn(text),
     });
   });
-  const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
-  const pg = config.state.backend === 'pg';
-  if (!pg) {
-    const restored = restoreBrokenState(statePath);
-    if (restored) report.warn(restored);
-  }
-  const marker = join(config.workDir, 'interrupted');
-  const engineStep = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await report.step(label, run);
-    } catch (error) {
-      if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
-        throw describeInterruption(error as EngineInterruptedError, action, statePath);
-      }
-      throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
+  // A session that cannot open must not leave Vault's connection pool keeping the process alive.
+  try {
+    const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
+    const pg = config.state.backend === 'pg';
+    if (!pg) {
+      const restored = restoreBrokenState(statePath);
+      if (restored) report.warn(restored);
     }
-  };
-  await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
-  const creates = stackFootprint(jsonPath);
-  if (client && (action === 'plan' || action === 'apply')) {
-    // A remote backend's state is read through the engine; a local one straight from its file.
-    const owned = resourcesFootprint(pg ? stateTextResources(await engine.pullState()) : stateResources(statePath));
-    await report.step('pre-flight checks', () =>
-      preflight(client!, {
-        creates,
-        // What an unfinished run of this work directory set out to create is this site's too: a run
-        // cut off by Vault going away may have created roles whose answers never reached the state.
-        owned: mergeFootprints(owned, unfinishedFootprint(marker)),
-        adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
-        adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
-        approleMount: config.approle.mount,
-      }),
-    );
+    const marker = join(config.workDir, 'interrupted');
+    const engineStep = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+      try {
+        return await report.step(label, run);
+      } catch (error) {
+        if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
+          throw describeInterruption(error as EngineInterruptedError, action, statePath);
+        }
+        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
+      }
+    };
+    await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+    const creates = stackFootprint(jsonPath);
+    if (client && (action === 'plan' || action === 'apply')) {
+      // A remote backend's state is read through the engine; a local one straight from its file.
+      const owned = resourcesFootprint(pg ? stateTextResources(await engine.pullState()) : stateResources(statePath));
+      await report.step('pre-flight checks', () =>
+        preflight(client!, {
+          creates,
+          // What an unfinished run of this work directory set out to create is this site's too: a run
+          // cut off by Vault going away may have created roles whose answers never reached the state.
+          owned: mergeFootprints(owned, unfinishedFootprint(marker)),
+          adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
+          adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
+          approleMount: config.approle.mount,
+        }),
+      );
+    }
+    return {
+      ...context,
+      engine,
+      statePath,
+      client,
+      engineStep,
+      wasInterrupted: existsSync(marker),
+      markUnfinished: () => {
+        // An earlier unfinished run's footprint is kept until a run converges: it may still be in Vault.
+        const pending = mergeFootprints(unfinishedFootprint(marker), action === 'apply' ? creates : emptyFootprint());
+        writeFileSync(marker, `${JSON.stringify({ at: new Date().toISOString(), action, creates: pending })}\n`, { mode: 0o600 });
+      },
+      clearInterrupted: () => rmSync(marker, { force: true }),
+      release,
+      stateResources: async () => (pg ? stateTextResources(await engine.pullState()) : stateResources(statePath)),
+    };
+  } catch (error) {
+    await client?.close();
+    throw error;
   }
-  return {
-    ...context,
-    engine,
-    statePath,
-    client,
-    engineStep,
-    wasInterrupted: existsSync(marker),
-    markUnfinished: () => {
-      // An earlier unfinished run's footprint is kept until a run converges: it may still be in Vault.
-      const pending = mergeFootprints(unfinishedFootprint(marker), action === 'apply' ? creates : emptyFootprint());
-      writeFileSync(marker, `${JSON.stringify({ at: new Date().toISOString(), action, creates: pending })}\n`, { mode: 0o600 });
-    },
-    clearInterrupted: () => rmSync(marker, { force: true }),
-    release,
-    stateResources: async () => (pg ? stateTextResources(await engine.pullState()) : stateResources(statePath)),
-  };
 }
 
 /** `--lock-timeout 5s` (or ms, m, h) in whole seconds, rounded up; a usage error otherwise. */
