@@ -44,6 +44,36 @@ const vaultAddress = ruled((value) => {
   return undefined;
 });
 
+/** Where the engine keeps its state. The pg connection itself is never in the file (see stacks/state-backend.ts). */
+export const stateSchema = z
+  .strictObject({
+    backend: z.enum(['local', 'pg'], { message: "must be 'local' (a file in workDir) or 'pg' (PostgreSQL, shared by every admin and CI)" }).default('local'),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL schema name: 1-63 lowercase letters, digits or _, not starting with a digit')
+      .optional(),
+    /** Named only to refuse it with a message saying where the connection string goes instead. */
+    connStr: z.unknown().optional(),
+    /** OpenTofu's state and plan encryption; the passphrase comes from the named environment variable. */
+    encryption: z
+      .strictObject({
+        passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable (letters, digits, _), not the passphrase'),
+      })
+      .optional(),
+  })
+  .superRefine((state, ctx) => {
+    if (state.connStr !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connStr'],
+        message: "must not be in the config (it holds the database password): export PG_CONN_STR, or libpq's PGHOST, PGUSER, PGPASSWORD... instead",
+      });
+    }
+    if (state.schema !== undefined && state.backend !== 'pg') {
+      ctx.addIssue({ code: 'custom', path: ['schema'], message: "applies only to backend 'pg': remove it, or set backend to 'pg'" });
+    }
+  });
+
 export const controllerSchema = z.strictObject({
   name: ruled(controllerNameProblem),
   /** An AppRole role that already exists (set up by hand): adopted under this name, role ID kept. */
@@ -114,6 +144,7 @@ export const configSchema = z
     workDir: z.string().min(1, 'must name a directory').optional(),
     /** During the migration to the '_' names: keep the old roles and policy until every region uses its new role. */
     keepLegacyNames: z.boolean().default(false),
+    state: stateSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const ttl = parseDuration(config.tokenTtl);

@@ -22,6 +22,8 @@ export interface EngineOptions {
   statePath?: string;
   /** Receives what maas-vault did to the state, for the user. */
   onNotice?: (text: string) => void;
+  /** How long plan, apply and destroy wait for the state lock (engine syntax, e.g. `5s`; default MAAS_VAULT_LOCK_WAIT). */
+  lockTimeout?: string;
 }
 
 /** A failed engine command; `output` is its last lines, for the error message. */
@@ -58,14 +60,23 @@ export class Engine {
     return this.options.binary;
   }
 
+  /** --lock-timeout, else MAAS_VAULT_LOCK_WAIT seconds (default 10). */
+  get lockTimeout(): string {
+    return this.options.lockTimeout ?? `${lockWaitSeconds()}s`;
+  }
+
+  private get lockTimeoutFlag(): string {
+    return `-lock-timeout=${this.lockTimeout}`;
+  }
+
   /** `init` once per work directory; later calls only re-run it when the lock file is missing. */
   async init(force = false): Promise<void> {
     if (!force && existsSync(join(this.options.stackDir, '.terraform.lock.hcl')) && existsSync(join(this.options.stackDir, '.terraform'))) return;
-    await this.run(['init', '-input=false', '-no-color']);
+    await this.run(['init', '-input=false', '-no-color', this.lockTimeoutFlag]);
   }
 
   async plan(): Promise<PlanResult> {
-    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', lockTimeout()], [0, 2]);
+    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', this.lockTimeoutFlag], [0, 2]);
     return { changes: result.exitCode === 2 };
   }
 
@@ -74,7 +85,7 @@ export class Engine {
    * what it would do to each resource, from `show -json`.
    */
   async savedPlan(planFile: string): Promise<SavedPlan> {
-    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock-timeout=60s', `-out=${planFile}`], [0, 2]);
+    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', this.lockTimeoutFlag, `-out=${planFile}`], [0, 2]);
     const shown = await this.run(['show', '-json', '-no-color', planFile], [0], { quiet: true });
     const json = JSON.parse(shown.stdout) as {
       resource_changes?: Array<{ address: string; change: { actions: string[]; importing?: unknown } }>;
@@ -89,21 +100,26 @@ export class Engine {
 
   /** Applies exactly the saved plan (the engine refuses it if the state moved since). */
   async applySaved(planFile: string): Promise<void> {
-    await this.run(['apply', '-input=false', '-no-color', '-lock-timeout=60s', planFile]);
+    await this.run(['apply', '-input=false', '-no-color', this.lockTimeoutFlag, planFile]);
   }
 
   async apply(): Promise<void> {
-    await this.run(['apply', '-input=false', '-no-color', '-auto-approve', lockTimeout()]);
+    await this.run(['apply', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
   }
 
   async destroy(): Promise<void> {
-    await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', lockTimeout()]);
+    await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
   }
 
   /** Drops resources from the state without touching Vault (a shared mount that must stay). */
   async forget(addresses: string[]): Promise<void> {
     if (addresses.length === 0) return;
-    await this.run(['state', 'rm', lockTimeout(), ...addresses]);
+    await this.run(['state', 'rm', this.lockTimeoutFlag, ...addresses]);
+  }
+
+  /** The state as the backend holds it (a remote backend's too), as text; empty before the first apply. */
+  async pullState(): Promise<string> {
+    return (await this.run(['state', 'pull'], [0], { quiet: true })).stdout;
   }
 
   /** All outputs, sensitive ones included: callers decide what to print. */
@@ -162,19 +178,17 @@ export class Engine {
       onNotice?.(`the engine left ${statePath} invalid: the next run restores the last verified state`);
     }
     if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
-    if (lockError || /Error acquiring the state lock/.test(String(result.stderr ?? ''))) throw lockHeldError(statePath ?? join(stackDir, 'terraform.tfstate'));
+    const locked = lockError || /Error acquiring the state lock/.test(String(result.stderr ?? ''));
+    // A local state's lock record names its holder; a remote backend's holder is found by the caller
+    // (cli/commands/state-lock.ts), from the engine's own lines, which never reach the user as they are.
+    if (locked && statePath) throw lockHeldError(statePath);
+    if (locked) throw new EngineError(command, (quiet ? String(result.stderr) : lines.join('\n')).split('\n').filter((line) => !/-lock=false/.test(line)).join('\n'));
     if (!okCodes.includes(result.exitCode ?? -1)) {
       const text = (quiet ? String(result.stderr) : lines.join('\n')).split('\n').filter((line) => line.trim() !== '');
       throw new EngineError(`${binary.kind} ${args[0]}`, errorBlocks(text) || `exit code ${result.exitCode ?? result.signal}`);
     }
     return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout) };
   }
-}
-
-
-/** How long the engine waits for another run's state lock before giving up. */
-function lockTimeout(): string {
-  return `-lock-timeout=${lockWaitSeconds()}s`;
 }
 
 /** The engine's "Error:" blocks, which say what failed; the plan before them was already shown. */

@@ -4,7 +4,7 @@
  * with Vault; reading the JSON keeps them right whatever names the stack derives.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { stateResources } from './state.js';
+import { stateResources, type StateResource } from './state.js';
 
 export interface Footprint {
   /** Secrets-engine mount paths (vault_mount). */
@@ -74,10 +74,15 @@ export function stackFootprint(jsonPath: string): Footprint {
   return footprint;
 }
 
-/** What the state says this site owns. */
+/** What the local state file says this site owns. */
 export function stateFootprint(statePath: string): Footprint {
+  return resourcesFootprint(stateResources(statePath));
+}
+
+/** What these state resources (a local or remote state's) say this site owns. */
+export function resourcesFootprint(resources: StateResource[]): Footprint {
   const footprint = emptyFootprint();
-  for (const resource of stateResources(statePath)) {
+  for (const resource of resources) {
     for (const instance of resource.instances) add(footprint, resource.type, instance.attributes);
   }
   return footprint;

@@ -55,6 +55,14 @@ class InterruptWatch {
   private receive(signal: StopSignal): void {
     this.count += 1;
     this.signal ??= signal;
+    // After a hang-up the terminal is gone: writing to it fails, and that must not end this
+    // process (and with it the engine) before the engine has stopped and saved its state.
+    if (signal === 'SIGHUP') {
+      for (const stream of [process.stdout, process.stderr]) {
+        stream.removeAllListeners('error');
+        stream.on('error', () => undefined);
+      }
+    }
     const engine = this.running;
     if (!engine) {
       this.idleHandler?.(signal);

@@ -84,8 +84,10 @@ export function lockHeldError(statePath: string): LockHeldError {
 }
 
 function heldBy(workDir: string, holder: LockInfo | undefined, path: string, waitSeconds: number): LockHeldError {
+  // The engine records its operation as "OperationTypeApply"; maas-vault as "maas-vault apply".
+  const operation = holder?.Operation?.replace(/^OperationType(\w+)$/, (_, name: string) => `an engine ${name.toLowerCase()}`);
   const described = holder
-    ? `${holder.Operation ?? 'an engine run'} by ${holder.Who ?? 'someone'}${holder.pid ? ` (pid ${holder.pid})` : ''} since ${holder.Created ?? 'an unknown time'}`
+    ? `${operation ?? 'an engine run'} by ${holder.Who ?? 'someone'}${holder.pid ? ` (pid ${holder.pid})` : ''} since ${holder.Created ?? 'an unknown time'}`
     : 'another run';
   return new LockHeldError(
     `the work directory ${workDir} is locked by ${described} (lock record: ${path}); waited ${waitSeconds}s. ` +

@@ -10,6 +10,8 @@ import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
 import { locateEngine } from './locate.js';
 import { keepGoodState } from './state.js';
+import { engineApplicationName, requirePgConnection } from './pg-state.js';
+import { encryptionEnv } from './state-encryption-env.js';
 
 export interface StackRunnerOptions {
   config: MaasVaultConfig;
@@ -23,26 +25,36 @@ export interface StackRunnerOptions {
   env?: NodeJS.ProcessEnv;
   /** Objects of a hand-made set-up to import (see vault/adoption.ts). */
   imports?: StackImports;
+  /** How long plan, apply and destroy wait for the state lock (e.g. `5s`). */
+  lockTimeout?: string;
 }
 
 export async function prepareStack(options: StackRunnerOptions): Promise<{ engine: Engine; stackDir: string; statePath: string; jsonPath: string }> {
   const env = options.env ?? process.env;
+  if (options.config.state.backend === 'pg') requirePgConnection(env);
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
   const located = locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
   const { stackDir, statePath, jsonPath } = await synthOnce(options.config, undefined, options.imports);
   const binary = await located;
+  // Refused here, before the engine first runs: Terraform would write the state in clear.
+  const encryption = encryptionEnv(options.config, binary, env);
   const engineEnv: Record<string, string | undefined> = {
     VAULT_TOKEN: options.token,
     // The provider must reach the same Vault the config names, whatever the caller exported.
     VAULT_ADDR: options.config.vault.address,
+    // What pg_stat_activity shows of this run while it holds the site's state lock.
+    ...(options.config.state.backend === 'pg' ? { PGAPPNAME: engineApplicationName() } : {}),
+    ...encryption,
   };
   if (env.MAAS_VAULT_PROVIDER_MIRROR) {
     const cliConfig = join(options.config.workDir, 'terraformrc');
     writeMirrorCliConfig(env.MAAS_VAULT_PROVIDER_MIRROR, cliConfig);
     engineEnv.TF_CLI_CONFIG_FILE = cliConfig;
   }
-  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput, statePath, onNotice: options.onNotice });
+  // With the pg backend there is no local state file to check, restore or keep.
+  const localState = options.config.state.backend === 'local' ? statePath : undefined;
+  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput, statePath: localState, onNotice: options.onNotice, lockTimeout: options.lockTimeout });
   return { engine, stackDir, statePath, jsonPath };
 }
 

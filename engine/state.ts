@@ -10,6 +10,9 @@
  */
 import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EngineOutputs } from './engine.js';
+import type { MaasVaultConfig } from '../config/index.js';
+import { stateSchemaName } from '../stacks/state-backend.js';
+import { readPgStateOutputs, requirePgConnection } from './pg-state.js';
 
 interface StateV4 {
   version: 4;
@@ -38,13 +41,18 @@ export function goodStatePath(statePath: string): string {
 export function readState(statePath: string): StateV4 | undefined {
   if (!existsSync(statePath)) return undefined;
   const parsed = parseState(readFileSync(statePath, 'utf8'));
-  if (!parsed) {
+  if (parsed) return parsed;
+  const good = goodStatePath(statePath);
+  if (existsSync(good) && parseState(readFileSync(good, 'utf8'))) {
     throw new BrokenStateError(
-      `the state file ${statePath} is not a valid state (empty or cut off: an interrupted run?) and there is no verified copy to restore it from; ` +
-        `nothing was sent to Vault. Restore it from ${statePath}.backup if that file parses as JSON, or from your own backup`,
+      `the state file ${statePath} is not a valid state (empty or cut off: an interrupted run?); ` +
+        `run \`maas-vault plan\` (or apply, destroy): it restores the verified copy ${good} first`,
     );
   }
-  return parsed;
+  throw new BrokenStateError(
+    `the state file ${statePath} is not a valid state (empty or cut off: an interrupted run?) and there is no verified copy to restore it from; ` +
+      `nothing was sent to Vault. Restore it from ${statePath}.backup if that file parses as JSON, or from your own backup`,
+  );
 }
 
 function parseState(text: string): StateV4 | undefined {
@@ -66,6 +74,11 @@ export function stateResources(statePath: string): StateResource[] {
   return (readState(statePath)?.resources ?? []).filter((resource) => resource.mode === 'managed');
 }
 
+/** The managed resources of a state given as text (`state pull` from a remote backend); none when it is not a v4 state. */
+export function stateTextResources(text: string): StateResource[] {
+  return (parseState(text)?.resources ?? []).filter((resource) => resource.mode === 'managed');
+}
+
 /**
  * Before an engine run: a state that is not valid is replaced by the verified copy. Returns what
  * was done, for the user, or undefined when nothing needed doing.
@@ -74,6 +87,7 @@ export function restoreBrokenState(statePath: string): string | undefined {
   if (!existsSync(statePath) || parseState(readFileSync(statePath, 'utf8'))) return undefined;
   const good = goodStatePath(statePath);
   if (!existsSync(good) || !parseState(readFileSync(good, 'utf8'))) readState(statePath);
+  // The broken file is kept for whoever wants to look at it; it may hold wrapping tokens.
   copyFileSync(statePath, `${statePath}.broken`);
   chmodSync(`${statePath}.broken`, 0o600);
   writePrivate(statePath, readFileSync(good, 'utf8'));
@@ -102,16 +116,30 @@ function writePrivate(path: string, text: string): void {
 }
 
 /**
- * `<type> <id>` of every managed resource in the state (e.g. `vault_policy maas-lab`): what the
- * stack already manages, so objects adopted from a hand-made set-up are imported only once.
+ * `<type> <id>` of every managed resource (e.g. `vault_policy maas-lab`): what the stack already
+ * manages, so objects adopted from a hand-made set-up are imported only once.
  */
-export function readStateResourceIds(statePath: string): Set<string> {
+export function resourceIds(resources: readonly StateResource[]): Set<string> {
   const ids = new Set<string>();
-  for (const resource of stateResources(statePath)) {
+  for (const resource of resources) {
     for (const instance of resource.instances) {
       const id = instance.attributes?.id;
       if (typeof id === 'string') ids.add(`${resource.type} ${id}`);
     }
   }
   return ids;
+}
+
+/**
+ * The outputs from wherever the site's state lives: the local file, or the pg backend's row
+ * (`status` and `output` then need no engine and no local copy).
+ */
+export async function readBackendOutputs(
+  config: Pick<MaasVaultConfig, 'site' | 'state'>,
+  statePath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EngineOutputs | undefined> {
+  if (config.state.backend !== 'pg') return readStateOutputs(statePath);
+  requirePgConnection(env);
+  return readPgStateOutputs(stateSchemaName(config), env);
 }

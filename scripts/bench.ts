@@ -2,7 +2,8 @@
  * `npm run bench`: where the time goes, against the MAAS docs' manual procedure and hand-written
  * HCL, side by side on one machine in one run. Starts its own OpenBao dev servers through the
  * toolchain; rewrites docs/benchmarks.md and docs/benchmarks.svg.
- * BENCH_ROUNDS (default 5) sets the runs per figure.
+ * BENCH_ROUNDS (default 5) sets the runs per figure; BENCH_ONLY=state-backends runs only the
+ * local-against-PostgreSQL rows and prints them (docs untouched).
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeToolchain, ensureToolchain, requireProvider, type Toolchain } from '../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../toolchain/openbao-server.js';
+import { startPostgres } from '../toolchain/postgres-server.js';
 import { chartSvg } from './bench/chart.js';
 import { roleName } from '../config/naming.js';
 import { interleaved, summarize, timed, type Sample, type Summary } from './bench/measure.js';
@@ -42,10 +44,10 @@ function record(phase: string, n: number, samples: Record<string, Sample[]>): vo
   }
 }
 
-function writeConfig(address: string, n: number): string {
+function writeConfig(address: string, n: number, extra: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'maas-vault-bench-'));
   const path = join(dir, 'maas-vault.json');
-  writeFileSync(path, JSON.stringify({ site: SITE, vault: { address }, kv: { mount: 'kv-maas' }, controllers: names(n).map((name) => ({ name })) }));
+  writeFileSync(path, JSON.stringify({ site: SITE, vault: { address }, kv: { mount: 'kv-maas' }, controllers: names(n).map((name) => ({ name })), ...extra }));
   return path;
 }
 
@@ -177,6 +179,48 @@ async function benchCredentialsAndPlan(toolchain: Toolchain): Promise<void> {
   });
 }
 
+/**
+ * The state backends side by side at 100 controllers: apply from empty and a no-change plan, state
+ * in a local file or in PostgreSQL (a local PostgreSQL 15 on loopback, one schema per run).
+ */
+async function benchStateBackends(toolchain: Toolchain): Promise<void> {
+  const postgres = await startPostgres();
+  try {
+    let schemas = 0;
+    const pg = (address: string) => writeConfig(address, 100, { state: { backend: 'pg', schema: `bench_${++schemas}` } });
+    const apply = (config: string, env: Record<string, string>) => timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', config], { env });
+    const plan = (config: string, env: Record<string, string>) => timed(process.execPath, [CLI, 'plan', '--quiet', '--config', config], { env });
+    record(
+      'apply from empty, by state backend',
+      100,
+      await interleaved(ROUNDS, {
+        'state in a local file': () => withServer(toolchain, (server) => apply(writeConfig(server.address, 100), cliEnv(toolchain, server.rootToken))),
+        'state in PostgreSQL (pg)': () => withServer(toolchain, (server) => apply(pg(server.address), { ...cliEnv(toolchain, server.rootToken), ...postgres.env })),
+      }),
+    );
+    await withServer(toolchain, (localServer) =>
+      withServer(toolchain, async (pgServer) => {
+        const local = writeConfig(localServer.address, 100);
+        const shared = pg(pgServer.address);
+        const localEnv = cliEnv(toolchain, localServer.rootToken);
+        const pgEnv = { ...cliEnv(toolchain, pgServer.rootToken), ...postgres.env };
+        await apply(local, localEnv);
+        await apply(shared, pgEnv);
+        record(
+          're-apply, no change (plan), by state backend',
+          100,
+          await interleaved(ROUNDS, {
+            'state in a local file': () => plan(local, localEnv),
+            'state in PostgreSQL (pg)': () => plan(shared, pgEnv),
+          }),
+        );
+      }),
+    );
+  } finally {
+    await postgres.stop();
+  }
+}
+
 function row(phase: string, n: number, method: string): Row | undefined {
   return rows.find((entry) => entry.phase === phase && entry.n === n && entry.method === method);
 }
@@ -243,9 +287,15 @@ try {
   process.stderr.write(`bench: ${(error as Error).message}\n`);
   process.exit(1);
 }
+if (process.env.BENCH_ONLY === 'state-backends') {
+  // A quick look at one phase, without rewriting docs/benchmarks.md.
+  await benchStateBackends(toolchain);
+  process.exit(0);
+}
 await benchSynth();
 await benchCredentialsAndPlan(toolchain);
 await benchApply(toolchain);
+await benchStateBackends(toolchain);
 const seconds = (Date.now() - started) / 1000;
 mkdirSync(join(ROOT, 'docs'), { recursive: true });
 writeFileSync(join(ROOT, 'docs/benchmarks.md'), report(toolchain, seconds));

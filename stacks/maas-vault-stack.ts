@@ -3,7 +3,7 @@
  * a KV-v2 mount, the MAAS policy, and one AppRole with one wrapped secret ID per region controller.
  */
 import type { Construct } from 'constructs';
-import { LocalBackend, TerraformStack } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { controllerLogicalId, issuerPolicyName, issuerRoleName, legacyNames, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
 import { ApproleMount } from './auth/approle-mount.js';
 import { RegionController } from './controllers/region-controller.js';
@@ -15,10 +15,12 @@ import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
 import { VaultProvider } from './vault-provider.js';
 import { ADOPTABLE, NO_IMPORTS, type StackImports } from './import-ids.js';
+import { addStateBackend } from './state-backend.js';
+import { addStateEncryption } from './state-encryption.js';
 
 export interface MaasVaultStackOptions {
   config: MaasVaultConfig;
-  /** Engine state file, relative to the synthesized stack directory. */
+  /** Engine state file, relative to the synthesized stack directory (local backend only). */
   statePath: string;
   /** Objects of a hand-made set-up to import rather than create (only those not yet in the state). */
   imports?: StackImports;
@@ -41,7 +43,8 @@ export class MaasVaultStack extends TerraformStack {
       ...(config.vault.caCert ? { caCertFile: config.vault.caCert } : {}),
       ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
     });
-    new LocalBackend(this, { path: options.statePath });
+    addStateBackend(this, config, options.statePath);
+    addStateEncryption(this, config);
 
     const approle = new ApproleMount(this, 'approle', { path: config.approle.mount, adopt: config.approle.adopt });
     new KvMount(this, 'kv', { path: config.kv.mount, adopt: config.kv.adopt, maxVersions: config.kv.maxVersions });

@@ -42,6 +42,11 @@ interface LiveRole {
   secret_id_bound_cidrs?: string[] | null;
 }
 
+/** True when the stack has something to import (an empty set synthesizes as no adoption at all). */
+export function hasImports(imports: StackImports): boolean {
+  return imports.roles.size > 0 || imports.policy;
+}
+
 export function isAdopting(config: MaasVaultConfig): boolean {
   return adoptedRoles(config).size > 0 || config.policy.adopt;
 }
@@ -53,7 +58,7 @@ export interface OwnedMounts {
 }
 
 /**
- * `managed`: `<type> <id>` of what the state holds (see engine/state.ts readStateResourceIds);
+ * `managed`: `<type> <id>` of what the state holds (see engine/state.ts resourceIds);
  * `owned`: the mounts this site owns, which are no conflict when the config does not adopt them.
  */
 export async function planAdoption(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, owned: OwnedMounts = { mounts: [], authMounts: [] }): Promise<AdoptionPlan> {

@@ -1,5 +1,5 @@
 /** The AppRole and response-wrapping calls maas-vault makes outside Terraform. */
-import type { VaultClient } from './client.js';
+import type { RequestOptions, VaultClient } from './client.js';
 import { VaultApiError, WrappingTokenError } from './errors.js';
 
 export const APPROLE_MOUNT = 'approle';
@@ -65,9 +65,9 @@ export async function lookupWrappingToken(client: VaultClient, wrappingToken: st
 }
 
 /** Unwraps once: after this the wrapping token is spent. */
-export async function unwrap<T>(client: VaultClient, wrappingToken: string): Promise<T> {
+export async function unwrap<T>(client: VaultClient, wrappingToken: string, options: Pick<RequestOptions, 'forwardToActive'> = {}): Promise<T> {
   try {
-    const response = await client.write<T>('sys/wrapping/unwrap', {}, { token: wrappingToken });
+    const response = await client.write<T>('sys/wrapping/unwrap', {}, { ...options, token: wrappingToken });
     return response.data!;
   } catch (error) {
     throw asWrappingError(error);
@@ -94,8 +94,13 @@ export interface AppRoleLogin {
   leaseSeconds: number;
 }
 
-export async function loginWithAppRole(client: VaultClient, roleId: string, secretId: string): Promise<AppRoleLogin> {
-  const response = await client.write(`auth/${APPROLE_MOUNT}/login`, { role_id: roleId, secret_id: secretId }, { token: null });
+export async function loginWithAppRole(
+  client: VaultClient,
+  roleId: string,
+  secretId: string,
+  options: Pick<RequestOptions, 'forwardToActive'> = {},
+): Promise<AppRoleLogin> {
+  const response = await client.write(`auth/${APPROLE_MOUNT}/login`, { role_id: roleId, secret_id: secretId }, { ...options, token: null });
   const auth = response.auth!;
   return { clientToken: auth.client_token, policies: auth.policies, leaseSeconds: auth.lease_duration };
 }

@@ -12,6 +12,8 @@ import {
   VaultSealedError,
   VaultUnreachableError,
 } from './errors.js';
+import { VaultNoLeaderError } from './cluster-errors.js';
+import { describeLeaderlessAnswer, forwardHeaders, isLeaderlessAnswer, retryDelay, retryPolicy, type RetryPolicy } from './ha-requests.js';
 
 export interface VaultClientOptions {
   /** e.g. `https://vault.example.com:8200` */
@@ -24,6 +26,8 @@ export interface VaultClientOptions {
   /** Most requests open at once (the pool's socket count). */
   connections?: number;
   timeoutMs?: number;
+  /** Retries while a cluster has no active node; default from VAULT_MAX_RETRIES (see ha-requests.ts). */
+  retry?: RetryPolicy;
 }
 
 export interface RequestOptions {
@@ -34,6 +38,11 @@ export interface RequestOptions {
   wrapTtl?: string;
   /** Statuses returned to the caller instead of thrown (e.g. 404 on a read that may find nothing). */
   accept?: number[];
+  /**
+   * `false` sends exactly what MAAS sends: a standby may then answer from its own, older data.
+   * By default every request is served by the active node (see ha-requests.ts).
+   */
+  forwardToActive?: boolean;
 }
 
 export interface VaultResponse<T = Record<string, unknown>> {
@@ -50,7 +59,7 @@ const CAPABILITY: Record<string, string> = { GET: 'read', POST: 'update', PUT: '
 
 /** OpenBao's answer when concurrent writes conflicted and nothing was stored: safe to send again. */
 const COMMIT_CONFLICT = /transaction commit failed/i;
-const COMMIT_CONFLICT_ATTEMPTS = 6;
+const COMMIT_CONFLICT_RETRIES = 5;
 
 /** Fields of request and response bodies whose values must never reach a message. */
 const SECRET_FIELDS = ['secret_id', 'token', 'client_token', 'key'];
@@ -61,8 +70,13 @@ export class VaultClient {
   private readonly namespace?: string;
   private readonly dispatcher: Agent;
   private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private clusterId?: Promise<string | undefined>;
+  /** Requests sent again because no node was active: the cost of a leader change. */
+  retries = 0;
 
   constructor(options: VaultClientOptions) {
+    this.retry = options.retry ?? retryPolicy();
     this.address = options.address.replace(/\/+$/, '');
     this.token = options.token;
     this.namespace = options.namespace;
@@ -108,10 +122,15 @@ export class VaultClient {
       headers['content-type'] = 'application/json';
     }
     const secrets = collectSecrets(token, options.body);
+    if (options.forwardToActive !== false) {
+      const clusterId = await this.cluster();
+      if (clusterId) Object.assign(headers, forwardHeaders(clusterId));
+    }
 
     let status: number;
-    let text: string;
-    for (let attempt = 1; ; attempt += 1) {
+    let parsed: VaultResponse<T>;
+    for (let attempt = 0, conflicts = 0; ; attempt++) {
+      let location: string | undefined;
       try {
         const response = await request(`${this.address}/v1/${path}`, {
           method: method as 'GET',
@@ -120,22 +139,43 @@ export class VaultClient {
           dispatcher: this.dispatcher,
         });
         status = response.statusCode;
-        text = await response.body.text();
+        location = typeof response.headers.location === 'string' ? response.headers.location : undefined;
+        parsed = parseBody(await response.body.text()) as VaultResponse<T>;
       } catch (error) {
         throw new VaultUnreachableError(this.address, redact(describeNetworkError(error), secrets));
       }
-      if (!(status === 500 && attempt < COMMIT_CONFLICT_ATTEMPTS && COMMIT_CONFLICT.test(text))) break;
-      // The storage rolled the request back (OpenBao's optimistic transactions under concurrent
-      // writes), so sending it again cannot apply it twice.
-      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * (0.5 + Math.random())));
+      const errors = (parsed.errors ?? []).map(String);
+      if (status === 500 && conflicts < COMMIT_CONFLICT_RETRIES && errors.some((error) => COMMIT_CONFLICT.test(error))) {
+        // The storage rolled the request back (OpenBao's optimistic transactions under concurrent
+        // writes), so sending it again cannot apply it twice.
+        conflicts++;
+        this.retries++;
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** conflicts * (0.5 + Math.random())));
+        continue;
+      }
+      if (!isLeaderlessAnswer(status, errors)) break;
+      if (attempt >= this.retry.maxRetries) throw new VaultNoLeaderError(this.address, attempt + 1, describeLeaderlessAnswer(status, location, errors));
+      this.retries++;
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(this.retry, attempt)));
     }
 
-    const parsed = parseBody(text) as VaultResponse<T>;
     if (status < 400 || options.accept?.includes(status)) {
       return { ...parsed, status };
     }
     const errors = (parsed.errors ?? []).map((message) => redact(String(message), [...secrets, ...collectSecrets(undefined, parsed)]));
     throw classify(this.address, status, method, path, errors);
+  }
+
+  /** The cluster's ID, which `X-Vault-Index` must name; undefined while Vault cannot say (sealed). */
+  private cluster(): Promise<string | undefined> {
+    this.clusterId ??= request(`${this.address}/v1/sys/seal-status`, { dispatcher: this.dispatcher })
+      .then(async (response) => ((await response.body.json()) as { cluster_id?: string }).cluster_id || undefined)
+      .catch(() => undefined)
+      .then((id) => {
+        if (!id) this.clusterId = undefined;
+        return id;
+      });
+    return this.clusterId;
   }
 }
 

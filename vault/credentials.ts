@@ -5,7 +5,9 @@
 import { legacyNames, roleName, type MaasVaultConfig } from '../config/index.js';
 import { configureCommand } from '../stacks/commands.js';
 import type { VaultClient } from './client.js';
+import { randomUUID } from 'node:crypto';
 import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId } from './approle.js';
+import { destroyDuplicates } from './duplicate-secret-ids.js';
 
 export interface ControllerCredentials {
   name: string;
@@ -44,7 +46,9 @@ export interface IssueOptions {
 export async function issueCredentials(client: VaultClient, config: MaasVaultConfig, options: IssueOptions): Promise<ControllerCredentials[]> {
   // Region controllers are told vault.maasAddress (else the file's vault.address), never VAULT_ADDR.
   const url = config.vault.maasAddress;
-  return Promise.all(
+  const run = randomUUID();
+  const retriesBefore = client.retries;
+  const issued = await Promise.all(
     options.controllers.map(async (name) => {
       const role = roleName(config, name);
       const [roleId, wrapped] = await Promise.all([
@@ -53,6 +57,7 @@ export async function issueCredentials(client: VaultClient, config: MaasVaultCon
           site: config.site,
           controller: name,
           issued_by: options.issuedBy ?? 'maas-vault credentials',
+          issue_run: run,
         }),
       ]);
       return {
@@ -67,6 +72,9 @@ export async function issueCredentials(client: VaultClient, config: MaasVaultCon
       };
     }),
   );
+  // A retried write may have been carried out before its answer was lost: keep only the one returned.
+  if (client.retries > retriesBefore) await destroyDuplicates(client, run, issued);
+  return issued;
 }
 
 /**

@@ -50,17 +50,21 @@ async function step<T>(name: MaasStep, action: () => Promise<T>): Promise<T> {
   }
 }
 
+/** MAAS sends no consistency headers: a replay that did would hide what a standby does to MAAS. */
+const AS_MAAS = { forwardToActive: false } as const;
+
 export async function runMaasConfigure(client: VaultClient, input: MaasConfigureInput): Promise<MaasConfigureResult> {
-  const { secret_id: secretId } = await step('unwrap', () => unwrap<{ secret_id: string }>(client, input.wrappingToken));
-  const login = await step('login', () => loginWithAppRole(client, input.roleId, secretId));
-  const self = await step('lookup-self', () => client.read<{ policies: string[]; creation_ttl: number }>('auth/token/lookup-self', { token: login.clientToken }));
+  const { secret_id: secretId } = await step('unwrap', () => unwrap<{ secret_id: string }>(client, input.wrappingToken, AS_MAAS));
+  const login = await step('login', () => loginWithAppRole(client, input.roleId, secretId, AS_MAAS));
+  const token = { ...AS_MAAS, token: login.clientToken };
+  const self = await step('lookup-self', () => client.read<{ policies: string[]; creation_ttl: number }>('auth/token/lookup-self', token));
   const key = `${input.mount}/data/${input.secretsPath}/test-${input.roleId}`;
   const value = { value: `maas-vault check ${new Date().toISOString()}` };
-  await step('write', () => client.write(key, { data: value }, { token: login.clientToken }));
-  const read = await step('read', () => client.read<{ data: Record<string, string> }>(key, { token: login.clientToken }));
+  await step('write', () => client.write(key, { data: value }, token));
+  const read = await step('read', () => client.read<{ data: Record<string, string> }>(key, token));
   if (read.data?.data?.value !== value.value) {
     throw new MaasStepError('read', new Error('the value read back differs from the one written'));
   }
-  await step('delete', () => client.delete(`${input.mount}/metadata/${input.secretsPath}/test-${input.roleId}`, { token: login.clientToken }));
+  await step('delete', () => client.delete(`${input.mount}/metadata/${input.secretsPath}/test-${input.roleId}`, token));
   return { secretId, clientToken: login.clientToken, policies: self.data!.policies, tokenTtlSeconds: self.data!.creation_ttl };
 }

@@ -6,6 +6,7 @@ import { roleName, type MaasVaultConfig } from '../config/index.js';
 import type { VaultClient } from './client.js';
 import { destroySecretIdAccessor, issueWrappedSecretId, readRoleId } from './approle.js';
 import { MaasStepError, runMaasConfigure, type MaasStep } from './maas-configure.js';
+import { explainStandbyReads } from './standby-reads.js';
 
 export interface VerifyResult {
   controller: string;
@@ -15,10 +16,13 @@ export interface VerifyResult {
   message?: string;
   policies?: string[];
   tokenTtlSeconds?: number;
+  /** Vault's HTTP status for a failed MAAS step. */
+  status?: number;
 }
 
 export async function verifyControllers(client: VaultClient, config: MaasVaultConfig, controllers: readonly string[]): Promise<VerifyResult[]> {
-  return Promise.all(controllers.map((controller) => verifyOne(client, config, controller)));
+  const results = await Promise.all(controllers.map((controller) => verifyOne(client, config, controller)));
+  return explainStandbyReads(client, results);
 }
 
 async function verifyOne(client: VaultClient, config: MaasVaultConfig, controller: string): Promise<VerifyResult> {
@@ -38,7 +42,7 @@ async function verifyOne(client: VaultClient, config: MaasVaultConfig, controlle
     });
     return { controller, ok: true, policies: result.policies, tokenTtlSeconds: result.tokenTtlSeconds };
   } catch (error) {
-    if (error instanceof MaasStepError) return { controller, ok: false, step: error.step, message: error.message };
+    if (error instanceof MaasStepError) return { controller, ok: false, step: error.step, message: error.message, status: (error.cause as { status?: number }).status };
     // Failures before MAAS's own steps (reading the role, issuing the secret ID) are the admin's side.
     if ((error as { exitCode?: number }).exitCode === 3) throw error;
     return { controller, ok: false, step: 'issue', message: `could not issue a test secret ID for role ${role}: ${(error as Error).message}` };

@@ -13,8 +13,8 @@ import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { destroyUnrecordedStackSecretIds } from '../../vault/orphan-secret-ids.js';
 import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
-import { readStateOutputs } from '../../engine/state.js';
-import { adoptedRoles } from '../../config/index.js';
+import { readBackendOutputs } from '../../engine/state.js';
+import { adoptedRoles, type MaasVaultConfig } from '../../config/index.js';
 import { adoptionSummary, planAdoptionRun, refuse, removePlanFile, type AdoptionRun } from './adoption-run.js';
 
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
@@ -47,12 +47,12 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           return;
         }
       }
-      const before = new Set(existingTokens(session.statePath));
+      const before = new Set(await existingTokens(config, session.statePath));
       session.markUnfinished();
       // An adoption applies exactly the saved plan it checked for destroys (the engine refuses it if the state moved since).
       const planned = adoption;
       await session.engineStep(`${engine.binary.kind} apply`, () => (planned ? engine.applySaved(planned.planFile) : engine.apply()));
-      const controllers = await appliedControllers(engine, session.statePath);
+      const controllers = await appliedControllers(engine, session.statePath, config);
       if (session.wasInterrupted) {
         // An unfinished run may have issued secret IDs it never recorded: only this apply can find them.
         const removed = config.stackSecretIds
@@ -75,8 +75,8 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           );
         }),
       );
+      const outputs = (await readBackendOutputs(config, session.statePath)) ?? {};
       if (report.json) {
-        const outputs = readStateOutputs(session.statePath) ?? {};
         report.data({
           controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] })),
           migrateCommand: MIGRATE_COMMAND,
@@ -112,7 +112,6 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           addressNote(config),
         );
       }
-      const outputs = readStateOutputs(session.statePath) ?? {};
       const issuerRoleId = outputs[OUTPUTS.issuerRoleId]?.value;
       const issuerRole = outputs[OUTPUTS.issuerRoleName]?.value;
       if (config.issuer.enabled && typeof issuerRoleId === 'string' && typeof issuerRole === 'string') printIssuerHandOff(report, issuerRole, issuerRoleId);
@@ -123,8 +122,8 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   },
 });
 
-/** Wrapping tokens already in the state before this apply. */
-function existingTokens(statePath: string): string[] {
-  const outputs = readStateOutputs(statePath);
+/** Wrapping tokens already in the state (file or pg row) before this apply. */
+async function existingTokens(config: MaasVaultConfig, statePath: string): Promise<string[]> {
+  const outputs = await readBackendOutputs(config, statePath);
   return outputs ? controllersFromOutputs(outputs).flatMap((controller) => (controller.wrappedToken ? [controller.wrappedToken] : [])) : [];
 }

@@ -82,6 +82,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command,
         })),
       };
+      if (client.retries > 0) report.warn(`sent ${client.retries} requests again: the Vault cluster had no active node for a moment (a leader change) or rejected a write that raced another`);
       out?.commit(`${JSON.stringify(result, null, 2)}\n`);
       if (report.json) report.data(result);
       else {

@@ -6,8 +6,8 @@
 import type { MaasVaultConfig } from '../../config/index.js';
 import type { VaultClient } from '../../vault/client.js';
 import { listRoles } from '../../vault/preflight.js';
-import { stateFootprint, trimPath } from '../../engine/footprint.js';
-import { stateResources } from '../../engine/state.js';
+import { resourcesFootprint, trimPath } from '../../engine/footprint.js';
+import type { StateResource } from '../../engine/state.js';
 
 export interface DestroyPlan {
   /** Managed resources in the state. */
@@ -22,9 +22,8 @@ export interface DestroyPlan {
   keepApprole?: { address: string; otherRoles: string[] };
 }
 
-export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, statePath: string): Promise<DestroyPlan> {
-  const resources = stateResources(statePath);
-  const owned = stateFootprint(statePath);
+export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, resources: StateResource[]): Promise<DestroyPlan> {
+  const owned = resourcesFootprint(resources);
   const approle = resources.find(
     (resource) => resource.type === 'vault_auth_backend' && resource.instances.some((instance) => trimPath(String(instance.attributes?.path ?? '')) === config.approle.mount),
   );

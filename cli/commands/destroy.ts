@@ -6,7 +6,6 @@ import { EXIT } from '../exit-codes.js';
 import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { destroyPlan, describeDestroyPlan } from './destroy-plan.js';
-import { stateResources } from '../../engine/state.js';
 
 export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'destroy',
@@ -19,7 +18,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
     const session = await openStackSession(argv, true, 'destroy');
     const { engine, report, config, client } = session;
     try {
-      const plan = await destroyPlan(client!, config, session.statePath);
+      const plan = await destroyPlan(client!, config, await session.stateResources());
       if (plan.resources === 0) {
         if (report.json) report.data({ destroyed: null, site: config.site, resources: 0 });
         else report.line(`Nothing to destroy: the state at ${session.statePath} holds no resources of site ${config.site}. Nothing was changed.`);
@@ -37,7 +36,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
         await session.engineStep(`${engine.binary.kind} state rm ${plan.keepApprole.address}`, () => engine.forget([plan.keepApprole!.address]));
       }
       await session.engineStep(`${engine.binary.kind} destroy`, () => engine.destroy());
-      const left = stateResources(session.statePath).length;
+      const left = (await session.stateResources()).length;
       if (left > 0) {
         throw new Error(`destroy left ${left} resource${left === 1 ? '' : 's'} of site ${config.site} in the state ${session.statePath}: run \`maas-vault destroy\` again`);
       }

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { openContext, type GlobalArgs } from '../context.js';
 import { printConfigureCommands } from '../present.js';
-import { readStateOutputs } from '../../engine/state.js';
+import { readBackendOutputs } from '../../engine/state.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
@@ -17,9 +17,10 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
   handler: async (argv) => {
     const { config, report } = openContext(argv);
     const { statePath } = workLayout(config);
-    // The state file is read directly when it can be: no synth, no engine, no Vault token.
-    let outputs = readStateOutputs(statePath);
-    if (!outputs && existsSync(statePath)) outputs = await (await openStackSession(argv, false)).engine.outputs();
+    // The state file or pg row is read directly when it can be: no synth, no engine, no Vault token.
+    let outputs = await readBackendOutputs(config, statePath);
+    // Encrypted state is read by the engine, which holds the passphrase.
+    if (!outputs && (config.state.encryption || (config.state.backend === 'local' && existsSync(statePath)))) outputs = await (await openStackSession(argv, false)).engine.outputs();
     const controllers = controllersFromOutputs(outputs ?? {});
     if (controllers.length === 0) {
       report.line('The stack has not been applied yet: run `maas-vault apply`.');

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import type { GlobalArgs } from '../context.js';
-import { withEngine, type EngineArgs } from './engine-args.js';
+import { withEngine, withLockTimeout, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { adoptionSummary, planAdoptionRun, removePlanFile } from './adoption-run.js';
 import { EXIT } from '../exit-codes.js';
@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes.js';
 export const planCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'plan',
   describe: 'Show what apply would change in Vault',
-  builder: (yargs: Argv<GlobalArgs>) => withEngine(yargs).example('VAULT_TOKEN=... $0 plan', 'plans the stack of ./maas-vault.json'),
+  builder: (yargs: Argv<GlobalArgs>) => withLockTimeout(withEngine(yargs)).example('VAULT_TOKEN=... $0 plan', 'plans the stack of ./maas-vault.json'),
   handler: async (argv) => {
     const session = await openStackSession(argv, true, 'plan');
     try {

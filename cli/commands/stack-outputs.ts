@@ -1,6 +1,7 @@
 /** Reads the applied stack's outputs into one record per controller. */
 import type { Engine, EngineOutputs } from '../../engine/engine.js';
-import { readStateOutputs } from '../../engine/state.js';
+import { readBackendOutputs, readStateOutputs } from '../../engine/state.js';
+import type { MaasVaultConfig } from '../../config/index.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
 
 export interface AppliedController {
@@ -30,7 +31,8 @@ export function controllersFromOutputs(outputs: EngineOutputs): AppliedControlle
   }));
 }
 
-/** From the state file when it can be read directly, else from the engine. */
-export async function appliedControllers(engine: Engine, statePath: string): Promise<AppliedController[]> {
-  return controllersFromOutputs(readStateOutputs(statePath) ?? (await engine.outputs()));
+/** From the state file or pg row when it can be read directly, else from the engine. */
+export async function appliedControllers(engine: Engine, statePath: string, config?: Pick<MaasVaultConfig, 'site' | 'state'>): Promise<AppliedController[]> {
+  const direct = config ? await readBackendOutputs(config, statePath) : readStateOutputs(statePath);
+  return controllersFromOutputs(direct ?? (await engine.outputs()));
 }

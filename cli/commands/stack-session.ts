@@ -7,12 +7,16 @@ import type { VaultClient } from '../../vault/client.js';
 import { explainEngineFailure } from './engine-failure.js';
 import { describeInterruption, type StackAction } from './interrupted.js';
 import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
-import { lockWorkDir } from '../../engine/lock.js';
-import { readStateResourceIds, restoreBrokenState } from '../../engine/state.js';
-import { emptyFootprint, importedFootprint, mergeFootprints, stackFootprint, stateFootprint, unfinishedFootprint } from '../../engine/footprint.js';
+import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
+import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
+import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
-import { isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
+import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
 import { workLayout } from '../../stacks/work-layout.js';
+import { synthOnce } from '../../stacks/synth-once.js';
+import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-state.js';
+import { UsageError } from '../exit-codes.js';
+import { explainStateLock } from './state-lock.js';
 
 export interface StackSession extends CommandContext {
   engine: Engine;
@@ -28,92 +32,151 @@ export interface StackSession extends CommandContext {
   clearInterrupted(): void;
   /** Releases the work directory's lock (also released when the process ends). */
   release(): void;
+  /** The managed resources the site's state holds now (local file, or pulled from a remote backend). */
+  stateResources(): Promise<StateResource[]>;
   /** plan and apply on a site that adopts a hand-made set-up: what is imported and what changes. */
   adoption?: AdoptionPlan;
 }
 
 /** `action` names the command for messages and the lock record; commands that only read pass 'output'. */
-export async function openStackSession(argv: GlobalArgs & { engine?: string }, needsVault: boolean, action: StackAction = 'output'): Promise<StackSession> {
+export async function openStackSession(
+  argv: GlobalArgs & { engine?: string; lockTimeout?: string },
+  needsVault: boolean,
+  action: StackAction = 'output',
+): Promise<StackSession> {
   const context = openContext(argv);
   const { config, report } = context;
+  const lockSeconds = argv.lockTimeout === undefined ? lockWaitSeconds() : lockTimeoutSeconds(argv.lockTimeout);
+  if (config.state.backend === 'pg') requirePgConnection(process.env);
   interrupts.install((signal) => {
     process.stderr.write(`maas-vault: ${action} interrupted by ${signal} while no engine was running: nothing was being changed in Vault. Run \`maas-vault ${action}\` again when ready.\n`);
     process.exit(SIGNAL_EXIT_CODES[signal]);
   });
-  const release = action === 'output' ? () => undefined : await lockWorkDir(config.workDir, `maas-vault ${action}`);
+  const release = action === 'output' ? () => undefined : await lockWorkDir(config.workDir, `maas-vault ${action}`, lockSeconds);
   let client: VaultClient | undefined;
   let token: string | undefined;
   if (needsVault) {
     token = vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
     client = vaultClient(config, token);
   }
-  // The state is read before synth when adopting (what it holds is not imported again).
-  const restored = restoreBrokenState(workLayout(config).statePath);
-  if (restored) report.warn(restored);
+  const pg = config.state.backend === 'pg';
   const marker = join(config.workDir, 'interrupted');
   // The Vault check and the synth are independent: run them together, fail on either. An
-  // adoption synthesizes import blocks from what Vault holds, so it asks Vault first.
+  // adoption synthesizes import blocks for what Vault holds and the state does not, so with a
+  // local state it reads both first; a pg state is read through the engine after init (below).
   const ready = client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : Promise.resolve();
   const adopting = client !== undefined && (action === 'plan' || action === 'apply') && isAdopting(config);
-  const adoption = adopting
-    ? await ready.then(() =>
-        report.step('reading the set-up to adopt', () =>
-          planAdoption(client!, config, readStateResourceIds(workLayout(config).statePath), mergeFootprints(stateFootprint(workLayout(config).statePath), unfinishedFootprint(marker))),
-        ),
-      )
-    : undefined;
+  let adoption: AdoptionPlan | undefined;
+  const readAdoption = (resources: StateResource[]) =>
+    report.step('reading the set-up to adopt', () =>
+      planAdoption(client!, config, resourceIds(resources), mergeFootprints(resourcesFootprint(resources), unfinishedFootprint(marker))),
+    );
+  if (adopting && !pg) {
+    const { statePath: localState } = workLayout(config);
+    const restored = restoreBrokenState(localState);
+    if (restored) report.warn(restored);
+    try {
+      adoption = await ready.then(() => readAdoption(stateResources(localState)));
+    } catch (error) {
+      await client?.close();
+      throw error;
+    }
+  }
   const prepared = report.step('synthesizing the stack', async () => {
     const { prepareStack } = await import('../../engine/stack-runner.js');
     return prepareStack({
       config,
       engine: argv.engine,
       token,
+      lockTimeout: argv.lockTimeout,
       imports: adoption?.imports,
       onOutput: (line) => report.engineLine(line),
       onNotice: (text) => report.warn(text),
     });
   });
-  const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
-  const creates = stackFootprint(jsonPath);
-  if (client && (action === 'plan' || action === 'apply')) {
-    await report.step('pre-flight checks', () =>
-      preflight(client!, {
-        creates,
-        // What an unfinished run of this work directory set out to create is this site's too: a run
-        // cut off by Vault going away may have created roles whose answers never reached the state.
-        // What the stack imports (an adoption's import blocks) is expected to exist: not a conflict.
-        owned: mergeFootprints(stateFootprint(statePath), unfinishedFootprint(marker), importedFootprint(jsonPath)),
-        adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
-        adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
-        approleMount: config.approle.mount,
-      }),
-    );
-  }
-  const engineStep = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await report.step(label, run);
-    } catch (error) {
-      if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
-        throw describeInterruption(error as EngineInterruptedError, action, statePath);
-      }
-      throw await explainEngineFailure(error, client, action);
+  // A session that cannot open must not leave Vault's connection pool keeping the process alive.
+  try {
+    const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
+    if (!pg) {
+      const restored = restoreBrokenState(statePath);
+      if (restored) report.warn(restored);
     }
-  };
-  await engineStep(`${engine.binary.kind} init`, () => engine.init());
-  return {
-    ...context,
-    engine,
-    statePath,
-    client,
-    engineStep,
-    wasInterrupted: existsSync(marker),
-    markUnfinished: () => {
-      // An earlier unfinished run's footprint is kept until a run converges: it may still be in Vault.
-      const pending = mergeFootprints(unfinishedFootprint(marker), action === 'apply' ? creates : emptyFootprint());
-      writeFileSync(marker, `${JSON.stringify({ at: new Date().toISOString(), action, creates: pending })}\n`, { mode: 0o600 });
-    },
-    clearInterrupted: () => rmSync(marker, { force: true }),
-    release,
-    adoption,
-  };
+    const engineStep = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+      try {
+        return await report.step(label, run);
+      } catch (error) {
+        if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
+          throw describeInterruption(error as EngineInterruptedError, action, statePath);
+        }
+        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
+      }
+    };
+    await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+    if (adopting && pg) {
+      adoption = await readAdoption(stateTextResources(await engine.pullState()));
+      if (hasImports(adoption.imports)) {
+        const imports = adoption.imports;
+        // Same stack directory and backend, only the import blocks are added; init again all the same.
+        await report.step('synthesizing the stack with its imports', () => synthOnce(config, undefined, imports));
+        await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+      }
+    }
+    const creates = stackFootprint(jsonPath);
+    if (client && (action === 'plan' || action === 'apply')) {
+      // A remote backend's state is read through the engine; a local one straight from its file.
+      const owned = resourcesFootprint(pg ? stateTextResources(await engine.pullState()) : stateResources(statePath));
+      await report.step('pre-flight checks', () =>
+        preflight(client!, {
+          creates,
+          // What an unfinished run of this work directory set out to create is this site's too: a run
+          // cut off by Vault going away may have created roles whose answers never reached the state.
+          // What the stack imports (an adoption's import blocks) is expected to exist: not a conflict.
+          owned: mergeFootprints(owned, unfinishedFootprint(marker), importedFootprint(jsonPath)),
+          adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
+          adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
+          approleMount: config.approle.mount,
+        }),
+      );
+    }
+    return {
+      ...context,
+      engine,
+      statePath,
+      client,
+      engineStep,
+      wasInterrupted: existsSync(marker),
+      markUnfinished: () => {
+        // An earlier unfinished run's footprint is kept until a run converges: it may still be in Vault.
+        const pending = mergeFootprints(unfinishedFootprint(marker), action === 'apply' ? creates : emptyFootprint());
+        writeFileSync(marker, `${JSON.stringify({ at: new Date().toISOString(), action, creates: pending })}\n`, { mode: 0o600 });
+      },
+      clearInterrupted: () => rmSync(marker, { force: true }),
+      release,
+      stateResources: async () => (pg ? stateTextResources(await engine.pullState()) : stateResources(statePath)),
+      adoption,
+    };
+  } catch (error) {
+    await client?.close();
+    throw error;
+  }
+}
+
+/** `--lock-timeout 5s` (or ms, m, h) in whole seconds, rounded up; a usage error otherwise. */
+function lockTimeoutSeconds(value: string): number {
+  const match = /^(\d{1,6})(ms|s|m|h)$/.exec(value);
+  if (!match) throw new UsageError(`--lock-timeout ${JSON.stringify(value).slice(0, 40)}: write a duration such as 5s, 30s or 2m`);
+  const scale = { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.ceil(Number(match[1]) * scale);
+}
+
+/** init, run again (up to twice) when it lost a race creating the pg backend's tables to another first run. */
+async function initEngine(engine: Engine, pg: boolean): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await engine.init(attempt > 0);
+    } catch (error) {
+      if (!pg || attempt >= 2 || !isConcurrentCreation(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 500));
+    }
+  }
 }

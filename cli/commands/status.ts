@@ -4,6 +4,8 @@ import { openContext, vaultClient, vaultToken, type GlobalArgs } from '../contex
 import { EXIT } from '../exit-codes.js';
 import { checkStatus } from '../../vault/status.js';
 import { VaultSealedError } from '../../vault/errors.js';
+import { clusterReport, type ClusterReport } from '../../vault/cluster.js';
+import type { Reporter } from '../reporter.js';
 
 export const statusCommand = defineCommand<GlobalArgs>({
   command: 'status',
@@ -15,9 +17,11 @@ export const statusCommand = defineCommand<GlobalArgs>({
     try {
       const status = await report.step(`checking Vault at ${config.vault.address}`, () => checkStatus(client, config));
       if (status.server.sealed) throw new VaultSealedError(client.address);
-      if (report.json) report.data(status);
+      const cluster = await clusterReport(client);
+      if (report.json) report.data({ ...status, cluster });
       else {
         report.line(`${status.server.flavour} ${status.server.version} at ${status.server.address}: unsealed`);
+        printCluster(report, cluster);
         for (const check of status.checks) {
           report.line(`${check.ok ? 'ok     ' : 'DRIFT  '} ${check.subject}`);
           for (const problem of check.problems) report.line(`          ${problem}`);
@@ -30,3 +34,12 @@ export const statusCommand = defineCommand<GlobalArgs>({
     }
   },
 });
+
+function printCluster(report: Reporter, cluster: ClusterReport): void {
+  if (!cluster.haEnabled) return;
+  const unknown = '(unknown: the token may not read it)';
+  report.line(`HA cluster: this node is ${cluster.isStandby ? 'a standby' : 'the active node'}; active node ${cluster.activeAddress ?? 'none'}`);
+  report.line(`  standbys: ${cluster.standbys ? cluster.standbys.join(', ') || 'none' : unknown}`);
+  report.line(`  standby reads: ${cluster.standbyReads === undefined ? unknown : cluster.standbyReads ? 'enabled' : 'disabled (standbys forward every request)'}`);
+  for (const warning of cluster.warnings) report.warn(warning);
+}

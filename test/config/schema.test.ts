@@ -31,7 +31,7 @@ describe('config defaults', () => {
 
 describe('config validation names the field and what is allowed', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
-    ['unknown top-level key', { colour: 'blue' }, 'colour: is not a known key: allowed keys here are site, vault, approle, kv, secretsPath, policy, tokenTtl, tokenMaxTtl, secretIdTtl, wrapTtl, stackSecretIds, generation, controllers, issuer, workDir, keepLegacyNames'],
+    ['unknown top-level key', { colour: 'blue' }, 'colour: is not a known key: allowed keys here are site, vault, approle, kv, secretsPath, policy, tokenTtl, tokenMaxTtl, secretIdTtl, wrapTtl, stackSecretIds, generation, controllers, issuer, workDir, keepLegacyNames, state'],
     ['stackSecretIds not a boolean', { stackSecretIds: 'no' }, 'stackSecretIds: must be true or false, not string "no"'],
     ['unknown nested key', { kv: { mount: 'secret', mountPoint: 'x' } }, 'kv.mountPoint: is not a known key: allowed keys here are mount, adopt, maxVersions'],
     ['TTL in words', { tokenTtl: '5 minutes' }, 'tokenTtl: "5 minutes" is not a duration: write a whole number with a unit, e.g. 30s, 5m, 1h30m, 7d'],

@@ -41,7 +41,7 @@ describeE2E('interrupted runs (e2e: engine + provider)', () => {
   interface Run {
     subprocess: ResultPromise;
     output: () => string;
-    /** Resolves once the engine reported `count` finished resource operations. */
+    /** Resolves once the engine reported `count` finished resource operations (refreshes, for a plan). */
     progress: (count: number) => Promise<void>;
   }
 
@@ -58,7 +58,7 @@ describeE2E('interrupted runs (e2e: engine + provider)', () => {
     const waiters: { count: number; resolve: () => void }[] = [];
     subprocess.all?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const done = (output.match(/(Creation|Destruction|Modifications) complete|Refreshing state/g) ?? []).length;
+      const done = (output.match(args[0] === 'plan' ? /Refreshing state/g : /(Creation|Destruction|Modifications) complete/g) ?? []).length;
       for (const waiter of waiters.filter((candidate) => candidate.count <= done)) {
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve();

@@ -1,0 +1,122 @@
+/**
+ * The pg backend's side of maas-vault: where the engine's connection comes from, outputs read
+ * straight from the state row (no engine process), and who holds a site's lock.
+ *
+ * The engines keep each workspace in `<schema>.states` (one row, name 'default', state JSON in
+ * `data`) and lock it with a session-level PostgreSQL advisory lock on the row's id, so a holder
+ * that dies, however it dies, loses its connection and with it the lock.
+ */
+import { hostname, userInfo } from 'node:os';
+import pg from 'pg';
+import type { EngineOutputs } from './engine.js';
+
+/** Thrown before anything runs when the engine would have no database to connect to. */
+export class PgConnectionMissingError extends Error {
+  override name = 'PgConnectionMissingError';
+  readonly exitCode = 2;
+  constructor() {
+    super(
+      "state.backend is 'pg' but neither PG_CONN_STR nor PGHOST is set: export PG_CONN_STR=postgres://USER@HOST/DB " +
+        "(the password in PGPASSWORD or ~/.pgpass), or libpq's PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE. " +
+        'The connection string never goes into the config',
+    );
+  }
+}
+
+export function requirePgConnection(env: NodeJS.ProcessEnv): void {
+  if (!env.PG_CONN_STR && !env.PGHOST) throw new PgConnectionMissingError();
+}
+
+/** PGAPPNAME for the engine: what `pg_stat_activity` shows of a lock holder. */
+export function engineApplicationName(): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (a container's arbitrary uid)
+  }
+  return `maas-vault by ${user}@${hostname()} pid ${process.pid}`.slice(0, 63);
+}
+
+async function withClient<T>(env: NodeJS.ProcessEnv, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const url = env.PG_CONN_STR && /^postgres(ql)?:\/\//.test(env.PG_CONN_STR) ? env.PG_CONN_STR : undefined;
+  // node-postgres reads PGHOST, PGUSER, PGPASSWORD... itself, as libpq does.
+  const client = new pg.Client({ ...(url ? { connectionString: url } : {}), application_name: 'maas-vault', connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The outputs of the site's state row; undefined before the first apply. */
+export async function readPgStateOutputs(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<EngineOutputs | undefined> {
+  return withClient(env, async (client) => {
+    const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.states`]);
+    if (!exists.rows[0]?.found) return undefined;
+    const row = await client.query<{ data: string }>(`SELECT data FROM ${quoteIdent(schema)}.states WHERE name = 'default'`);
+    if (!row.rows[0]) return undefined;
+    const state = JSON.parse(row.rows[0].data) as { version?: number; outputs?: EngineOutputs };
+    return state.version === 4 && state.outputs ? state.outputs : undefined;
+  });
+}
+
+export interface LockHolder {
+  /** application_name of the holder's connection (maas-vault sets it to user, host and pid). */
+  who: string;
+  /** When the holder's connection opened: the engine connects as it starts. */
+  since: string;
+  databaseUser: string;
+  clientAddress?: string;
+}
+
+/**
+ * Who holds the advisory lock on the site's state row, if anyone does; before the row exists, who
+ * holds the engines' creation lock (key -1), which is one for the whole database: two sites created
+ * at the same moment wait for each other, briefly.
+ */
+export async function findLockHolder(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<LockHolder | undefined> {
+  return withClient(env, async (client) => {
+    const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.states`]);
+    const row = exists.rows[0]?.found
+      ? (await client.query<{ id: string }>(`SELECT id::text AS id FROM ${quoteIdent(schema)}.states WHERE name = 'default'`)).rows[0]
+      : undefined;
+    // A bigint advisory key is split into classid (high 32 bits) and objid (low 32 bits). The
+    // creator of the row keeps holding the creation lock for its whole run: ask for both keys.
+    const keys = [...(row ? [BigInt(row.id)] : []), -1n].map((id) => BigInt.asUintN(64, id));
+    const holder = await client.query<{ application_name: string; backend_start: Date; usename: string; client_addr: string | null }>(
+      `SELECT a.application_name, a.backend_start, a.usename, host(a.client_addr) AS client_addr
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND (l.classid::bigint, l.objid::bigint) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))
+        ORDER BY l.classid DESC
+        LIMIT 1`,
+      [keys.map((key) => String(key >> 32n)), keys.map((key) => String(key & 0xffffffffn))],
+    );
+    const found = holder.rows[0];
+    if (!found) return undefined;
+    return {
+      who: found.application_name || '(a client that set no application_name)',
+      since: found.backend_start.toISOString(),
+      databaseUser: found.usename,
+      clientAddress: found.client_addr ?? undefined,
+    };
+  });
+}
+
+/**
+ * The engines create the schema, table and id sequence with `CREATE … IF NOT EXISTS`, which two
+ * concurrent first runs can still collide on (PostgreSQL: duplicate key in pg_type/pg_namespace).
+ * Measured with two applies of a new site at once. The loser's `init` changed nothing; run again,
+ * it finds everything in place.
+ */
+export function isConcurrentCreation(error: unknown): boolean {
+  const output = (error as { name?: string; output?: string } | undefined)?.name === 'EngineError' ? (error as { output: string }).output : '';
+  return /duplicate key value violates unique constraint "pg_(type_typname_nsp|namespace_nspname|class_relname_nsp)_index"/.test(output);
+}

@@ -1,0 +1,49 @@
+/**
+ * What `status` says about a Vault HA cluster: which node is active, which are standbys, and
+ * whether standbys answer reads themselves, which is what breaks MAAS's `configure` when MAAS
+ * talks to a standby (it writes a test secret and reads it back at once).
+ */
+import type { RequestOptions, VaultClient } from './client.js';
+
+export interface ClusterReport {
+  haEnabled: boolean;
+  /** The node at the configured address is a standby. */
+  isStandby: boolean;
+  activeAddress?: string;
+  /** API addresses of the other nodes; undefined when the token may not read sys/ha-status. */
+  standbys?: string[];
+  /** From the node's sanitized config; undefined when the token may not read it. */
+  standbyReads?: boolean;
+  /** What this means for MAAS, in words; empty when nothing. */
+  warnings: string[];
+}
+
+/** Answered by the node at the address itself: forwarding to the active node would hide a standby. */
+const THIS_NODE: RequestOptions = { forwardToActive: false, accept: [400, 403, 404, 405, 500] };
+
+export const STANDBY_READS_ADVICE =
+  'point MAAS (vault.maasAddress) at the active node or at a load balancer that routes only to it ' +
+  '(sys/health answers 200 only there), or set disable_standby_reads = true on every Vault node and restart them';
+
+export async function clusterReport(client: VaultClient): Promise<ClusterReport> {
+  const leader = await client.read<never>('sys/leader', { ...THIS_NODE, token: null });
+  const body = leader as unknown as { ha_enabled?: boolean; is_self?: boolean; leader_address?: string };
+  if (leader.status !== 200 || !body.ha_enabled) return { haEnabled: false, isStandby: false, warnings: [] };
+
+  const [ha, settings] = await Promise.all([
+    client.read<{ nodes: { api_address: string; active_node: boolean }[] }>('sys/ha-status', THIS_NODE),
+    client.read<{ disable_standby_reads?: boolean }>('sys/config/state/sanitized', THIS_NODE),
+  ]);
+  const standbys = ha.status === 200 ? ha.data?.nodes.filter((node) => !node.active_node).map((node) => node.api_address) : undefined;
+  const disabled = settings.status === 200 ? settings.data?.disable_standby_reads : undefined;
+  const standbyReads = disabled === undefined ? undefined : !disabled;
+  const report: ClusterReport = { haEnabled: true, isStandby: body.is_self === false, activeAddress: body.leader_address || undefined, standbys, standbyReads, warnings: [] };
+  if (standbyReads !== false) {
+    report.warnings.push(
+      `${standbyReads === undefined ? 'standbys may answer reads themselves (the token may not read sys/config/state/sanitized to tell)' : 'standbys answer reads themselves'}: ` +
+        "a MAAS region pointed at a standby can fail `maas config-vault configure` with a 404 when it reads back the test secret it just wrote; " +
+        STANDBY_READS_ADVICE,
+    );
+  }
+  return report;
+}
