@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { EngineBinary } from './locate.js';
+import { parseQuietly } from './state.js';
 
 export interface EngineOptions {
   binary: EngineBinary;
@@ -62,7 +63,8 @@ export class Engine {
   /** All outputs, sensitive ones included: callers decide what to print. */
   async outputs(): Promise<EngineOutputs> {
     const result = await this.run(['output', '-json', '-no-color'], [0], { quiet: true });
-    return JSON.parse(result.stdout || '{}') as EngineOutputs;
+    // The outputs hold wrapping tokens: a parse error names the command, never the text.
+    return parseQuietly<EngineOutputs>(result.stdout || '{}', (where) => new EngineError(`${this.binary.kind} output -json`, `its answer is not JSON (${where})`));
   }
 
   private async run(args: string[], okCodes = [0], { quiet = false } = {}) {

@@ -33,6 +33,11 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
       report.line(`${controller.name}: role ${controller.role}, role ID ${controller.roleId}, secret-ID accessor ${controller.secretIdAccessor}`);
     }
     report.line();
-    printConfigureCommands(report, controllers, config.wrapTtl);
+    const revoked = new Set(config.controllers.filter((controller) => controller.revoked).map((controller) => controller.name));
+    printConfigureCommands(
+      report,
+      controllers.map((controller) => (revoked.has(controller.name) ? { ...controller, unusable: 'revoked ("revoked": true in the config): no secret ID is issued for it' } : controller)),
+      config.wrapTtl,
+    );
   },
 });
