@@ -2,6 +2,7 @@
  * The stack applied by a real engine with the real terraform-provider-vault to a real OpenBao,
  * then MAAS's own `configure` calls made with nothing but the stack's outputs and plain HTTP.
  */
+import { defaultPolicyName, roleName } from '../../config/index.js';
 import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
@@ -62,7 +63,7 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
     it('applies, and every controller passes MAAS configure', async () => {
       lab = site();
       await lab.apply();
-      const outputs = await expectMaasWorks(lab, 'kv-maas', 'maas/site-a', 'maas-lab');
+      const outputs = await expectMaasWorks(lab, 'kv-maas', 'maas/site-a', defaultPolicyName({ site: 'lab' }));
       expect([...outputs.keys()]).toEqual(['region-1', 'region-2', 'region-3']);
       const mounts = await vaultHttp(server.address, 'GET', 'sys/mounts/kv-maas', { token: server.rootToken });
       expect(mounts.body.data.options.version).toBe('2');
@@ -93,11 +94,11 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
       lab.update((input) => ({ ...input, controllers: controllers('region-1', 'region-2', 'region-3') }));
       const applied = await lab.apply();
       expect(applied.stderr).toMatch(/0 added, 0 changed, 2 destroyed/);
-      const role = await vaultHttp(server.address, 'GET', 'auth/approle/role/maas-lab-region-4', { token: server.rootToken });
+      const role = await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'lab' }, 'region-4')}`, { token: server.rootToken });
       expect(role.status).toBe(404);
-      const secretIds = await vaultHttp(server.address, 'LIST', 'auth/approle/role/maas-lab-region-4/secret-id', { token: server.rootToken });
+      const secretIds = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName({ site: 'lab' }, 'region-4')}/secret-id`, { token: server.rootToken });
       expect(secretIds.body.data?.keys).toBeUndefined();
-      expect(secretIds.body.errors).toEqual(['role "maas-lab-region-4" does not exist']);
+      expect(secretIds.body.errors).toEqual([`role "${roleName({ site: 'lab' }, 'region-4')}" does not exist`]);
       const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: region4.roleId, secret_id: region4.secretId } });
       expect(login.status).toBe(400);
       expect([...(await lab.outputs()).keys()]).toEqual(['region-1', 'region-2', 'region-3']);
@@ -111,7 +112,7 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
         const issued = await runCredentials(lab, name);
         held.set(name, (await maasConfigure(server.address, { roleId: controller.roleId, wrappedToken: issued, secretsPath: 'maas/site-a', mount: 'kv-maas' })).secretId);
       }
-      const accessorsBefore = await accessors('maas-lab-region-1');
+      const accessorsBefore = await accessors(roleName({ site: 'lab' }, 'region-1'));
       lab.update((input) => ({ ...input, generation: 2 }));
       const applied = await lab.apply();
       expect(applied.stderr).toMatch(/3 added, 0 changed, 3 destroyed/);
@@ -121,10 +122,10 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
         expect(after.get(name)!.roleId).toBe(before.get(name)!.roleId);
       }
       // The stack's own previous secret ID is gone; the new one logs in.
-      expect(await accessors('maas-lab-region-1')).not.toContain(before.get('region-1')!.secretIdAccessor);
-      expect(await accessors('maas-lab-region-1')).toContain(after.get('region-1')!.secretIdAccessor);
+      expect(await accessors(roleName({ site: 'lab' }, 'region-1'))).not.toContain(before.get('region-1')!.secretIdAccessor);
+      expect(await accessors(roleName({ site: 'lab' }, 'region-1'))).toContain(after.get('region-1')!.secretIdAccessor);
       expect(accessorsBefore).toContain(before.get('region-1')!.secretIdAccessor);
-      await expectMaasWorks(lab, 'kv-maas', 'maas/site-a', 'maas-lab');
+      await expectMaasWorks(lab, 'kv-maas', 'maas/site-a', defaultPolicyName({ site: 'lab' }));
       // Secret IDs that were not the stack's (issued by `credentials`) are untouched by a generation bump.
       const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: before.get('region-1')!.roleId, secret_id: held.get('region-1') } });
       expect(login.status).toBe(200);
@@ -156,8 +157,8 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
           controllers: controllers('region-1', 'region-2', 'region-3'),
         });
         await strict.apply();
-        await expectMaasWorks(strict, 'kv-strict', 'maas/site-b', 'maas-strict');
-        const policy = await vaultHttp(server.address, 'GET', 'sys/policies/acl/maas-strict', { token: server.rootToken });
+        await expectMaasWorks(strict, 'kv-strict', 'maas/site-b', defaultPolicyName({ site: 'strict' }));
+        const policy = await vaultHttp(server.address, 'GET', `sys/policies/acl/${defaultPolicyName({ site: 'strict' })}`, { token: server.rootToken });
         expect(policy.body.data.policy).toContain('path "kv-strict/metadata/maas/site-b/*" {\n  capabilities = ["delete"]');
         expect((await strict.plan()).changes).toBe(false);
       });
@@ -168,8 +169,8 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
         expect(auth.body.data['approle/']).toBeDefined();
         const mounts = await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken });
         expect(mounts.body.data['kv-strict/']).toBeUndefined();
-        expect((await vaultHttp(server.address, 'GET', 'auth/approle/role/maas-strict-region-1', { token: server.rootToken })).status).toBe(404);
-        expect((await vaultHttp(server.address, 'GET', 'auth/approle/role/maas-lab-region-1', { token: server.rootToken })).status).toBe(200);
+        expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'strict' }, 'region-1')}`, { token: server.rootToken })).status).toBe(404);
+        expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'lab' }, 'region-1')}`, { token: server.rootToken })).status).toBe(200);
       });
     });
 
@@ -179,7 +180,7 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
       expect(auth.body.data['approle/']).toBeUndefined();
       const mounts = await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken });
       expect(mounts.body.data['kv-maas/']).toBeUndefined();
-      expect((await vaultHttp(server.address, 'GET', 'sys/policies/acl/maas-lab', { token: server.rootToken })).status).toBe(404);
+      expect((await vaultHttp(server.address, 'GET', `sys/policies/acl/${defaultPolicyName({ site: 'lab' })}`, { token: server.rootToken })).status).toBe(404);
     });
   });
 
@@ -193,7 +194,7 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
         controllers: controllers('region-1', 'region-2'),
       });
       await site.apply();
-      await expectMaasWorks(site, 'secret', 'maas', 'maas-adopt');
+      await expectMaasWorks(site, 'secret', 'maas', defaultPolicyName({ site: 'adopt' }));
       expect((await site.plan()).changes).toBe(false);
       await site.destroy();
       const mounts = await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken });
@@ -214,7 +215,7 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
       const applied = await site.apply();
       expect(applied.stdout).toContain('This site gets its secret IDs from `maas-vault credentials`');
       expect(applied.stdout).not.toContain('config-vault configure');
-      expect(await accessors('maas-ci-only-region-1')).toEqual([]);
+      expect(await accessors(roleName({ site: 'ci-only' }, 'region-1'))).toEqual([]);
       for (let round = 0; round < 2; round += 1) {
         const issued = await site.cli(['credentials', '--json', '--revoke-previous']);
         expect(issued.exitCode).toBe(0);
