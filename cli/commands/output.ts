@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { openContext, type GlobalArgs } from '../context.js';
-import { printConfigureCommands } from '../present.js';
+import { printConfigureCommands, printIssuerHandOff } from '../present.js';
+import { OUTPUTS } from '../../stacks/output-names.js';
 import { readStateOutputs } from '../../engine/state.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { workLayout } from '../../stacks/work-layout.js';
@@ -25,8 +26,11 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
       report.line('The stack has not been applied yet: run `maas-vault apply`.');
       return;
     }
+    const issuerRole = outputs?.[OUTPUTS.issuerRoleName]?.value;
+    const issuerRoleId = outputs?.[OUTPUTS.issuerRoleId]?.value;
+    const issuer = typeof issuerRole === 'string' && typeof issuerRoleId === 'string' ? { role: issuerRole, roleId: issuerRoleId } : undefined;
     if (report.json) {
-      report.data({ controllers, migrateCommand: MIGRATE_COMMAND });
+      report.data({ controllers, migrateCommand: MIGRATE_COMMAND, ...(issuer ? { issuer } : {}) });
       return;
     }
     for (const controller of controllers) {
@@ -39,5 +43,6 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
       controllers.map((controller) => (revoked.has(controller.name) ? { ...controller, unusable: 'revoked ("revoked": true in the config): no secret ID is issued for it' } : controller)),
       config.wrapTtl,
     );
+    if (issuer) printIssuerHandOff(report, issuer.role, issuer.roleId);
   },
 });
