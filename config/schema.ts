@@ -135,7 +135,11 @@ export const configSchema = z
       .prefault({}),
     workDir: z.string().min(1, 'must name a directory').optional(),
     /** During the migration to the '_' names: keep the old roles and policy until every region uses its new role. */
-    keepLegacyNames: z.boolean().default(false),
+    keepLegacyNames: z
+      .union([z.boolean(), z.strictObject({ policy: ruled(policyNameProblem) })], {
+        message: 'must be true, false, or { "policy": "<the policy.name 0.1.0 used>" }',
+      })
+      .default(false),
     state: stateSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
