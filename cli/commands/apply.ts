@@ -13,6 +13,7 @@ import { explainStateLock } from './state-lock.js';
 import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
 import { readBackendOutputs } from '../../engine/state.js';
 import type { MaasVaultConfig } from '../../config/index.js';
+import type { Engine } from '../../engine/engine.js';
 
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'apply',
@@ -33,7 +34,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           return;
         }
       }
-      const before = new Set(await existingTokens(config, session.statePath));
+      const before = new Set(await existingTokens(config, session.statePath, engine));
       await report.step(`${engine.binary.kind} apply`, () => engine.apply()).catch(async (error) => {
         throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, 'apply');
       });
@@ -83,8 +84,8 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   },
 });
 
-/** Wrapping tokens already in the state (file or pg row) before this apply. */
-async function existingTokens(config: MaasVaultConfig, statePath: string): Promise<string[]> {
-  const outputs = await readBackendOutputs(config, statePath);
+/** Wrapping tokens already in the state (file or pg row; encrypted state through the engine) before this apply. */
+async function existingTokens(config: MaasVaultConfig, statePath: string, engine: Engine): Promise<string[]> {
+  const outputs = (await readBackendOutputs(config, statePath)) ?? (config.state.encryption ? await engine.outputs() : undefined);
   return outputs ? controllersFromOutputs(outputs).flatMap((controller) => (controller.wrappedToken ? [controller.wrappedToken] : [])) : [];
 }
