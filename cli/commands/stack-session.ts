@@ -87,10 +87,14 @@ export async function openStackSession(
       }
     };
     await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+  // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);
+  // a local one straight from its file.
+  const throughEngine = pg || config.state.encryption !== undefined;
+  const siteResources = async (): Promise<StateResource[]> =>
+    throughEngine ? stateTextResources(await engineStep(`${engine.binary.kind} state pull`, () => engine.pullState())) : stateResources(statePath);
     const creates = stackFootprint(jsonPath);
     if (client && (action === 'plan' || action === 'apply')) {
-      // A remote backend's state is read through the engine; a local one straight from its file.
-      const owned = resourcesFootprint(pg ? stateTextResources(await engine.pullState()) : stateResources(statePath));
+        const owned = resourcesFootprint(await siteResources());
       await report.step('pre-flight checks', () =>
         preflight(client!, {
           creates,
@@ -117,7 +121,7 @@ export async function openStackSession(
       },
       clearInterrupted: () => rmSync(marker, { force: true }),
       release,
-      stateResources: async () => (pg ? stateTextResources(await engine.pullState()) : stateResources(statePath)),
+      stateResources: siteResources,
     };
   } catch (error) {
     await client?.close();
