@@ -58,7 +58,7 @@ export function refuseUnmarkedRevocations(config: MaasVaultConfig, command: stri
   }
   throw new UsageError(
     `${command} refused: \`maas-vault revoke\` cut off ${unmarked.join(', ')}, but ${config.source} does not mark ${unmarked.length === 1 ? 'it' : 'them'} "revoked": true, ` +
-      `so ${command} would issue a fresh secret ID. Add "revoked": true to keep ${unmarked.length === 1 ? 'it' : 'them'} locked out ` +
-      '(to lift a revocation later, remove the mark once this run has seen it).',
+      `so ${command} would issue a fresh secret ID. Add "revoked": true to keep ${unmarked.length === 1 ? 'it' : 'them'} locked out; ` +
+      'removing the mark later lifts the revocation (to lift it right away: add the mark, run apply once, remove it).',
   );
 }

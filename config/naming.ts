@@ -90,7 +90,9 @@ export function issuerPolicyName(config: Site): string {
  */
 export const legacyNames = {
   role: (config: Site, controller: string): string => `maas-${config.site}-${controller}`,
-  policy: (config: Site): string => `maas-${config.site}`,
+  /** `maas-<site>`, or the custom policy.name 0.1.0 used (`keepLegacyNames: { policy }`). */
+  policy: (config: Site & { keepLegacyNames?: boolean | { policy: string } }): string =>
+    typeof config.keepLegacyNames === 'object' ? config.keepLegacyNames.policy : `maas-${config.site}`,
   issuerRole: (config: Site): string => `maas-${config.site}-issuer`,
   issuerPolicy: (config: Site): string => `maas-${config.site}-issuer`,
 };

@@ -143,7 +143,11 @@ export const configSchema = z
       .prefault({}),
     workDir: z.string().min(1, 'must name a directory').optional(),
     /** During the migration to the '_' names: keep the old roles and policy until every region uses its new role. */
-    keepLegacyNames: z.boolean().default(false),
+    keepLegacyNames: z
+      .union([z.boolean(), z.strictObject({ policy: ruled(policyNameProblem) })], {
+        message: 'must be true, false, or { "policy": "<the policy.name 0.1.0 used>" }',
+      })
+      .default(false),
     state: stateSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
@@ -207,7 +211,7 @@ export const configSchema = z
   });
 
 /** With keepLegacyNames the stack also manages the old names: an adopted name must not be one of them. */
-function legacyClash(config: { keepLegacyNames: boolean }, name: string, legacy: readonly string[]): string | undefined {
+function legacyClash(config: { keepLegacyNames: boolean | { policy: string } }, name: string, legacy: readonly string[]): string | undefined {
   if (!config.keepLegacyNames || !legacy.includes(name.toLowerCase())) return undefined;
   return `"${name}" is one of the old names keepLegacyNames keeps for the migration: finish the migration (keepLegacyNames: false) before adopting it, or adopt another name`;
 }

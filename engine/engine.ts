@@ -9,6 +9,7 @@ import type { EngineBinary } from './locate.js';
 import { EngineInterruptedError, interrupts } from './interrupts.js';
 import { keepGoodState, restoreBrokenState } from './state.js';
 import { lockHeldError, lockWaitSeconds } from './lock.js';
+import { parseQuietly } from './state.js';
 
 export interface EngineOptions {
   binary: EngineBinary;
@@ -125,7 +126,8 @@ export class Engine {
   /** All outputs, sensitive ones included: callers decide what to print. */
   async outputs(): Promise<EngineOutputs> {
     const result = await this.run(['output', '-json', '-no-color'], [0], { quiet: true });
-    return JSON.parse(result.stdout || '{}') as EngineOutputs;
+    // The outputs hold wrapping tokens: a parse error names the command, never the text.
+    return parseQuietly<EngineOutputs>(result.stdout || '{}', (where) => new EngineError(`${this.binary.kind} output -json`, `its answer is not JSON (${where})`));
   }
 
   private async run(args: string[], okCodes = [0], { quiet = false } = {}) {

@@ -11,6 +11,7 @@
 import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EngineOutputs } from './engine.js';
 import type { MaasVaultConfig } from '../config/index.js';
+import { jsonErrorPosition } from '../config/json-position.js';
 import { stateSchemaName } from '../stacks/state-backend.js';
 import { readPgStateOutputs, requirePgConnection } from './pg-state.js';
 
@@ -40,19 +41,40 @@ export function goodStatePath(statePath: string): string {
 /** The parsed state, undefined when the file is absent; throws BrokenStateError when it is not a v4 state. */
 export function readState(statePath: string): StateV4 | undefined {
   if (!existsSync(statePath)) return undefined;
-  const parsed = parseState(readFileSync(statePath, 'utf8'));
+  const text = readFileSync(statePath, 'utf8');
+  const parsed = parseState(text);
   if (parsed) return parsed;
+  // Encrypted: only the engine can read it (`state pull`, `output`); nothing here to trust or doubt.
+  if (isEncryptedState(text)) return undefined;
+  // Where it breaks, never what: the state holds wrapping tokens.
+  const position = jsonErrorPosition(text);
+  const why = `not a valid state${position ? ` (not JSON from line ${position.line}, column ${position.column})` : ''}`;
   const good = goodStatePath(statePath);
-  if (existsSync(good) && parseState(readFileSync(good, 'utf8'))) {
+  if (existsSync(good) && isWholeState(readFileSync(good, 'utf8'))) {
     throw new BrokenStateError(
-      `the state file ${statePath} is not a valid state (empty or cut off: an interrupted run?); ` +
+      `the state file ${statePath} is ${why} (empty or cut off: an interrupted run?); ` +
         `run \`maas-vault plan\` (or apply, destroy): it restores the verified copy ${good} first`,
     );
   }
   throw new BrokenStateError(
-    `the state file ${statePath} is not a valid state (empty or cut off: an interrupted run?) and there is no verified copy to restore it from; ` +
+    `the state file ${statePath} is ${why} (empty or cut off: an interrupted run?) and there is no verified copy to restore it from; ` +
       `nothing was sent to Vault. Restore it from ${statePath}.backup if that file parses as JSON, or from your own backup`,
   );
+}
+
+/** OpenTofu's encrypted state: whole, valid JSON whose content only the engine (with the passphrase) can read. */
+function isEncryptedState(text: string): boolean {
+  try {
+    const parsed = JSON.parse(text) as { encrypted_data?: unknown };
+    return Boolean(parsed) && typeof parsed.encrypted_data === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** A state the engine wrote whole: a version 4 state, or an encrypted one. */
+function isWholeState(text: string): boolean {
+  return parseState(text) !== undefined || isEncryptedState(text);
 }
 
 function parseState(text: string): StateV4 | undefined {
@@ -84,9 +106,9 @@ export function stateTextResources(text: string): StateResource[] {
  * was done, for the user, or undefined when nothing needed doing.
  */
 export function restoreBrokenState(statePath: string): string | undefined {
-  if (!existsSync(statePath) || parseState(readFileSync(statePath, 'utf8'))) return undefined;
+  if (!existsSync(statePath) || isWholeState(readFileSync(statePath, 'utf8'))) return undefined;
   const good = goodStatePath(statePath);
-  if (!existsSync(good) || !parseState(readFileSync(good, 'utf8'))) readState(statePath);
+  if (!existsSync(good) || !isWholeState(readFileSync(good, 'utf8'))) readState(statePath);
   // The broken file is kept for whoever wants to look at it; it may hold wrapping tokens.
   copyFileSync(statePath, `${statePath}.broken`);
   chmodSync(`${statePath}.broken`, 0o600);
@@ -102,7 +124,7 @@ export function keepGoodState(statePath: string): boolean {
   for (const path of [statePath, `${statePath}.backup`]) if (existsSync(path)) chmodSync(path, 0o600);
   if (!existsSync(statePath)) return true;
   const text = readFileSync(statePath, 'utf8');
-  if (!parseState(text)) return false;
+  if (!isWholeState(text)) return false;
   writePrivate(goodStatePath(statePath), text);
   return true;
 }
@@ -142,4 +164,14 @@ export async function readBackendOutputs(
   if (config.state.backend !== 'pg') return readStateOutputs(statePath);
   requirePgConnection(env);
   return readPgStateOutputs(stateSchemaName(config), env);
+}
+
+/** JSON.parse whose error carries a position only: V8's message quotes the text it could not parse. */
+export function parseQuietly<T>(text: string, onError: (where: string) => Error): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    const position = jsonErrorPosition(text);
+    throw onError(position ? `syntax error at line ${position.line}, column ${position.column}` : 'syntax error');
+  }
 }

@@ -3,6 +3,7 @@
     "bind_secret_id"          = [true]
     "token_ttl"               = []
     "token_max_ttl"           = []
+    "token_explicit_max_ttl"  = []
     "token_num_uses"          = []
     "token_bound_cidrs"       = []
     "secret_id_num_uses"      = []

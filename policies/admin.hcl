@@ -3,7 +3,8 @@
 # It cannot escalate: the only policies it can write are this site's, with exactly the text
 # maas-vault renders (allowed_parameters pins it), and the only roles it can write carry exactly
 # those policies, Vault's default policy, and service tokens without a period. Re-render and
-# re-write it after changing kv.mount, secretsPath, policy.*, controllers (with issuer.enabled).
+# re-write it after changing kv.mount, secretsPath, policy.*, keepLegacyNames, or (with
+# issuer.enabled) the controllers or their revoked marks: until then apply is refused those writes.
 
 # The provider works with a short-lived child token of the one it is given: no period, no batch
 # token, no orphan, no other policies (a child can never hold more than its parent anyway). These

@@ -20,7 +20,8 @@ export function addStateEncryption(stack: TerraformStack, config: Pick<MaasVault
   stack.addOverride('terraform.encryption', {
     key_provider: { pbkdf2: { passphrase: { passphrase: `\${var.${PASSPHRASE_VARIABLE}}` } } },
     method: { aes_gcm: { state: { keys: '${key_provider.pbkdf2.passphrase}' } } },
-    state: { method: '${method.aes_gcm.state}', enforced: true },
-    plan: { method: '${method.aes_gcm.state}', enforced: true },
+    // `method` takes a static reference, which JSON syntax writes as a bare string.
+    state: { method: 'method.aes_gcm.state', enforced: true },
+    plan: { method: 'method.aes_gcm.state', enforced: true },
   });
 }

@@ -195,12 +195,13 @@ function permissionDetail(text: string): string | undefined {
   return detail === '' ? undefined : detail;
 }
 
+/** A body that is not JSON (a proxy's page, a truncated answer) is described, never quoted: it could hold a secret. */
 function parseBody(text: string): unknown {
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);
   } catch {
-    return { errors: [text.slice(0, 200)] };
+    return { errors: [`an answer that is not JSON (${text.length} bytes, not repeated here): is something other than Vault listening at this address?`] };
   }
 }
 

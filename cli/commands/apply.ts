@@ -15,6 +15,7 @@ import { destroyUnrecordedStackSecretIds } from '../../vault/orphan-secret-ids.j
 import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
 import { readBackendOutputs } from '../../engine/state.js';
 import { adoptedRoles, type MaasVaultConfig } from '../../config/index.js';
+import type { Engine } from '../../engine/engine.js';
 import { adoptionSummary, planAdoptionRun, refuse, removePlanFile, type AdoptionRun } from './adoption-run.js';
 
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
@@ -47,7 +48,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           return;
         }
       }
-      const before = new Set(await existingTokens(config, session.statePath));
+      const before = new Set(await existingTokens(config, session.statePath, engine));
       session.markUnfinished();
       // An adoption applies exactly the saved plan it checked for destroys (the engine refuses it if the state moved since).
       const planned = adoption;
@@ -122,8 +123,8 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   },
 });
 
-/** Wrapping tokens already in the state (file or pg row) before this apply. */
-async function existingTokens(config: MaasVaultConfig, statePath: string): Promise<string[]> {
-  const outputs = await readBackendOutputs(config, statePath);
+/** Wrapping tokens already in the state (file or pg row; encrypted state through the engine) before this apply. */
+async function existingTokens(config: MaasVaultConfig, statePath: string, engine: Engine): Promise<string[]> {
+  const outputs = (await readBackendOutputs(config, statePath)) ?? (config.state.encryption ? await engine.outputs() : undefined);
   return outputs ? controllersFromOutputs(outputs).flatMap((controller) => (controller.wrappedToken ? [controller.wrappedToken] : [])) : [];
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { openContext, type GlobalArgs } from '../context.js';
-import { printConfigureCommands } from '../present.js';
+import { printConfigureCommands, printIssuerHandOff } from '../present.js';
+import { OUTPUTS } from '../../stacks/output-names.js';
 import { readBackendOutputs } from '../../engine/state.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { workLayout } from '../../stacks/work-layout.js';
@@ -26,14 +27,23 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
       report.line('The stack has not been applied yet: run `maas-vault apply`.');
       return;
     }
+    const issuerRole = outputs?.[OUTPUTS.issuerRoleName]?.value;
+    const issuerRoleId = outputs?.[OUTPUTS.issuerRoleId]?.value;
+    const issuer = typeof issuerRole === 'string' && typeof issuerRoleId === 'string' ? { role: issuerRole, roleId: issuerRoleId } : undefined;
     if (report.json) {
-      report.data({ controllers, migrateCommand: MIGRATE_COMMAND });
+      report.data({ controllers, migrateCommand: MIGRATE_COMMAND, ...(issuer ? { issuer } : {}) });
       return;
     }
     for (const controller of controllers) {
       report.line(`${controller.name}: role ${controller.role}, role ID ${controller.roleId}, secret-ID accessor ${controller.secretIdAccessor}`);
     }
     report.line();
-    printConfigureCommands(report, controllers, config.wrapTtl);
+    const revoked = new Set(config.controllers.filter((controller) => controller.revoked).map((controller) => controller.name));
+    printConfigureCommands(
+      report,
+      controllers.map((controller) => (revoked.has(controller.name) ? { ...controller, unusable: 'revoked ("revoked": true in the config): no secret ID is issued for it' } : controller)),
+      config.wrapTtl,
+    );
+    if (issuer) printIssuerHandOff(report, issuer.role, issuer.roleId);
   },
 });

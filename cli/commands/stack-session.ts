@@ -60,10 +60,13 @@ export async function openStackSession(
     client = vaultClient(config, token);
   }
   const pg = config.state.backend === 'pg';
+  // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);
+  // a local one straight from its file.
+  const throughEngine = pg || config.state.encryption !== undefined;
   const marker = join(config.workDir, 'interrupted');
   // The Vault check and the synth are independent: run them together, fail on either. An
   // adoption synthesizes import blocks for what Vault holds and the state does not, so with a
-  // local state it reads both first; a pg state is read through the engine after init (below).
+  // plain local state it reads both first; a state read through the engine is read after init (below).
   const ready = client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : Promise.resolve();
   const adopting = client !== undefined && (action === 'plan' || action === 'apply') && isAdopting(config);
   let adoption: AdoptionPlan | undefined;
@@ -71,7 +74,7 @@ export async function openStackSession(
     report.step('reading the set-up to adopt', () =>
       planAdoption(client!, config, resourceIds(resources), mergeFootprints(resourcesFootprint(resources), unfinishedFootprint(marker))),
     );
-  if (adopting && !pg) {
+  if (adopting && !throughEngine) {
     const { statePath: localState } = workLayout(config);
     const restored = restoreBrokenState(localState);
     if (restored) report.warn(restored);
@@ -112,8 +115,10 @@ export async function openStackSession(
       }
     };
     await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
-    if (adopting && pg) {
-      adoption = await readAdoption(stateTextResources(await engine.pullState()));
+    const siteResources = async (): Promise<StateResource[]> =>
+      throughEngine ? stateTextResources(await engineStep(`${engine.binary.kind} state pull`, () => engine.pullState())) : stateResources(statePath);
+    if (adopting && throughEngine) {
+      adoption = await readAdoption(await siteResources());
       if (hasImports(adoption.imports)) {
         const imports = adoption.imports;
         // Same stack directory and backend, only the import blocks are added; init again all the same.
@@ -123,8 +128,7 @@ export async function openStackSession(
     }
     const creates = stackFootprint(jsonPath);
     if (client && (action === 'plan' || action === 'apply')) {
-      // A remote backend's state is read through the engine; a local one straight from its file.
-      const owned = resourcesFootprint(pg ? stateTextResources(await engine.pullState()) : stateResources(statePath));
+      const owned = resourcesFootprint(await siteResources());
       await report.step('pre-flight checks', () =>
         preflight(client!, {
           creates,
@@ -152,7 +156,7 @@ export async function openStackSession(
       },
       clearInterrupted: () => rmSync(marker, { force: true }),
       release,
-      stateResources: async () => (pg ? stateTextResources(await engine.pullState()) : stateResources(statePath)),
+      stateResources: siteResources,
       adoption,
     };
   } catch (error) {

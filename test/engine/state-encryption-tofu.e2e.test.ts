@@ -62,6 +62,10 @@ describeWithTofu('state encryption with OpenTofu (e2e: tofu + provider + Postgre
     expect(JSON.parse(output.stdout).controllers.map((controller: { wrappedToken: string }) => controller.wrappedToken)).toEqual(tokens);
     const plan = await encrypted.cli(['plan', '--json'], server.rootToken, env({ MAAS_STATE_PASSPHRASE: PASSPHRASE }));
     expect(JSON.parse(plan.stdout)).toEqual({ changes: false });
+    // A re-apply still tells a token MAAS already unwrapped from a fresh one, though the state is encrypted.
+    expect((await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: tokens[0] })).status).toBe(200);
+    const reapplied = await encrypted.cli(['apply', '--auto-approve', '--json'], server.rootToken, env({ MAAS_STATE_PASSPHRASE: PASSPHRASE }));
+    expect(JSON.parse(reapplied.stdout).controllers.map((controller: { wrappedTokenUsable: boolean }) => controller.wrappedTokenUsable)).toEqual([false, true]);
   });
 
   it('the local state file holds no wrapping token in clear with encryption on', async () => {

@@ -52,3 +52,30 @@ describe('state guard', () => {
     expect(existsSync(goodStatePath(state))).toBe(false);
   });
 });
+
+it('a state file that is not JSON is named by path and position, never by its text (it holds wrapping tokens)', () => {
+  const token = 'hvs.CAESIStateFileWrappingToken0123456789';
+  const path = join(mkdtempSync(join(tmpdir(), 'maas-vault-state-')), 'terraform.tfstate');
+  // Hand-edited: the token lost its quotes.
+  writeFileSync(path, `{"version": 4,\n "outputs": {"wrapping_tokens": {"value": {"region-1": ${token}}}}}`);
+  let error: unknown;
+  try {
+    readStateOutputs(path);
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(BrokenStateError);
+  expect((error as Error).message).toContain(`the state file ${path} is not a valid state (not JSON from line 2, column ${' "outputs": {"wrapping_tokens": {"value": {"region-1": '.length + 1})`);
+  expect((error as Error).message).not.toContain('CAESI');
+});
+
+it("an OpenTofu encrypted state is whole: kept as the verified copy, never 'restored', and opaque to direct reads", () => {
+  const state = join(workDir(), 'terraform.tfstate');
+  const encrypted = JSON.stringify({ serial: 3, lineage: 'x', meta: { 'key_provider.pbkdf2.passphrase': 'e30=' }, encrypted_data: 'c2VjcmV0', encryption_version: 'v0' });
+  writeFileSync(state, encrypted);
+  expect(keepGoodState(state)).toBe(true);
+  expect(readFileSync(goodStatePath(state), 'utf8')).toBe(encrypted);
+  expect(restoreBrokenState(state)).toBeUndefined();
+  expect(existsSync(`${state}.broken`)).toBe(false);
+  expect(readStateOutputs(state)).toBeUndefined();
+});

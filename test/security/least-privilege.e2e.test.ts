@@ -46,6 +46,8 @@ describeE2E('least-privilege (e2e: engine + provider)', () => {
       // The issuer hand-off: its role ID, and the command for its wrapped secret ID.
       expect(applied.stdout).toMatch(new RegExp(`^CI issuer: role ${issuerRoleName({ site: 'sec' })}, role ID [0-9a-f-]{36}\\.$`, 'm'));
       expect(applied.stdout).toContain('`maas-vault credentials --issuer`');
+      const output = await site.cli(['output'], null);
+      expect(output.stdout).toMatch(new RegExp(`^CI issuer: role ${issuerRoleName({ site: 'sec' })}, role ID [0-9a-f-]{36}\\.$`, 'm'));
       expect(JSON.parse((await ok(['plan', '--json'])).stdout).changes).toBe(false);
       await ok(['status']);
       const credentials = JSON.parse((await ok(['credentials', '--json', '--controller', 'region-1'])).stdout);

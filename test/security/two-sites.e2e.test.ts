@@ -6,7 +6,6 @@
  */
 import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
-import { roleName, validateConfig } from '../../config/index.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
@@ -17,12 +16,18 @@ describeE2E('two sites sharing one Vault (e2e: engine + provider)', () => {
   let neighbour: TestSite;
   let region: { roleId: string; secretId: string; token: string };
 
-  /** What the neighbour site has in Vault: role IDs and settings, policy texts. */
-  async function neighbourState(): Promise<unknown> {
-    const config = validateConfig({ vault: { address: server.address }, ...owner.config }, { env: {}, source: 'test' });
+  let ownerRoles: string[] = [];
+  let ownerPolicies: string[] = [];
+
+  /**
+   * What dc1-b has in Vault: every role and policy that existed before dc1 was applied, found by
+   * listing (not by deriving names), with role IDs, settings and policy texts.
+   */
+  async function ownerState(): Promise<unknown> {
     const read = async (path: string) => (await vaultHttp(server.address, 'GET', path, { token: server.rootToken })).body.data ?? null;
-    const role = `auth/approle/role/${roleName(config, 'region-1')}`;
-    return { roleId: await read(`${role}/role-id`), role: await read(role), policy: await read(`sys/policies/acl/${config.policy.name}`) };
+    const roles = await Promise.all(ownerRoles.map(async (role) => ({ role, roleId: await read(`auth/approle/role/${role}/role-id`), settings: await read(`auth/approle/role/${role}`) })));
+    const policies = await Promise.all(ownerPolicies.map(async (policy) => ({ policy, text: await read(`sys/policies/acl/${policy}`) })));
+    return { roles, policies };
   }
 
   /** The configured region: its token still works, and it can log in again with its secret ID. */
@@ -41,6 +46,10 @@ describeE2E('two sites sharing one Vault (e2e: engine + provider)', () => {
     const issued = (await owner.outputs()).get('region-1')!;
     const configured = await maasConfigure(server.address, { roleId: issued.roleId, wrappedToken: issued.wrappedToken, secretsPath: 'maas', mount: 'kv-dc1-b' });
     region = { roleId: issued.roleId, secretId: configured.secretId, token: configured.token };
+    const list = async (path: string) => (await vaultHttp(server.address, 'LIST', path, { token: server.rootToken })).body.data.keys as string[];
+    ownerRoles = await list('auth/approle/role');
+    ownerPolicies = (await list('sys/policies/acl')).filter((policy) => policy !== 'root' && policy !== 'default');
+    expect([ownerRoles.length, ownerPolicies.length]).toEqual([1, 1]);
   });
 
   afterAll(async () => {
@@ -48,9 +57,9 @@ describeE2E('two sites sharing one Vault (e2e: engine + provider)', () => {
   });
 
   it('apply, a generation bump, plan, status, revoke and destroy of dc1 leave dc1-b as it was', async () => {
-    const before = await neighbourState();
+    const before = await ownerState();
     const unchanged = async (step: string) => {
-      expect([step, await neighbourState()]).toEqual([step, before]);
+      expect([step, await ownerState()]).toEqual([step, before]);
       expect([step, await regionWorks()]).toEqual([step, { token: 200, login: 200 }]);
     };
 

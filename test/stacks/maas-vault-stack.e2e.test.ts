@@ -2,12 +2,12 @@
  * The stack applied by a real engine with the real terraform-provider-vault to a real OpenBao,
  * then MAAS's own `configure` calls made with nothing but the stack's outputs and plain HTTP.
  */
+import { defaultPolicyName, roleName } from '../../config/index.js';
 import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
-import { defaultPolicyName, roleName } from '../../config/index.js';
 
 describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
   let server: OpenBaoServer;

@@ -1,5 +1,5 @@
 import { renderMaasPolicy } from '../../policies/render.js';
-import { issuerPolicyName, issuerRoleName, roleName } from '../../config/index.js';
+import { issuerPolicyName, issuerRoleName, legacyNames, roleName } from '../../config/index.js';
 import { testConfig } from '../support/configs.js';
 import { synthesize, synthesizeWithImports } from '../support/synth.js';
 
@@ -160,6 +160,29 @@ describe('MaasVaultStack', () => {
         token_bound_cidrs: ['192.0.2.0/24'],
       });
       expect(stack.output('issuer_role_id').sensitive).toBe(false);
+    });
+  });
+
+  describe('migration from the old names (keepLegacyNames)', () => {
+    it('keeps 0.1.0’s roles, secret IDs, policy and issuer at their old addresses, beside the new ones', () => {
+      const config = testConfig({ keepLegacyNames: { policy: 'maas-lab-custom' }, issuer: { enabled: true } });
+      const stack = synthesize(config);
+      expect(stack.resource('vault_policy', 'policy_maas').name).toBe('maas-lab-custom');
+      expect(stack.resource(ROLE, 'controller_region-1_role')).toMatchObject({
+        role_name: legacyNames.role(config, 'region-1'),
+        token_policies: ['${vault_policy.policy_maas.name}'],
+      });
+      expect(stack.resource(SECRET_ID, 'controller_region-1_secret_id').role_name).toBe('${vault_approle_auth_backend_role.controller_region-1_role.role_name}');
+      expect(stack.resource(ROLE, 'issuer_role').role_name).toBe(legacyNames.issuerRole(config));
+      expect(stack.resource(ROLE, 'region_region-1_role').role_name).toBe(roleName(config, 'region-1'));
+      // Outputs, and so every printed command, name only the new roles.
+      expect(stack.output('role_names').value).toMatchObject({ 'region-1': '${vault_approle_auth_backend_role.region_region-1_role.role_name}' });
+    });
+
+    it('without it, declares none of the old names', () => {
+      const json = synthesize(testConfig({ issuer: { enabled: true } })).json;
+      expect(json).not.toContain(legacyNames.role(testConfig(), 'region-1'));
+      expect(json).not.toContain(`"${legacyNames.policy(testConfig())}"`);
     });
   });
 });

@@ -38,8 +38,8 @@ it('state.encryption gives OpenTofu an enforced pbkdf2 + aes_gcm block for state
   expect(json.terraform.encryption).toEqual({
     key_provider: { pbkdf2: { passphrase: { passphrase: '${var.maas_vault_state_passphrase}' } } },
     method: { aes_gcm: { state: { keys: '${key_provider.pbkdf2.passphrase}' } } },
-    state: { method: '${method.aes_gcm.state}', enforced: true },
-    plan: { method: '${method.aes_gcm.state}', enforced: true },
+    state: { method: 'method.aes_gcm.state', enforced: true },
+    plan: { method: 'method.aes_gcm.state', enforced: true },
   });
   expect(json.variable.maas_vault_state_passphrase).toMatchObject({ type: 'string', sensitive: true });
   expect(json.variable.maas_vault_state_passphrase).not.toHaveProperty('default');

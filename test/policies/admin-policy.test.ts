@@ -1,0 +1,49 @@
+/** The admin policy as Vault would read it (a real HCL parser): what it pins, and what it leaves out. */
+import { parse } from '@cdktf/hcl2json';
+import { issuerPolicyName, issuerRoleName, legacyNames, roleName, siteRolePrefix } from '../../config/index.js';
+import { issuerPolicyFor, maasPolicyFor, renderAdminPolicy } from '../../policies/render.js';
+import { testConfig } from '../support/configs.js';
+
+type Block = { capabilities: string[]; allowed_parameters?: Record<string, unknown[]> };
+
+async function blocks(config: ReturnType<typeof testConfig>): Promise<Record<string, Block>> {
+  const parsed = (await parse('admin.hcl', renderAdminPolicy(config))) as { path: Record<string, Block[]> };
+  return Object.fromEntries(Object.entries(parsed.path).map(([path, [block]]) => [path, block]));
+}
+
+it('pins the site’s policy texts and the roles’ policies', async () => {
+  const config = testConfig({ issuer: { enabled: true } });
+  const admin = await blocks(config);
+  expect(admin[`sys/policies/acl/${config.policy.name}`].allowed_parameters?.policy).toEqual([maasPolicyFor(config)]);
+  expect(admin[`sys/policies/acl/${issuerPolicyName(config)}`].allowed_parameters?.policy).toEqual([issuerPolicyFor(config)]);
+  const roles = admin[`auth/approle/role/${siteRolePrefix(config)}*`].allowed_parameters!;
+  expect(roles.token_policies).toEqual([[config.policy.name]]);
+  expect(roles.token_no_default_policy).toEqual([false]);
+  expect(roles.token_type).toEqual(['default', 'service']);
+  expect(Object.keys(roles).filter((key) => /period|policies$/.test(key))).toEqual(['token_policies']);
+  expect(admin[`auth/approle/role/${issuerRoleName(config)}`].allowed_parameters?.token_policies).toEqual([[issuerPolicyName(config)]]);
+  expect(Object.keys(admin).filter((path) => path.startsWith('sys/policies/acl/')).sort()).toEqual([`sys/policies/acl/${config.policy.name}`, `sys/policies/acl/${issuerPolicyName(config)}`].sort());
+});
+
+it('leaves the issuer out when it is disabled, and approle/ read-only when adopted', async () => {
+  const admin = await blocks(testConfig({ approle: { adopt: true }, kv: { adopt: true } }));
+  expect(Object.keys(admin).some((path) => path.includes('issuer'))).toBe(false);
+  expect(admin['sys/auth/approle']).toBeUndefined();
+  expect(admin['sys/auth/approle/tune']).toBeUndefined();
+  expect(admin['sys/mounts/secret']).toBeUndefined();
+});
+
+it('grants the old names one by one during the migration, never by glob', async () => {
+  const config = testConfig({ keepLegacyNames: true, issuer: { enabled: true } });
+  const admin = await blocks(config);
+  const legacy = Object.keys(admin).filter((path) => path.includes('maas-') && !path.includes('maas-issuer_'));
+  expect(legacy.sort()).toEqual(
+    [
+      `sys/policies/acl/${legacyNames.policy(config)}`,
+      `sys/policies/acl/${legacyNames.issuerPolicy(config)}`,
+      ...[...config.controllers.map((c) => legacyNames.role(config, c.name)), legacyNames.issuerRole(config)].flatMap((role) => [`auth/approle/role/${role}`, `auth/approle/role/${role}/*`]),
+    ].sort(),
+  );
+  expect(admin[`auth/approle/role/${legacyNames.role(config, 'region-1')}`].allowed_parameters?.token_policies).toEqual([[legacyNames.policy(config)]]);
+  expect(roleName(config, 'region-1')).not.toBe(legacyNames.role(config, 'region-1'));
+});
