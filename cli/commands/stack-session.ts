@@ -11,7 +11,7 @@ import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
 import { restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
-import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-state.js';
+import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-connection.js';
 import { UsageError } from '../exit-codes.js';
 import { explainStateLock } from './state-lock.js';
 
