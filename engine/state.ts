@@ -12,7 +12,7 @@ import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFil
 import type { EngineOutputs } from './engine.js';
 import type { MaasVaultConfig } from '../config/index.js';
 import { jsonErrorPosition } from '../config/json-position.js';
-import { stateSchemaName } from '../stacks/state-backend.js';
+import { stateSchemaName } from '../stacks/state-schema.js';
 import { requirePgConnection } from './pg-connection.js';
 
 interface StateV4 {

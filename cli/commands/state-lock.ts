@@ -4,7 +4,7 @@
  * the holder (its lock is a PostgreSQL advisory lock that records nothing): this names the holder.
  */
 import type { MaasVaultConfig } from '../../config/index.js';
-import { stateSchemaName } from '../../stacks/state-backend.js';
+import { stateSchemaName } from '../../stacks/state-schema.js';
 import { explainDecryption } from './state-decrypt.js';
 
 export class StateLockedError extends Error {
