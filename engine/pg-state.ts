@@ -1,42 +1,13 @@
 /**
- * The pg backend's side of maas-vault: where the engine's connection comes from, outputs read
+ * The pg backend read directly (only pg sites load this module and the PostgreSQL client): outputs read
  * straight from the state row (no engine process), and who holds a site's lock.
  *
  * The engines keep each workspace in `<schema>.states` (one row, name 'default', state JSON in
  * `data`) and lock it with a session-level PostgreSQL advisory lock on the row's id, so a holder
  * that dies, however it dies, loses its connection and with it the lock.
  */
-import { hostname, userInfo } from 'node:os';
 import pg from 'pg';
 import type { EngineOutputs } from './engine.js';
-
-/** Thrown before anything runs when the engine would have no database to connect to. */
-export class PgConnectionMissingError extends Error {
-  override name = 'PgConnectionMissingError';
-  readonly exitCode = 2;
-  constructor() {
-    super(
-      "state.backend is 'pg' but neither PG_CONN_STR nor PGHOST is set: export PG_CONN_STR=postgres://USER@HOST/DB " +
-        "(the password in PGPASSWORD or ~/.pgpass), or libpq's PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE. " +
-        'The connection string never goes into the config',
-    );
-  }
-}
-
-export function requirePgConnection(env: NodeJS.ProcessEnv): void {
-  if (!env.PG_CONN_STR && !env.PGHOST) throw new PgConnectionMissingError();
-}
-
-/** PGAPPNAME for the engine: what `pg_stat_activity` shows of a lock holder. */
-export function engineApplicationName(): string {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (a container's arbitrary uid)
-  }
-  return `maas-vault by ${user}@${hostname()} pid ${process.pid}`.slice(0, 63);
-}
 
 async function withClient<T>(env: NodeJS.ProcessEnv, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const url = env.PG_CONN_STR && /^postgres(ql)?:\/\//.test(env.PG_CONN_STR) ? env.PG_CONN_STR : undefined;
@@ -108,15 +79,4 @@ export async function findLockHolder(schema: string, env: NodeJS.ProcessEnv = pr
       clientAddress: found.client_addr ?? undefined,
     };
   });
-}
-
-/**
- * The engines create the schema, table and id sequence with `CREATE … IF NOT EXISTS`, which two
- * concurrent first runs can still collide on (PostgreSQL: duplicate key in pg_type/pg_namespace).
- * Measured with two applies of a new site at once. The loser's `init` changed nothing; run again,
- * it finds everything in place.
- */
-export function isConcurrentCreation(error: unknown): boolean {
-  const output = (error as { name?: string; output?: string } | undefined)?.name === 'EngineError' ? (error as { output: string }).output : '';
-  return /duplicate key value violates unique constraint "pg_(type_typname_nsp|namespace_nspname|class_relname_nsp)_index"/.test(output);
 }

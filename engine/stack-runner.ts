@@ -10,7 +10,7 @@ import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
 import { locateEngine } from './locate.js';
 import { keepGoodState } from './state.js';
-import { engineApplicationName, requirePgConnection } from './pg-state.js';
+import { engineApplicationName, requirePgConnection } from './pg-connection.js';
 import { encryptionEnv } from './state-encryption-env.js';
 
 export interface StackRunnerOptions {

@@ -12,8 +12,8 @@ import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFil
 import type { EngineOutputs } from './engine.js';
 import type { MaasVaultConfig } from '../config/index.js';
 import { jsonErrorPosition } from '../config/json-position.js';
-import { stateSchemaName } from '../stacks/state-backend.js';
-import { readPgStateOutputs, requirePgConnection } from './pg-state.js';
+import { stateSchemaName } from '../stacks/state-schema.js';
+import { requirePgConnection } from './pg-connection.js';
 
 interface StateV4 {
   version: 4;
@@ -163,6 +163,8 @@ export async function readBackendOutputs(
 ): Promise<EngineOutputs | undefined> {
   if (config.state.backend !== 'pg') return readStateOutputs(statePath);
   requirePgConnection(env);
+  // Only a pg site loads the PostgreSQL client.
+  const { readPgStateOutputs } = await import('./pg-state.js');
   return readPgStateOutputs(stateSchemaName(config), env);
 }
 

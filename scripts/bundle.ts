@@ -5,7 +5,7 @@
  * files at start-up; cdktf and the provider bindings stay outside the bundle, loaded only by synth.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -30,6 +30,8 @@ function listFiles(dir: string): string[] {
   });
 }
 
+// Chunk names carry content hashes: without this, every build would leave the previous ones behind.
+rmSync(join(ROOT, 'dist/bundle'), { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
   entryPoints: ['cli/main.ts'],

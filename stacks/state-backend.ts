@@ -7,11 +7,9 @@
 import { LocalBackend, PgBackend, type PgBackendConfig } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { MaasVaultConfig } from '../config/index.js';
+import { stateSchemaName } from './state-schema.js';
 
-/** One schema per site unless the config names one: `maas_vault_<site>` with '-' as '_'. */
-export function stateSchemaName(config: Pick<MaasVaultConfig, 'site' | 'state'>): string {
-  return config.state.schema ?? `maas_vault_${config.site.replace(/-/g, '_')}`;
-}
+export { stateSchemaName } from './state-schema.js';
 
 export function addStateBackend(scope: Construct, config: Pick<MaasVaultConfig, 'site' | 'state'>, statePath: string): void {
   // cdktf types conn_str as required; left out, both engines take PG_CONN_STR or the PG* variables

@@ -14,7 +14,7 @@ import { preflight } from '../../vault/preflight.js';
 import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { synthOnce } from '../../stacks/synth-once.js';
-import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-state.js';
+import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-connection.js';
 import { UsageError } from '../exit-codes.js';
 import { explainStateLock } from './state-lock.js';
 

@@ -4,8 +4,7 @@
  * the holder (its lock is a PostgreSQL advisory lock that records nothing): this names the holder.
  */
 import type { MaasVaultConfig } from '../../config/index.js';
-import { findLockHolder } from '../../engine/pg-state.js';
-import { stateSchemaName } from '../../stacks/state-backend.js';
+import { stateSchemaName } from '../../stacks/state-schema.js';
 import { explainDecryption } from './state-decrypt.js';
 
 export class StateLockedError extends Error {
@@ -23,6 +22,7 @@ export async function explainStateLock(error: unknown, config: MaasVaultConfig, 
   // `init` of two runs in one work directory meet on the engine's local backend settings file.
   const local = config.state.backend !== 'pg' || /Path:\s*\.terraform\/terraform\.tfstate/.test(output);
   if (!local) {
+    const { findLockHolder } = await import('../../engine/pg-state.js');
     const found = await findLockHolder(stateSchemaName(config)).catch(() => undefined);
     holder = found
       ? `${found.who} (database user ${found.databaseUser}${found.clientAddress ? ` from ${found.clientAddress}` : ''}), connected since ${found.since}`
