@@ -2,8 +2,7 @@
  * A small client for the Vault HTTP API (OpenBao speaks the same API). One keep-alive connection
  * pool per client; CA bundle and namespace as the `vault` CLI takes them.
  */
-import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import { HttpTransport } from './http-transport.js';
 import {
   VaultApiError,
   VaultError,
@@ -68,7 +67,7 @@ export class VaultClient {
   readonly address: string;
   private readonly token?: string;
   private readonly namespace?: string;
-  private readonly dispatcher: Agent;
+  private readonly transport: HttpTransport;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private clusterId?: Promise<string | undefined>;
@@ -81,16 +80,11 @@ export class VaultClient {
     this.token = options.token;
     this.namespace = options.namespace;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.dispatcher = new Agent({
-      connections: options.connections ?? 32,
-      connect: { timeout: 10_000, ...(options.caCert ? { ca: readFileSync(options.caCert) } : {}) },
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
+    this.transport = new HttpTransport({ address: this.address, caCert: options.caCert, connections: options.connections ?? 32, timeoutMs: this.timeoutMs });
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    this.transport.close();
   }
 
   read<T = Record<string, unknown>>(path: string, options: RequestOptions = {}) {
@@ -132,15 +126,10 @@ export class VaultClient {
     for (let attempt = 0, conflicts = 0; ; attempt++) {
       let location: string | undefined;
       try {
-        const response = await request(`${this.address}/v1/${path}`, {
-          method: method as 'GET',
-          headers,
-          body,
-          dispatcher: this.dispatcher,
-        });
-        status = response.statusCode;
+        const response = await this.transport.request(method, `/v1/${path}`, headers, body);
+        status = response.status;
         location = typeof response.headers.location === 'string' ? response.headers.location : undefined;
-        parsed = parseBody(await response.body.text()) as VaultResponse<T>;
+        parsed = parseBody(response.text) as VaultResponse<T>;
       } catch (error) {
         throw new VaultUnreachableError(this.address, redact(describeNetworkError(error), secrets));
       }
@@ -168,8 +157,9 @@ export class VaultClient {
 
   /** The cluster's ID, which `X-Vault-Index` must name; undefined while Vault cannot say (sealed). */
   private cluster(): Promise<string | undefined> {
-    this.clusterId ??= request(`${this.address}/v1/sys/seal-status`, { dispatcher: this.dispatcher })
-      .then(async (response) => ((await response.body.json()) as { cluster_id?: string }).cluster_id || undefined)
+    this.clusterId ??= this.transport
+      .request('GET', '/v1/sys/seal-status', {})
+      .then((response) => (JSON.parse(response.text) as { cluster_id?: string }).cluster_id || undefined)
       .catch(() => undefined)
       .then((id) => {
         if (!id) this.clusterId = undefined;

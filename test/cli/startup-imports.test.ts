@@ -1,8 +1,8 @@
 /**
  * What every command pays before it does anything: the modules the bundled CLI's entry file loads
  * statically. cdktf and the provider bindings (synth only), the engine runner and the PostgreSQL
- * client (pg sites only) must stay behind dynamic imports, or every `credentials`, `status` and
- * `policy` run loads them. Read from esbuild's own import graph of the shipped entry point.
+ * client (pg sites only) must stay behind dynamic imports, and Vault is reached with Node's own
+ * `http`/`https` (no HTTP library), or every `credentials`, `status` and `policy` run loads them. Read from esbuild's own import graph of the shipped entry point.
  */
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -21,7 +21,7 @@ async function staticallyLoaded(): Promise<Set<string>> {
     metafile: true,
     outdir: 'unused',
     splitting: true,
-    external: ['cdktf', 'constructs', '@cdktf/provider-vault', '@cdktf/provider-vault/*', 'pg', 'execa'],
+    external: ['cdktf', 'constructs', '@cdktf/provider-vault', '@cdktf/provider-vault/*', 'pg', 'execa', 'undici'],
     logLevel: 'silent',
   });
   const inputs: Metafile['inputs'] = result.metafile.inputs;
@@ -36,10 +36,10 @@ async function staticallyLoaded(): Promise<Set<string>> {
   return loaded;
 }
 
-it('no command loads cdktf, the provider bindings, the engine runner or the PostgreSQL client at start-up', async () => {
+it('no command loads cdktf, the provider bindings, the engine runner, the PostgreSQL client or an HTTP library at start-up', async () => {
   const loaded = [...(await staticallyLoaded())];
   expect(loaded.length).toBeGreaterThan(20);
-  for (const heavy of ['cdktf', 'constructs', '@cdktf/provider-vault', 'pg', 'execa']) expect([heavy, loaded.includes(heavy)]).toEqual([heavy, false]);
+  for (const heavy of ['cdktf', 'constructs', '@cdktf/provider-vault', 'pg', 'execa', 'undici']) expect([heavy, loaded.includes(heavy)]).toEqual([heavy, false]);
   for (const module of ['stacks/synth.ts', 'stacks/maas-vault-stack.ts', 'engine/stack-runner.ts', 'engine/pg-state.ts']) {
     expect([module, loaded.includes(module)]).toEqual([module, false]);
   }

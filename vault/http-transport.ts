@@ -1,0 +1,68 @@
+/**
+ * One keep-alive connection pool to Vault on Node's built-in `http`/`https`: every command that
+ * talks to Vault starts without loading an HTTP library (undici alone was half a megabyte of code
+ * parsed on every run). Sends a request, returns status, headers and the body as text.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export interface TransportOptions {
+  /** `https://vault.example.com:8200`, without a trailing '/'. */
+  address: string;
+  /** Path of a PEM bundle to trust for Vault's TLS certificate. */
+  caCert?: string;
+  /** Most sockets open at once. */
+  connections: number;
+  /** Longest wait for an answer (connecting included). */
+  timeoutMs: number;
+}
+
+export interface TransportAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+export class HttpTransport {
+  private readonly agent: HttpAgent;
+  private readonly send: typeof httpRequest;
+
+  constructor(private readonly options: TransportOptions) {
+    const tls = options.address.startsWith('https:');
+    this.agent = tls
+      ? new HttpsAgent({ keepAlive: true, maxSockets: options.connections, ...(options.caCert ? { ca: readFileSync(options.caCert) } : {}) })
+      : new HttpAgent({ keepAlive: true, maxSockets: options.connections });
+    this.send = tls ? httpsRequest : httpRequest;
+  }
+
+  request(method: string, path: string, headers: Record<string, string>, body?: string): Promise<TransportAnswer> {
+    return new Promise((resolve, reject) => {
+      const outgoing = this.send(
+        `${this.options.address}${path}`,
+        { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: this.agent },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('error', reject);
+          incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      const timer = setTimeout(
+        () => outgoing.destroy(Object.assign(new Error(`no answer within ${Math.round(this.options.timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })),
+        this.options.timeoutMs,
+      );
+      outgoing.on('close', () => clearTimeout(timer));
+      outgoing.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      outgoing.end(body);
+    });
+  }
+
+  /** Closes every socket: an idle keep-alive socket must not keep the process alive. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
