@@ -14,6 +14,7 @@ import { outputCommand } from './commands/output.js';
 import { planCommand } from './commands/plan.js';
 import { policyCommand } from './commands/policy.js';
 import { revokeCommand } from './commands/revoke.js';
+import { rotateCommand } from './commands/rotate.js';
 import { statusCommand } from './commands/status.js';
 import { synthCommand } from './commands/synth.js';
 import { verifyCommand } from './commands/verify.js';
@@ -43,6 +44,7 @@ const cli = yargs(hideBin(process.argv))
   .command(verifyTokenCommand)
   .command(verifyCommand)
   .command(statusCommand)
+  .command(rotateCommand)
   .command(revokeCommand)
   .command(policyCommand)
   .command(devCommand)

@@ -30,6 +30,8 @@ export interface MaasVaultConfig extends ParsedConfig {
     /** The config key maasAddress comes from. */
     maasAddressKey: 'vault.maasAddress' | 'vault.address';
   };
+  /** Resolved: true unless the config says otherwise or the site adopts roles. */
+  readonly stackSecretIds: boolean;
   /** Directory holding the synthesized stack, the engine's state and lock file. */
   readonly workDir: string;
 }
@@ -119,6 +121,8 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
       maasAddressKey: parsed.vault.maasAddress === undefined ? 'vault.address' : 'vault.maasAddress',
     },
     policy: { ...parsed.policy, name: parsed.policy.name ?? defaultPolicyName(parsed) },
+    // Adopted regions keep the secret IDs they run on: the stack issues none unless asked to.
+    stackSecretIds: parsed.stackSecretIds ?? !parsed.controllers.some((controller) => controller.role !== undefined),
     workDir: resolveFrom(baseDir, parsed.workDir ?? `.maas-vault/${parsed.site}`),
   };
 }

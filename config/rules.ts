@@ -53,6 +53,19 @@ export function controllerNameProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * An AppRole role that already exists (adoption). Vault accepts word characters, '-' and '.', and
+ * compares role names case-insensitively, so a name is written in lowercase as Vault lists it.
+ */
+export function roleNameProblem(value: string): string | undefined {
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > 128) return 'must be at most 128 characters';
+  if (!/^[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?$/.test(value)) {
+    return "must be an AppRole role name as Vault lists it: lowercase letters, digits, '_', '-' and '.', starting and ending with a letter, digit or '_'";
+  }
+  return undefined;
+}
+
 /** The site names the stack, the policy and every role, so it is one short DNS label. */
 export function siteNameProblem(value: string): string | undefined {
   if (value.length === 0) return 'must not be empty';

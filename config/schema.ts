@@ -9,12 +9,13 @@ import {
   durationProblem,
   printable,
   policyNameProblem,
+  roleNameProblem,
   siteNameProblem,
   TTL_LIMITS,
   vaultPathProblem,
 } from './rules.js';
 import { parseDuration } from './duration.js';
-import { sitePolicyNameProblem } from './naming.js';
+import { foreignNameProblem, issuerRoleName, legacyNames, roleName, sitePolicyNameProblem } from './naming.js';
 
 /** Turns one of the `*Problem` rules into a zod refinement that reports its reason. */
 function ruled(problem: (value: string) => string | undefined) {
@@ -75,6 +76,8 @@ export const stateSchema = z
 
 export const controllerSchema = z.strictObject({
   name: ruled(controllerNameProblem),
+  /** An AppRole role that already exists (set up by hand): adopted under this name, role ID kept. */
+  role: ruled(roleNameProblem).optional(),
   cidrs: cidrList.optional(),
   /** Set after `maas-vault revoke`: the role stays, but nothing issues it a secret ID until this is removed. */
   revoked: z.boolean().default(false),
@@ -113,6 +116,8 @@ export const configSchema = z
     policy: z
       .strictObject({
         name: ruled(policyNameProblem).optional(),
+        /** The policy already exists (set up by hand): imported, then its text managed. */
+        adopt: z.boolean().default(false),
         profile: z.enum(['documented', 'strict'], { message: "must be 'documented' or 'strict'" }).default('documented'),
         /** Grants auth/token/lookup-self in the MAAS policy, for roles that drop Vault's default policy. */
         lookupSelf: z.boolean().default(false),
@@ -122,8 +127,11 @@ export const configSchema = z
     tokenMaxTtl: roleTtl.optional(),
     secretIdTtl: roleTtl.optional(),
     wrapTtl: wrapTtl.default('5m'),
-    /** False where CI issues every secret ID with `maas-vault credentials`: the stack then issues none. */
-    stackSecretIds: z.boolean().default(true),
+    /**
+     * False where CI issues every secret ID with `maas-vault credentials`: the stack then issues
+     * none. Defaults to true, and to false on a site that adopts roles (their regions keep theirs).
+     */
+    stackSecretIds: z.boolean().optional(),
     generation: z.int('must be a whole number').min(1, 'must be 1 or more').max(1_000_000, 'must be at most 1000000').default(1),
     controllers: z.array(controllerSchema).min(1, 'must list at least one region controller'),
     issuer: z
@@ -153,7 +161,10 @@ export const configSchema = z
       });
     }
     if (config.policy.name !== undefined && policyNameProblem(config.policy.name) === undefined) {
-      const reason = sitePolicyNameProblem(config, config.policy.name);
+      // An adopted policy keeps the name it was made with by hand: only another site's names are refused.
+      const reason = config.policy.adopt
+        ? (foreignNameProblem(config, 'policy', config.policy.name) ?? legacyClash(config, config.policy.name, [legacyNames.policy(config), legacyNames.issuerPolicy(config)]))
+        : sitePolicyNameProblem(config, config.policy.name);
       if (reason) ctx.addIssue({ code: 'custom', path: ['policy', 'name'], message: reason });
     }
     const seen = new Map<string, number>();
@@ -167,6 +178,42 @@ export const configSchema = z
         });
       } else seen.set(controller.name, index);
     });
+    // Two controllers on one role would share its secret IDs; the issuer's role is the CI's.
+    // AppRole role names are case-insensitive, so compare them folded.
+    const roles = new Map<string, number>();
+    const issuerRole = issuerRoleName(config).toLowerCase();
+    config.controllers.forEach((controller, index) => {
+      // A repeated name is reported above; its role would only repeat the same problem.
+      if (seen.get(controller.name) !== index) return;
+      const role = roleName(config, controller.name).toLowerCase();
+      const field = controller.role === undefined ? 'name' : 'role';
+      const first = roles.get(role);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['controllers', index, field],
+          message: `gives role "${role}", which controllers[${first}] already uses: each region controller needs its own role`,
+        });
+      } else roles.set(role, index);
+      if (role === issuerRole) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['controllers', index, field],
+          message: `gives role "${role}", which is the CI issuer's role: pick another role name`,
+        });
+        return;
+      }
+      if (controller.role === undefined) return;
+      const legacyRoles = [...config.controllers.map((entry) => legacyNames.role(config, entry.name)), legacyNames.issuerRole(config)];
+      const reason = foreignNameProblem(config, 'role', controller.role) ?? legacyClash(config, controller.role, legacyRoles);
+      if (reason) ctx.addIssue({ code: 'custom', path: ['controllers', index, 'role'], message: reason });
+    });
   });
+
+/** With keepLegacyNames the stack also manages the old names: an adopted name must not be one of them. */
+function legacyClash(config: { keepLegacyNames: boolean | { policy: string } }, name: string, legacy: readonly string[]): string | undefined {
+  if (!config.keepLegacyNames || !legacy.includes(name.toLowerCase())) return undefined;
+  return `"${name}" is one of the old names keepLegacyNames keeps for the migration: finish the migration (keepLegacyNames: false) before adopting it, or adopt another name`;
+}
 
 export type ParsedConfig = z.output<typeof configSchema>;

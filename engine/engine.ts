@@ -41,6 +41,17 @@ export interface PlanResult {
   changes: boolean;
 }
 
+export interface PlannedResource {
+  address: string;
+  /** The engine's actions: ['no-op'], ['create'], ['update'], ['delete'], ['delete','create'] (a replace)... */
+  actions: string[];
+  importing: boolean;
+}
+
+export interface SavedPlan extends PlanResult {
+  resources: PlannedResource[];
+}
+
 export type EngineOutputs = Record<string, { value: unknown; sensitive: boolean }>;
 
 export class Engine {
@@ -68,6 +79,29 @@ export class Engine {
   async plan(): Promise<PlanResult> {
     const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', this.lockTimeoutFlag], [0, 2]);
     return { changes: result.exitCode === 2 };
+  }
+
+  /**
+   * A plan saved to `planFile` (it may hold sensitive values: the CLI's umask makes it 0600), and
+   * what it would do to each resource, from `show -json`.
+   */
+  async savedPlan(planFile: string): Promise<SavedPlan> {
+    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', this.lockTimeoutFlag, `-out=${planFile}`], [0, 2]);
+    const shown = await this.run(['show', '-json', '-no-color', planFile], [0], { quiet: true });
+    const json = JSON.parse(shown.stdout) as {
+      resource_changes?: Array<{ address: string; change: { actions: string[]; importing?: unknown } }>;
+    };
+    const changes = (json.resource_changes ?? []).map((change) => ({
+      address: change.address,
+      actions: change.change.actions,
+      importing: change.change.importing !== undefined && change.change.importing !== null,
+    }));
+    return { changes: result.exitCode === 2, resources: changes };
+  }
+
+  /** Applies exactly the saved plan (the engine refuses it if the state moved since). */
+  async applySaved(planFile: string): Promise<void> {
+    await this.run(['apply', '-input=false', '-no-color', this.lockTimeoutFlag, planFile]);
   }
 
   async apply(): Promise<void> {

@@ -87,3 +87,22 @@ export function resourcesFootprint(resources: StateResource[]): Footprint {
   }
   return footprint;
 }
+
+/**
+ * What the synthesized stack at `jsonPath` imports (its `import` blocks, an adoption of a set-up
+ * made by hand): objects expected to exist already, so pre-flight counts them as this site's.
+ */
+export function importedFootprint(jsonPath: string): Footprint {
+  const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as {
+    resource?: Record<string, Record<string, Record<string, unknown>>>;
+    import?: { to?: unknown }[];
+  };
+  const footprint = emptyFootprint();
+  for (const block of json.import ?? []) {
+    if (typeof block.to !== 'string') continue;
+    const dot = block.to.indexOf('.');
+    const type = block.to.slice(0, dot);
+    add(footprint, type, json.resource?.[type]?.[block.to.slice(dot + 1)]);
+  }
+  return footprint;
+}

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { MaasVaultConfig } from '../config/index.js';
 import { synthOnce } from '../stacks/synth-once.js';
+import type { StackImports } from '../stacks/import-ids.js';
 import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
 import { locateEngine } from './locate.js';
@@ -22,6 +23,8 @@ export interface StackRunnerOptions {
   /** What maas-vault did to the state file (a broken one restored), for the user. */
   onNotice?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Objects of a hand-made set-up to import (see vault/adoption.ts). */
+  imports?: StackImports;
   /** How long plan, apply and destroy wait for the state lock (e.g. `5s`). */
   lockTimeout?: string;
 }
@@ -32,7 +35,7 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
   const located = locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
-  const { stackDir, statePath, jsonPath } = await synthOnce(options.config);
+  const { stackDir, statePath, jsonPath } = await synthOnce(options.config, undefined, options.imports);
   const binary = await located;
   // Refused here, before the engine first runs: Terraform would write the state in clear.
   const encryption = encryptionEnv(options.config, binary, env);

@@ -138,6 +138,21 @@ function writePrivate(path: string, text: string): void {
 }
 
 /**
+ * `<type> <id>` of every managed resource (e.g. `vault_policy maas-lab`): what the stack already
+ * manages, so objects adopted from a hand-made set-up are imported only once.
+ */
+export function resourceIds(resources: readonly StateResource[]): Set<string> {
+  const ids = new Set<string>();
+  for (const resource of resources) {
+    for (const instance of resource.instances) {
+      const id = instance.attributes?.id;
+      if (typeof id === 'string') ids.add(`${resource.type} ${id}`);
+    }
+  }
+  return ids;
+}
+
+/**
  * The outputs from wherever the site's state lives: the local file, or the pg backend's row
  * (`status` and `output` then need no engine and no local copy).
  */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../config/package-root.js';
 import { TTL_LIMITS, vaultPathProblem } from '../config/rules.js';
 import { formatDuration } from '../config/duration.js';
-import { issuerPolicyName, issuerRoleName, legacyNames, roleName, siteRolePrefix } from '../config/naming.js';
+import { adoptedRoles, issuerPolicyName, issuerRoleName, legacyNames, roleName, siteRolePrefix } from '../config/naming.js';
 import type { MaasVaultConfig } from '../config/load.js';
 
 export type MaasPolicyProfile = 'documented' | 'strict';
@@ -63,7 +63,7 @@ export interface IssuerPolicyOptions {
 /** Least privilege for CI: wrapped secret IDs for exactly these roles, and their accessors. */
 export function renderIssuerPolicy(options: IssuerPolicyOptions): string {
   for (const role of options.roles) {
-    if (!/^[a-z0-9][a-z0-9._-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
+    if (!/^[a-z0-9_][a-z0-9_.-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
   }
   const blocks = options.roles.map((role) => fillTemplate(template('issuer-role'), { role, maxWrapTtl: options.maxWrapTtl }));
   return fillTemplate(template('issuer-header'), { site: options.site }) + blocks.join('');
@@ -117,8 +117,26 @@ export function renderAdminPolicy(config: MaasVaultConfig): string {
       approle: template(config.approle.adopt ? 'admin-approle-adopted' : 'admin-approle-managed'),
       kv: config.kv.adopt ? '' : fillTemplate(template('admin-kv-managed'), { mount: config.kv.mount }),
       issuerPolicy: issuer,
-    }) + (config.keepLegacyNames ? legacyAdminBlocks(config, roleParameters) : '')
+    }) +
+    adoptedRoleBlocks(config, roleParameters) +
+    (config.keepLegacyNames ? legacyAdminBlocks(config, roleParameters) : '')
   );
+}
+
+/**
+ * Roles adopted under names of their own (`controllers[].role`) that the site's glob does not
+ * cover: each by exact path, with the same pinned parameters, so adopting a role never widens
+ * the admin token beyond that role. (The config refuses names in another site's namespace.)
+ */
+function adoptedRoleBlocks(config: MaasVaultConfig, roleParameters: string): string {
+  const prefix = siteRolePrefix(config);
+  return [...adoptedRoles(config)]
+    .filter(([, role]) => !role.startsWith(prefix))
+    .map(([controller, role]) => {
+      if (!/^[a-z0-9_][a-z0-9_.-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
+      return fillTemplate(template('admin-adopted-role'), { role, controller, site: config.site, policy: config.policy.name, roleParameters });
+    })
+    .join('');
 }
 
 /**

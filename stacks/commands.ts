@@ -7,3 +7,17 @@ export function configureCommand(url: string, roleId: string, wrappedToken: stri
 
 /** Run once, on one region, after every region controller is configured. */
 export const MIGRATE_COMMAND = 'sudo maas config-vault migrate';
+
+/**
+ * On a region that is already configured: `--yes` lets MAAS overwrite its stored Vault settings
+ * without asking. MAAS keeps its Vault client cached, so the region service restarts afterwards.
+ */
+export function reconfigureCommand(url: string, roleId: string, wrappedToken: string, secretsPath: string, mount: string): string {
+  return `${configureCommand(url, roleId, wrappedToken, secretsPath, mount)} --yes`;
+}
+
+/** Restarting the region service, per way MAAS was installed. */
+export const RESTART_COMMANDS = {
+  snap: 'sudo snap restart maas',
+  deb: 'sudo systemctl restart maas-regiond',
+} as const;

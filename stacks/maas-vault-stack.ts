@@ -14,6 +14,7 @@ import { OUTPUTS, publish } from './outputs.js';
 import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
 import { VaultProvider } from './vault-provider.js';
+import { ADOPTABLE, NO_IMPORTS, type StackImports } from './import-ids.js';
 import { addStateBackend } from './state-backend.js';
 import { addStateEncryption } from './state-encryption.js';
 
@@ -21,6 +22,8 @@ export interface MaasVaultStackOptions {
   config: MaasVaultConfig;
   /** Engine state file, relative to the synthesized stack directory (local backend only). */
   statePath: string;
+  /** Objects of a hand-made set-up to import rather than create (only those not yet in the state). */
+  imports?: StackImports;
 }
 
 export { stackName } from './work-layout.js';
@@ -31,6 +34,7 @@ export class MaasVaultStack extends TerraformStack {
 
   constructor(scope: Construct, options: MaasVaultStackOptions) {
     const { config } = options;
+    const imports = options.imports ?? NO_IMPORTS;
     super(scope, stackName(config));
 
     // No token here: the provider reads VAULT_TOKEN, so the synthesized JSON never holds one.
@@ -44,11 +48,11 @@ export class MaasVaultStack extends TerraformStack {
 
     const approle = new ApproleMount(this, 'approle', { path: config.approle.mount, adopt: config.approle.adopt });
     new KvMount(this, 'kv', { path: config.kv.mount, adopt: config.kv.adopt, maxVersions: config.kv.maxVersions });
-    this.declareSite(config, approle.path, 'current');
+    this.declareSite(config, approle.path, 'current', imports);
     // During the migration to the '_' names the old roles, policy and issuer keep their old
     // resource addresses and settings, so the engine neither replaces nor destroys them while
     // region controllers still log in with them.
-    if (config.keepLegacyNames) this.declareSite(config, approle.path, 'legacy');
+    if (config.keepLegacyNames) this.declareSite(config, approle.path, 'legacy', NO_IMPORTS);
 
     if (config.issuer.enabled) {
       const issuer = this.issuers.get('current')!;
@@ -59,8 +63,11 @@ export class MaasVaultStack extends TerraformStack {
     this.publishOutputs(config);
   }
 
-  /** The MAAS policy, one role per controller and the issuer, under current or legacy names and addresses. */
-  private declareSite(config: MaasVaultConfig, backend: string, names: 'current' | 'legacy'): void {
+  /**
+   * The MAAS policy, one role per controller and the issuer, under current or legacy names and
+   * addresses; `imports` (current names only) are the objects of a hand-made set-up to import.
+   */
+  private declareSite(config: MaasVaultConfig, backend: string, names: 'current' | 'legacy', imports: StackImports): void {
     const legacy = names === 'legacy';
     const policy = new MaasPolicy(this, legacy ? 'policy' : 'maas_policy', {
       name: legacy ? legacyNames.policy(config) : config.policy.name,
@@ -68,6 +75,7 @@ export class MaasVaultStack extends TerraformStack {
       secretsPath: config.secretsPath,
       profile: config.policy.profile,
       lookupSelf: config.policy.lookupSelf,
+      ...(imports.policy ? { importId: ADOPTABLE.policy.id(config.policy.name) } : {}),
     });
     const role = (controller: string) => (legacy ? legacyNames.role(config, controller) : roleName(config, controller));
     for (const controller of config.controllers) {
@@ -81,6 +89,7 @@ export class MaasVaultStack extends TerraformStack {
         // A revoked controller keeps its role but gets no secret ID, whatever generation says.
         wrapTtl: config.stackSecretIds && !controller.revoked ? config.wrapTtl : undefined,
         cidrs: controller.cidrs,
+        ...(imports.roles.has(controller.name) ? { importId: ADOPTABLE.role.id(config.approle.mount, role(controller.name)) } : {}),
         metadata: {
           site: config.site,
           controller: controller.name,

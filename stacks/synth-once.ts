@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { MaasVaultConfig } from '../config/index.js';
 import { packageRoot } from '../config/package-root.js';
 import { workLayout, type WorkLayout } from './work-layout.js';
+import type { StackImports } from './import-ids.js';
 
 /** Written by the build (scripts/bundle.ts): a hash of everything that decides the synthesized JSON. */
 export const SYNTH_FINGERPRINT_FILE = 'dist/synth-fingerprint.txt';
@@ -48,8 +49,9 @@ function readRecord(path: string): SynthRecord | undefined {
 }
 
 /** `code` is the build's fingerprint of the synth code (read from the package unless given; null: none). */
-export async function synthOnce(config: MaasVaultConfig, code: string | null = fingerprint() ?? null): Promise<SynthOnceResult> {
-  const key = code === null ? undefined : sha256(`${code}\n${JSON.stringify(config)}`);
+export async function synthOnce(config: MaasVaultConfig, code: string | null = fingerprint() ?? null, imports?: StackImports): Promise<SynthOnceResult> {
+  // The import blocks of an adoption shape the JSON too (they go once the state holds the objects).
+  const key = code === null ? undefined : sha256(`${code}\n${JSON.stringify(config)}\n${importsKey(imports)}`);
   const layout = workLayout(config);
   const record = recordPath(config);
   if (key !== undefined && existsSync(layout.jsonPath)) {
@@ -57,11 +59,16 @@ export async function synthOnce(config: MaasVaultConfig, code: string | null = f
     if (recorded?.key === key && recorded.json === sha256(readFileSync(layout.jsonPath))) return { ...layout, reused: true };
   }
   const { synthStack } = await import('./synth.js');
-  const result = synthStack(config);
+  const result = synthStack(config, imports);
   if (key !== undefined) {
     const staging = `${record}.${process.pid}.tmp`;
     writeFileSync(staging, JSON.stringify({ key, json: sha256(readFileSync(result.jsonPath)) }), { mode: 0o600 });
     renameSync(staging, record);
   }
   return { ...result, reused: false };
+}
+
+function importsKey(imports: StackImports | undefined): string {
+  if (imports === undefined) return 'none';
+  return JSON.stringify({ roles: [...imports.roles].sort(), policy: imports.policy });
 }

@@ -12,6 +12,8 @@ export interface WrappedSecretId {
   wrappingToken: string;
   /** The secret ID's own accessor (Vault reports it as the wrapped accessor): safe to log. */
   secretIdAccessor: string;
+  /** The wrapping token's own accessor: tells later whether the token was unwrapped, without holding it. */
+  wrappingAccessor: string;
   /** Wrapping TTL in seconds, as Vault granted it. */
   ttlSeconds: number;
   creationTime: string;
@@ -34,7 +36,7 @@ export async function issueWrappedSecretId(
   if (!wrap?.token || !wrap.wrapped_accessor) {
     throw new VaultApiError(response.status, 'POST', `${rolePath(role)}/secret-id`, ['Vault did not wrap the secret ID']);
   }
-  return { wrappingToken: wrap.token, secretIdAccessor: wrap.wrapped_accessor, ttlSeconds: wrap.ttl, creationTime: wrap.creation_time };
+  return { wrappingToken: wrap.token, secretIdAccessor: wrap.wrapped_accessor, wrappingAccessor: wrap.accessor, ttlSeconds: wrap.ttl, creationTime: wrap.creation_time };
 }
 
 export async function listSecretIdAccessors(client: VaultClient, role: string): Promise<string[]> {

@@ -14,8 +14,9 @@ import { openStackSession } from './stack-session.js';
 import { destroyUnrecordedStackSecretIds } from '../../vault/orphan-secret-ids.js';
 import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
 import { readBackendOutputs } from '../../engine/state.js';
-import type { MaasVaultConfig } from '../../config/index.js';
+import { adoptedRoles, type MaasVaultConfig } from '../../config/index.js';
 import type { Engine } from '../../engine/engine.js';
+import { adoptionSummary, planAdoptionRun, refuse, removePlanFile, type AdoptionRun } from './adoption-run.js';
 
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'apply',
@@ -28,8 +29,18 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
     refuseUnmarkedRevocations(openContext(argv).config, 'apply');
     const session = await openStackSession(argv, true, 'apply');
     const { engine, report, config, client } = session;
+    let adoption: AdoptionRun | undefined;
     try {
-      if (!argv.autoApprove) {
+      if (session.adoption) {
+        adoption = await planAdoptionRun({ ...session, adoption: session.adoption });
+        if (adoption.refusal) refuse(adoption);
+        if (!report.json) report.line(adoptionSummary(adoption));
+        if (!argv.autoApprove && adoption.saved.changes && !(await confirm(`Import and apply these changes to Vault at ${config.vault.address}?`))) {
+          report.line('Apply cancelled: nothing was imported or changed.');
+          process.exitCode = EXIT.failure;
+          return;
+        }
+      } else if (!argv.autoApprove) {
         const plan = await session.engineStep(`${engine.binary.kind} plan`, () => engine.plan());
         if (plan.changes && !(await confirm(`Apply these changes to Vault at ${config.vault.address}?`))) {
           report.line('Apply cancelled: nothing was changed.');
@@ -39,7 +50,9 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       }
       const before = new Set(await existingTokens(config, session.statePath, engine));
       session.markUnfinished();
-      await session.engineStep(`${engine.binary.kind} apply`, () => engine.apply());
+      // An adoption applies exactly the saved plan it checked for destroys (the engine refuses it if the state moved since).
+      const planned = adoption;
+      await session.engineStep(`${engine.binary.kind} apply`, () => (planned ? engine.applySaved(planned.planFile) : engine.apply()));
       const controllers = await appliedControllers(engine, session.statePath, config);
       if (session.wasInterrupted) {
         // An unfinished run may have issued secret IDs it never recorded: only this apply can find them.
@@ -69,13 +82,19 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] })),
           migrateCommand: MIGRATE_COMMAND,
           ...(config.issuer.enabled ? { issuer: { role: outputs[OUTPUTS.issuerRoleName]?.value, roleId: outputs[OUTPUTS.issuerRoleId]?.value } } : {}),
+          ...(session.adoption && adoption
+            ? { adoption: { importing: session.adoption.importing, creating: session.adoption.creating, differences: session.adoption.differences, plan: adoption.counts } }
+            : {}),
         });
         return;
       }
       report.line(`Applied: site ${config.site}, ${controllers.length} region controllers, policy ${config.policy.name}.`);
       report.line();
       const revoked = new Set(config.controllers.filter((controller) => controller.revoked).map((controller) => controller.name));
-      if (!config.stackSecretIds) {
+      if (!config.stackSecretIds && adoptedRoles(config).size > 0) {
+        report.line('Region controllers on adopted roles keep the secret IDs they run on: nothing to run on them.');
+        report.line('New secret IDs come from `maas-vault credentials` (a new region) or `maas-vault rotate` (a running one).');
+      } else if (!config.stackSecretIds) {
         report.line('This site gets its secret IDs from `maas-vault credentials` (stackSecretIds: false): run it to hand each region controller its command.');
         report.line(`Then, once every region controller is configured, on one of them: ${MIGRATE_COMMAND}`);
       } else {
@@ -98,6 +117,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       const issuerRole = outputs[OUTPUTS.issuerRoleName]?.value;
       if (config.issuer.enabled && typeof issuerRoleId === 'string' && typeof issuerRole === 'string') printIssuerHandOff(report, issuerRole, issuerRoleId);
     } finally {
+      removePlanFile(adoption);
       await client?.close();
     }
   },

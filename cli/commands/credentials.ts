@@ -1,10 +1,10 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import { printConfigureCommands } from '../present.js';
+import { flushStdout, reserveOutFile } from '../out-file.js';
 import { UsageError } from '../exit-codes.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import { issueCredentials, revokePreviousSecretIds } from '../../vault/credentials.js';
@@ -25,11 +25,17 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all)' })
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL, e.g. 5m (default: wrapTtl of the config)' })
       .option('out', { type: 'string', describe: 'also write the JSON result to this file, mode 0600' })
-      .option('revoke-previous', { type: 'boolean', default: false, describe: "destroy each role's older secret IDs once the new one exists" })
+      .option('revoke-previous', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "destroy each role's older secret IDs once the new one has been delivered: a region still running on an old one fails its next login " +
+          '(within tokenTtl) until it is configured with the new one and restarted. For a rotation without that outage, use `maas-vault rotate`',
+      })
       .option('issuer', { type: 'boolean', default: false, describe: "instead, a wrapped secret ID for the CI issuer's role (issuer.enabled), with the admin's token" })
 
       .example('$0 credentials --controller region-2 --json', 'one fresh credential as JSON')
-      .example('$0 credentials --out creds.json --revoke-previous', 'all controllers, older secret IDs destroyed'),
+      .example('$0 credentials --out creds.json --revoke-previous', 'all controllers, older secret IDs destroyed (running regions are cut off)'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
     const wrapTtl = argv.wrapTtl ?? config.wrapTtl;
@@ -95,51 +101,3 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     }
   },
 });
-
-interface OutFile {
-  path: string;
-  /** Writes the content and renames it into place. */
-  commit(text: string): void;
-  /** Removes the temporary file if it was never committed. */
-  discard(): void;
-}
-
-/**
- * Opens the 0600 temporary file `--out` is written through, so an unwritable path is found before
- * anything is issued, and the tokens are never readable by others, not even briefly.
- */
-function reserveOutFile(path: string): OutFile {
-  const temporary = `${path}.${process.pid}.tmp`;
-  let fd: number | undefined;
-  try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    fd = openSync(temporary, 'wx', 0o600);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`--out ${path}: cannot write there (${reason}): name a file in an existing directory you may write to; nothing was sent to Vault`);
-  }
-  let committed = false;
-  return {
-    path,
-    commit(text: string) {
-      writeSync(fd!, text);
-      fsyncSync(fd!);
-      closeSync(fd!);
-      renameSync(temporary, path);
-      committed = true;
-    },
-    discard() {
-      if (committed) return;
-      try {
-        closeSync(fd!);
-      } catch {
-        // Already closed.
-      }
-      rmSync(temporary, { force: true });
-    },
-  };
-}
-
-function flushStdout(): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write('', (error) => (error ? reject(error) : resolve())));
-}

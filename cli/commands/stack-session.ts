@@ -8,9 +8,12 @@ import { explainEngineFailure } from './engine-failure.js';
 import { describeInterruption, type StackAction } from './interrupted.js';
 import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
 import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
-import { restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
-import { emptyFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
+import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
+import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
+import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
+import { workLayout } from '../../stacks/work-layout.js';
+import { synthOnce } from '../../stacks/synth-once.js';
 import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-connection.js';
 import { UsageError } from '../exit-codes.js';
 import { explainStateLock } from './state-lock.js';
@@ -31,6 +34,8 @@ export interface StackSession extends CommandContext {
   release(): void;
   /** The managed resources the site's state holds now (local file, or pulled from a remote backend). */
   stateResources(): Promise<StateResource[]>;
+  /** plan and apply on a site that adopts a hand-made set-up: what is imported and what changes. */
+  adoption?: AdoptionPlan;
 }
 
 /** `action` names the command for messages and the lock record; commands that only read pass 'output'. */
@@ -54,8 +59,32 @@ export async function openStackSession(
     token = vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
     client = vaultClient(config, token);
   }
-  // The Vault check and the synth are independent: run them together, fail on either.
+  const pg = config.state.backend === 'pg';
+  // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);
+  // a local one straight from its file.
+  const throughEngine = pg || config.state.encryption !== undefined;
+  const marker = join(config.workDir, 'interrupted');
+  // The Vault check and the synth are independent: run them together, fail on either. An
+  // adoption synthesizes import blocks for what Vault holds and the state does not, so with a
+  // plain local state it reads both first; a state read through the engine is read after init (below).
   const ready = client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : Promise.resolve();
+  const adopting = client !== undefined && (action === 'plan' || action === 'apply') && isAdopting(config);
+  let adoption: AdoptionPlan | undefined;
+  const readAdoption = (resources: StateResource[]) =>
+    report.step('reading the set-up to adopt', () =>
+      planAdoption(client!, config, resourceIds(resources), mergeFootprints(resourcesFootprint(resources), unfinishedFootprint(marker))),
+    );
+  if (adopting && !throughEngine) {
+    const { statePath: localState } = workLayout(config);
+    const restored = restoreBrokenState(localState);
+    if (restored) report.warn(restored);
+    try {
+      adoption = await ready.then(() => readAdoption(stateResources(localState)));
+    } catch (error) {
+      await client?.close();
+      throw error;
+    }
+  }
   const prepared = report.step('synthesizing the stack', async () => {
     const { prepareStack } = await import('../../engine/stack-runner.js');
     return prepareStack({
@@ -63,6 +92,7 @@ export async function openStackSession(
       engine: argv.engine,
       token,
       lockTimeout: argv.lockTimeout,
+      imports: adoption?.imports,
       onOutput: (line) => report.engineLine(line),
       onNotice: (text) => report.warn(text),
     });
@@ -70,12 +100,10 @@ export async function openStackSession(
   // A session that cannot open must not leave Vault's connection pool keeping the process alive.
   try {
     const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
-    const pg = config.state.backend === 'pg';
     if (!pg) {
       const restored = restoreBrokenState(statePath);
       if (restored) report.warn(restored);
     }
-    const marker = join(config.workDir, 'interrupted');
     const engineStep = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
       try {
         return await report.step(label, run);
@@ -87,20 +115,27 @@ export async function openStackSession(
       }
     };
     await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
-  // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);
-  // a local one straight from its file.
-  const throughEngine = pg || config.state.encryption !== undefined;
-  const siteResources = async (): Promise<StateResource[]> =>
-    throughEngine ? stateTextResources(await engineStep(`${engine.binary.kind} state pull`, () => engine.pullState())) : stateResources(statePath);
+    const siteResources = async (): Promise<StateResource[]> =>
+      throughEngine ? stateTextResources(await engineStep(`${engine.binary.kind} state pull`, () => engine.pullState())) : stateResources(statePath);
+    if (adopting && throughEngine) {
+      adoption = await readAdoption(await siteResources());
+      if (hasImports(adoption.imports)) {
+        const imports = adoption.imports;
+        // Same stack directory and backend, only the import blocks are added; init again all the same.
+        await report.step('synthesizing the stack with its imports', () => synthOnce(config, undefined, imports));
+        await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+      }
+    }
     const creates = stackFootprint(jsonPath);
     if (client && (action === 'plan' || action === 'apply')) {
-        const owned = resourcesFootprint(await siteResources());
+      const owned = resourcesFootprint(await siteResources());
       await report.step('pre-flight checks', () =>
         preflight(client!, {
           creates,
           // What an unfinished run of this work directory set out to create is this site's too: a run
           // cut off by Vault going away may have created roles whose answers never reached the state.
-          owned: mergeFootprints(owned, unfinishedFootprint(marker)),
+          // What the stack imports (an adoption's import blocks) is expected to exist: not a conflict.
+          owned: mergeFootprints(owned, unfinishedFootprint(marker), importedFootprint(jsonPath)),
           adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
           adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
           approleMount: config.approle.mount,
@@ -122,6 +157,7 @@ export async function openStackSession(
       clearInterrupted: () => rmSync(marker, { force: true }),
       release,
       stateResources: siteResources,
+      adoption,
     };
   } catch (error) {
     await client?.close();

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
 import { ApproleAuthBackendRole, ApproleAuthBackendRoleSecretId } from '../vault-provider.js';
+import { ImportBlock } from '../import-block.js';
 
 export interface RegionControllerProps {
   /** The approle mount path (a reference, so the role waits for the mount). */
@@ -18,6 +19,8 @@ export interface RegionControllerProps {
   cidrs?: string[];
   /** Secret-ID metadata; any change re-issues the secret ID (every field of it forces a new one). */
   metadata: Record<string, string>;
+  /** The role exists already (set up by hand): import it from this ID, keeping its role ID. */
+  importId?: string;
 }
 
 /**
@@ -50,6 +53,7 @@ export class RegionController extends Construct {
       secretIdTtl: props.secretIdTtlSeconds ?? 0,
       ...(props.cidrs ? { tokenBoundCidrs: props.cidrs, secretIdBoundCidrs: props.cidrs } : {}),
     }));
+    if (props.importId !== undefined) new ImportBlock(this, 'role_import', role, props.importId);
     this.roleId = role.roleId;
     this.roleName = role.roleName;
     if (props.wrapTtl === undefined) return;

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { renderMaasPolicy, type MaasPolicyProfile } from '../../policies/render.js';
 import { stableId } from '../logical-id.js';
 import { Policy } from '../vault-provider.js';
+import { ImportBlock } from '../import-block.js';
 
 export interface MaasPolicyProps {
   name: string;
@@ -10,6 +11,8 @@ export interface MaasPolicyProps {
   secretsPath: string;
   profile: MaasPolicyProfile;
   lookupSelf: boolean;
+  /** The policy exists already (set up by hand): import it from this ID, then manage its text. */
+  importId?: string;
 }
 
 /** The policy every MAAS region controller's token carries. */
@@ -27,6 +30,7 @@ export class MaasPolicy extends Construct {
         lookupSelf: props.lookupSelf,
       }),
     }));
+    if (props.importId !== undefined) new ImportBlock(this, 'import', policy, props.importId);
     this.name = policy.name;
   }
 }

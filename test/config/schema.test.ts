@@ -7,7 +7,7 @@ describe('config defaults', () => {
     expect(config.approle).toEqual({ mount: 'approle', adopt: false });
     expect(config.kv).toEqual({ mount: 'secret', adopt: false });
     expect(config.secretsPath).toBe('maas');
-    expect(config.policy).toEqual({ name: defaultPolicyName(config), profile: 'documented', lookupSelf: false });
+    expect(config.policy).toEqual({ name: defaultPolicyName(config), profile: 'documented', lookupSelf: false, adopt: false });
     expect(config.tokenTtl).toBe('5m');
     expect(config.wrapTtl).toBe('5m');
     expect(config.tokenMaxTtl).toBeUndefined();

@@ -118,3 +118,51 @@ describe('a site that adopts approle/ (approle.adopt)', () => {
     expect((await vaultHttp(server.address, 'GET', 'sys/auth', { token })).status).toBe(200);
   });
 });
+
+describe('a site that adopts hand-made roles and policy (controllers[].role, policy.adopt)', () => {
+  // Names an admin picked by hand, outside maas_<site>_*: the admin policy grants them by exact path.
+  const adopting = testConfig({
+    site: 'lab-d',
+    approle: { adopt: true },
+    policy: { name: 'maas-secrets-d', adopt: true },
+    controllers: [{ name: 'region-1', role: 'handmade-region-1' }, { name: 'region-2' }],
+  });
+  const adoptedRole = () => `auth/approle/role/${roleName(adopting, 'region-1')}`;
+  let token: string;
+
+  beforeAll(async () => {
+    await root('POST', `sys/policies/acl/${adopting.policy.name}`, { policy: 'path "secret/data/maas/*" { capabilities = ["read"] }' });
+    await root('POST', adoptedRole(), { token_policies: [adopting.policy.name], token_ttl: 300 });
+    await root('POST', 'auth/approle/role/handmade-neighbour', { token_policies: ['default'] });
+    await root('POST', 'sys/policies/acl/maas-admin-lab-d', { policy: renderAdminPolicy(adopting) });
+    token = (await root('POST', 'auth/token/create', { policies: ['maas-admin-lab-d'], ttl: '10m' })).body.auth.client_token;
+  });
+
+  const as = (method: string, path: string, body?: unknown) => vaultHttp(server.address, method, path, { token, body });
+
+  it('still does the job on the adopted role and policy: the provider’s writes, a secret ID, the rendered policy text', async () => {
+    expect((await as('POST', adoptedRole(), providerRoleBody(adopting))).status).toBe(204);
+    expect((await as('GET', `${adoptedRole()}/role-id`)).status).toBe(200);
+    expect((await as('POST', `${adoptedRole()}/secret-id`, { metadata: '{"site":"lab-d"}' })).status).toBe(200);
+    expect((await as('POST', `sys/policies/acl/${adopting.policy.name}`, { policy: maasPolicyFor(adopting) })).status).toBe(204);
+    expect((await as('POST', `auth/approle/role/${roleName(adopting, 'region-2')}`, providerRoleBody(adopting))).status).toBe(204);
+  });
+
+  it.each<[string, () => [string, string, unknown]]>([
+    ['the adopted role with another policy', () => ['POST', adoptedRole(), { ...providerRoleBody(adopting), token_policies: ['everything'] }]],
+    ['the adopted role with the site policy and another', () => ['POST', adoptedRole(), { ...providerRoleBody(adopting), token_policies: [adopting.policy.name, 'everything'] }]],
+    ['the adopted role through the deprecated `policies`', () => ['POST', adoptedRole(), { policies: ['everything'] }]],
+    ['the adopted role through its /policies endpoint', () => ['POST', `${adoptedRole()}/policies`, { token_policies: ['everything'] }]],
+    ['the adopted role issuing periodic tokens', () => ['POST', adoptedRole(), { ...providerRoleBody(adopting), token_period: 3600 }]],
+    ['the adopted role issuing batch tokens', () => ['POST', adoptedRole(), { ...providerRoleBody(adopting), token_type: 'batch' }]],
+    ['the adopted role needing no secret ID', () => ['POST', adoptedRole(), { ...providerRoleBody(adopting), bind_secret_id: false }]],
+    ['a secret ID of its own choosing for the adopted role', () => ['POST', `${adoptedRole()}/custom-secret-id`, { secret_id: 'chosen-by-the-admin' }]],
+    ['a hand-made role the config does not adopt', () => ['POST', 'auth/approle/role/handmade-neighbour', providerRoleBody(adopting)]],
+    ['a secret ID for a hand-made role the config does not adopt', () => ['POST', 'auth/approle/role/handmade-neighbour/secret-id', {}]],
+    ['a role whose name only starts like the adopted one', () => ['POST', `${adoptedRole()}-2`, providerRoleBody(adopting)]],
+    ['rewriting the adopted policy to grant everything', () => ['POST', `sys/policies/acl/${adopting.policy.name}`, { policy: 'path "*" { capabilities = ["sudo"] }' }]],
+  ])('refuses %s (403)', async (_, attempt) => {
+    const [method, path, body] = attempt();
+    expect((await as(method, path, body)).status).toBe(403);
+  });
+});

@@ -1,7 +1,7 @@
 import { renderMaasPolicy } from '../../policies/render.js';
 import { issuerPolicyName, issuerRoleName, legacyNames, roleName } from '../../config/index.js';
 import { testConfig } from '../support/configs.js';
-import { synthesize } from '../support/synth.js';
+import { synthesize, synthesizeWithImports } from '../support/synth.js';
 
 const ROLE = 'vault_approle_auth_backend_role';
 const SECRET_ID = 'vault_approle_auth_backend_role_secret_id';
@@ -184,5 +184,38 @@ describe('MaasVaultStack', () => {
       expect(json).not.toContain(legacyNames.role(testConfig(), 'region-1'));
       expect(json).not.toContain(`"${legacyNames.policy(testConfig())}"`);
     });
+  });
+});
+
+describe('MaasVaultStack imports for an adopted set-up', () => {
+  const synthJson = (imports?: Parameters<typeof synthesizeWithImports>[1]) =>
+    synthesizeWithImports(testConfig({ kv: { mount: 'kv-maas', adopt: true }, policy: { name: 'maas-secrets', adopt: true }, controllers: [{ name: 'region-1', role: 'maas-region-1' }, { name: 'region-2' }] }), imports);
+
+  /** The resource an import block's `to` names, from the same JSON. */
+  const target = (json: Record<string, any>, to: string) => {
+    const dot = to.indexOf('.');
+    return json.resource?.[to.slice(0, dot)]?.[to.slice(dot + 1)];
+  };
+
+  it('writes an import block per adopted object, with the ID the provider imports it by', () => {
+    const json = synthJson({ roles: new Set(['region-1']), policy: true });
+    expect(json.import).toHaveLength(2);
+    const [role, policy] = [...json.import].sort((a: { to: string }, b: { to: string }) => a.to.localeCompare(b.to));
+    expect(role).toEqual({ to: expect.stringMatching(/^vault_approle_auth_backend_role\./), id: 'auth/approle/role/maas-region-1' });
+    expect(target(json, role.to).role_name).toBe('maas-region-1');
+    expect(policy).toEqual({ to: expect.stringMatching(/^vault_policy\./), id: 'maas-secrets' });
+    expect(target(json, policy.to).name).toBe('maas-secrets');
+  });
+
+  it('writes none once the state holds them', () => {
+    expect(synthJson().import).toBeUndefined();
+  });
+
+  it("never imports an adopted KV mount's settings: only the settings MAAS needs are written, nothing deleted", () => {
+    const json = synthJson({ roles: new Set(['region-1']), policy: true });
+    expect(json.resource.vault_kv_secret_backend_v2).toBeUndefined();
+    const endpoints = Object.values(json.resource.vault_generic_endpoint ?? {}) as Array<Record<string, unknown>>;
+    expect(endpoints).toEqual([expect.objectContaining({ path: 'kv-maas/config', disable_delete: true })]);
+    expect(JSON.parse(endpoints[0].data_json as string)).toEqual({ cas_required: false });
   });
 });

@@ -3,6 +3,7 @@ import { Testing } from 'cdktf';
 import type { MaasVaultConfig } from '../../config/index.js';
 import { MaasVaultStack } from '../../stacks/maas-vault-stack.js';
 import { STATE_PATH_FROM_STACK } from '../../stacks/synth.js';
+import type { StackImports } from '../../stacks/import-ids.js';
 
 type Block = Record<string, unknown>;
 
@@ -46,4 +47,10 @@ export function synthesize(config: MaasVaultConfig): SynthView {
     outputNames: () => Object.keys(parsed.output ?? {}),
     provider: () => parsed.provider.vault[0],
   };
+}
+
+/** The whole synthesized JSON of a stack that imports the given objects. */
+export function synthesizeWithImports(config: MaasVaultConfig, imports?: StackImports): Record<string, any> {
+  const app = Testing.app({ stackTraces: false });
+  return JSON.parse(Testing.synth(new MaasVaultStack(app, { config, statePath: STATE_PATH_FROM_STACK, imports })));
 }

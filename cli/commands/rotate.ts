@@ -1,0 +1,176 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { refuseUnmarkedRevocations } from '../revocations.js';
+import { flushStdout, reserveOutFile } from '../out-file.js';
+import { confirm, requireTerminalOrFlag } from '../prompt.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import type { Reporter } from '../reporter.js';
+import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
+import type { MaasVaultConfig } from '../../config/index.js';
+import { beginRotation, destroyOlderSecretIds, planFinish, type RotationStarted } from '../../vault/rotation.js';
+import { readRotationRecord, rotationRecordPath, writeRotationRecord } from '../../vault/rotation-record.js';
+
+interface RotateArgs extends GlobalArgs {
+  controller?: string[];
+  finish: boolean;
+  wrapTtl?: string;
+  out?: string;
+  autoApprove: boolean;
+}
+
+export const rotateCommand = defineCommand<RotateArgs>({
+  command: 'rotate',
+  describe: "Rotate region controllers' secret IDs without an outage: issue new ones now, destroy the old ones with --finish once each region runs on its new one",
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all, or with --finish all pending)' })
+      .option('finish', {
+        type: 'boolean',
+        default: false,
+        describe: 'destroy the secret IDs that were live before `rotate` began (never the new one, nor any issued since)',
+      })
+      .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL of the new secret IDs, e.g. 1h (default: wrapTtl of the config)' })
+      .option('out', { type: 'string', describe: 'also write the JSON result of `rotate` to this file, mode 0600 (checked before Vault is called)' })
+      .option('auto-approve', { type: 'boolean', default: false, describe: 'with --finish: destroy without asking (required when not on a terminal)' })
+      .example('$0 rotate --controller region-1', 'step 1: a new secret ID for region-1 and the commands to run on it')
+      .example('$0 rotate --finish --controller region-1', 'step 2, once region-1 was configured and restarted: destroy its old secret ID'),
+  handler: async (argv) => {
+    if (argv.finish && argv.out !== undefined) throw new UsageError('--out: only `rotate` (not --finish) hands out secret IDs to write: drop --out');
+    if (argv.finish) await finish(argv);
+    else await begin(argv);
+  },
+});
+
+async function begin(argv: RotateArgs): Promise<void> {
+  const { config, report } = openContext(argv);
+  const wrapTtl = argv.wrapTtl ?? config.wrapTtl;
+  const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
+  if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
+  // Revoked controllers get no secret ID, as with credentials: refused by name, left out of "all".
+  const controllers = selectControllers(config, argv.controller);
+  refuseUnmarkedRevocations(config, 'rotate');
+  const record = readRotationRecord(config.workDir, config.site);
+  const token = vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`);
+  // Checked before Vault is called: secret IDs that cannot be delivered must not be issued.
+  const out = argv.out ? reserveOutFile(argv.out) : undefined;
+  const client = vaultClient(config, token);
+  try {
+    const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
+    // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
+    // Merged into the record as it is now, so a rotate of other controllers meanwhile is kept.
+    const now = readRotationRecord(config.workDir, config.site);
+    const touched = Object.fromEntries(result.started.map(({ name }) => [name, result.record.controllers[name]]));
+    writeRotationRecord(config.workDir, { ...now, controllers: { ...now.controllers, ...touched } });
+    const data = {
+      controllers: result.started.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
+        name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousSecretIdAccessors: previousAccessors, continued, command, restartCommands: restart,
+      })),
+      failed: result.failed.map(({ name, error }) => ({ name, error: error.message })),
+      finishCommand: finishCommand(config, result.started),
+    };
+    out?.commit(`${JSON.stringify(data, null, 2)}\n`);
+    if (report.json) report.data(data);
+    else {
+      if (out) report.note(`wrote ${out.path} (mode 0600)`);
+      printRotation(report, config, result.started, wrapTtl);
+    }
+    await flushStdout();
+    if (result.failed.length > 0) {
+      for (const { name, error } of result.failed) report.warn(`${name}: no new secret ID: ${error.message}`);
+      process.exitCode = Math.max(...result.failed.map(({ error }) => exitCodeFor(error)));
+    }
+  } finally {
+    out?.discard();
+    await client.close();
+  }
+}
+
+function printRotation(report: Reporter, config: MaasVaultConfig, started: readonly RotationStarted[], wrapTtl: string): void {
+  if (started.length === 0) return;
+  report.line(`New secret IDs issued; the old ones keep working until \`rotate --finish\` (recorded in ${rotationRecordPath(config.workDir)}).`);
+  report.line();
+  report.line(`On each region controller, run its command (the wrapping token works once, within ${wrapTtl}), then restart the region:`);
+  report.line();
+  for (const controller of started) {
+    const older = controller.previousAccessors.length;
+    report.line(`# ${controller.name} (token expires ${controller.expiresAt}; ${older} older secret ID${older === 1 ? '' : 's'} to destroy at --finish${controller.continued ? ', kept from the rotation already under way' : ''})`);
+    report.line(controller.command);
+    report.line(`${controller.restart.snap}    # snap install`);
+    report.line(`${controller.restart.deb}    # deb install`);
+    report.line();
+  }
+  const note = addressNote(config);
+  if (note) {
+    report.line(note);
+    report.line();
+  }
+  report.line('Then, once every one of them runs on its new secret ID:');
+  report.line(finishCommand(config, started));
+}
+
+function finishCommand(config: MaasVaultConfig, started: readonly RotationStarted[]): string {
+  const names = started.map(({ name }) => `--controller ${name}`).join(' ');
+  return `maas-vault rotate --finish ${names} --config ${config.source}`;
+}
+
+async function finish(argv: RotateArgs): Promise<void> {
+  if (!argv.autoApprove) requireTerminalOrFlag('rotate --finish');
+  const { config, report } = openContext(argv);
+  const record = readRotationRecord(config.workDir, config.site);
+  const pendingNames = Object.keys(record.controllers);
+  const requested = argv.controller && argv.controller.length > 0 ? selectControllers(config, argv.controller) : pendingNames;
+  const pending = requested.filter((name) => record.controllers[name] !== undefined);
+  const idle = requested.filter((name) => record.controllers[name] === undefined);
+  if (pending.length === 0) {
+    const whom = idle.length > 0 ? ` for ${idle.join(', ')}` : '';
+    if (report.json) report.data({ finished: [], blocked: [], nothingToFinish: idle });
+    else report.line(`Nothing to finish: no rotation was begun${whom}. \`maas-vault rotate --controller NAME\` begins one.`);
+    return;
+  }
+  for (const name of idle) report.note(`${name}: no rotation was begun, nothing to finish`);
+
+  const client = vaultClient(config, vaultToken(`list and destroy secret IDs of site ${config.site}`));
+  try {
+    const plans = await report.step('checking the pending rotations', () => planFinish(client, config, record, pending));
+    const ready = plans.filter((plan) => plan.blocked === undefined);
+    const blocked = plans.filter((plan) => plan.blocked !== undefined);
+    for (const plan of blocked) report.warn(`${plan.name}: not finished: ${plan.blocked}`);
+    const total = ready.reduce((sum, plan) => sum + plan.destroy.length, 0);
+    if (ready.length > 0 && total > 0 && !argv.autoApprove) {
+      for (const plan of ready) report.line(`${plan.name}: ${plan.destroy.length} older secret ID${plan.destroy.length === 1 ? '' : 's'} of role ${plan.role} to destroy`);
+      const question =
+        `Destroy them? A region still running on an old secret ID fails its next login (within ${config.tokenTtl}): ` +
+        'answer yes only once each of these regions ran `configure --yes` with its new token and was restarted.';
+      if (!(await confirm(question))) {
+        report.line('Finish cancelled: nothing was destroyed; the rotation stays pending.');
+        process.exitCode = EXIT.failure;
+        return;
+      }
+    }
+    const destroyed = await report.step(`destroying ${total} older secret IDs`, () => Promise.all(ready.map((plan) => destroyOlderSecretIds(client, plan))));
+    const now = readRotationRecord(config.workDir, config.site);
+    const left = { ...now.controllers };
+    for (const plan of ready) delete left[plan.name];
+    writeRotationRecord(config.workDir, { ...now, controllers: left });
+    if (report.json) {
+      report.data({
+        finished: ready.map((plan, index) => ({ name: plan.name, role: plan.role, destroyedSecretIds: destroyed[index], destroyedSecretIdAccessors: plan.destroy, alreadyGone: plan.alreadyGone })),
+        blocked: blocked.map((plan) => ({ name: plan.name, reason: plan.blocked })),
+        nothingToFinish: idle,
+      });
+    } else {
+      ready.forEach((plan, index) =>
+        report.line(`${plan.name}: rotation finished: destroyed ${destroyed[index]} older secret ID${destroyed[index] === 1 ? '' : 's'}; it logs in with its new one only`),
+      );
+    }
+    if (blocked.length > 0) process.exitCode = EXIT.failure;
+  } finally {
+    await client.close();
+  }
+}
+
+function exitCodeFor(error: Error): number {
+  const code = (error as { exitCode?: number }).exitCode;
+  return code === 3 ? 3 : EXIT.failure;
+}

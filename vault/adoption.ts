@@ -1,0 +1,239 @@
+/**
+ * Adopting a Vault set up by hand from the MAAS docs' page: which existing objects the stack
+ * imports (each only until the state holds it), and, before anything is imported, every
+ * difference between what exists and what the config asks for, in words. Only reads Vault.
+ */
+import { adoptedRoles, formatDuration, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
+import { renderMaasPolicy } from '../policies/render.js';
+import { ADOPTABLE, stateKey, type StackImports } from '../stacks/import-ids.js';
+import type { VaultClient } from './client.js';
+import { listSecretIdAccessors, rolePath } from './approle.js';
+
+export interface AdoptionPlan {
+  imports: StackImports;
+  /** One line per object the stack imports, e.g. `role maas-region-1 (controller region-1)`. */
+  importing: string[];
+  /** What apply will change on the imported objects, and why it matters to MAAS. */
+  differences: string[];
+  /** Adopted names that exist nowhere yet: apply creates them. */
+  creating: string[];
+}
+
+/** The config and Vault disagree in a way apply must not paper over; nothing was written. */
+export class AdoptionError extends Error {
+  override name = 'AdoptionError';
+  readonly exitCode = 2;
+}
+
+interface LiveRole {
+  token_policies?: string[] | null;
+  policies?: string[] | null;
+  token_ttl?: number;
+  token_max_ttl?: number;
+  token_explicit_max_ttl?: number;
+  token_period?: number;
+  token_num_uses?: number;
+  token_no_default_policy?: boolean;
+  token_type?: string;
+  bind_secret_id?: boolean;
+  secret_id_num_uses?: number;
+  secret_id_ttl?: number;
+  token_bound_cidrs?: string[] | null;
+  secret_id_bound_cidrs?: string[] | null;
+}
+
+/** True when the stack has something to import (an empty set synthesizes as no adoption at all). */
+export function hasImports(imports: StackImports): boolean {
+  return imports.roles.size > 0 || imports.policy;
+}
+
+export function isAdopting(config: MaasVaultConfig): boolean {
+  return adoptedRoles(config).size > 0 || config.policy.adopt;
+}
+
+/** Mounts and auth methods this work directory owns: in its state, or set out to create by a run that did not finish. */
+export interface OwnedMounts {
+  mounts: readonly string[];
+  authMounts: readonly string[];
+}
+
+/**
+ * `managed`: `<type> <id>` of what the state holds (see engine/state.ts resourceIds);
+ * `owned`: the mounts this site owns, which are no conflict when the config does not adopt them.
+ */
+export async function planAdoption(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, owned: OwnedMounts = { mounts: [], authMounts: [] }): Promise<AdoptionPlan> {
+  const plan: AdoptionPlan = { imports: { roles: new Set(), policy: false }, importing: [], differences: [], creating: [] };
+  await Promise.all([checkApprole(client, config, managed, owned), checkKv(client, config, managed, owned, plan)]);
+  await checkPolicy(client, config, managed, plan);
+  // Read concurrently, reported in the config's order.
+  const roles = await Promise.all([...adoptedRoles(config)].map(([controller, role]) => readAdoptedRole(client, config, managed, controller, role)));
+  // controllers[].role adopts a role that exists: a missing one is a typo or the wrong Vault, and
+  // creating it would hand the region a new role ID it was never configured with.
+  const missing = roles.filter((role): role is NonNullable<typeof role> => role !== undefined && role.live === undefined);
+  if (missing.length > 0) {
+    throw new AdoptionError(
+      missing
+        .map(({ controller, role }) => {
+          const index = config.controllers.findIndex((entry) => entry.name === controller);
+          return `controllers[${index}].role: there is no AppRole role ${role} under auth/${config.approle.mount}/ to adopt (nothing was changed): fix the name (\`vault list auth/${config.approle.mount}/role\`), or remove "role" to let the stack create ${roleName({ site: config.site }, controller)}`;
+        })
+        .join('\n'),
+    );
+  }
+  for (const role of roles) {
+    if (role === undefined || role.live === undefined) continue;
+    plan.imports.roles = new Set([...plan.imports.roles, role.controller]);
+    plan.importing.push(`role ${role.role} (controller ${role.controller}): role ID and secret IDs kept`);
+    plan.differences.push(...roleDifferences(config, role.controller, role.role, role.live));
+  }
+  return plan;
+}
+
+async function checkApprole(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, owned: OwnedMounts): Promise<void> {
+  const mount = config.approle.mount;
+  const auth = await client.read<Record<string, { type: string }>>('sys/auth');
+  const existing = auth.data?.[`${mount}/`];
+  if (config.approle.adopt) {
+    if (!existing) throw new AdoptionError(`approle.adopt: no auth method is enabled at ${mount}/: enable it (\`vault auth enable approle\`) or set approle.adopt: false to let the stack create it`);
+    if (existing.type !== 'approle') throw new AdoptionError(`approle.adopt: the auth method at ${mount}/ is of type ${existing.type}, not approle: MAAS cannot log in there`);
+  } else if (existing && !managed.has(stateKey('vault_auth_backend', mount)) && !owned.authMounts.includes(mount)) {
+    throw new AdoptionError(
+      `approle.adopt: an auth method is already enabled at ${mount}/ (set up by hand, or by another site): set approle.adopt: true to use it; the stack then never disables it`,
+    );
+  }
+}
+
+async function checkKv(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, owned: OwnedMounts, plan: AdoptionPlan): Promise<void> {
+  const mount = config.kv.mount;
+  const mounts = await client.read<Record<string, { type: string; options: Record<string, string> | null }>>('sys/mounts');
+  const existing = mounts.data?.[`${mount}/`];
+  if (!config.kv.adopt) {
+    if (existing && !managed.has(stateKey('vault_mount', mount)) && !owned.mounts.includes(mount)) {
+      throw new AdoptionError(`kv.adopt: ${mount}/ is already mounted (set up by hand, or by another site): set kv.adopt: true to use it; the stack then never unmounts it or its data`);
+    }
+    return;
+  }
+  if (!existing) throw new AdoptionError(`kv.adopt: nothing is mounted at ${mount}/: fix kv.mount, or set kv.adopt: false to let the stack create it`);
+  if (existing.type !== 'kv' || existing.options?.version !== '2') {
+    throw new AdoptionError(`kv.mount: ${mount}/ is ${existing.type} version ${existing.options?.version ?? '1'}, not KV version 2, which MAAS needs: pick a KV-v2 mount`);
+  }
+  // An adopted mount's settings are not imported: apply writes only cas_required=false and the
+  // settings the config names (kv.maxVersions), and leaves the rest, the mount and its data alone.
+  const settings = await client.read<{ cas_required?: boolean; max_versions?: number }>(`${mount}/config`, { accept: [404] });
+  if (settings.data?.cas_required) {
+    plan.differences.push(`KV mount ${mount}/ has cas_required=true: MAAS writes without check-and-set, so every write would fail; apply sets false`);
+  }
+  const maxVersions = config.kv.maxVersions;
+  if (maxVersions !== undefined && settings.data?.max_versions !== maxVersions) {
+    plan.differences.push(`KV mount ${mount}/ keeps max_versions=${settings.data?.max_versions ?? 0}; the config asks for kv.maxVersions ${maxVersions}: apply sets it`);
+  }
+}
+
+async function checkPolicy(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, plan: AdoptionPlan): Promise<void> {
+  const name = config.policy.name;
+  if (!config.policy.adopt || managed.has(stateKey(ADOPTABLE.policy.type, ADOPTABLE.policy.id(name)))) return;
+  const response = await client.read<{ policy: string }>(`sys/policies/acl/${encodeURIComponent(name)}`, { accept: [404] });
+  if (response.status === 404 || !response.data) {
+    plan.creating.push(`policy ${name} does not exist: apply creates it (policy.adopt has nothing to adopt)`);
+    return;
+  }
+  plan.imports = { ...plan.imports, policy: true };
+  plan.importing.push(`policy ${name}`);
+  const wanted = renderMaasPolicy({ mount: config.kv.mount, path: config.secretsPath, profile: config.policy.profile, lookupSelf: config.policy.lookupSelf });
+  if (normalizePolicy(response.data.policy) !== normalizePolicy(wanted)) {
+    plan.differences.push(
+      `policy ${name} grants other paths or capabilities than the ${config.policy.profile} profile for ${config.kv.mount}/${config.secretsPath} ` +
+        '(`maas-vault policy maas` prints it): apply replaces its text',
+    );
+  } else if (response.data.policy !== wanted) {
+    plan.differences.push(`policy ${name} grants exactly what the config asks; apply rewrites its text in maas-vault's layout (comments and spacing only)`);
+  }
+}
+
+/** A policy without comments and blank space, to tell layout from grants. */
+function normalizePolicy(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').replace(/\s+/g, ''))
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+/** An adopted role the state does not hold yet, as Vault has it (undefined `live`: it does not exist). */
+async function readAdoptedRole(
+  client: VaultClient,
+  config: MaasVaultConfig,
+  managed: ReadonlySet<string>,
+  controller: string,
+  role: string,
+): Promise<{ controller: string; role: string; live?: LiveRole } | undefined> {
+  if (managed.has(stateKey(ADOPTABLE.role.type, ADOPTABLE.role.id(config.approle.mount, role)))) return undefined;
+  const response = await client.read<LiveRole>(rolePath(role), { accept: [404] });
+  if (response.status === 404 || !response.data) return { controller, role };
+  const owner = await otherSiteOf(client, config, role);
+  if (owner !== undefined) {
+    const index = config.controllers.findIndex((entry) => entry.name === controller);
+    throw new AdoptionError(
+      `controllers[${index}].role: role ${role} holds secret IDs that maas-vault issued for site "${owner}": it belongs to that site, ` +
+        'and adopting it here would let this site change or destroy it. Name this controller\'s own role',
+    );
+  }
+  return { controller, role, live: response.data };
+}
+
+/** How many secret IDs are looked at to tell whose a role is: enough to find maas-vault's metadata, bounded for busy roles. */
+const OWNER_SAMPLE = 10;
+
+/** The site named in the metadata of the role's secret IDs, when maas-vault issued them for another site. */
+async function otherSiteOf(client: VaultClient, config: MaasVaultConfig, role: string): Promise<string | undefined> {
+  const accessors = (await listSecretIdAccessors(client, role)).slice(0, OWNER_SAMPLE);
+  const sites = await Promise.all(
+    accessors.map(async (accessor) => {
+      const found = await client.write<{ metadata?: Record<string, string> }>(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept: [400, 404] });
+      return found.data?.metadata?.site;
+    }),
+  );
+  return sites.find((site) => typeof site === 'string' && site !== config.site);
+}
+
+/** Each setting of a live role that apply would change, with what it means for MAAS. */
+export function roleDifferences(config: MaasVaultConfig, controller: string, role: string, live: LiveRole): string[] {
+  const found: string[] = [];
+  const entry = config.controllers.find((item) => item.name === controller);
+  const say = (text: string) => found.push(`role ${role} ${text}`);
+  const duration = (value: number) => (value === 0 ? '0 (Vault default)' : formatDuration(value));
+
+  const policies = [...(live.token_policies ?? live.policies ?? [])].sort();
+  if (JSON.stringify(policies) !== JSON.stringify([config.policy.name])) {
+    say(`grants policies [${policies.join(', ')}]: the config grants only ${config.policy.name}; apply sets token_policies=[${config.policy.name}]`);
+  }
+  if ((live.secret_id_num_uses ?? 0) !== 0) {
+    say(`has secret_id_num_uses=${live.secret_id_num_uses}: MAAS logs in again with the same secret_id whenever its token nears expiry, so it would lock itself out after ${live.secret_id_num_uses} login${live.secret_id_num_uses === 1 ? '' : 's'} (its next token expiry); apply sets 0`);
+  }
+  if ((live.token_num_uses ?? 0) !== 0) {
+    say(`has token_num_uses=${live.token_num_uses}: each MAAS token would stop working after ${live.token_num_uses} requests; apply sets 0`);
+  }
+  const secretIdTtl = config.secretIdTtl === undefined ? 0 : seconds(config.secretIdTtl);
+  if ((live.secret_id_ttl ?? 0) !== secretIdTtl) {
+    say(`has secret_id_ttl=${duration(live.secret_id_ttl ?? 0)}: ${secretIdTtl === 0 ? 'MAAS would be locked out once its secret ID expires; apply sets 0 (never expires)' : `the config asks for secretIdTtl ${config.secretIdTtl}; apply sets it`}`);
+  }
+  if (live.bind_secret_id === false) say('has bind_secret_id=false: anyone who knows the role ID can log in; apply requires a secret ID');
+  if (live.token_no_default_policy) say("has token_no_default_policy=true: MAAS calls auth/token/lookup-self, which Vault's default policy grants; apply attaches default again");
+  const tokenTtl = seconds(config.tokenTtl);
+  if ((live.token_ttl ?? 0) !== tokenTtl) say(`gives tokens a TTL of ${duration(live.token_ttl ?? 0)}: the config asks for tokenTtl ${config.tokenTtl}; apply sets it`);
+  const maxTtl = config.tokenMaxTtl === undefined ? 0 : seconds(config.tokenMaxTtl);
+  if ((live.token_max_ttl ?? 0) !== maxTtl) say(`has token_max_ttl=${duration(live.token_max_ttl ?? 0)}: the config asks for ${config.tokenMaxTtl ?? "Vault's default (tokenMaxTtl unset)"}; apply sets it`);
+  if ((live.token_explicit_max_ttl ?? 0) !== 0) say(`has token_explicit_max_ttl=${duration(live.token_explicit_max_ttl!)}: MAAS tokens could not be renewed past it; apply sets 0`);
+  if ((live.token_period ?? 0) !== 0) say(`has token_period=${duration(live.token_period!)} (periodic tokens): apply sets 0`);
+  if (live.token_type && live.token_type !== 'default' && live.token_type !== 'service') {
+    say(`issues ${live.token_type} tokens: MAAS renews its token and calls lookup-self, which batch tokens do not support; apply sets token_type=default`);
+  }
+  const cidrs = [...(entry?.cidrs ?? [])].sort();
+  for (const field of ['token_bound_cidrs', 'secret_id_bound_cidrs'] as const) {
+    const have = [...(live[field] ?? [])].sort();
+    if (JSON.stringify(have) !== JSON.stringify(cidrs)) {
+      say(`has ${field}=[${have.join(', ')}]: the config asks for [${cidrs.join(', ')}] (controllers[].cidrs); apply sets it${cidrs.length > 0 ? ': make sure the region logs in from there' : ''}`);
+    }
+  }
+  return found;
+}
