@@ -13,6 +13,7 @@ import { KvMount } from './kv/kv-mount.js';
 import { OUTPUTS, publish } from './outputs.js';
 import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
+import { stackSecretIdMetadata } from './managed-settings.js';
 import { VaultProvider } from './vault-provider.js';
 
 export interface MaasVaultStackOptions {
@@ -58,12 +59,7 @@ export class MaasVaultStack extends TerraformStack {
         secretIdTtlSeconds: config.secretIdTtl === undefined ? undefined : seconds(config.secretIdTtl),
         wrapTtl: config.stackSecretIds ? config.wrapTtl : undefined,
         cidrs: controller.cidrs,
-        metadata: {
-          site: config.site,
-          controller: controller.name,
-          generation: String(config.generation),
-          issued_by: 'maas-vault stack',
-        },
+        metadata: stackSecretIdMetadata(config, controller.name),
       });
       this.controllers.set(controller.name, region);
     }
