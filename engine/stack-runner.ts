@@ -8,12 +8,12 @@ import type { MaasVaultConfig } from '../config/index.js';
 import { synthStack } from '../stacks/synth.js';
 import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
-import { locateEngine } from './locate.js';
+import { locateEngine, type EngineBinary } from './locate.js';
 
 export interface StackRunnerOptions {
   config: MaasVaultConfig;
-  /** --engine: tofu, terraform or a path. */
-  engine?: string;
+  /** --engine: tofu, terraform or a path; or the engine already located. */
+  engine?: string | EngineBinary;
   /** Vault token for the provider (from VAULT_TOKEN). */
   token?: string;
   onOutput?: (line: string) => void;
@@ -23,7 +23,9 @@ export interface StackRunnerOptions {
 export async function prepareStack(options: StackRunnerOptions): Promise<{ engine: Engine; stackDir: string; statePath: string }> {
   const env = options.env ?? process.env;
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
-  const located = locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
+  const located = typeof options.engine === 'object'
+    ? Promise.resolve(options.engine)
+    : locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
   const { stackDir, statePath } = synthStack(options.config);
   const binary = await located;

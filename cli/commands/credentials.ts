@@ -1,7 +1,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { printConfigureCommands } from '../present.js';
 import { UsageError } from '../exit-codes.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
@@ -35,7 +35,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     try {
       const issued = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () =>
         issueCredentials(client, config, { controllers, wrapTtl, revokePrevious: argv.revokePrevious }),
-      );
+      ).catch((error: unknown) => explainTokenRefusal(client, error));
       const result = {
         controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command }) => ({
           name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command,

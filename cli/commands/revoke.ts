@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { revokeController } from '../../vault/credentials.js';
 
 interface RevokeArgs extends GlobalArgs {
@@ -19,7 +19,9 @@ export const revokeCommand = defineCommand<RevokeArgs>({
     const controllers = selectControllers(config, argv.controller);
     const client = vaultClient(config, vaultToken(`destroy secret IDs of site ${config.site}`));
     try {
-      const counts = await report.step('destroying secret IDs', () => Promise.all(controllers.map((name) => revokeController(client, config, name))));
+      const counts = await report
+        .step('destroying secret IDs', () => Promise.all(controllers.map((name) => revokeController(client, config, name))))
+        .catch((error: unknown) => explainTokenRefusal(client, error));
       const tokenLife = config.tokenMaxTtl ?? `the mount's max TTL (tokenMaxTtl is not set; each renewal adds up to ${config.tokenTtl})`;
       if (report.json) report.data({ controllers: controllers.map((name, index) => ({ name, destroyedSecretIds: counts[index] })) });
       else {
