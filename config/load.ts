@@ -99,7 +99,7 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
   const caCert = parsed.vault.caCert === undefined ? undefined : resolveFrom(env.VAULT_CACERT ? process.cwd() : baseDir, parsed.vault.caCert);
   const caProblem = caCert === undefined ? undefined : pemFileProblem(caCert);
   if (caProblem) {
-    throw new ConfigError(env.VAULT_CACERT ? 'environment' : source, [`${caCertField}: ${caCert} ${caProblem}: give the path of the PEM bundle that signed Vault's certificate`]);
+    throw new ConfigError(env.VAULT_CACERT ? 'environment' : source, [`${caCertField}: file ${caCert} ${caProblem}: give the path of the PEM bundle that signed Vault's certificate`]);
   }
   return {
     ...parsed,

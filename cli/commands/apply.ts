@@ -2,10 +2,10 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
-import { printConfigureCommands } from '../present.js';
+import { printConfigureCommands, spentTokenNote } from '../present.js';
+import { wrappingTokenUsability } from './token-usability.js';
 import { EXIT } from '../exit-codes.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
-import { lookupWrappingToken } from '../../vault/approle.js';
 import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { explainEngineFailure } from './engine-failure.js';
@@ -40,19 +40,10 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       const controllers = await appliedControllers(engine, session.statePath);
       // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens may be spent, so ask
       // Vault about those. A token this apply just issued is fresh: no need to ask.
-      const usable = await Promise.all(
-        controllers.map((controller) => {
-          if (!controller.wrappedToken) return false;
-          if (!before.has(controller.wrappedToken)) return true;
-          return lookupWrappingToken(client!, controller.wrappedToken).then(
-            () => true,
-            () => false,
-          );
-        }),
-      );
+      const { usable } = await wrappingTokenUsability(client!, controllers, new Set(controllers.flatMap((controller) => (controller.wrappedToken && !before.has(controller.wrappedToken) ? [controller.wrappedToken] : []))));
       if (report.json) {
         report.data({
-          controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] })),
+          controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] ?? false })),
           migrateCommand: MIGRATE_COMMAND,
         });
         return;
@@ -69,9 +60,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
         controllers.map((controller, index) => ({
           name: controller.name,
           command: controller.command,
-          unusable: usable[index]
-            ? undefined
-            : `wrapping token already used or expired: run \`maas-vault credentials --controller ${controller.name}\` for a fresh one`,
+          unusable: usable[index] === false ? spentTokenNote(controller.name) : undefined,
         })),
         config.wrapTtl,
       );

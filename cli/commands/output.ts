@@ -1,18 +1,19 @@
 import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { openContext, type GlobalArgs } from '../context.js';
-import { printConfigureCommands } from '../present.js';
+import { openContext, vaultClient, type GlobalArgs } from '../context.js';
+import { printConfigureCommands, spentTokenNote } from '../present.js';
 import { readStateOutputs } from '../../engine/state.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { controllersFromOutputs } from './stack-outputs.js';
+import { wrappingTokenUsability } from './token-usability.js';
 
 export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'output',
-  describe: 'Print role IDs, wrapping tokens and configure commands of the applied stack (reads state only)',
+  describe: 'Print role IDs, wrapping tokens and configure commands of the applied stack (reads state; no Vault token needed)',
   builder: (yargs: Argv<GlobalArgs>) => withEngine(yargs).example('$0 output --json', 'machine-readable, wrapping tokens included'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
@@ -25,14 +26,26 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
       report.line('The stack has not been applied yet: run `maas-vault apply`.');
       return;
     }
+    // sys/wrapping/lookup needs no token: a spent command is marked, as apply marks it.
+    const client = vaultClient(config);
+    const { usable, problem } = await wrappingTokenUsability(client, controllers).finally(() => client.close());
+    if (problem) report.warn(`could not ask Vault whether the wrapping tokens are still unused, so none is marked as spent: ${problem.message}`);
     if (report.json) {
-      report.data({ controllers, migrateCommand: MIGRATE_COMMAND });
+      report.data({
+        controllers: controllers.map((controller, index) => ({ ...controller, ...(controller.wrappedToken ? { wrappedTokenUsable: usable[index] ?? null } : {}) })),
+        migrateCommand: MIGRATE_COMMAND,
+      });
       return;
     }
     for (const controller of controllers) {
-      report.line(`${controller.name}: role ${controller.role}, role ID ${controller.roleId}, secret-ID accessor ${controller.secretIdAccessor}`);
+      const accessor = controller.secretIdAccessor ? `, secret-ID accessor ${controller.secretIdAccessor}` : '';
+      report.line(`${controller.name}: role ${controller.role}, role ID ${controller.roleId}${accessor}`);
     }
     report.line();
-    printConfigureCommands(report, controllers, config.wrapTtl);
+    printConfigureCommands(
+      report,
+      controllers.map((controller, index) => ({ ...controller, unusable: usable[index] === false ? spentTokenNote(controller.name) : undefined })),
+      config.wrapTtl,
+    );
   },
 });

@@ -35,7 +35,7 @@ describeE2E('tls (e2e: engine + provider)', () => {
     const site = new TestSite(server, { site: 'tls', kv: { mount: 'kv-tls' }, controllers: [{ name: 'region-1' }] });
     const untrusted = await site.cli(['status']);
     expect(untrusted.exitCode).toBe(3);
-    expect(untrusted.stderr).toMatch(new RegExp(`Vault at ${server.address} is unreachable \\(.*(certificate|SELF_SIGNED|UNABLE_TO_VERIFY).*\\)`, 'i'));
+    expect(untrusted.stderr).toMatch(new RegExp(`Vault at ${server.address}: TLS verification failed \\(.*(certificate|SELF_SIGNED|UNABLE_TO_VERIFY).*\\): .*VAULT_CACERT`, 'i'));
     const trusted = await site.cli(['status'], server.rootToken, { VAULT_CACERT: server.caCert });
     expect(trusted.exitCode).toBe(0);
   });
