@@ -13,6 +13,7 @@ import { KvMount } from './kv/kv-mount.js';
 import { OUTPUTS, publish } from './outputs.js';
 import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
+import { stackSecretIdMetadata } from './managed-settings.js';
 import { VaultProvider } from './vault-provider.js';
 import { addStateBackend } from './state-backend.js';
 import { addStateEncryption } from './state-encryption.js';
@@ -81,12 +82,7 @@ export class MaasVaultStack extends TerraformStack {
         // A revoked controller keeps its role but gets no secret ID, whatever generation says.
         wrapTtl: config.stackSecretIds && !controller.revoked ? config.wrapTtl : undefined,
         cidrs: controller.cidrs,
-        metadata: {
-          site: config.site,
-          controller: controller.name,
-          generation: String(config.generation),
-          issued_by: 'maas-vault stack',
-        },
+        metadata: stackSecretIdMetadata(config, controller.name),
       });
       if (!legacy) this.controllers.set(controller.name, region);
     }

@@ -14,6 +14,7 @@ import { preflight } from '../../vault/preflight.js';
 import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-connection.js';
 import { UsageError } from '../exit-codes.js';
 import { explainStateLock } from './state-lock.js';
+import type { Reporter } from '../reporter.js';
 
 export interface StackSession extends CommandContext {
   engine: Engine;
@@ -54,16 +55,20 @@ export async function openStackSession(
     token = vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
     client = vaultClient(config, token);
   }
-  // The Vault check and the synth are independent: run them together, fail on either.
+  // Exit 2 promises that nothing was sent to Vault: find the engine (a usage error when it is
+  // missing) before the first request, then check Vault while the stack is synthesized.
+  const { locateEngine } = await import('../../engine/locate.js');
+  const binary = await locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   const ready = client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : Promise.resolve();
   const prepared = report.step('synthesizing the stack', async () => {
     const { prepareStack } = await import('../../engine/stack-runner.js');
     return prepareStack({
       config,
-      engine: argv.engine,
+      // Located above, before the first Vault request.
+      engine: binary,
       token,
       lockTimeout: argv.lockTimeout,
-      onOutput: (line) => report.engineLine(line),
+      onOutput: streamUntilError(report),
       onNotice: (text) => report.warn(text),
     });
   });
@@ -87,14 +92,14 @@ export async function openStackSession(
       }
     };
     await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
-  // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);
-  // a local one straight from its file.
-  const throughEngine = pg || config.state.encryption !== undefined;
-  const siteResources = async (): Promise<StateResource[]> =>
-    throughEngine ? stateTextResources(await engineStep(`${engine.binary.kind} state pull`, () => engine.pullState())) : stateResources(statePath);
+    // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);
+    // a local one straight from its file.
+    const throughEngine = pg || config.state.encryption !== undefined;
+    const siteResources = async (): Promise<StateResource[]> =>
+      throughEngine ? stateTextResources(await engineStep(`${engine.binary.kind} state pull`, () => engine.pullState())) : stateResources(statePath);
     const creates = stackFootprint(jsonPath);
     if (client && (action === 'plan' || action === 'apply')) {
-        const owned = resourcesFootprint(await siteResources());
+      const owned = resourcesFootprint(await siteResources());
       await report.step('pre-flight checks', () =>
         preflight(client!, {
           creates,
@@ -147,4 +152,16 @@ async function initEngine(engine: Engine, pg: boolean): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 500));
     }
   }
+}
+
+/**
+ * Engine lines as they come, up to its first error block: the error that ends the command
+ * carries that block (or a shorter account of it), so it is shown once.
+ */
+function streamUntilError(report: Reporter): (line: string) => void {
+  let failed = false;
+  return (line) => {
+    if (/^(\s*\|\s*)?(│\s*)?Error:/.test(line)) failed = true;
+    if (!failed) report.engineLine(line);
+  };
 }
