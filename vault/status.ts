@@ -62,6 +62,9 @@ export interface StackInventory {
   roles: string[];
   policies: string[];
   secretIds: { role: string; accessor: string; metadata: string; wrappingTtl: string; wrappingToken?: string }[];
+  /** Mount paths the stack created (absent: none known). */
+  kvMounts?: string[];
+  authMounts?: string[];
 }
 
 const EMPTY_INVENTORY: StackInventory = { roles: [], policies: [], secretIds: [] };
@@ -137,8 +140,8 @@ export async function checkStatus(client: VaultClient, config: MaasVaultConfig, 
   if (config.issuer.enabled && config.keepLegacyNames) expectedRoles.add(legacyNames.issuerRole(config));
 
   const checks = await Promise.all([
-    check(`approle auth at ${APPROLE_MOUNT}/`, () => checkApprole(client, config)),
-    check(`KV-v2 at ${config.kv.mount}/`, () => checkKv(client, config)),
+    check(`approle auth at ${APPROLE_MOUNT}/`, () => checkApprole(client, config, inventory)),
+    check(`KV-v2 at ${config.kv.mount}/`, () => checkKv(client, config, inventory)),
     check(`policy ${config.policy.name}`, () => checkPolicy(client, config.policy.name, 'maas', maasPolicyFor(config)),
     ),
     ...(config.keepLegacyNames
@@ -233,7 +236,18 @@ function settingDrift(difference: FieldDifference): Finding {
   );
 }
 
-async function checkApprole(client: VaultClient, config: MaasVaultConfig): Promise<Finding[]> {
+/**
+ * A mount that is there but not in the stack's state was not created by it (a site set up by hand,
+ * or another application's): the plan would try to create it, and pre-flight refuses that.
+ */
+function notTheStacksMount(key: 'kv' | 'approle'): Finding {
+  return note(
+    "exists, but the stack's state does not hold it, so its description and options are not the stack's to compare",
+    `set ${key}.adopt to true for \`maas-vault apply\` to use it as it is (apply's pre-flight refuses to take it over otherwise)`,
+  );
+}
+
+async function checkApprole(client: VaultClient, config: MaasVaultConfig, inventory: StackInventory): Promise<Finding[]> {
   const auth = await client.read<Record<string, { type: string; description: string; local: boolean }>>('sys/auth');
   const mount = auth.data?.[`${APPROLE_MOUNT}/`];
   if (!mount) {
@@ -246,6 +260,7 @@ async function checkApprole(client: VaultClient, config: MaasVaultConfig): Promi
   }
   if (mount.type !== 'approle') return [drift(`mounted, but of type ${mount.type}`, `disable that mount (\`vault auth disable ${APPROLE_MOUNT}\`), then \`maas-vault apply\``)];
   if (config.approle.adopt) return [];
+  if (!inventory.authMounts?.includes(APPROLE_MOUNT)) return [notTheStacksMount('approle')];
   return differences([
     ['description', mount.description, APPROLE_MOUNT_DESCRIPTION],
     ['local', mount.local, false],
@@ -261,7 +276,7 @@ interface MountEntry {
   config?: { listing_visibility?: string; passthrough_request_headers?: string[]; allowed_response_headers?: string[] };
 }
 
-async function checkKv(client: VaultClient, config: MaasVaultConfig): Promise<Finding[]> {
+async function checkKv(client: VaultClient, config: MaasVaultConfig, inventory: StackInventory): Promise<Finding[]> {
   const mounts = await client.read<Record<string, MountEntry>>('sys/mounts');
   const mount = mounts.data?.[`${config.kv.mount}/`];
   if (!mount) {
@@ -278,6 +293,8 @@ async function checkKv(client: VaultClient, config: MaasVaultConfig): Promise<Fi
   const findings: Finding[] = [];
   if (mount.type !== 'kv' || mount.options?.version !== '2') {
     findings.push(drift(`is ${mount.type} version ${mount.options?.version ?? '1'}, not KV version 2`, '`maas-vault apply` replaces the mount (its data is lost)'));
+  } else if (!config.kv.adopt && !inventory.kvMounts?.includes(config.kv.mount)) {
+    findings.push(notTheStacksMount('kv'));
   } else if (!config.kv.adopt) {
     findings.push(
       ...differences([
