@@ -55,12 +55,24 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
   it("a token lacking the admin policy: plan says permission denied once, with the path and `maas-vault policy admin`", async () => {
     const site = new TestSite(server, { site: 'weak', approle: { adopt: true }, kv: { mount: 'kv-weak' }, controllers: [{ name: 'region-1' }] });
     await site.apply();
-    const weak = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default'], ttl: '10m' } })).body.auth.client_token;
+    // Enough for the pre-flight checks' reads, not for the engine's refresh: the engine is refused.
+    const preflightOnly = 'path "sys/mounts" { capabilities = ["read"] }\npath "sys/auth" { capabilities = ["read"] }\n' +
+      'path "sys/policies/acl/*" { capabilities = ["read"] }\npath "auth/approle/role" { capabilities = ["list"] }\npath "auth/approle/role/" { capabilities = ["list"] }\n';
+    expect((await vaultHttp(server.address, 'POST', 'sys/policies/acl/weak-preflight-only', { token: server.rootToken, body: { policy: preflightOnly } })).status).toBe(204);
+    const weak = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default', 'weak-preflight-only'], ttl: '10m' } })).body.auth.client_token;
     const result = await site.cli(['plan'], weak);
     expect(result.exitCode).toBe(1);
     expect(result.stderr.match(/permission denied/gi)).toHaveLength(1);
     expect(result.stderr).toMatch(/^maas-vault: plan failed: permission denied on \S+ \((GET|PUT|POST|DELETE|LIST)\).*`maas-vault policy admin`/m);
     expect(result.all).not.toContain(weak);
+
+    // With only the default policy, main's pre-flight read is refused first: also once, with the path and the hint.
+    const bare = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default'], ttl: '10m' } })).body.auth.client_token;
+    const refused = await site.cli(['plan'], bare);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr.match(/permission denied/gi)).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^maas-vault: permission denied: the token's policies do not grant "\w+" on \S+: .*`maas-vault policy admin`/m);
+    expect(refused.all).not.toContain(bare);
   });
 
   it('dev runs the --config site, and leaves no temporary directory behind', async () => {

@@ -114,7 +114,12 @@ describeE2E('status agrees with plan on every hand edit (e2e: engine + provider)
         expect((await vaultHttp(server.address, 'POST', `sys/policies/acl/${name}`, { token: server.rootToken, body: { policy: `${rendered.stdout}\n` } })).status).toBe(204);
       },
     },
-    { name: 'the stack\'s secret ID destroyed (maas-vault revoke)', planSees: true, says: /the secret ID the stack issued no longer exists/, edit: async () => void (await site.cli(['revoke', '--controller', 'region-3'])) },
+    // By hand, not `maas-vault revoke`: that records a revocation, and apply then refuses until the config marks it.
+    { name: 'the stack\'s secret ID destroyed (secret-id-accessor/destroy)', planSees: true, says: /the secret ID the stack issued no longer exists/, edit: async () => {
+      const accessor = (await site.outputs()).get('region-3')!.secretIdAccessor;
+      expect(accessor).toMatch(/^[0-9a-f-]{36}$/);
+      await bao('write', `auth/approle/role/${role('region-3')}/secret-id-accessor/destroy`, `secret_id_accessor=${accessor}`);
+    } },
     { name: 'config: generation bumped (not applied)', planSees: true, says: /issued for generation 1, the config says 2/, edit: async () => site.update((input) => ({ ...input, generation: (input.generation ?? 1) + 1 })) },
     { name: 'config: controller added (not applied)', planSees: true, says: /not created yet/, edit: async () => site.update((input) => ({ ...input, controllers: [...input.controllers, { name: 'region-4' }] })) },
     { name: 'config: controller removed (not applied)', planSees: true, says: /created by the stack but the config no longer names it: `maas-vault apply` deletes it/, edit: async () => site.update((input) => ({ ...input, controllers: input.controllers.filter((controller: { name: string }) => controller.name !== 'region-4') })) },
