@@ -1,13 +1,20 @@
 /** What every command starts from: the validated config, a reporter, and Vault when needed. */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfigFile, type MaasVaultConfig } from '../config/index.js';
 import { VaultClient } from '../vault/client.js';
 import { serverInfo } from '../vault/status.js';
-import { VaultSealedError } from '../vault/errors.js';
+import { VaultPermissionError, VaultSealedError, VaultTokenRefusedError } from '../vault/errors.js';
 import { Reporter } from './reporter.js';
 import { UsageError } from './exit-codes.js';
 
+/** --config when none is given. */
+export const DEFAULT_CONFIG = './maas-vault.json';
+
 export interface GlobalArgs {
-  config: string;
+  /** Undefined when not given (then DEFAULT_CONFIG): `dev` uses its example instead. */
+  config?: string;
   json: boolean;
   quiet: boolean;
 }
@@ -19,18 +26,37 @@ export interface CommandContext {
 
 export function openContext(args: GlobalArgs): CommandContext {
   const report = new Reporter({ json: args.json, quiet: args.quiet });
-  return { config: loadConfigFile(args.config), report };
+  return { config: loadConfigFile(args.config ?? DEFAULT_CONFIG), report };
 }
 
-/** VAULT_TOKEN, as every Vault tool reads it; never from a file in the repo or the config. */
-export function vaultToken(purpose: string): string {
-  const token = process.env.VAULT_TOKEN;
-  if (!token) throw new UsageError(`VAULT_TOKEN is not set: export a Vault token that may ${purpose}`);
-  return token;
+/**
+ * The Vault token as the `vault` CLI finds it: VAULT_TOKEN, else the file `vault login` leaves in
+ * ~/.vault-token. Never from the config, a file in the repo, or a command-line argument.
+ */
+export function vaultToken(purpose: string, env: NodeJS.ProcessEnv = process.env): string {
+  const token = env.VAULT_TOKEN?.trim();
+  if (token) return token;
+  const file = join(env.HOME || homedir(), '.vault-token');
+  let saved = '';
+  try {
+    saved = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new UsageError(`VAULT_TOKEN is not set and ${file} cannot be read (${(error as NodeJS.ErrnoException).code}): export VAULT_TOKEN with a token that may ${purpose}`);
+    }
+  }
+  if (saved) return saved;
+  throw new UsageError(`VAULT_TOKEN is not set (nor is there a token in ${file}, as \`vault login\` leaves): export a Vault token that may ${purpose}`);
 }
 
 export function vaultClient(config: MaasVaultConfig, token?: string): VaultClient {
-  return new VaultClient({ address: config.vault.address, token, namespace: config.vault.namespace, caCert: config.vault.caCert });
+  return new VaultClient({
+    address: config.vault.address,
+    token,
+    namespace: config.vault.namespace,
+    caCert: config.vault.caCert,
+    origin: config.vault.origin,
+  });
 }
 
 /**
@@ -40,12 +66,25 @@ export function vaultClient(config: MaasVaultConfig, token?: string): VaultClien
 export async function ensureVaultReady(client: VaultClient): Promise<void> {
   const server = await serverInfo(client);
   if (server.sealed) throw new VaultSealedError(client.address);
-  await client.read('auth/token/lookup-self').catch((error: Error) => {
-    if (error.name === 'VaultPermissionError') {
-      throw new UsageError(`VAULT_TOKEN was refused by Vault at ${client.address} (expired, revoked or mistyped): export a valid token`);
-    }
+  await client.read('auth/token/lookup-self').catch((error: unknown) => {
+    if (error instanceof VaultPermissionError) throw new VaultTokenRefusedError(client.address);
     throw error;
   });
+}
+
+/**
+ * A "permission denied" may mean the token itself is no good (Vault says the same for both):
+ * ask Vault about the token, and say which it is.
+ */
+export async function explainTokenRefusal(client: VaultClient, error: unknown): Promise<never> {
+  if (error instanceof VaultPermissionError) {
+    const valid = await client.read('auth/token/lookup-self').then(
+      () => true,
+      (probe: unknown) => !(probe instanceof VaultPermissionError),
+    );
+    if (!valid) throw new VaultTokenRefusedError(client.address);
+  }
+  throw error;
 }
 
 /**

@@ -6,6 +6,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, exitCodeOf } from './exit-codes.js';
+import { normalizeArguments } from './habits.js';
+import { DEFAULT_CONFIG } from './context.js';
 import { applyCommand } from './commands/apply.js';
 import { credentialsCommand } from './commands/credentials.js';
 import { destroyCommand } from './commands/destroy.js';
@@ -29,10 +31,14 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 // The engine writes state holding wrapping tokens; files this process and its children create are owner-only.
 process.umask(0o077);
 
-const cli = yargs(hideBin(process.argv))
+const habits = normalizeArguments(hideBin(process.argv));
+// yargs picks its completion script by $SHELL: `completion zsh` and `completion bash` say it outright.
+if (habits.completionShell) process.env.SHELL = `/bin/${habits.completionShell}`;
+
+const cli = yargs(habits.args)
   .scriptName('maas-vault')
   .usage('$0 <command> [options]\n\nBootstraps HashiCorp Vault or OpenBao for MAAS region controllers.')
-  .option('config', { alias: 'c', type: 'string', default: './maas-vault.json', describe: 'config file (.json, .yaml)', global: true })
+  .option('config', { alias: 'c', type: 'string', defaultDescription: DEFAULT_CONFIG, describe: 'config file (.json, .yaml)', global: true })
   .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
   .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress lines', global: true })
   .command(synthCommand)
@@ -48,12 +54,14 @@ const cli = yargs(hideBin(process.argv))
   .command(revokeCommand)
   .command(policyCommand)
   .command(devCommand)
+  .completion('completion', 'Print a shell completion script: `maas-vault completion bash` (or zsh) >> ~/.bashrc (~/.zshrc)')
   .demandCommand(1, 'name a command: maas-vault --help lists them')
   .strict()
   .recommendCommands()
   .epilogue(
     'Vault is reached at VAULT_ADDR (else vault.address), with VAULT_TOKEN, VAULT_CACERT and VAULT_NAMESPACE as the vault CLI reads them.\n' +
-      'Exit codes: 0 ok, 1 failure, 2 bad usage or config, 3 Vault sealed or unreachable, 4 drift found by status, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.',
+      'Exit codes: 0 ok, 1 failure, 2 bad usage or config (nothing was changed in Vault), 3 Vault sealed or unreachable, 4 drift found by status, ' +
+      '129/130/143 stopped by SIGHUP/SIGINT/SIGTERM. `plan --detailed-exitcode`: 0 no changes, 2 changes, 1 any error.',
   )
   .wrap(Math.min(110, process.stdout.columns ?? 110))
   .fail((message, error) => {
@@ -65,12 +73,18 @@ class UsageFailure extends Error {
   readonly exitCode = EXIT.usage;
 }
 
-try {
-  await cli.parseAsync();
-} catch (error) {
-  const code = exitCodeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`maas-vault: ${message}\n`);
-  if (error instanceof UsageFailure) process.stderr.write('Run `maas-vault --help` for usage.\n');
-  process.exitCode = code;
+if (habits.problem) {
+  process.stderr.write(`maas-vault: ${habits.problem}\nRun \`maas-vault --help\` for usage.\n`);
+  process.exitCode = habits.detailedExitcode ? EXIT.failure : EXIT.usage;
+} else {
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    const code = exitCodeOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`maas-vault: ${message}\n`);
+    if (error instanceof UsageFailure) process.stderr.write('Run `maas-vault --help` for usage.\n');
+    // With --detailed-exitcode, 2 means "changes" (as for Terraform): every error is 1.
+    process.exitCode = habits.detailedExitcode ? EXIT.failure : code;
+  }
 }

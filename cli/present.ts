@@ -11,6 +11,11 @@ export interface ControllerLine {
   expiresAt?: string;
 }
 
+/** What is printed instead of a configure command whose wrapping token is spent. */
+export function spentTokenNote(controller: string): string {
+  return `wrapping token already used or expired: run \`maas-vault credentials --controller ${controller}\` for a fresh one`;
+}
+
 export function printConfigureCommands(report: Reporter, controllers: readonly ControllerLine[], wrapTtl: string, addressNote?: string): void {
   if (addressNote) {
     report.line(addressNote);

@@ -2,8 +2,9 @@
  * Reads, parses and validates a config file. Everything that can be wrong with the file is found
  * here, before any stack is synthesized or any Vault call is made.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync, statfsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
@@ -21,6 +22,8 @@ export interface MaasVaultConfig extends ParsedConfig {
   readonly source: string;
   readonly policy: ParsedConfig['policy'] & { name: string };
   readonly vault: ParsedConfig['vault'] & {
+    /** Where vault.address and vault.caCert came from, so messages blame the right one. */
+    origin?: VaultSettingOrigin;
     /** Where this tool reaches Vault: VAULT_ADDR when exported, else vault.address. */
     address: string;
     /** What region controllers are told (the configure command): vault.maasAddress, else the file's vault.address; never VAULT_ADDR. */
@@ -36,6 +39,11 @@ export interface MaasVaultConfig extends ParsedConfig {
   readonly workDir: string;
 }
 
+export interface VaultSettingOrigin {
+  address: 'VAULT_ADDR' | 'vault.address';
+  caCert?: 'VAULT_CACERT' | 'vault.caCert';
+}
+
 export interface LoadOptions {
   /** Environment consulted for VAULT_ADDR, VAULT_CACERT and VAULT_NAMESPACE (default: process.env). */
   env?: NodeJS.ProcessEnv;
@@ -46,13 +54,20 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): MaasVau
   if (!existsSync(path)) {
     throw new ConfigError(source, ['file not found: pass --config with the path of your maas-vault.json or .yaml']);
   }
-  const size = statSync(path).size;
+  const stat = statSync(path);
+  if (stat.isDirectory()) {
+    throw new ConfigError(source, ['is a directory: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)']);
+  }
+  const size = stat.size;
   if (size > MAX_CONFIG_BYTES) {
     throw new ConfigError(source, [`file is ${(size / 1024 / 1024).toFixed(1)} MiB; a config may be at most 1 MiB`]);
   }
   const text = readFileSync(path, 'utf8');
   const data = parseConfigText(text, extname(path).toLowerCase(), source);
-  return validateConfig(data, { ...options, source, baseDir: dirname(resolve(path)) });
+  const config = validateConfig(data, { ...options, source, baseDir: dirname(resolve(path)) });
+  const problem = workDirProblem(config.workDir);
+  if (problem) throw new ConfigError(source, [`workDir: ${config.workDir} ${problem}`]);
+  return config;
 }
 
 /** Parses by extension: `.yaml`/`.yml` as YAML, anything else as JSON. */
@@ -102,12 +117,18 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
   const withEnv = applyEnvironment(data as Record<string, unknown>, env);
   const result = configSchema.safeParse(withEnv, { error: describeIssue });
   if (!result.success) {
-    throw new ConfigError(source, result.error.issues.flatMap(problemLines));
+    const lines = result.error.issues.flatMap(problemLines);
+    const blamed = lines.map((line) => blameEnvironment(line, env));
+    // Only the environment is at fault: do not send the admin looking in the file.
+    throw new ConfigError(blamed.every((line, index) => line !== lines[index]) ? 'environment' : source, blamed);
   }
   const parsed = result.data;
-  const caCert = parsed.vault.caCert === undefined ? undefined : resolveFrom(baseDir, parsed.vault.caCert);
-  if (caCert !== undefined && !existsSync(caCert)) {
-    throw new ConfigError(source, [`vault.caCert: file ${caCert} does not exist: give the path of the PEM bundle that signed Vault's certificate`]);
+  // A relative VAULT_CACERT is relative to where the command runs, as for the vault CLI.
+  const caCertField = env.VAULT_CACERT ? 'VAULT_CACERT' : 'vault.caCert';
+  const caCert = parsed.vault.caCert === undefined ? undefined : resolveFrom(env.VAULT_CACERT ? process.cwd() : baseDir, parsed.vault.caCert);
+  const caProblem = caCert === undefined ? undefined : pemFileProblem(caCert);
+  if (caProblem) {
+    throw new ConfigError(env.VAULT_CACERT ? 'environment' : source, [`${caCertField}: file ${caCert} ${caProblem}: give the path of the PEM bundle that signed Vault's certificate`]);
   }
   const fileAddress = (fileVault as { address?: unknown }).address;
   return {
@@ -119,12 +140,70 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
       maasAddress: parsed.vault.maasAddress ?? (typeof fileAddress === 'string' ? fileAddress : parsed.vault.address),
       addressFromEnv: parsed.vault.address !== fileAddress,
       maasAddressKey: parsed.vault.maasAddress === undefined ? 'vault.address' : 'vault.maasAddress',
+      origin: { address: env.VAULT_ADDR && typeof fileAddress === 'string' ? 'VAULT_ADDR' : 'vault.address', caCert: caCert === undefined ? undefined : caCertField },
     },
     policy: { ...parsed.policy, name: parsed.policy.name ?? defaultPolicyName(parsed) },
     // Adopted regions keep the secret IDs they run on: the stack issues none unless asked to.
     stackSecretIds: parsed.stackSecretIds ?? !parsed.controllers.some((controller) => controller.role !== undefined),
-    workDir: resolveFrom(baseDir, parsed.workDir ?? `.maas-vault/${parsed.site}`),
+    workDir: resolveFrom(baseDir, expandHome(parsed.workDir ?? `.maas-vault/${parsed.site}`, env)),
   };
+}
+
+/** Which environment variable overrides which config key (as for the `vault` CLI). */
+const ENVIRONMENT_KEYS: Record<string, string> = { 'vault.address': 'VAULT_ADDR', 'vault.caCert': 'VAULT_CACERT', 'vault.namespace': 'VAULT_NAMESPACE' };
+
+/** A problem with a value that came from the environment names the variable, not the config key it overrode. */
+function blameEnvironment(line: string, env: NodeJS.ProcessEnv): string {
+  for (const [key, variable] of Object.entries(ENVIRONMENT_KEYS)) {
+    if (env[variable] && line.startsWith(`${key}: `)) return `${variable} (from the environment; it overrides ${key}): ${line.slice(key.length + 2)}`;
+  }
+  return line;
+}
+
+function pemFileProblem(path: string): string | undefined {
+  if (!existsSync(path)) return 'does not exist';
+  if (statSync(path).isDirectory()) return 'is a directory, not a PEM file';
+  try {
+    closeSync(openSync(path, 'r'));
+  } catch (error) {
+    return `cannot be read (${(error as NodeJS.ErrnoException).code})`;
+  }
+  return undefined;
+}
+
+/** `~/x` is the user's home, as a shell would have it; a literal directory named `~` is never meant. */
+function expandHome(path: string, env: NodeJS.ProcessEnv): string {
+  if (path === '~' || path.startsWith('~/')) return join(env.HOME || homedir(), path.slice(1));
+  return path;
+}
+
+/** Kernel filesystems that look like directories but cannot hold files (statfs magic numbers). */
+const VIRTUAL_FILESYSTEMS = new Set([0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x64626720, 0x73636673, 0x1cd1, 0x74726163, 0xcafe4a11, 0x62656570, 0x6165676c, 0xde5e81e4]);
+
+/**
+ * Why the work directory cannot hold the stack and its state, found before anything runs: it is
+ * a file, sits on a kernel filesystem such as /proc, or its nearest existing parent is not writable.
+ */
+export function workDirProblem(workDir: string): string | undefined {
+  let existing = workDir;
+  while (!existsSync(existing)) {
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  const stat = statSync(existing);
+  if (!stat.isDirectory()) {
+    return existing === workDir ? 'is a file, not a directory: name a directory for the stack and its state' : `cannot be created: ${existing} is a file`;
+  }
+  if (VIRTUAL_FILESYSTEMS.has(Number(statfsSync(existing).type))) {
+    return `is on a kernel filesystem (${existing}), which cannot hold files: name a directory on disk`;
+  }
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    return `cannot be ${existing === workDir ? 'written' : 'created'}: ${existing} is not writable by this user`;
+  }
+  return undefined;
 }
 
 /**

@@ -25,16 +25,22 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** The outputs of the site's state row; undefined before the first apply. */
-export async function readPgStateOutputs(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<EngineOutputs | undefined> {
+/** The site's state row as the engine wrote it (JSON text); undefined before the first apply. */
+export async function readPgStateText(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   return withClient(env, async (client) => {
     const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.states`]);
     if (!exists.rows[0]?.found) return undefined;
     const row = await client.query<{ data: string }>(`SELECT data FROM ${quoteIdent(schema)}.states WHERE name = 'default'`);
-    if (!row.rows[0]) return undefined;
-    const state = JSON.parse(row.rows[0].data) as { version?: number; outputs?: EngineOutputs };
-    return state.version === 4 && state.outputs ? state.outputs : undefined;
+    return row.rows[0]?.data;
   });
+}
+
+/** The outputs of the site's state row; undefined before the first apply. */
+export async function readPgStateOutputs(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<EngineOutputs | undefined> {
+  const text = await readPgStateText(schema, env);
+  if (text === undefined) return undefined;
+  const state = JSON.parse(text) as { version?: number; outputs?: EngineOutputs };
+  return state.version === 4 && state.outputs ? state.outputs : undefined;
 }
 
 export interface LockHolder {

@@ -8,15 +8,15 @@ import { synthOnce } from '../stacks/synth-once.js';
 import type { StackImports } from '../stacks/import-ids.js';
 import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
-import { locateEngine } from './locate.js';
+import { locateEngine, type EngineBinary } from './locate.js';
 import { keepGoodState } from './state.js';
 import { engineApplicationName, requirePgConnection } from './pg-connection.js';
 import { encryptionEnv } from './state-encryption-env.js';
 
 export interface StackRunnerOptions {
   config: MaasVaultConfig;
-  /** --engine: tofu, terraform or a path. */
-  engine?: string;
+  /** --engine: tofu, terraform or a path; or the engine already located. */
+  engine?: string | EngineBinary;
   /** Vault token for the provider (from VAULT_TOKEN). */
   token?: string;
   onOutput?: (line: string) => void;
@@ -33,7 +33,9 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   const env = options.env ?? process.env;
   if (options.config.state.backend === 'pg') requirePgConnection(env);
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
-  const located = locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
+  const located = typeof options.engine === 'object'
+    ? Promise.resolve(options.engine)
+    : locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
   const { stackDir, statePath, jsonPath } = await synthOnce(options.config, undefined, options.imports);
   const binary = await located;

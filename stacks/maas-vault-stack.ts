@@ -13,6 +13,7 @@ import { KvMount } from './kv/kv-mount.js';
 import { OUTPUTS, publish } from './outputs.js';
 import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
+import { stackSecretIdMetadata } from './managed-settings.js';
 import { VaultProvider } from './vault-provider.js';
 import { ADOPTABLE, NO_IMPORTS, type StackImports } from './import-ids.js';
 import { addStateBackend } from './state-backend.js';
@@ -90,12 +91,7 @@ export class MaasVaultStack extends TerraformStack {
         wrapTtl: config.stackSecretIds && !controller.revoked ? config.wrapTtl : undefined,
         cidrs: controller.cidrs,
         ...(imports.roles.has(controller.name) ? { importId: ADOPTABLE.role.id(config.approle.mount, role(controller.name)) } : {}),
-        metadata: {
-          site: config.site,
-          controller: controller.name,
-          generation: String(config.generation),
-          issued_by: 'maas-vault stack',
-        },
+        metadata: stackSecretIdMetadata(config, controller.name),
       });
       if (!legacy) this.controllers.set(controller.name, region);
     }

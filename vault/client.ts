@@ -9,7 +9,9 @@ import {
   VaultNoRouteError,
   VaultPermissionError,
   VaultSealedError,
+  VaultTlsError,
   VaultUnreachableError,
+  type ConnectionOrigin,
 } from './errors.js';
 import { VaultNoLeaderError } from './cluster-errors.js';
 import { describeLeaderlessAnswer, forwardHeaders, isLeaderlessAnswer, retryDelay, retryPolicy, type RetryPolicy } from './ha-requests.js';
@@ -22,6 +24,8 @@ export interface VaultClientOptions {
   namespace?: string;
   /** Path of a PEM bundle to trust for Vault's TLS certificate. */
   caCert?: string;
+  /** Where address and caCert came from (`VAULT_ADDR` or `vault.address`...), for messages. */
+  origin?: ConnectionOrigin;
   /** Most requests open at once (the pool's socket count). */
   connections?: number;
   timeoutMs?: number;
@@ -73,6 +77,8 @@ export class VaultClient {
   private clusterId?: Promise<string | undefined>;
   /** Requests sent again because no node was active: the cost of a leader change. */
   retries = 0;
+  private readonly origin: ConnectionOrigin;
+  private readonly caCert?: string;
 
   constructor(options: VaultClientOptions) {
     this.retry = options.retry ?? retryPolicy();
@@ -80,7 +86,31 @@ export class VaultClient {
     this.token = options.token;
     this.namespace = options.namespace;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.origin = options.origin ?? {};
+    this.caCert = options.caCert;
     this.transport = new HttpTransport({ address: this.address, caCert: options.caCert, connections: options.connections ?? 32, timeoutMs: this.timeoutMs });
+  }
+
+  /** Says which failure it is, and blames the setting (VAULT_ADDR, VAULT_CACERT, or their config keys) that was used. */
+  private connectionError(reason: string, code: string | undefined): Error {
+    const addressFrom = this.origin.address ?? 'VAULT_ADDR or vault.address';
+    const caFrom = this.origin.caCert ?? 'VAULT_CACERT or vault.caCert';
+    if (code && UNTRUSTED_CERTIFICATE.has(code)) {
+      const advice = this.caCert
+        ? `the CA bundle in ${caFrom} (${this.caCert}) did not sign Vault's certificate: point ${caFrom} at the one that did`
+        : `this machine does not trust Vault's certificate: set VAULT_CACERT (or vault.caCert) to the PEM bundle of the CA that signed it`;
+      return new VaultTlsError(this.address, reason, advice);
+    }
+    if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+      return new VaultTlsError(this.address, reason, "Vault's certificate is outside its validity period: renew it (or check this machine's clock)");
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      return new VaultTlsError(this.address, reason, `the certificate is not issued for this host name: use the name it was issued for in ${addressFrom}`);
+    }
+    if (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(reason)) {
+      return new VaultTlsError(this.address, reason, `nothing there speaks TLS: if Vault listens without TLS, use http:// in ${addressFrom}`);
+    }
+    return new VaultUnreachableError(this.address, reason, this.origin);
   }
 
   async close(): Promise<void> {
@@ -131,7 +161,7 @@ export class VaultClient {
         location = typeof response.headers.location === 'string' ? response.headers.location : undefined;
         parsed = parseBody(response.text) as VaultResponse<T>;
       } catch (error) {
-        throw new VaultUnreachableError(this.address, redact(describeNetworkError(error), secrets));
+        throw this.connectionError(redact(describeNetworkError(error), secrets), networkErrorCode(error));
       }
       const errors = (parsed.errors ?? []).map(String);
       if (status === 500 && conflicts < COMMIT_CONFLICT_RETRIES && errors.some((error) => COMMIT_CONFLICT.test(error))) {
@@ -167,6 +197,17 @@ export class VaultClient {
       });
     return this.clusterId;
   }
+}
+
+/** TLS verification failures, by the codes Node's TLS layer gives them. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE', 'CERT_CHAIN_TOO_LONG', 'INVALID_CA',
+]);
+
+function networkErrorCode(error: unknown): string | undefined {
+  const err = error as { code?: string; cause?: { code?: string } };
+  return err.cause?.code ?? err.code;
 }
 
 function classify(address: string, status: number, method: string, path: string, errors: string[]): VaultError {

@@ -9,12 +9,27 @@ export class VaultError extends Error {
   readonly exitCode: number = 1;
 }
 
-/** Vault cannot be reached at all (connection refused, DNS, TLS, timeout). */
+/** Where the address and CA bundle came from: the environment variable or the config key. */
+export interface ConnectionOrigin {
+  address?: string;
+  caCert?: string;
+}
+
+/** Vault cannot be reached at all (connection refused, DNS, timeout). */
 export class VaultUnreachableError extends VaultError {
   override name = 'VaultUnreachableError';
   override readonly exitCode = 3;
-  constructor(readonly address: string, readonly reason: string) {
-    super(`Vault at ${address} is unreachable (${reason}): check VAULT_ADDR or vault.address, and that Vault is running and listening there`);
+  constructor(readonly address: string, readonly reason: string, origin: ConnectionOrigin = {}) {
+    super(`Vault at ${address} is unreachable (${reason}): check ${origin.address ?? 'VAULT_ADDR or vault.address'}, and that Vault is running and listening there`);
+  }
+}
+
+/** The TLS handshake failed: the certificate is not trusted, not for this name, or there is no TLS. */
+export class VaultTlsError extends VaultError {
+  override name = 'VaultTlsError';
+  override readonly exitCode = 3;
+  constructor(readonly address: string, readonly reason: string, advice: string) {
+    super(`Vault at ${address}: TLS verification failed (${reason}): ${advice}`);
   }
 }
 
@@ -23,6 +38,17 @@ export class VaultSealedError extends VaultError {
   override readonly exitCode = 3;
   constructor(readonly address: string) {
     super(`Vault at ${address} is sealed: unseal it with \`vault operator unseal\` (OpenBao: \`bao operator unseal\`), then run this again`);
+  }
+}
+
+/** Vault refuses the token itself: mistyped, expired or revoked. */
+export class VaultTokenRefusedError extends VaultError {
+  override name = 'VaultTokenRefusedError';
+  constructor(readonly address: string) {
+    super(
+      `Vault at ${address} refused the token (from VAULT_TOKEN or ~/.vault-token): it is invalid, expired or revoked, ` +
+        'or it lacks the default policy that grants auth/token/lookup-self. Export a valid token (`vault login` or VAULT_TOKEN)',
+    );
   }
 }
 

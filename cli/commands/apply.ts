@@ -2,13 +2,13 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
-import { printConfigureCommands, printIssuerHandOff } from '../present.js';
+import { printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
 import { addressNote, openContext } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
+import { wrappingTokenUsability } from './token-usability.js';
 import { EXIT } from '../exit-codes.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
-import { lookupWrappingToken } from '../../vault/approle.js';
 import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { destroyUnrecordedStackSecretIds } from '../../vault/orphan-secret-ids.js';
@@ -66,20 +66,11 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       session.clearInterrupted();
       // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens may be spent, so ask
       // Vault about those. A token this apply just issued is fresh: no need to ask.
-      const usable = await Promise.all(
-        controllers.map((controller) => {
-          if (!controller.wrappedToken) return false;
-          if (!before.has(controller.wrappedToken)) return true;
-          return lookupWrappingToken(client!, controller.wrappedToken).then(
-            () => true,
-            () => false,
-          );
-        }),
-      );
+      const { usable } = await wrappingTokenUsability(client!, controllers, new Set(controllers.flatMap((controller) => (controller.wrappedToken && !before.has(controller.wrappedToken) ? [controller.wrappedToken] : []))));
       const outputs = (await readBackendOutputs(config, session.statePath)) ?? {};
       if (report.json) {
         report.data({
-          controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] })),
+          controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] ?? false })),
           migrateCommand: MIGRATE_COMMAND,
           ...(config.issuer.enabled ? { issuer: { role: outputs[OUTPUTS.issuerRoleName]?.value, roleId: outputs[OUTPUTS.issuerRoleId]?.value } } : {}),
           ...(session.adoption && adoption
@@ -105,9 +96,9 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
             command: controller.command,
             unusable: revoked.has(controller.name)
               ? 'revoked ("revoked": true in the config): no secret ID is issued for it'
-              : usable[index]
-                ? undefined
-                : `wrapping token already used or expired: run \`maas-vault credentials --controller ${controller.name}\` for a fresh one`,
+              : usable[index] === false
+                ? spentTokenNote(controller.name)
+                : undefined,
           })),
           config.wrapTtl,
           addressNote(config),

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { addressNote, explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import { printConfigureCommands } from '../present.js';
@@ -48,7 +48,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       const issuerOut = argv.out ? reserveOutFile(argv.out) : undefined;
       const client = vaultClient(config, issuerToken);
       try {
-        const issuer = await issueIssuerCredentials(client, config, { wrapTtl });
+        const issuer = await issueIssuerCredentials(client, config, { wrapTtl }).catch((error: unknown) => explainTokenRefusal(client, error));
         const result = { issuer: { role: issuer.role, roleId: issuer.roleId, wrappedToken: issuer.wrappedToken, wrapTtl, expiresAt: issuer.expiresAt, secretIdAccessor: issuer.secretIdAccessor } };
         issuerOut?.commit(`${JSON.stringify(result, null, 2)}\n`);
         if (report.json) report.data(result);
@@ -76,7 +76,9 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     const out = argv.out ? reserveOutFile(argv.out) : undefined;
     const client = vaultClient(config, token);
     try {
-      const issued = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () => issueCredentials(client, config, { controllers, wrapTtl }));
+      const issued = await report
+        .step(`issuing ${controllers.length} wrapped secret IDs`, () => issueCredentials(client, config, { controllers, wrapTtl }))
+        .catch((error: unknown) => explainTokenRefusal(client, error));
       const result = {
         controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command }) => ({
           name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command,

@@ -1,13 +1,14 @@
 /**
  * `maas-vault dev`, the embedded default: a throwaway OpenBao dev server from the toolchain, the
- * example config applied to it with the real engine and provider, the per-controller commands,
- * and `verify` proving them, then the server stops (unless --keep).
+ * example config (or --config's) applied to it with the real engine and provider, the
+ * per-controller commands, and `verify` proving them, then the server stops (unless --keep) and
+ * its temporary directory goes with it; on a failure the server log stays, and the command says where.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { packageRoot } from '../../config/package-root.js';
-import { loadConfigFile } from '../../config/index.js';
+import { loadConfigFile, parseConfigText } from '../../config/index.js';
 import { ensureToolchain, requireProvider } from '../../toolchain/index.js';
 import { startDevServer } from '../../toolchain/openbao-server.js';
 import { prepareStack, protectState } from '../../engine/stack-runner.js';
@@ -21,6 +22,10 @@ import type { GlobalArgs } from '../context.js';
 
 export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void> {
   const report = new Reporter({ json: argv.json, quiet: argv.quiet });
+  // --config's site on the dev server: checked before anything starts, so a bad file is exit 2.
+  const sourcePath = argv.config ?? join(packageRoot(), 'examples', 'maas-vault.json');
+  loadConfigFile(sourcePath, { env: {} });
+  const site = devSite(sourcePath);
   const toolchain = await report.step('preparing the toolchain (bao, engine, provider)', () =>
     ensureToolchain({ progress: (line) => report.note(line) }),
   );
@@ -28,12 +33,15 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
   const provider = requireProvider(toolchain);
   const dir = mkdtempSync(join(tmpdir(), 'maas-vault-dev-'));
   const logFile = join(dir, 'openbao.log');
-  const server = await report.step('starting an OpenBao dev server', () => startDevServer({ bao: toolchain.bao.path, logFile }));
+  const server = await report.step('starting an OpenBao dev server', () => startDevServer({ bao: toolchain.bao.path, logFile })).catch((error: unknown) => {
+    report.warn(`the dev server's log is kept in ${logFile}`);
+    throw error;
+  });
   let keep = false;
+  let failed = true;
   try {
-    const example = JSON.parse(readFileSync(join(packageRoot(), 'examples', 'maas-vault.json'), 'utf8'));
     const configPath = join(dir, 'maas-vault.json');
-    writeFileSync(configPath, JSON.stringify({ ...example, vault: { ...example.vault, address: server.address } }, null, 2));
+    writeFileSync(configPath, JSON.stringify({ ...site, vault: { address: server.address } }, null, 2));
     const config = loadConfigFile(configPath, { env: {} });
     report.note(`OpenBao ${toolchain.bao.version} dev server at ${server.address}; config ${configPath}`);
 
@@ -67,7 +75,8 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
         report.line(result.ok ? `verify OK      ${result.controller}` : `verify FAILED  ${result.controller}: ${result.message}`);
       }
     }
-    if (results.some((result) => !result.ok)) process.exitCode = EXIT.failure;
+    failed = results.some((result) => !result.ok);
+    if (failed) process.exitCode = EXIT.failure;
 
     if (!argv.keep && !report.json) {
       report.line();
@@ -83,6 +92,20 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
       report.line(`  kill ${server.pid}`);
     }
   } finally {
-    if (!keep) await server.stop();
+    if (!keep) {
+      await server.stop();
+      if (failed) report.warn(`the dev server's log is kept in ${logFile}`);
+      else rmSync(dir, { recursive: true, force: true });
+    }
   }
+}
+
+/**
+ * The site to run: the config's own settings, minus what only fits its real Vault (address, CA,
+ * namespace) and its work directory, which lives in the throwaway directory with the dev server.
+ */
+function devSite(path: string): Record<string, unknown> {
+  const data = parseConfigText(readFileSync(path, 'utf8'), extname(path).toLowerCase(), path) as Record<string, unknown>;
+  const { workDir: _workDir, vault: _vault, ...site } = data;
+  return site;
 }

@@ -8,11 +8,12 @@ interface DevArgs extends GlobalArgs {
 
 export const devCommand = defineCommand<DevArgs>({
   command: 'dev',
-  describe: 'The embedded default: start a local OpenBao dev server, apply the example config, print the commands, verify',
+  describe: 'The embedded default: start a local OpenBao dev server, apply the example config (or --config), print the commands, verify',
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .option('keep', { type: 'boolean', default: false, describe: 'leave the server running and print VAULT_ADDR and its root token' })
-      .example('$0 dev', 'the whole flow on a throwaway server'),
+      .example('$0 dev', 'the whole flow on a throwaway server')
+      .example('$0 dev --config maas-vault.yaml', 'your site on a throwaway server (its vault settings and workDir are not used)'),
   handler: async (argv) => {
     const { runDev } = await import('./dev-run.js');
     await runDev(argv);

@@ -1,14 +1,17 @@
 /**
- * When the engine fails, Vault going away is the likeliest cause worth naming: the engine's own
- * story is long and provider-specific. Half-applied state is safe: the next apply converges.
+ * When the engine fails, name the cause in one message: Vault going away (sealed, unreachable),
+ * the token being refused, or the token lacking a capability (the provider says so once per
+ * resource; this says it once, with the paths). Half-applied state is safe: the next apply converges.
  */
 import type { VaultClient } from '../../vault/client.js';
 import { serverInfo } from '../../vault/status.js';
-import { VaultError, VaultSealedError } from '../../vault/errors.js';
+import { VaultError, VaultPermissionError, VaultSealedError } from '../../vault/errors.js';
+import { explainTokenRefusal } from '../context.js';
 
 export async function explainEngineFailure(error: unknown, client: VaultClient | undefined, action: string): Promise<unknown> {
   // By name: importing EngineError would load execa into every command's start-up.
   if ((error as Error | undefined)?.name !== 'EngineError' || !client) return error;
+  const output = (error as { output?: string }).output ?? '';
   let cause: VaultError | undefined;
   try {
     const server = await serverInfo(client);
@@ -16,8 +19,22 @@ export async function explainEngineFailure(error: unknown, client: VaultClient |
   } catch (probe) {
     if (probe instanceof VaultError) cause = probe;
   }
-  if (!cause) return error;
-  return new InterruptedByVaultError(action, cause);
+  if (cause) return new InterruptedByVaultError(action, cause);
+  const denied = deniedPaths(output);
+  if (denied.length > 0) {
+    // The token itself may have expired meanwhile: that is the message then.
+    const refused = await explainTokenRefusal(client, new VaultPermissionError(denied[0], 'use')).catch((explained: unknown) => explained);
+    if ((refused as Error).name === 'VaultTokenRefusedError') return refused;
+    return new EnginePermissionError(action, denied);
+  }
+  return error;
+}
+
+/** Vault paths the provider was refused, from its "URL: GET https://.../v1/PATH ... Code: 403" blocks. */
+export function deniedPaths(output: string): string[] {
+  if (!/Code: 403|permission denied/i.test(output)) return [];
+  const paths = [...output.matchAll(/URL: (GET|PUT|POST|DELETE|LIST) \S+?\/v1\/([^\s?]+)/g)].map(([, method, path]) => `${path} (${method})`);
+  return [...new Set(paths)];
 }
 
 /** The engine stopped because Vault went away; exits like the Vault error that caused it. */
@@ -27,5 +44,17 @@ export class InterruptedByVaultError extends VaultError {
   constructor(action: string, cause: VaultError) {
     super(`${action} stopped partway: ${cause.message}. Run ${action} again once Vault is back: it picks up where this one stopped`);
     this.exitCode = cause.exitCode;
+  }
+}
+
+/** The provider was refused: said once, with every path, and the policy that grants them. */
+export class EnginePermissionError extends VaultError {
+  override name = 'EnginePermissionError';
+  constructor(action: string, paths: readonly string[]) {
+    super(
+      `${action} failed: permission denied on ${paths.slice(0, 6).join(', ')}${paths.length > 6 ? ` and ${paths.length - 6} more` : ''}: ` +
+        "the token's policies do not cover the stack. Give it the policy `maas-vault policy admin` prints " +
+        '(`maas-vault policy admin > maas-admin.hcl && vault policy write maas-admin maas-admin.hcl`)',
+    );
   }
 }

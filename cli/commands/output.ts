@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { openContext, type GlobalArgs } from '../context.js';
-import { printConfigureCommands, printIssuerHandOff } from '../present.js';
+import { openContext, vaultClient, type GlobalArgs } from '../context.js';
+import { printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
 import { readBackendOutputs } from '../../engine/state.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
@@ -10,10 +10,11 @@ import { workLayout } from '../../stacks/work-layout.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { controllersFromOutputs } from './stack-outputs.js';
+import { wrappingTokenUsability } from './token-usability.js';
 
 export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
   command: 'output',
-  describe: 'Print role IDs, wrapping tokens and configure commands of the applied stack (reads state only)',
+  describe: 'Print role IDs, wrapping tokens and configure commands of the applied stack (reads state; no Vault token needed)',
   builder: (yargs: Argv<GlobalArgs>) => withEngine(yargs).example('$0 output --json', 'machine-readable, wrapping tokens included'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
@@ -30,18 +31,31 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     const issuerRole = outputs?.[OUTPUTS.issuerRoleName]?.value;
     const issuerRoleId = outputs?.[OUTPUTS.issuerRoleId]?.value;
     const issuer = typeof issuerRole === 'string' && typeof issuerRoleId === 'string' ? { role: issuerRole, roleId: issuerRoleId } : undefined;
+    // sys/wrapping/lookup needs no token: a spent command is marked, as apply marks it.
+    const client = vaultClient(config);
+    const { usable, problem } = await wrappingTokenUsability(client, controllers).finally(() => client.close());
+    if (problem) report.warn(`could not ask Vault whether the wrapping tokens are still unused, so none is marked as spent: ${problem.message}`);
     if (report.json) {
-      report.data({ controllers, migrateCommand: MIGRATE_COMMAND, ...(issuer ? { issuer } : {}) });
+      report.data({
+        controllers: controllers.map((controller, index) => ({ ...controller, ...(controller.wrappedToken ? { wrappedTokenUsable: usable[index] ?? null } : {}) })),
+        migrateCommand: MIGRATE_COMMAND,
+        ...(issuer ? { issuer } : {}),
+      });
       return;
     }
     for (const controller of controllers) {
-      report.line(`${controller.name}: role ${controller.role}, role ID ${controller.roleId}, secret-ID accessor ${controller.secretIdAccessor}`);
+      const accessor = controller.secretIdAccessor ? `, secret-ID accessor ${controller.secretIdAccessor}` : '';
+      report.line(`${controller.name}: role ${controller.role}, role ID ${controller.roleId}${accessor}`);
     }
     report.line();
     const revoked = new Set(config.controllers.filter((controller) => controller.revoked).map((controller) => controller.name));
     printConfigureCommands(
       report,
-      controllers.map((controller) => (revoked.has(controller.name) ? { ...controller, unusable: 'revoked ("revoked": true in the config): no secret ID is issued for it' } : controller)),
+      controllers.map((controller, index) =>
+        revoked.has(controller.name)
+          ? { ...controller, unusable: 'revoked ("revoked": true in the config): no secret ID is issued for it' }
+          : { ...controller, unusable: usable[index] === false ? spentTokenNote(controller.name) : undefined },
+      ),
       config.wrapTtl,
     );
     if (issuer) printIssuerHandOff(report, issuer.role, issuer.roleId);

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { controllerRoles, revokeController } from '../../vault/credentials.js';
 import { endRoleTokens, TokenSweepRefused, type EndedTokens } from '../../vault/controller-tokens.js';
@@ -22,7 +22,9 @@ export const revokeCommand = defineCommand<RevokeArgs>({
     const controllers = selectControllers(config, argv.controller, { includeRevoked: true });
     const client = vaultClient(config, vaultToken(`destroy secret IDs of site ${config.site}`));
     try {
-      const counts = await report.step('destroying secret IDs', () => Promise.all(controllers.map((name) => revokeController(client, config, name))));
+      const counts = await report
+        .step('destroying secret IDs', () => Promise.all(controllers.map((name) => revokeController(client, config, name))))
+        .catch((error: unknown) => explainTokenRefusal(client, error));
       const unmarked = controllers.filter((name) => !config.controllers.find((controller) => controller.name === name)?.revoked);
       recordRevocations(config, unmarked);
       const roles = controllers.flatMap((name) => controllerRoles(config, name));

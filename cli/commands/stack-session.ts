@@ -17,6 +17,7 @@ import { synthOnce } from '../../stacks/synth-once.js';
 import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-connection.js';
 import { UsageError } from '../exit-codes.js';
 import { explainStateLock } from './state-lock.js';
+import type { Reporter } from '../reporter.js';
 
 export interface StackSession extends CommandContext {
   engine: Engine;
@@ -59,6 +60,10 @@ export async function openStackSession(
     token = vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
     client = vaultClient(config, token);
   }
+  // Exit 2 promises that nothing was sent to Vault: find the engine (a usage error when it is
+  // missing) before the first request, then check Vault while the stack is synthesized.
+  const { locateEngine } = await import('../../engine/locate.js');
+  const binary = await locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   const pg = config.state.backend === 'pg';
   // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);
   // a local one straight from its file.
@@ -89,11 +94,12 @@ export async function openStackSession(
     const { prepareStack } = await import('../../engine/stack-runner.js');
     return prepareStack({
       config,
-      engine: argv.engine,
+      // Located above, before the first Vault request.
+      engine: binary,
       token,
       lockTimeout: argv.lockTimeout,
       imports: adoption?.imports,
-      onOutput: (line) => report.engineLine(line),
+      onOutput: streamUntilError(report),
       onNotice: (text) => report.warn(text),
     });
   });
@@ -183,4 +189,16 @@ async function initEngine(engine: Engine, pg: boolean): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 500));
     }
   }
+}
+
+/**
+ * Engine lines as they come, up to its first error block: the error that ends the command
+ * carries that block (or a shorter account of it), so it is shown once.
+ */
+function streamUntilError(report: Reporter): (line: string) => void {
+  let failed = false;
+  return (line) => {
+    if (/^(\s*\|\s*)?(│\s*)?Error:/.test(line)) failed = true;
+    if (!failed) report.engineLine(line);
+  };
 }

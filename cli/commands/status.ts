@@ -1,39 +1,76 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { openContext, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
-import { EXIT } from '../exit-codes.js';
-import { checkStatus } from '../../vault/status.js';
+import { openContext, vaultClient, vaultToken, explainTokenRefusal, type GlobalArgs } from '../context.js';
+import { EXIT, exitCodeOf } from '../exit-codes.js';
+import { checkStatus, type StackInventory, type StatusCheck } from '../../vault/status.js';
 import { VaultSealedError } from '../../vault/errors.js';
 import { clusterReport, type ClusterReport } from '../../vault/cluster.js';
+import { readBackendInventory, stackInventoryOf, stateNeedsEngine } from '../../engine/state-inventory.js';
+import { workLayout } from '../../stacks/work-layout.js';
+import type { MaasVaultConfig } from '../../config/index.js';
 import type { Reporter } from '../reporter.js';
+import { withEngine, type EngineArgs } from './engine-args.js';
+import { openStackSession } from './stack-session.js';
 
-export const statusCommand = defineCommand<GlobalArgs>({
+const LABEL = { ok: 'ok     ', drift: 'DRIFT  ', extra: 'EXTRA  ', note: 'note   ' } as const;
+
+type StatusArgs = GlobalArgs & EngineArgs;
+
+export const statusCommand = defineCommand<StatusArgs>({
   command: 'status',
-  describe: 'Check Vault against the config: reachable, unsealed, approle, KV-v2, policy, roles (exit 4 on drift)',
-  builder: (yargs: Argv<GlobalArgs>) => yargs.example('VAULT_TOKEN=... $0 status', 'lists every difference; exit 4 when there is one'),
+  describe: 'Check Vault against the config: reachable, unsealed, approle, KV-v2, policies, roles, secret IDs (exit 4 on drift)',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    withEngine(yargs).example('VAULT_TOKEN=... $0 status', 'lists every difference and what to run about it; exit 4 when there is one'),
   handler: async (argv) => {
-    const { config, report } = openContext(argv);
-    const client = vaultClient(config, vaultToken('read sys/auth, sys/mounts, the policy and the roles'));
     try {
-      const status = await report.step(`checking Vault at ${config.vault.address}`, () => checkStatus(client, config));
-      if (status.server.sealed) throw new VaultSealedError(client.address);
-      const cluster = await clusterReport(client);
-      if (report.json) report.data({ ...status, cluster });
-      else {
-        report.line(`${status.server.flavour} ${status.server.version} at ${status.server.address}: unsealed`);
-        printCluster(report, cluster);
-        for (const check of status.checks) {
-          report.line(`${check.ok ? 'ok     ' : 'DRIFT  '} ${check.subject}`);
-          for (const problem of check.problems) report.line(`          ${problem}`);
-        }
-        report.line(status.drift ? 'Drift found: `maas-vault apply` brings Vault back to the config.' : 'Vault matches the config.');
-      }
-      if (status.drift) process.exitCode = EXIT.drift;
-    } finally {
-      await client.close();
+      const { config, report } = openContext(argv);
+      await runStatus(argv, config, report);
+    } catch (error) {
+      // --json promises JSON on stdout whatever happens; the one-line error still goes to stderr.
+      if (argv.json) process.stdout.write(`${JSON.stringify({ error: { message: (error as Error).message, exitCode: exitCodeOf(error) } }, null, 2)}\n`);
+      throw error;
     }
   },
 });
+
+async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Reporter): Promise<void> {
+  const token = vaultToken('read sys/auth, sys/mounts, the policies and the roles (`maas-vault policy admin` prints such a policy)');
+  // The state is read first: an encrypted one needs the engine, which is found (or refused, exit 2)
+  // before the first request to Vault.
+  const inventory = await siteInventory(argv, config);
+  const client = vaultClient(config, token);
+  try {
+    const status = await report
+      .step(`checking Vault at ${config.vault.address}`, () => checkStatus(client, config, inventory))
+      .catch((error: unknown) => explainTokenRefusal(client, error));
+    if (status.server.sealed) throw new VaultSealedError(client.address);
+    const cluster = await clusterReport(client);
+    if (report.json) report.data({ ...status, cluster });
+    else printStatus(report, status.server, cluster, status.checks, status.drift);
+    if (status.drift) process.exitCode = EXIT.drift;
+  } finally {
+    await client.close();
+  }
+}
+
+/** What the stack's state manages, from wherever it lives: an encrypted state through the engine. */
+async function siteInventory(argv: StatusArgs, config: MaasVaultConfig): Promise<StackInventory> {
+  if (!stateNeedsEngine(config)) return readBackendInventory(config, workLayout(config).statePath);
+  const session = await openStackSession(argv, false);
+  const pulled = await session.engineStep(`${session.engine.binary.kind} state pull`, () => session.engine.pullState());
+  return stackInventoryOf(pulled);
+}
+
+function printStatus(report: Reporter, server: { flavour: string; version: string; address: string; active?: boolean }, cluster: ClusterReport, checks: StatusCheck[], drift: boolean): void {
+  report.line(`${server.flavour} ${server.version} at ${server.address}: unsealed${server.active === false ? ', standby' : ''}`);
+  printCluster(report, cluster);
+  for (const check of checks) {
+    const worst = check.findings.find((finding) => finding.kind === 'drift') ?? check.findings.find((finding) => finding.kind === 'extra') ?? check.findings[0];
+    report.line(`${LABEL[worst?.kind ?? 'ok']} ${check.subject}`);
+    for (const problem of check.problems) report.line(`          ${problem}`);
+  }
+  report.line(drift ? 'Drift found: each line above says what to run; `maas-vault plan` lists what apply would change.' : 'Vault matches the config.');
+}
 
 function printCluster(report: Reporter, cluster: ClusterReport): void {
   if (!cluster.haEnabled) return;

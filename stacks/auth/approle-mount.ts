@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
 import { AuthBackend, DataVaultAuthBackend } from '../vault-provider.js';
+import { APPROLE_MOUNT_DESCRIPTION } from '../managed-settings.js';
 
 export interface ApproleMountProps {
   /** Always `approle`: MAAS logs in at auth/approle/login. */
@@ -26,7 +27,7 @@ export class ApproleMount extends Construct {
       const mount = stableId(this, 'mount', new AuthBackend(this, 'mount', {
         type: 'approle',
         path: props.path,
-        description: 'AppRole logins of MAAS region controllers (managed by maas-vault)',
+        description: APPROLE_MOUNT_DESCRIPTION,
       }));
       this.path = mount.path;
     }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
 import { GenericEndpoint, KvSecretBackendV2, Mount } from '../vault-provider.js';
+import { KV_MOUNT_DESCRIPTION } from '../managed-settings.js';
 
 export interface KvMountProps {
   path: string;
@@ -40,7 +41,7 @@ export class KvMount extends Construct {
       path: props.path,
       type: 'kv',
       options: { version: '2' },
-      description: 'MAAS secrets (managed by maas-vault)',
+      description: KV_MOUNT_DESCRIPTION,
     }));
     // This site's own mount: its settings are the stack's to manage.
     stableId(this, 'settings', new KvSecretBackendV2(this, 'settings', {

@@ -117,7 +117,8 @@ describe('credentials', () => {
   });
 
   it('needs a Vault token', async () => {
-    const result = await site.cli(['credentials'], null);
+    // A HOME without ~/.vault-token, the token's other source.
+    const result = await site.cli(['credentials'], null, { HOME: site.dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('VAULT_TOKEN is not set');
   });

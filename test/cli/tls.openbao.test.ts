@@ -35,7 +35,7 @@ it('status, verify and credentials work over HTTPS with vault.caCert', async () 
 it('without the CA: exit 3, naming the certificate problem; VAULT_CACERT supplies it', async () => {
   const untrusted = await site.cli(['status']);
   expect(untrusted.exitCode).toBe(3);
-  expect(untrusted.stderr).toMatch(new RegExp(`Vault at ${server.address} is unreachable \\(.*(certificate|SELF_SIGNED|UNABLE_TO_VERIFY).*\\)`, 'i'));
+  expect(untrusted.stderr).toMatch(new RegExp(`Vault at ${server.address}: TLS verification failed \\(.*(certificate|SELF_SIGNED|UNABLE_TO_VERIFY).*\\): .*VAULT_CACERT`, 'i'));
   const trusted = await site.cli(['status'], server.rootToken, { VAULT_CACERT: server.caCert });
   expect([trusted.exitCode, trusted.exitCode === 0 ? '' : trusted.stderr]).toEqual([0, '']);
 });
