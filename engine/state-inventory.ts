@@ -5,7 +5,7 @@
  * it lives: the local file, the pg backend's row, or (encrypted) whatever the engine pulls.
  */
 import type { MaasVaultConfig } from '../config/index.js';
-import { stateSchemaName } from '../stacks/state-backend.js';
+import { stateSchemaName } from '../stacks/state-schema.js';
 import { requirePgConnection } from './pg-connection.js';
 import { readState } from './state.js';
 
