@@ -11,22 +11,15 @@ import type { VaultClient } from './client.js';
 import { VaultApiError } from './errors.js';
 import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId } from './approle.js';
 import type { PendingRotation, RotationRecord } from './rotation-record.js';
+import type { ControllerCredentials } from './credentials.js';
 
-export interface RotationStarted {
-  name: string;
-  role: string;
-  roleId: string;
-  wrappedToken: string;
-  wrapTtl: string;
-  /** When the wrapping token expires (ISO 8601). */
-  expiresAt: string;
-  secretIdAccessor: string;
+/** A fresh credential like `credentials` issues, and what `--finish` will need. */
+export interface RotationStarted extends ControllerCredentials {
   /** The secret IDs `--finish` will destroy (those live when the rotation began). */
   previousAccessors: string[];
   /** True when a rotation of this controller was already pending: its older list is kept. */
   continued: boolean;
-  /** What the region runs: configure --yes, then one restart of the region service. */
-  command: string;
+  /** What the region runs (`command`: configure --yes), then one restart of the region service. */
   restart: typeof RESTART_COMMANDS;
 }
 
