@@ -1,15 +1,3 @@
 
 # Role "{{role}}" of controller {{controller}}, adopted from a set-up made by hand: its name is
 # outside maas_{{site}}_*, so it is granted by exact path, pinned like the site's own roles.
-path "auth/approle/role/{{role}}" {
-  capabilities = ["create", "read", "update", "delete"]
-  allowed_parameters = {
-{{roleParameters}}    "token_policies"          = [["{{policy}}"]]
-  }
-}
-path "auth/approle/role/{{role}}/*" {
-  capabilities = ["create", "read", "update", "delete", "list"]
-  allowed_parameters = {
-{{roleParameters}}    "token_policies"          = [["{{policy}}"]]
-  }
-}

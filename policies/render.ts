@@ -134,7 +134,9 @@ function adoptedRoleBlocks(config: MaasVaultConfig, roleParameters: string): str
     .filter(([, role]) => !role.startsWith(prefix))
     .map(([controller, role]) => {
       if (!/^[a-z0-9_][a-z0-9_.-]*$/.test(role)) throw new Error(`role name "${role}" cannot go into a policy path`);
-      return fillTemplate(template('admin-adopted-role'), { role, controller, site: config.site, policy: config.policy.name, roleParameters });
+      const values = { role, controller, site: config.site, policy: config.policy.name, roleParameters };
+      // Granted by exact path like a legacy role, with a comment saying why it sits outside the glob.
+      return fillTemplate(template('admin-adopted-role'), values) + fillTemplate(template('admin-exact-role'), values);
     })
     .join('');
 }
@@ -149,13 +151,13 @@ function legacyAdminBlocks(config: MaasVaultConfig, roleParameters: string): str
   const blocks = [
     '\n# Migration from the old names (keepLegacyNames): the old policy and roles, one by one, until they are destroyed.',
     fillTemplate(template('admin-legacy-policy'), { policy, policyText: hclString(maasPolicyFor(config)) }),
-    ...config.controllers.map((controller) => fillTemplate(template('admin-legacy-role'), { role: legacyNames.role(config, controller.name), policy, roleParameters })),
+    ...config.controllers.map((controller) => fillTemplate(template('admin-exact-role'), { role: legacyNames.role(config, controller.name), policy, roleParameters })),
   ];
   if (config.issuer.enabled) {
     const issuerPolicy = legacyNames.issuerPolicy(config);
     const roles = config.controllers.filter((controller) => !controller.revoked).map((controller) => legacyNames.role(config, controller.name));
     blocks.push(fillTemplate(template('admin-legacy-policy'), { policy: issuerPolicy, policyText: hclString(issuerPolicyFor(config, roles)) }));
-    blocks.push(fillTemplate(template('admin-legacy-role'), { role: legacyNames.issuerRole(config), policy: issuerPolicy, roleParameters }));
+    blocks.push(fillTemplate(template('admin-exact-role'), { role: legacyNames.issuerRole(config), policy: issuerPolicy, roleParameters }));
   }
   return blocks.join('\n');
 }

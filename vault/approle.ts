@@ -19,6 +19,11 @@ export interface WrappedSecretId {
   creationTime: string;
 }
 
+/** When a wrapping token stops working (ISO 8601), from what Vault said when it issued it. */
+export function wrappingExpiry(wrapped: Pick<WrappedSecretId, 'creationTime' | 'ttlSeconds'>): string {
+  return new Date(Date.parse(wrapped.creationTime) + wrapped.ttlSeconds * 1000).toISOString();
+}
+
 export async function readRoleId(client: VaultClient, role: string): Promise<string> {
   const response = await client.read<{ role_id: string }>(`${rolePath(role)}/role-id`);
   return response.data!.role_id;

@@ -6,7 +6,7 @@ import { legacyNames, roleName, type MaasVaultConfig } from '../config/index.js'
 import { configureCommand } from '../stacks/commands.js';
 import type { VaultClient } from './client.js';
 import { randomUUID } from 'node:crypto';
-import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId } from './approle.js';
+import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
 import { destroyDuplicates } from './duplicate-secret-ids.js';
 
 export interface ControllerCredentials {
@@ -66,7 +66,7 @@ export async function issueCredentials(client: VaultClient, config: MaasVaultCon
         roleId,
         wrappedToken: wrapped.wrappingToken,
         wrapTtl: options.wrapTtl,
-        expiresAt: new Date(Date.parse(wrapped.creationTime) + wrapped.ttlSeconds * 1000).toISOString(),
+        expiresAt: wrappingExpiry(wrapped),
         secretIdAccessor: wrapped.secretIdAccessor,
         command: configureCommand(url, roleId, wrapped.wrappingToken, config.secretsPath, config.kv.mount),
       };

@@ -5,7 +5,7 @@
  */
 import { issuerRoleName, type MaasVaultConfig } from '../config/index.js';
 import type { VaultClient } from './client.js';
-import { issueWrappedSecretId, readRoleId } from './approle.js';
+import { issueWrappedSecretId, readRoleId, wrappingExpiry } from './approle.js';
 
 export interface IssuerCredentials {
   role: string;
@@ -29,7 +29,7 @@ export async function issueIssuerCredentials(
     role,
     roleId,
     wrappedToken: wrapped.wrappingToken,
-    expiresAt: new Date(Date.parse(wrapped.creationTime) + wrapped.ttlSeconds * 1000).toISOString(),
+    expiresAt: wrappingExpiry(wrapped),
     secretIdAccessor: wrapped.secretIdAccessor,
   };
 }

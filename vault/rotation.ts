@@ -9,7 +9,7 @@ import { roleName, type MaasVaultConfig } from '../config/index.js';
 import { reconfigureCommand, RESTART_COMMANDS } from '../stacks/commands.js';
 import type { VaultClient } from './client.js';
 import { VaultApiError } from './errors.js';
-import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId } from './approle.js';
+import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
 import type { PendingRotation, RotationRecord } from './rotation-record.js';
 import type { ControllerCredentials } from './credentials.js';
 
@@ -94,7 +94,7 @@ export async function beginRotation(
       roleId,
       wrappedToken: wrapped.wrappingToken,
       wrapTtl: options.wrapTtl,
-      expiresAt: new Date(Date.parse(wrapped.creationTime) + wrapped.ttlSeconds * 1000).toISOString(),
+      expiresAt: wrappingExpiry(wrapped),
       secretIdAccessor: wrapped.secretIdAccessor,
       previousAccessors: controllers[name].previousAccessors,
       continued,
