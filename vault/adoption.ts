@@ -8,6 +8,7 @@ import { renderMaasPolicy } from '../policies/render.js';
 import { ADOPTABLE, stateKey, type StackImports } from '../stacks/import-ids.js';
 import type { VaultClient } from './client.js';
 import { listSecretIdAccessors, rolePath } from './approle.js';
+import { allInOrder } from './in-order.js';
 
 export interface AdoptionPlan {
   imports: StackImports;
@@ -63,10 +64,10 @@ export interface OwnedMounts {
  */
 export async function planAdoption(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, owned: OwnedMounts = { mounts: [], authMounts: [] }): Promise<AdoptionPlan> {
   const plan: AdoptionPlan = { imports: { roles: new Set(), policy: false }, importing: [], differences: [], creating: [] };
-  await Promise.all([checkApprole(client, config, managed, owned), checkKv(client, config, managed, owned, plan)]);
+  await allInOrder([checkApprole(client, config, managed, owned), checkKv(client, config, managed, owned, plan)]);
   await checkPolicy(client, config, managed, plan);
   // Read concurrently, reported in the config's order.
-  const roles = await Promise.all([...adoptedRoles(config)].map(([controller, role]) => readAdoptedRole(client, config, managed, controller, role)));
+  const roles = await allInOrder([...adoptedRoles(config)].map(([controller, role]) => readAdoptedRole(client, config, managed, controller, role)));
   // controllers[].role adopts a role that exists: a missing one is a typo or the wrong Vault, and
   // creating it would hand the region a new role ID it was never configured with.
   const missing = roles.filter((role): role is NonNullable<typeof role> => role !== undefined && role.live === undefined);
@@ -187,7 +188,7 @@ const OWNER_SAMPLE = 10;
 /** The site named in the metadata of the role's secret IDs, when maas-vault issued them for another site. */
 async function otherSiteOf(client: VaultClient, config: MaasVaultConfig, role: string): Promise<string | undefined> {
   const accessors = (await listSecretIdAccessors(client, role)).slice(0, OWNER_SAMPLE);
-  const sites = await Promise.all(
+  const sites = await allInOrder(
     accessors.map(async (accessor) => {
       const found = await client.write<{ metadata?: Record<string, string> }>(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept: [400, 404] });
       return found.data?.metadata?.site;

@@ -6,6 +6,7 @@
  * policy and issue secret IDs, then stop on "path is already in use" with half a site applied.
  */
 import type { VaultClient } from './client.js';
+import { allInOrder } from './in-order.js';
 
 export interface PreflightFootprint {
   mounts: string[];
@@ -45,7 +46,7 @@ export class PreflightError extends Error {
 
 /** Throws PreflightError listing every problem; returns quietly when there is none. */
 export async function preflight(client: VaultClient, input: PreflightInput): Promise<void> {
-  const checks = await Promise.all([
+  const checks = await allInOrder([
     checkMounts(client, input),
     checkAuthMethods(client, input),
     checkPolicies(client, input),
@@ -103,7 +104,7 @@ async function checkAuthMethods(client: VaultClient, input: PreflightInput): Pro
 /** One GET per policy the stack writes (the admin policy grants read on exactly those). */
 async function checkPolicies(client: VaultClient, input: PreflightInput): Promise<string[]> {
   const foreign = input.creates.policies.filter((name) => !input.owned.policies.includes(name));
-  const found = await Promise.all(
+  const found = await allInOrder(
     foreign.map(async (name) => {
       const response = await client.read(`sys/policies/acl/${encodeURIComponent(name)}`, { accept: [404] });
       return response.status === 404 ? undefined : name;

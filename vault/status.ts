@@ -17,6 +17,7 @@ import { APPROLE_MOUNT, lookupWrappingToken, rolePath } from './approle.js';
 import { VaultApiError, WrappingTokenError } from './errors.js';
 import { differences, firstDifferentLine, normalizeTokenCidr, sortedSet, type FieldDifference } from './status-compare.js';
 import { claimRole } from './site-roles.js';
+import { allInOrder } from './in-order.js';
 
 export interface ServerInfo {
   address: string;
@@ -139,7 +140,7 @@ export async function checkStatus(client: VaultClient, config: MaasVaultConfig, 
   if (config.issuer.enabled) expectedRoles.add(issuerRoleName(config));
   if (config.issuer.enabled && config.keepLegacyNames) expectedRoles.add(legacyNames.issuerRole(config));
 
-  const checks = await Promise.all([
+  const checks = await allInOrder([
     check(`approle auth at ${APPROLE_MOUNT}/`, () => checkApprole(client, config, inventory)),
     check(`KV-v2 at ${config.kv.mount}/`, () => checkKv(client, config, inventory)),
     check(`policy ${config.policy.name}`, () => checkPolicy(client, config.policy.name, 'maas', maasPolicyFor(config)),
@@ -409,7 +410,7 @@ async function checkOtherRoles(client: VaultClient, config: MaasVaultConfig, exp
   const listed = await client.list(`auth/${APPROLE_MOUNT}/role`, { accept: [404] });
   const candidates = (listed.data?.keys ?? []).filter((role) => !expected.has(role));
   const ourPolicies = new Set([...sitePolicies(config), issuerPolicyName(config)]);
-  const findings = await Promise.all(
+  const findings = await allInOrder(
     candidates.map(async (role): Promise<Finding | undefined> => {
       if (inventory.roles.includes(role)) {
         return drift(`role ${role} was created by the stack but the config no longer names it`, '`maas-vault apply` deletes it, and whoever logs in with it is cut off');
@@ -434,7 +435,7 @@ async function checkOtherRoles(client: VaultClient, config: MaasVaultConfig, exp
 /** Spent or expired wrapping tokens in the state: the plan keeps them, the commands printed with them are dead. */
 async function checkWrappingTokens(client: VaultClient, config: MaasVaultConfig, inventory: StackInventory): Promise<Finding[]> {
   const names = new Map(config.controllers.map((controller) => [roleName(config, controller.name), controller.name]));
-  const findings = await Promise.all(
+  const findings = await allInOrder(
     inventory.secretIds.map(async (issued): Promise<Finding | undefined> => {
       const controller = names.get(issued.role);
       if (!controller || !issued.wrappingToken) return undefined;
