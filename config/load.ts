@@ -6,7 +6,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, s
 import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { parseDuration } from './duration.js';

@@ -1,8 +1,10 @@
 /**
  * The shape of `maas-vault.json` / `maas-vault.yaml`, with defaults taken from the MAAS docs.
  * Every rule's message is written for the person fixing the file: it says what is allowed.
+ * Written with zod's functional `zod/mini` API: the same zod 4 core, but it bundles only the parts
+ * used, where the chained API loads all of zod on every command's start-up (see issue 15).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   cidrProblem,
   controllerNameProblem,
@@ -19,15 +21,17 @@ import { foreignNameProblem, issuerRoleName, legacyNames, roleName, sitePolicyNa
 
 /** Turns one of the `*Problem` rules into a zod refinement that reports its reason. */
 function ruled(problem: (value: string) => string | undefined) {
-  return z.string().superRefine((value, ctx) => {
-    const reason = problem(value);
-    if (reason) ctx.addIssue({ code: 'custom', message: reason });
-  });
+  return z.string().check(
+    z.superRefine((value, ctx) => {
+      const reason = problem(value);
+      if (reason) ctx.addIssue({ code: 'custom', message: reason });
+    }),
+  );
 }
 
 const roleTtl = ruled((value) => durationProblem(value, TTL_LIMITS.role));
 const wrapTtl = ruled((value) => durationProblem(value, TTL_LIMITS.wrap));
-const cidrList = z.array(ruled(cidrProblem)).min(1, 'must list at least one CIDR block, or leave the key out');
+const cidrList = z.array(ruled(cidrProblem)).check(z.minLength(1, 'must list at least one CIDR block, or leave the key out'));
 
 const vaultAddress = ruled((value) => {
   let url: URL;
@@ -47,21 +51,20 @@ const vaultAddress = ruled((value) => {
 /** Where the engine keeps its state. The pg connection itself is never in the file (see stacks/state-backend.ts). */
 export const stateSchema = z
   .strictObject({
-    backend: z.enum(['local', 'pg'], { message: "must be 'local' (a file in workDir) or 'pg' (PostgreSQL, shared by every admin and CI)" }).default('local'),
-    schema: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL schema name: 1-63 lowercase letters, digits or _, not starting with a digit')
-      .optional(),
+    backend: z._default(z.enum(['local', 'pg'], { message: "must be 'local' (a file in workDir) or 'pg' (PostgreSQL, shared by every admin and CI)" }), 'local'),
+    schema: z.optional(
+      z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL schema name: 1-63 lowercase letters, digits or _, not starting with a digit')),
+    ),
     /** Named only to refuse it with a message saying where the connection string goes instead. */
-    connStr: z.unknown().optional(),
+    connStr: z.optional(z.unknown()),
     /** OpenTofu's state and plan encryption; the passphrase comes from the named environment variable. */
-    encryption: z
-      .strictObject({
-        passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable (letters, digits, _), not the passphrase'),
-      })
-      .optional(),
+    encryption: z.optional(
+      z.strictObject({
+        passphraseEnv: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable (letters, digits, _), not the passphrase')),
+      }),
+    ),
   })
-  .superRefine((state, ctx) => {
+  .check(z.superRefine((state, ctx) => {
     if (state.connStr !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -72,85 +75,93 @@ export const stateSchema = z
     if (state.schema !== undefined && state.backend !== 'pg') {
       ctx.addIssue({ code: 'custom', path: ['schema'], message: "applies only to backend 'pg': remove it, or set backend to 'pg'" });
     }
-  });
+  }));
 
 export const controllerSchema = z.strictObject({
   name: ruled(controllerNameProblem),
   /** An AppRole role that already exists (set up by hand): adopted under this name, role ID kept. */
-  role: ruled(roleNameProblem).optional(),
-  cidrs: cidrList.optional(),
+  role: z.optional(ruled(roleNameProblem)),
+  cidrs: z.optional(cidrList),
   /** Set after `maas-vault revoke`: the role stays, but nothing issues it a secret ID until this is removed. */
-  revoked: z.boolean().default(false),
+  revoked: z._default(z.boolean(), false),
 });
 
 export const configSchema = z
   .strictObject({
     site: ruled(siteNameProblem),
-    vault: z
-      .strictObject({
-        address: vaultAddress,
-        /** The URL region controllers reach Vault at, when it differs from the admin's. */
-        maasAddress: vaultAddress.optional(),
-        caCert: z.string().min(1, 'must name a PEM file').optional(),
-        namespace: z.string().regex(/^[A-Za-z0-9_\-/]+$/, "may contain only letters, digits, '-', '_' and '/'").optional(),
+    vault: z.strictObject({
+      address: vaultAddress,
+      /** The URL region controllers reach Vault at, when it differs from the admin's. */
+      maasAddress: z.optional(vaultAddress),
+      caCert: z.optional(z.string().check(z.minLength(1, 'must name a PEM file'))),
+      namespace: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_\-/]+$/, "may contain only letters, digits, '-', '_' and '/'"))),
+    }),
+    approle: z.prefault(
+      z.strictObject({
+        mount: z._default(
+          z.string().check(z.refine((value) => value === 'approle', "must be 'approle': MAAS logs in at auth/approle/login and cannot use another mount")),
+          'approle',
+        ),
+        adopt: z._default(z.boolean(), false),
       }),
-    approle: z
-      .strictObject({
-        mount: z
-          .string()
-          .refine((value) => value === 'approle', {
-            message: "must be 'approle': MAAS logs in at auth/approle/login and cannot use another mount",
-          })
-          .default('approle'),
-        adopt: z.boolean().default(false),
-      })
-      .prefault({}),
-    kv: z
-      .strictObject({
-        mount: ruled((value) => vaultPathProblem(value, 'mount')).default('secret'),
-        adopt: z.boolean().default(false),
-        maxVersions: z.int().min(0, 'must be 0 (keep Vault default) or more').max(1000, 'must be at most 1000').optional(),
-      })
-      .prefault({}),
-    secretsPath: ruled((value) => vaultPathProblem(value, 'path')).default('maas'),
-    policy: z
-      .strictObject({
-        name: ruled(policyNameProblem).optional(),
+      {},
+    ),
+    kv: z.prefault(
+      z.strictObject({
+        mount: z._default(
+          ruled((value) => vaultPathProblem(value, 'mount')),
+          'secret',
+        ),
+        adopt: z._default(z.boolean(), false),
+        maxVersions: z.optional(z.int().check(z.minimum(0, 'must be 0 (keep Vault default) or more'), z.maximum(1000, 'must be at most 1000'))),
+      }),
+      {},
+    ),
+    secretsPath: z._default(
+      ruled((value) => vaultPathProblem(value, 'path')),
+      'maas',
+    ),
+    policy: z.prefault(
+      z.strictObject({
+        name: z.optional(ruled(policyNameProblem)),
         /** The policy already exists (set up by hand): imported, then its text managed. */
-        adopt: z.boolean().default(false),
-        profile: z.enum(['documented', 'strict'], { message: "must be 'documented' or 'strict'" }).default('documented'),
+        adopt: z._default(z.boolean(), false),
+        profile: z._default(z.enum(['documented', 'strict'], { message: "must be 'documented' or 'strict'" }), 'documented'),
         /** Grants auth/token/lookup-self in the MAAS policy, for roles that drop Vault's default policy. */
-        lookupSelf: z.boolean().default(false),
-      })
-      .prefault({}),
-    tokenTtl: roleTtl.default('5m'),
-    tokenMaxTtl: roleTtl.optional(),
-    secretIdTtl: roleTtl.optional(),
-    wrapTtl: wrapTtl.default('5m'),
+        lookupSelf: z._default(z.boolean(), false),
+      }),
+      {},
+    ),
+    tokenTtl: z._default(roleTtl, '5m'),
+    tokenMaxTtl: z.optional(roleTtl),
+    secretIdTtl: z.optional(roleTtl),
+    wrapTtl: z._default(wrapTtl, '5m'),
     /**
      * False where CI issues every secret ID with `maas-vault credentials`: the stack then issues
      * none. Defaults to true, and to false on a site that adopts roles (their regions keep theirs).
      */
-    stackSecretIds: z.boolean().optional(),
-    generation: z.int('must be a whole number').min(1, 'must be 1 or more').max(1_000_000, 'must be at most 1000000').default(1),
-    controllers: z.array(controllerSchema).min(1, 'must list at least one region controller'),
-    issuer: z
-      .strictObject({
-        enabled: z.boolean().default(false),
-        tokenTtl: roleTtl.default('15m'),
-        cidrs: cidrList.optional(),
-      })
-      .prefault({}),
-    workDir: z.string().min(1, 'must name a directory').optional(),
+    stackSecretIds: z.optional(z.boolean()),
+    generation: z._default(z.int('must be a whole number').check(z.minimum(1, 'must be 1 or more'), z.maximum(1_000_000, 'must be at most 1000000')), 1),
+    controllers: z.array(controllerSchema).check(z.minLength(1, 'must list at least one region controller')),
+    issuer: z.prefault(
+      z.strictObject({
+        enabled: z._default(z.boolean(), false),
+        tokenTtl: z._default(roleTtl, '15m'),
+        cidrs: z.optional(cidrList),
+      }),
+      {},
+    ),
+    workDir: z.optional(z.string().check(z.minLength(1, 'must name a directory'))),
     /** During the migration to the '_' names: keep the old roles and policy until every region uses its new role. */
-    keepLegacyNames: z
-      .union([z.boolean(), z.strictObject({ policy: ruled(policyNameProblem) })], {
+    keepLegacyNames: z._default(
+      z.union([z.boolean(), z.strictObject({ policy: ruled(policyNameProblem) })], {
         message: 'must be true, false, or { "policy": "<the policy.name 0.1.0 used>" }',
-      })
-      .default(false),
-    state: stateSchema.prefault({}),
+      }),
+      false,
+    ),
+    state: z.prefault(stateSchema, {}),
   })
-  .superRefine((config, ctx) => {
+  .check(z.superRefine((config, ctx) => {
     const ttl = parseDuration(config.tokenTtl);
     const maxTtl = config.tokenMaxTtl === undefined ? undefined : parseDuration(config.tokenMaxTtl);
     if (ttl !== undefined && maxTtl !== undefined && maxTtl < ttl) {
@@ -208,7 +219,7 @@ export const configSchema = z
       const reason = foreignNameProblem(config, 'role', controller.role) ?? legacyClash(config, controller.role, legacyRoles);
       if (reason) ctx.addIssue({ code: 'custom', path: ['controllers', index, 'role'], message: reason });
     });
-  });
+  }));
 
 /** With keepLegacyNames the stack also manages the old names: an adopted name must not be one of them. */
 function legacyClash(config: { keepLegacyNames: boolean | { policy: string } }, name: string, legacy: readonly string[]): string | undefined {

@@ -44,3 +44,9 @@ it('no command loads cdktf, the provider bindings, the engine runner, the Postgr
     expect([module, loaded.includes(module)]).toEqual([module, false]);
   }
 });
+
+it("loads zod's functional core (zod/mini), never the chained API that pulls in all of zod", async () => {
+  const loaded = [...(await staticallyLoaded())];
+  expect(loaded.some((file) => file.includes('node_modules/zod/v4/mini/'))).toBe(true);
+  expect(loaded.filter((file) => file.includes('node_modules/zod/v4/classic/'))).toEqual([]);
+});
