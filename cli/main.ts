@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { normalizeArguments } from './habits.js';
+import { skipHelpCache } from './help-cache.js';
 import { DEFAULT_CONFIG } from './context.js';
 import { applyCommand } from './commands/apply.js';
 import { credentialsCommand } from './commands/credentials.js';
@@ -35,7 +36,7 @@ const habits = normalizeArguments(hideBin(process.argv));
 // yargs picks its completion script by $SHELL: `completion zsh` and `completion bash` say it outright.
 if (habits.completionShell) process.env.SHELL = `/bin/${habits.completionShell}`;
 
-const cli = yargs(habits.args)
+const cli = skipHelpCache(yargs(habits.args))
   .scriptName('maas-vault')
   .usage('$0 <command> [options]\n\nBootstraps HashiCorp Vault or OpenBao for MAAS region controllers.')
   .option('config', { alias: 'c', type: 'string', defaultDescription: DEFAULT_CONFIG, describe: 'config file (.json, .yaml)', global: true })
