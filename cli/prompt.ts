@@ -1,5 +1,4 @@
 /** Asks a yes/no question on a terminal; commands that change Vault need a clear "yes". */
-import { createInterface } from 'node:readline/promises';
 import { UsageError } from './exit-codes.js';
 
 export function requireTerminalOrFlag(command: string): void {
@@ -9,6 +8,8 @@ export function requireTerminalOrFlag(command: string): void {
 }
 
 export async function confirm(question: string, expected = 'yes'): Promise<boolean> {
+  // readline is loaded only when a question is asked: runs with --auto-approve never pay for it.
+  const { createInterface } = await import('node:readline/promises');
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   // On a terminal readline turns Ctrl-C into an event, not a signal: raise the signal, so the
   // command stops as on any other Ctrl-C (exit 130) instead of ending quietly with status 0.

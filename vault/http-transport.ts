@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
+
+// `https` brings TLS and the crypto bindings with it: loaded only for an https:// address.
+const loadBuiltin = createRequire(import.meta.url);
 
 export interface TransportOptions {
   /** `https://vault.example.com:8200`, without a trailing '/'. */
@@ -29,11 +32,14 @@ export class HttpTransport {
   private readonly send: typeof httpRequest;
 
   constructor(private readonly options: TransportOptions) {
-    const tls = options.address.startsWith('https:');
-    this.agent = tls
-      ? new HttpsAgent({ keepAlive: true, maxSockets: options.connections, ...(options.caCert ? { ca: readFileSync(options.caCert) } : {}) })
-      : new HttpAgent({ keepAlive: true, maxSockets: options.connections });
-    this.send = tls ? httpsRequest : httpRequest;
+    if (options.address.startsWith('https:')) {
+      const https = loadBuiltin('node:https') as typeof import('node:https');
+      this.agent = new https.Agent({ keepAlive: true, maxSockets: options.connections, ...(options.caCert ? { ca: readFileSync(options.caCert) } : {}) });
+      this.send = https.request;
+    } else {
+      this.agent = new HttpAgent({ keepAlive: true, maxSockets: options.connections });
+      this.send = httpRequest;
+    }
   }
 
   request(method: string, path: string, headers: Record<string, string>, body?: string): Promise<TransportAnswer> {

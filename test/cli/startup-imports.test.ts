@@ -50,3 +50,9 @@ it("loads zod's functional core (zod/mini), never the chained API that pulls in 
   expect(loaded.some((file) => file.includes('node_modules/zod/v4/mini/'))).toBe(true);
   expect(loaded.filter((file) => file.includes('node_modules/zod/v4/classic/'))).toEqual([]);
 });
+
+it('TLS and readline load only when used: an http:// Vault and --auto-approve never pay for them', async () => {
+  const loaded = await staticallyLoaded();
+  for (const builtin of ['node:https', 'node:tls', 'node:readline', 'node:readline/promises']) expect([builtin, loaded.has(builtin)]).toEqual([builtin, false]);
+  expect(loaded.has('node:http')).toBe(true);
+});
