@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { SYNTH_FINGERPRINT_FILE } from '../stacks/synth-once.js';
+import { deferInit } from './bundle/defer-init.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -51,6 +52,9 @@ await build({
   banner: {
     js: "import { createRequire as __maasVaultRequire } from 'node:module'; const require = __maasVaultRequire(import.meta.url); process.setSourceMapsEnabled(true);",
   },
+  // The text-width modules behind yargs' help layout build an ICU segmenter and Unicode property
+  // regexes when they load (about 13 ms): only a run that prints help needs them.
+  plugins: [deferInit(['string-width'])],
   logLevel: 'warning',
 });
 writeFileSync(join(ROOT, SYNTH_FINGERPRINT_FILE), `${synthFingerprint()}\n`);
