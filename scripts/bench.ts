@@ -2,8 +2,9 @@
  * `npm run bench`: where the time goes, against the MAAS docs' manual procedure and hand-written
  * HCL, side by side on one machine in one run. Starts its own OpenBao dev servers through the
  * toolchain; rewrites docs/benchmarks.md and docs/benchmarks.svg.
- * BENCH_ROUNDS (default 5) sets the runs per figure; BENCH_ONLY=state-backends runs only the
- * local-against-PostgreSQL rows and prints them (docs untouched).
+ * BENCH_ROUNDS (default 5) sets the runs per figure. For a quick look, BENCH_ONLY names the
+ * phases to run (comma-separated: synth, credentials, apply, state-backends) and BENCH_SIZES the
+ * controller counts (default 1,10,100): the rows are printed, the docs left untouched.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -17,6 +18,9 @@ import { roleName } from '../config/naming.js';
 import { interleaved, summarize, timed, type Sample, type Summary } from './bench/measure.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const PHASES = ['synth', 'credentials', 'apply', 'state-backends'] as const;
+const ONLY = process.env.BENCH_ONLY?.split(',').map((phase) => phase.trim());
+const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [1, 10, 100];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'dist/bundle/maas-vault.js');
 const FLOOR = join(ROOT, 'dist/scripts/bench/floor.js');
@@ -105,7 +109,7 @@ async function handWrittenApply(toolchain: Toolchain, server: OpenBaoServer, n: 
 }
 
 async function benchSynth(): Promise<void> {
-  for (const n of [1, 10, 100, 1000]) {
+  for (const n of process.env.BENCH_SIZES ? SIZES : [...SIZES, 1000]) {
     const config = writeConfig('http://127.0.0.1:8200', n);
     record('synth', n, await interleaved(ROUNDS, { 'maas-vault synth': () => timed(process.execPath, [CLI, 'synth', '--quiet', '--config', config], { probeRss: true }) }));
   }
@@ -122,7 +126,7 @@ async function benchSynth(): Promise<void> {
 }
 
 async function benchApply(toolchain: Toolchain): Promise<void> {
-  for (const n of [1, 10, 100]) {
+  for (const n of SIZES) {
     record(
       'apply from empty',
       n,
@@ -143,7 +147,7 @@ async function benchCredentialsAndPlan(toolchain: Toolchain): Promise<void> {
     const env = cliEnv(toolchain, server.rootToken);
     const full = writeConfig(server.address, 100);
     await timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', full], { env });
-    for (const n of [1, 10, 100]) {
+    for (const n of SIZES) {
       const config = writeConfig(server.address, n);
       const roles = names(n).map(role);
       record(
@@ -296,9 +300,18 @@ try {
   process.stderr.write(`bench: ${(error as Error).message}\n`);
   process.exit(1);
 }
-if (process.env.BENCH_ONLY === 'state-backends') {
-  // A quick look at one phase, without rewriting docs/benchmarks.md.
-  await benchStateBackends(toolchain);
+if (ONLY) {
+  const unknown = ONLY.filter((phase) => !(PHASES as readonly string[]).includes(phase));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: BENCH_ONLY names ${unknown.join(', ')}: the phases are ${PHASES.join(', ')}\n`);
+    process.exit(2);
+  }
+  // A quick look at some phases, without rewriting docs/benchmarks.md.
+  if (ONLY.includes('synth')) await benchSynth();
+  if (ONLY.includes('credentials')) await benchCredentialsAndPlan(toolchain);
+  if (ONLY.includes('apply')) await benchApply(toolchain);
+  if (ONLY.includes('state-backends')) await benchStateBackends(toolchain);
+  for (const entry of rows) process.stdout.write(`${entry.phase}\tN=${entry.n}\t${entry.method}\t${entry.time.median.toFixed(0)} ms (${entry.time.min.toFixed(0)}–${entry.time.max.toFixed(0)})\n`);
   process.exit(0);
 }
 await benchSynth();
