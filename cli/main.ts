@@ -85,6 +85,10 @@ if (habits.problem) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`maas-vault: ${message}\n`);
     if (error instanceof UsageFailure) process.stderr.write('Run `maas-vault --help` for usage.\n');
+    if (process.env.MAAS_VAULT_DEBUG === '1' && error instanceof Error && error.stack) {
+      const { mappedFrames } = await import('./mapped-stack.js');
+      process.stderr.write(`${mappedFrames(error.stack).join('\n')}\n`);
+    }
     // With --detailed-exitcode, 2 means "changes" (as for Terraform): every error is 1.
     process.exitCode = habits.detailedExitcode ? EXIT.failure : code;
   }

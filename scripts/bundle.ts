@@ -45,12 +45,12 @@ await build({
   platform: 'node',
   target: 'node20',
   minify: true,
-  // Bug reports' stack traces still name the TypeScript sources and lines.
+  // Read only for MAAS_VAULT_DEBUG=1 (cli/mapped-stack.ts): bug reports' stack traces name the TypeScript sources.
   sourcemap: 'linked',
   sourcesContent: false,
   external: ['cdktf', 'constructs', '@cdktf/provider-vault', '@cdktf/provider-vault/*'],
   banner: {
-    js: "import { createRequire as __maasVaultRequire } from 'node:module'; const require = __maasVaultRequire(import.meta.url); process.setSourceMapsEnabled(true);",
+    js: "import { createRequire as __maasVaultRequire } from 'node:module'; const require = __maasVaultRequire(import.meta.url);",
   },
   // The text-width modules behind yargs' help layout build an ICU segmenter and Unicode property
   // regexes when they load (about 13 ms): only a run that prints help needs them.
