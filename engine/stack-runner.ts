@@ -15,8 +15,8 @@ import { encryptionEnv } from './state-encryption-env.js';
 
 export interface StackRunnerOptions {
   config: MaasVaultConfig;
-  /** --engine: tofu, terraform or a path; or the engine already located. */
-  engine?: string | EngineBinary;
+  /** --engine: tofu, terraform or a path; or the engine located (or being located) by the caller. */
+  engine?: string | EngineBinary | Promise<EngineBinary>;
   /** Vault token for the provider (from VAULT_TOKEN). */
   token?: string;
   onOutput?: (line: string) => void;

@@ -60,10 +60,12 @@ export async function openStackSession(
     token = vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
     client = vaultClient(config, token);
   }
-  // Exit 2 promises that nothing was sent to Vault: find the engine (a usage error when it is
-  // missing) before the first request, then check Vault while the stack is synthesized.
+  // Exit 2 promises that nothing was sent to Vault: the engine is found (a usage error when it is
+  // missing) before the first request. Its version probe is a child process, so the stack is
+  // synthesized meanwhile, and Vault checked as soon as the engine is known.
   const { locateEngine } = await import('../../engine/locate.js');
-  const binary = await locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
+  const located = locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
+  located.catch(() => undefined);
   const pg = config.state.backend === 'pg';
   // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);
   // a local one straight from its file.
@@ -72,7 +74,8 @@ export async function openStackSession(
   // The Vault check and the synth are independent: run them together, fail on either. An
   // adoption synthesizes import blocks for what Vault holds and the state does not, so with a
   // plain local state it reads both first; a state read through the engine is read after init (below).
-  const ready = client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : Promise.resolve();
+  const ready = located.then(() => (client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : undefined));
+  ready.catch(() => undefined);
   const adopting = client !== undefined && (action === 'plan' || action === 'apply') && isAdopting(config);
   let adoption: AdoptionPlan | undefined;
   const readAdoption = (resources: StateResource[]) =>
@@ -94,8 +97,7 @@ export async function openStackSession(
     const { prepareStack } = await import('../../engine/stack-runner.js');
     return prepareStack({
       config,
-      // Located above, before the first Vault request.
-      engine: binary,
+      engine: located,
       token,
       lockTimeout: argv.lockTimeout,
       imports: adoption?.imports,
