@@ -1,7 +1,6 @@
-// Preloaded (node --require) into a CLI run: at exit, reports on stderr whether Node decoded the
-// inline source map of a cdktf file as it loaded, and whether cdktf was loaded at all.
-const { findSourceMap } = require('node:module');
+// Preloaded (node --require) into a CLI run: at exit, reports on stderr how many files of cdktf
+// the module loader read from node_modules, and whether Node's source maps were on.
 process.on('exit', () => {
-  const cdktf = require.resolve('cdktf/lib/app.js', { paths: [process.cwd()] });
-  process.stderr.write(`\nsource maps: cdktf=${Boolean(findSourceMap(cdktf))} loaded-cdktf=${Boolean(require.cache[cdktf])}\n`);
+  const cdktfFiles = Object.keys(require.cache).filter((path) => /node_modules[\\/]cdktf[\\/]/.test(path)).length;
+  process.stderr.write(`\nsynth probe: cdktf-files-from-node_modules=${cdktfFiles} source-maps=${process.sourceMapsEnabled}\n`);
 });
