@@ -3,6 +3,8 @@
  * else `terraform` on PATH. Either works: the stack pins hashicorp/vault 5.6.0 and both engines
  * resolve that source in their own registry (or in a filesystem mirror).
  */
+import { accessSync, constants, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 
 export type EngineKind = 'tofu' | 'terraform';
@@ -20,12 +22,16 @@ export class EngineNotFoundError extends Error {
 
 const MIN_VERSION = [1, 6];
 
-/** `label` names where `requested` came from, for the message: `--engine` or `MAAS_VAULT_ENGINE`. */
-export async function locateEngine(requested?: string, label = '--engine'): Promise<EngineBinary> {
+/**
+ * `label` names where `requested` came from, for the message: `--engine` or `MAAS_VAULT_ENGINE`.
+ * `cacheFile` keeps the version probe's answer (a child process on the path of every plan and
+ * apply) for the binary it was asked of; `env` gives the PATH to search.
+ */
+export async function locateEngine(requested?: string, label = '--engine', cacheFile?: string, env: NodeJS.ProcessEnv = process.env): Promise<EngineBinary> {
   const candidates = requested ? [requested] : ['tofu', 'terraform'];
   const problems: string[] = [];
   for (const candidate of candidates) {
-    const found = await probe(candidate);
+    const found = await probeCached(candidate, cacheFile, env);
     if (typeof found === 'string') problems.push(found);
     else return found;
   }
@@ -36,9 +42,63 @@ export async function locateEngine(requested?: string, label = '--engine'): Prom
   );
 }
 
+interface CachedProbe {
+  key: string;
+  kind: EngineKind;
+  version: string;
+}
+
+/** The probe's answer from `cacheFile` when it was given for this very file; else probes and records it. */
+async function probeCached(command: string, cacheFile: string | undefined, env: NodeJS.ProcessEnv): Promise<EngineBinary | string> {
+  const key = cacheFile === undefined ? undefined : identity(command, env);
+  if (key !== undefined) {
+    const cached = readCache(cacheFile!);
+    if (cached?.key === key) return { kind: cached.kind, path: command, version: cached.version };
+  }
+  const found = await probe(command, env);
+  if (key !== undefined && typeof found !== 'string') {
+    // Best effort: a work directory that cannot take the file only means probing next time too.
+    try {
+      const staging = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(staging, `${JSON.stringify({ key, kind: found.kind, version: found.version } satisfies CachedProbe)}\n`, { mode: 0o600 });
+      renameSync(staging, cacheFile!);
+    } catch {
+      // ignored, see above
+    }
+  }
+  return found;
+}
+
+/** The file `command` runs (as the shell finds it on PATH) and its identity; undefined when there is none. */
+function identity(command: string, env: NodeJS.ProcessEnv): string | undefined {
+  const candidates = command.includes('/') ? [resolve(command)] : (env.PATH ?? '').split(delimiter).filter((dir) => isAbsolute(dir)).map((dir) => join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      const real = realpathSync(candidate);
+      const stat = statSync(real);
+      if (!stat.isFile()) continue;
+      return JSON.stringify([real, stat.dev, stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs]);
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
+function readCache(path: string): CachedProbe | undefined {
+  try {
+    const cached = JSON.parse(readFileSync(path, 'utf8')) as Partial<CachedProbe>;
+    const valid = typeof cached.key === 'string' && (cached.kind === 'tofu' || cached.kind === 'terraform') && typeof cached.version === 'string';
+    return valid ? (cached as CachedProbe) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The engine's version, or why it cannot be used. */
-async function probe(command: string): Promise<EngineBinary | string> {
-  const result = await execa(command, ['version', '-json'], { reject: false, timeout: 30_000, env: { CHECKPOINT_DISABLE: '1' } });
+async function probe(command: string, env: NodeJS.ProcessEnv): Promise<EngineBinary | string> {
+  const result = await execa(command, ['version', '-json'], { reject: false, timeout: 30_000, env: { ...env, CHECKPOINT_DISABLE: '1' }, extendEnv: false });
   if (result.failed && result.exitCode === undefined) return `cannot run "${command}" (${result.code ?? 'not found'})`;
   let info: { terraform_version?: string };
   try {

@@ -64,7 +64,7 @@ export async function openStackSession(
   // missing) before the first request. Its version probe is a child process, so the stack is
   // synthesized meanwhile, and Vault checked as soon as the engine is known.
   const { locateEngine } = await import('../../engine/locate.js');
-  const located = locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
+  const located = locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE', join(config.workDir, 'engine.json'));
   located.catch(() => undefined);
   const pg = config.state.backend === 'pg';
   // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);

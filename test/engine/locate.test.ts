@@ -1,0 +1,59 @@
+/**
+ * The engine's version probe runs `<engine> version -json`, a child process on the critical path
+ * of every plan and apply. Its answer is kept beside the site's work directory, keyed by the
+ * binary's resolved path and file identity: a different or updated binary is probed again.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { locateEngine } from '../../engine/locate.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'maas-vault-locate-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A stand-in engine that answers `version -json` and counts how often it was asked. */
+function fakeEngine(binDir: string, version: string): { path: string; calls: () => number } {
+  mkdirSync(binDir, { recursive: true });
+  const path = join(binDir, 'terraform');
+  const counter = join(binDir, 'calls');
+  writeFileSync(counter, '');
+  writeFileSync(path, `#!/bin/sh\necho x >> '${counter}'\necho '{"terraform_version":"${version}","platform":"linux_amd64"}'\n`);
+  chmodSync(path, 0o755);
+  return { path, calls: () => readFileSync(counter, 'utf8').split('\n').filter(Boolean).length };
+}
+
+it('probes a binary once, then answers from the cache file (mode 0600)', async () => {
+  const engine = fakeEngine(join(dir, 'bin'), '1.11.4');
+  const cache = join(dir, 'work', 'engine.json');
+  mkdirSync(join(dir, 'work'));
+  expect(await locateEngine(engine.path, '--engine', cache)).toEqual({ kind: 'terraform', path: engine.path, version: '1.11.4' });
+  expect(await locateEngine(engine.path, '--engine', cache)).toEqual({ kind: 'terraform', path: engine.path, version: '1.11.4' });
+  expect(engine.calls()).toBe(1);
+  expect(statSync(cache).mode & 0o777).toBe(0o600);
+});
+
+it('probes again when the binary changes, or when PATH finds another one', async () => {
+  const cache = join(dir, 'engine.json');
+  const first = fakeEngine(join(dir, 'a'), '1.11.4');
+  const path = { PATH: `${join(dir, 'a')}:/usr/bin:/bin` };
+  expect((await locateEngine('terraform', '--engine', cache, path)).version).toBe('1.11.4');
+  // Upgraded in place: another size and modification time.
+  writeFileSync(first.path, readFileSync(first.path, 'utf8').replace('1.11.4', '1.12.10'));
+  expect((await locateEngine('terraform', '--engine', cache, path)).version).toBe('1.12.10');
+  expect(first.calls()).toBe(2);
+  const second = fakeEngine(join(dir, 'b'), '1.10.5');
+  expect((await locateEngine('terraform', '--engine', cache, { PATH: `${join(dir, 'b')}:/usr/bin:/bin` })).version).toBe('1.10.5');
+  expect(second.calls()).toBe(1);
+});
+
+it('a cache file that is not its own is ignored, not trusted', async () => {
+  const engine = fakeEngine(join(dir, 'bin'), '1.11.4');
+  const cache = join(dir, 'engine.json');
+  writeFileSync(cache, '{"key":"whatever","kind":"tofu","version":"9.9.9"}');
+  expect(await locateEngine(engine.path, '--engine', cache)).toEqual({ kind: 'terraform', path: engine.path, version: '1.11.4' });
+  writeFileSync(cache, 'not json');
+  expect((await locateEngine(engine.path, '--engine', cache)).version).toBe('1.11.4');
+});
