@@ -162,7 +162,7 @@ async function benchCredentialsAndPlan(toolchain: Toolchain): Promise<void> {
             return { ms };
           },
           'floor (same requests, node:http)': () =>
-            timed(process.execPath, [FLOOR], { env: { BENCH_ADDR: server.address, VAULT_TOKEN: server.rootToken, BENCH_ROLES: roles.join(',') }, probeRss: true }),
+            timed(process.execPath, [FLOOR], { env: { BENCH_ADDR: server.address, VAULT_TOKEN: server.rootToken, BENCH_ROLES: roles.join(','), BENCH_SITE: SITE }, probeRss: true }),
         }),
       );
     }
