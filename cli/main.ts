@@ -13,6 +13,7 @@ import { applyCommand } from './commands/apply.js';
 import { credentialsCommand } from './commands/credentials.js';
 import { destroyCommand } from './commands/destroy.js';
 import { devCommand } from './commands/dev.js';
+import { encryptStateCommand } from './commands/encrypt-state.js';
 import { outputCommand } from './commands/output.js';
 import { planCommand } from './commands/plan.js';
 import { policyCommand } from './commands/policy.js';
@@ -47,6 +48,7 @@ const cli = skipHelpCache(yargs(habits.args))
   .command(applyCommand)
   .command(destroyCommand)
   .command(outputCommand)
+  .command(encryptStateCommand)
   .command(credentialsCommand)
   .command(verifyTokenCommand)
   .command(verifyCommand)

@@ -123,6 +123,15 @@ export class Engine {
     return (await this.run(['state', 'pull'], [0], { quiet: true })).stdout;
   }
 
+  /**
+   * Writes `text` as the site's state through the backend (and its encryption), on stdin: state
+   * holds wrapping tokens, so it goes in no file and no argument. Refused by the engine when the
+   * stored state moved on since `text` was pulled (no -force).
+   */
+  async pushState(text: string): Promise<void> {
+    await this.run(['state', 'push', this.lockTimeoutFlag, '-'], [0], { input: text });
+  }
+
   /** All outputs, sensitive ones included: callers decide what to print. */
   async outputs(): Promise<EngineOutputs> {
     const result = await this.run(['output', '-json', '-no-color'], [0], { quiet: true });
@@ -130,7 +139,7 @@ export class Engine {
     return parseQuietly<EngineOutputs>(result.stdout || '{}', (where) => new EngineError(`${this.binary.kind} output -json`, `its answer is not JSON (${where})`));
   }
 
-  private async run(args: string[], okCodes = [0], { quiet = false } = {}) {
+  private async run(args: string[], okCodes = [0], { quiet = false, input }: { quiet?: boolean; input?: string } = {}) {
     const { binary, stackDir, env, onOutput, statePath, onNotice } = this.options;
     const command = `${binary.kind} ${args[0] === 'state' ? args.slice(0, 2).join(' ') : args[0]}`;
     // A signal that came before this run: the user wants to stop, so nothing new starts.
@@ -145,7 +154,7 @@ export class Engine {
       env: { TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', ...env },
       reject: false,
       all: true,
-      stdin: 'ignore',
+      ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
       maxBuffer: 64 * 1024 * 1024,
       // Its own process group: a terminal's Ctrl-C reaches maas-vault only, which passes it on
       // once (interrupts.ts), and the engine and its providers can be killed together.
@@ -180,7 +189,10 @@ export class Engine {
       onNotice?.(`the engine left ${statePath} invalid: the next run restores the last verified state`);
     }
     if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
-    const locked = lockError || /Error acquiring the state lock/.test(String(result.stderr ?? ''));
+    // A clear state under enforced encryption fails while taking the lock ("failed to write backup
+    // file: encountered unencrypted payload"): no one holds it, and the caller says what to run.
+    const unencrypted = /encountered unencrypted payload/.test(quiet ? String(result.stderr ?? '') : lines.join('\n'));
+    const locked = !unencrypted && (lockError || /Error acquiring the state lock/.test(String(result.stderr ?? '')));
     // A local state's lock record names its holder; a remote backend's holder is found by the caller
     // (cli/commands/state-lock.ts), from the engine's own lines, which never reach the user as they are.
     if (locked && statePath) throw lockHeldError(statePath);

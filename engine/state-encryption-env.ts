@@ -4,7 +4,7 @@
  * engine as TF_VAR_… in its environment, never written anywhere.
  */
 import type { MaasVaultConfig } from '../config/index.js';
-import { PASSPHRASE_VARIABLE } from '../stacks/state-encryption.js';
+import { PASSPHRASE_VARIABLE } from '../stacks/state-encryption-block.js';
 import type { EngineBinary } from './locate.js';
 
 export class StateEncryptionError extends Error {

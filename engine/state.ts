@@ -168,6 +168,27 @@ export async function readBackendOutputs(
   return readPgStateOutputs(stateSchemaName(config), env);
 }
 
+/** What a site's stored state is, read as the backend holds it (never decrypted here). */
+export type StoredStateKind = 'none' | 'clear' | 'encrypted' | 'broken';
+
+export function storedStateKind(text: string | undefined): StoredStateKind {
+  if (text === undefined) return 'none';
+  if (isEncryptedState(text)) return 'encrypted';
+  return parseState(text) ? 'clear' : 'broken';
+}
+
+/** The state text as the backend stores it: the local file, or the pg backend's row; undefined before the first apply. */
+export async function readStoredState(
+  config: Pick<MaasVaultConfig, 'site' | 'state'>,
+  statePath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  if (config.state.backend !== 'pg') return existsSync(statePath) ? readFileSync(statePath, 'utf8') : undefined;
+  requirePgConnection(env);
+  const { readPgStateText } = await import('./pg-state.js');
+  return readPgStateText(stateSchemaName(config), env);
+}
+
 /** JSON.parse whose error carries a position only: V8's message quotes the text it could not parse. */
 export function parseQuietly<T>(text: string, onError: (where: string) => Error): T {
   try {

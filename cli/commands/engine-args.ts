@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { UsageError } from '../exit-codes.js';
 
 export interface EngineArgs {
   engine?: string;
@@ -28,4 +29,12 @@ export function withEngine<T>(yargs: Argv<T>) {
     type: 'string',
     describe: 'tofu, terraform, or a path to either (default: tofu, then terraform, from PATH; or MAAS_VAULT_ENGINE)',
   });
+}
+
+/** `--lock-timeout 5s` (or ms, m, h) in whole seconds, rounded up; a usage error otherwise. */
+export function lockTimeoutSeconds(value: string): number {
+  const match = /^(\d{1,6})(ms|s|m|h)$/.exec(value);
+  if (!match) throw new UsageError(`--lock-timeout ${JSON.stringify(value).slice(0, 40)}: write a duration such as 5s, 30s or 2m`);
+  const scale = { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.ceil(Number(match[1]) * scale);
 }

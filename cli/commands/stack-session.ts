@@ -15,8 +15,8 @@ import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../v
 import { workLayout } from '../../stacks/work-layout.js';
 import { synthOnce } from '../../stacks/synth-once.js';
 import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-connection.js';
-import { UsageError } from '../exit-codes.js';
 import { explainStateLock } from './state-lock.js';
+import { lockTimeoutSeconds } from './engine-args.js';
 import type { Reporter } from '../reporter.js';
 
 export interface StackSession extends CommandContext {
@@ -171,14 +171,6 @@ export async function openStackSession(
     await client?.close();
     throw error;
   }
-}
-
-/** `--lock-timeout 5s` (or ms, m, h) in whole seconds, rounded up; a usage error otherwise. */
-function lockTimeoutSeconds(value: string): number {
-  const match = /^(\d{1,6})(ms|s|m|h)$/.exec(value);
-  if (!match) throw new UsageError(`--lock-timeout ${JSON.stringify(value).slice(0, 40)}: write a duration such as 5s, 30s or 2m`);
-  const scale = { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.ceil(Number(match[1]) * scale);
 }
 
 /** init, run again (up to twice) when it lost a race creating the pg backend's tables to another first run. */

@@ -3,8 +3,12 @@
  * token in clear when it is on (and do when it is off, so the check can fail); a wrong, short or
  * missing passphrase gets one line each. Needs OpenTofu (see test/support/tofu.ts).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Engine } from '../../engine/engine.js';
+import { locateEngine } from '../../engine/locate.js';
+import { encryptionBlock, PASSPHRASE_VARIABLE } from '../../stacks/state-encryption-block.js';
 import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
@@ -94,5 +98,30 @@ describeWithTofu('state encryption with OpenTofu (e2e: tofu + provider + Postgre
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('state.encryption.passphraseEnv names MAAS_STATE_PASSPHRASE, which is not set');
     expect(await pgRow('maas_vault_encwrong')).toBe(before);
+  });
+
+  it('a clear local state under enforced encryption is the engine failing to read it, not a lock someone holds', async () => {
+    // OpenTofu fails this while taking the state lock ("failed to write backup file: encountered unencrypted payload").
+    const dir = mkdtempSync(join(tmpdir(), 'maas-vault-clear-state-'));
+    const stackDir = join(dir, 'stack');
+    mkdirSync(stackDir);
+    const statePath = join(dir, 'terraform.tfstate');
+    const clear = JSON.stringify({ version: 4, terraform_version: '1.11.6', serial: 1, lineage: 'clear-lineage', outputs: {}, resources: [], check_results: null });
+    writeFileSync(
+      join(stackDir, 'main.tf.json'),
+      JSON.stringify({
+        variable: { [PASSPHRASE_VARIABLE]: { type: 'string', sensitive: true } },
+        terraform: { backend: { local: { path: '../terraform.tfstate' } }, encryption: encryptionBlock() },
+        resource: { terraform_data: { marker: { input: 'x' } } },
+      }),
+    );
+    const engine = new Engine({ binary: await locateEngine(tofuPath), stackDir, statePath, env: { [`TF_VAR_${PASSPHRASE_VARIABLE}`]: PASSPHRASE } });
+    // Initialized before the state exists: init itself refuses a clear one ("Error refreshing state").
+    await engine.init();
+    writeFileSync(statePath, clear);
+    const failure = (await engine.plan().catch((error: unknown) => error)) as { name?: string; output?: string };
+    expect(failure.name).toBe('EngineError');
+    expect(failure.output).toMatch(/encountered unencrypted payload/);
+    expect(readFileSync(statePath, 'utf8')).toBe(clear);
   });
 });
