@@ -50,13 +50,15 @@ interface CachedProbe {
 
 /** The probe's answer from `cacheFile` when it was given for this very file; else probes and records it. */
 async function probeCached(command: string, cacheFile: string | undefined, env: NodeJS.ProcessEnv): Promise<EngineBinary | string> {
-  const key = cacheFile === undefined ? undefined : identity(command, env);
-  if (key !== undefined) {
+  const key = identity(command, env);
+  // Nothing to run: said without starting a process (plan and apply look for tofu first).
+  if (key === undefined) return `cannot run "${command}" (${command.includes('/') ? 'no executable file there' : 'not found on PATH'})`;
+  if (cacheFile !== undefined) {
     const cached = readCache(cacheFile!);
     if (cached?.key === key) return { kind: cached.kind, path: command, version: cached.version };
   }
   const found = await probe(command, env);
-  if (key !== undefined && typeof found !== 'string') {
+  if (cacheFile !== undefined && typeof found !== 'string') {
     // Best effort: a work directory that cannot take the file only means probing next time too.
     try {
       const staging = `${cacheFile}.${process.pid}.tmp`;

@@ -57,3 +57,13 @@ it('a cache file that is not its own is ignored, not trusted', async () => {
   writeFileSync(cache, 'not json');
   expect((await locateEngine(engine.path, '--engine', cache)).version).toBe('1.11.4');
 });
+
+it('an engine that is nowhere on PATH is reported missing without starting a process for it', async () => {
+  const engine = fakeEngine(join(dir, 'bin'), '1.11.4');
+  const cache = join(dir, 'engine.json');
+  const env = { PATH: join(dir, 'bin') };
+  // tofu comes first and is not there; terraform is the stand-in.
+  expect(await locateEngine(undefined, '--engine', cache, env)).toEqual({ kind: 'terraform', path: 'terraform', version: '1.11.4' });
+  await expect(locateEngine('tofu', '--engine', cache, env)).rejects.toThrow(/--engine tofu: cannot run "tofu" \(not found on PATH\)/);
+  expect(engine.calls()).toBe(1);
+});
