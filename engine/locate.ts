@@ -3,9 +3,10 @@
  * else `terraform` on PATH. Either works: the stack pins hashicorp/vault 5.6.0 and both engines
  * resolve that source in their own registry (or in a filesystem mirror).
  */
-import { accessSync, constants, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { writePrivateFile } from '../config/private-file.js';
 
 export type EngineKind = 'tofu' | 'terraform';
 
@@ -54,16 +55,14 @@ async function probeCached(command: string, cacheFile: string | undefined, env: 
   // Nothing to run: said without starting a process (plan and apply look for tofu first).
   if (key === undefined) return `cannot run "${command}" (${command.includes('/') ? 'no executable file there' : 'not found on PATH'})`;
   if (cacheFile !== undefined) {
-    const cached = readCache(cacheFile!);
+    const cached = readCache(cacheFile);
     if (cached?.key === key) return { kind: cached.kind, path: command, version: cached.version };
   }
   const found = await probe(command, env);
   if (cacheFile !== undefined && typeof found !== 'string') {
     // Best effort: a work directory that cannot take the file only means probing next time too.
     try {
-      const staging = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(staging, `${JSON.stringify({ key, kind: found.kind, version: found.version } satisfies CachedProbe)}\n`, { mode: 0o600 });
-      renameSync(staging, cacheFile!);
+      writePrivateFile(cacheFile, `${JSON.stringify({ key, kind: found.kind, version: found.version } satisfies CachedProbe)}\n`);
     } catch {
       // ignored, see above
     }

@@ -7,7 +7,8 @@
  * backend stores it (it must no longer be clear) and through the stack plan and apply use (the
  * passphrase must open it, and it must be the state that was pulled).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writePrivateFile } from '../config/private-file.js';
 import { isDeepStrictEqual } from 'node:util';
 import { withClearStateFallback } from '../stacks/state-encryption-block.js';
 import type { Engine } from './engine.js';
@@ -40,9 +41,9 @@ interface PulledState {
 export async function encryptClearState({ engine, jsonPath, readStored, where, step }: ClearStateMigration): Promise<void> {
   const kind = engine.binary.kind;
   const stack = readFileSync(jsonPath, 'utf8');
-  const restore = () => replaceFile(jsonPath, stack);
+  const restore = () => writePrivateFile(jsonPath, stack);
   let clear: string;
-  replaceFile(jsonPath, withClearStateFallback(stack));
+  writePrivateFile(jsonPath, withClearStateFallback(stack));
   // process.exit (a signal while no engine runs) skips `finally`, not 'exit' listeners.
   process.once('exit', restore);
   try {
@@ -98,11 +99,4 @@ function sameState(before: string, after: string): boolean {
 /** Parsed without ever quoting the text in an error: it holds wrapping tokens. */
 function parsed(text: string, what: string): PulledState {
   return parseQuietly<PulledState>(text, (position) => new StateMigrationError(`${what} is not JSON (${position}); nothing was changed`));
-}
-
-/** Written beside the target and renamed over it: the engine never reads half a stack. */
-function replaceFile(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
 }

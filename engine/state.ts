@@ -8,7 +8,8 @@
  * (an engine killed while writing leaves it empty). The engine's own `.backup` is overwritten by
  * every run, so it cannot be trusted for that.
  */
-import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { writePrivateFile } from '../config/private-file.js';
 import type { EngineOutputs } from './engine.js';
 import type { MaasVaultConfig } from '../config/index.js';
 import { jsonErrorPosition } from '../config/json-position.js';
@@ -112,7 +113,7 @@ export function restoreBrokenState(statePath: string): string | undefined {
   // The broken file is kept for whoever wants to look at it; it may hold wrapping tokens.
   copyFileSync(statePath, `${statePath}.broken`);
   chmodSync(`${statePath}.broken`, 0o600);
-  writePrivate(statePath, readFileSync(good, 'utf8'));
+  writePrivateFile(statePath, readFileSync(good, 'utf8'));
   return `the state file ${statePath} was not valid (an interrupted run?): restored the last verified state from ${good} (the broken file is kept as ${statePath}.broken)`;
 }
 
@@ -125,16 +126,8 @@ export function keepGoodState(statePath: string): boolean {
   if (!existsSync(statePath)) return true;
   const text = readFileSync(statePath, 'utf8');
   if (!isWholeState(text)) return false;
-  writePrivate(goodStatePath(statePath), text);
+  writePrivateFile(goodStatePath(statePath), text);
   return true;
-}
-
-/** Written beside the target and renamed over it, so a reader never sees half a file. */
-function writePrivate(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
 }
 
 /**

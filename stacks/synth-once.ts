@@ -6,7 +6,8 @@
  * written. Any mismatch, or no fingerprint (running from source), synthesizes as before.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writePrivateFile } from '../config/private-file.js';
 import { join } from 'node:path';
 import type { MaasVaultConfig } from '../config/index.js';
 import { packageRoot } from '../config/package-root.js';
@@ -61,9 +62,7 @@ export async function synthOnce(config: MaasVaultConfig, code: string | null = f
   const { synthStack } = await import('./synth.js');
   const result = synthStack(config, imports);
   if (key !== undefined) {
-    const staging = `${record}.${process.pid}.tmp`;
-    writeFileSync(staging, JSON.stringify({ key, json: sha256(readFileSync(result.jsonPath)) }), { mode: 0o600 });
-    renameSync(staging, record);
+    writePrivateFile(record, JSON.stringify({ key, json: sha256(readFileSync(result.jsonPath)) }));
   }
   return { ...result, reused: false };
 }

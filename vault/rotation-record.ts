@@ -4,7 +4,8 @@
  * destroy a secret ID but never log in, so the file holds no secret (it is still mode 0600, in
  * the 0700 work directory, and written whole or not at all).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writePrivateFile } from '../config/private-file.js';
 import { join } from 'node:path';
 
 export const ROTATION_RECORD_VERSION = 1;
@@ -62,9 +63,7 @@ export function writeRotationRecord(workDir: string, record: RotationRecord): vo
   mkdirSync(workDir, { recursive: true, mode: 0o700 });
   const gitignore = join(workDir, '.gitignore');
   if (!existsSync(gitignore)) writeFileSync(gitignore, '# maas-vault work directory: engine state holds wrapping tokens\n*\n');
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, flag: 'w' });
-  renameSync(temporary, path);
+  writePrivateFile(path, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** A record that cannot be used; nothing was sent to Vault. */
