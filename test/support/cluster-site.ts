@@ -24,6 +24,23 @@ async function call(address: string, token: string, method: string, path: string
   if (answer.status >= 300) throw new Error(`cluster set-up: ${method} ${path} answered ${answer.status}: ${JSON.stringify(answer.body.errors)}`);
 }
 
+/**
+ * A new KV-v2 mount answers 400 "Waiting for the primary to upgrade from non-versioned to versioned
+ * data" on a node until that node has seen the upgrade finish: an admin waits for it before handing
+ * the mount to MAAS, and so do the tests, whose subject is the standby's lag, not a mount being born.
+ */
+async function kvReadyOnEveryNode(cluster: RaftCluster, mount: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const node of cluster.nodes.filter((candidate) => candidate.running())) {
+    for (;;) {
+      const answer = await vaultHttp(node.address, 'GET', `${mount}/config`, { token: cluster.rootToken });
+      if (answer.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`cluster set-up: ${mount}/ on ${node.address} still answers ${answer.status} after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** The docs' steps, through the active node; roles are created a few at a time to keep the cluster responsive. */
 export async function setUpSite(cluster: RaftCluster, config: MaasVaultConfig): Promise<void> {
   const { address } = await cluster.active();
@@ -31,7 +48,10 @@ export async function setUpSite(cluster: RaftCluster, config: MaasVaultConfig): 
   const auth = await vaultHttp(address, 'GET', 'sys/auth', { token });
   if (!auth.body.data?.['approle/']) await call(address, token, 'POST', 'sys/auth/approle', { type: 'approle' });
   const mounts = await vaultHttp(address, 'GET', 'sys/mounts', { token });
-  if (!mounts.body.data?.[`${config.kv.mount}/`]) await call(address, token, 'POST', `sys/mounts/${config.kv.mount}`, { type: 'kv', options: { version: '2' } });
+  if (!mounts.body.data?.[`${config.kv.mount}/`]) {
+    await call(address, token, 'POST', `sys/mounts/${config.kv.mount}`, { type: 'kv', options: { version: '2' } });
+    await kvReadyOnEveryNode(cluster, config.kv.mount);
+  }
   await call(address, token, 'POST', `sys/policies/acl/${config.policy.name}`, {
     policy: renderMaasPolicy({ mount: config.kv.mount, path: config.secretsPath, profile: config.policy.profile, lookupSelf: config.policy.lookupSelf }),
   });
