@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { SYNTH_FINGERPRINT_FILE } from '../stacks/synth-once.js';
 import { deferInit } from './bundle/defer-init.js';
+import { yargsHome } from './bundle/yargs-home.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -55,7 +56,7 @@ await build({
   },
   // The text-width modules behind yargs' help layout build an ICU segmenter and Unicode property
   // regexes when they load (about 13 ms): only a run that prints help needs them.
-  plugins: [deferInit(['string-width'])],
+  plugins: [deferInit(['string-width']), yargsHome()],
   logLevel: 'warning',
 });
 writeFileSync(join(ROOT, SYNTH_FINGERPRINT_FILE), `${synthFingerprint()}\n`);
