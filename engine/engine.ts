@@ -25,6 +25,8 @@ export interface EngineOptions {
   onNotice?: (text: string) => void;
   /** How long plan, apply and destroy wait for the state lock (engine syntax, e.g. `5s`; default MAAS_VAULT_LOCK_WAIT). */
   lockTimeout?: string;
+  /** Takes over an init of this stack already under way (engine/early-init.ts): true when it stands for init. */
+  earlyInit?: () => Promise<boolean>;
 }
 
 /** A failed engine command; `output` is its last lines, for the error message. */
@@ -55,7 +57,11 @@ export interface SavedPlan extends PlanResult {
 export type EngineOutputs = Record<string, { value: unknown; sensitive: boolean }>;
 
 export class Engine {
-  constructor(private readonly options: EngineOptions) {}
+  private earlyInit?: () => Promise<boolean>;
+
+  constructor(private readonly options: EngineOptions) {
+    this.earlyInit = options.earlyInit;
+  }
 
   get binary(): EngineBinary {
     return this.options.binary;
@@ -72,6 +78,9 @@ export class Engine {
 
   /** `init` once per work directory; later calls only re-run it when the lock file is missing. */
   async init(force = false): Promise<void> {
+    const early = this.earlyInit;
+    this.earlyInit = undefined;
+    if (early && (await early()) && !force) return;
     if (!force && existsSync(join(this.options.stackDir, '.terraform.lock.hcl')) && existsSync(join(this.options.stackDir, '.terraform'))) return;
     await this.run(['init', '-input=false', '-no-color', this.lockTimeoutFlag]);
   }

@@ -43,6 +43,15 @@ export async function locateEngine(requested?: string, label = '--engine', cache
   );
 }
 
+/**
+ * The command locateEngine will most likely settle on, found without running anything: the first
+ * candidate that is an executable file. The probe may still refuse it (too old), so whoever acts
+ * on this guess checks it against the located engine.
+ */
+export function engineCandidate(requested?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return (requested ? [requested] : ['tofu', 'terraform']).find((candidate) => identity(candidate, env) !== undefined);
+}
+
 interface CachedProbe {
   key: string;
   kind: EngineKind;

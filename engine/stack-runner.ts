@@ -8,7 +8,10 @@ import { synthOnce } from '../stacks/synth-once.js';
 import type { StackImports } from '../stacks/import-ids.js';
 import { writeMirrorCliConfig } from './provider-mirror.js';
 import { Engine } from './engine.js';
-import { locateEngine, type EngineBinary } from './locate.js';
+import { engineCandidate, locateEngine, type EngineBinary } from './locate.js';
+import { EarlyInit, needsFirstInit } from './early-init.js';
+import { localEngineSettings } from '../stacks/engine-settings.js';
+import { workLayout } from '../stacks/work-layout.js';
 import { keepGoodState } from './state.js';
 import { engineApplicationName, requirePgConnection } from './pg-connection.js';
 import { encryptionEnv } from './state-encryption-env.js';
@@ -27,37 +30,65 @@ export interface StackRunnerOptions {
   imports?: StackImports;
   /** How long plan, apply and destroy wait for the state lock (e.g. `5s`). */
   lockTimeout?: string;
+  /** With `engine` a locator's promise: the command it is expected to settle on (engine/locate.ts engineCandidate). */
+  engineCommand?: string;
 }
 
 export async function prepareStack(options: StackRunnerOptions): Promise<{ engine: Engine; stackDir: string; statePath: string; jsonPath: string }> {
   const env = options.env ?? process.env;
-  if (options.config.state.backend === 'pg') requirePgConnection(env);
+  const { config } = options;
+  if (config.state.backend === 'pg') requirePgConnection(env);
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
   const located = typeof options.engine === 'object'
     ? Promise.resolve(options.engine)
     : locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
-  const { stackDir, statePath, jsonPath } = await synthOnce(options.config, undefined, options.imports);
-  const binary = await located;
+  const mirrorEnv: Record<string, string> = {};
+  if (env.MAAS_VAULT_PROVIDER_MIRROR) {
+    const cliConfig = join(config.workDir, 'terraformrc');
+    writeMirrorCliConfig(env.MAAS_VAULT_PROVIDER_MIRROR, cliConfig);
+    mirrorEnv.TF_CLI_CONFIG_FILE = cliConfig;
+  }
+  const early = startEarlyInit(options, mirrorEnv);
+  let binary: EngineBinary;
+  let layout: { stackDir: string; statePath: string; jsonPath: string };
+  try {
+    layout = await synthOnce(config, undefined, options.imports);
+    binary = await located;
+  } catch (error) {
+    await early?.abandon();
+    throw error;
+  }
   // Refused here, before the engine first runs: Terraform would write the state in clear.
-  const encryption = encryptionEnv(options.config, binary, env);
+  const encryption = encryptionEnv(config, binary, env);
   const engineEnv: Record<string, string | undefined> = {
     VAULT_TOKEN: options.token,
     // The provider must reach the same Vault the config names, whatever the caller exported.
-    VAULT_ADDR: options.config.vault.address,
+    VAULT_ADDR: config.vault.address,
     // What pg_stat_activity shows of this run while it holds the site's state lock.
-    ...(options.config.state.backend === 'pg' ? { PGAPPNAME: engineApplicationName() } : {}),
+    ...(config.state.backend === 'pg' ? { PGAPPNAME: engineApplicationName() } : {}),
     ...encryption,
+    ...mirrorEnv,
   };
-  if (env.MAAS_VAULT_PROVIDER_MIRROR) {
-    const cliConfig = join(options.config.workDir, 'terraformrc');
-    writeMirrorCliConfig(env.MAAS_VAULT_PROVIDER_MIRROR, cliConfig);
-    engineEnv.TF_CLI_CONFIG_FILE = cliConfig;
-  }
+  const { stackDir, statePath, jsonPath } = layout;
+  // Taken over by the engine's first init, inside the caller's step that explains its failure; a
+  // command that stops before that never shows it (its directory goes when the process ends).
+  const earlyInit = early ? () => early.finish(binary, jsonPath) : undefined;
   // With the pg backend there is no local state file to check, restore or keep.
-  const localState = options.config.state.backend === 'local' ? statePath : undefined;
-  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput, statePath: localState, onNotice: options.onNotice, lockTimeout: options.lockTimeout });
+  const localState = config.state.backend === 'local' ? statePath : undefined;
+  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput, statePath: localState, onNotice: options.onNotice, lockTimeout: options.lockTimeout, earlyInit });
   return { engine, stackDir, statePath, jsonPath };
+}
+
+/** A first init, started before synth where the stack's `terraform` block is known without it (engine/early-init.ts). */
+function startEarlyInit(options: StackRunnerOptions, env: Record<string, string>): EarlyInit | undefined {
+  const { config } = options;
+  if (config.state.backend !== 'local' || config.state.encryption !== undefined) return undefined;
+  const command =
+    typeof options.engine === 'object' && !(options.engine instanceof Promise) ? options.engine.path : options.engineCommand ?? (typeof options.engine === 'string' ? engineCandidate(options.engine) : undefined);
+  const { stackDir } = workLayout(config);
+  if (command === undefined || !needsFirstInit(stackDir)) return undefined;
+  return EarlyInit.start({ command, workDir: config.workDir, stackDir, settings: localEngineSettings(), env, onOutput: options.onOutput, lockTimeout: options.lockTimeout });
 }
 
 /** State and its backup hold wrapping tokens: owner-only, whatever umask the engine ran under. */

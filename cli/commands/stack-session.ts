@@ -63,7 +63,7 @@ export async function openStackSession(
   // Exit 2 promises that nothing was sent to Vault: the engine is found (a usage error when it is
   // missing) before the first request. Its version probe is a child process, so the stack is
   // synthesized meanwhile, and Vault checked as soon as the engine is known.
-  const { locateEngine } = await import('../../engine/locate.js');
+  const { engineCandidate, locateEngine } = await import('../../engine/locate.js');
   const located = locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE', join(config.workDir, 'engine.json'));
   located.catch(() => undefined);
   const pg = config.state.backend === 'pg';
@@ -98,6 +98,7 @@ export async function openStackSession(
     return prepareStack({
       config,
       engine: located,
+      engineCommand: engineCandidate(argv.engine ?? process.env.MAAS_VAULT_ENGINE),
       token,
       lockTimeout: argv.lockTimeout,
       imports: adoption?.imports,
