@@ -107,7 +107,9 @@ export function stateTextResources(text: string): StateResource[] {
  * was done, for the user, or undefined when nothing needed doing.
  */
 export function restoreBrokenState(statePath: string): string | undefined {
-  if (!existsSync(statePath) || isWholeState(readFileSync(statePath, 'utf8'))) return undefined;
+  if (!existsSync(statePath)) return undefined;
+  const bytes = readFileSync(statePath);
+  if (isVerifiedCopy(statePath, bytes) || isWholeState(bytes.toString('utf8'))) return undefined;
   const good = goodStatePath(statePath);
   if (!existsSync(good) || !isWholeState(readFileSync(good, 'utf8'))) readState(statePath);
   // The broken file is kept for whoever wants to look at it; it may hold wrapping tokens.
@@ -124,10 +126,19 @@ export function restoreBrokenState(statePath: string): string | undefined {
 export function keepGoodState(statePath: string): boolean {
   for (const path of [statePath, `${statePath}.backup`]) if (existsSync(path)) chmodSync(path, 0o600);
   if (!existsSync(statePath)) return true;
-  const text = readFileSync(statePath, 'utf8');
+  const bytes = readFileSync(statePath);
+  // A run that changed nothing (plan, output): the copy already holds these very bytes.
+  if (isVerifiedCopy(statePath, bytes)) return true;
+  const text = bytes.toString('utf8');
   if (!isWholeState(text)) return false;
   writePrivateFile(goodStatePath(statePath), text);
   return true;
+}
+
+/** The state's bytes are those of its verified copy, which was whole when written: no need to parse them again. */
+function isVerifiedCopy(statePath: string, bytes: Buffer): boolean {
+  const good = goodStatePath(statePath);
+  return existsSync(good) && readFileSync(good).equals(bytes);
 }
 
 /**

@@ -45,6 +45,20 @@ describe('state guard', () => {
     expect(readFileSync(state, 'utf8')).toBe('');
   });
 
+  it('a run that left the state as it was (a plan) does not write the copy again; a changed one does', () => {
+    const state = join(workDir(), 'terraform.tfstate');
+    writeFileSync(state, VALID);
+    keepGoodState(state);
+    const copy = statSync(goodStatePath(state)).ino;
+    expect(keepGoodState(state)).toBe(true);
+    expect(restoreBrokenState(state)).toBeUndefined();
+    expect(statSync(goodStatePath(state)).ino).toBe(copy);
+    const changed = VALID.replace('"r1"', '"r1-renamed"');
+    writeFileSync(state, changed);
+    expect(keepGoodState(state)).toBe(true);
+    expect(readFileSync(goodStatePath(state), 'utf8')).toBe(changed);
+  });
+
   it('a missing state is no state: nothing to restore', () => {
     const state = join(workDir(), 'terraform.tfstate');
     expect(restoreBrokenState(state)).toBeUndefined();
