@@ -208,7 +208,8 @@ export class Engine {
     if (locked) throw new EngineError(command, (quiet ? String(result.stderr) : lines.join('\n')).split('\n').filter((line) => !/-lock=false/.test(line)).join('\n'));
     if (!okCodes.includes(result.exitCode ?? -1)) {
       const text = (quiet ? String(result.stderr) : lines.join('\n')).split('\n').filter((line) => line.trim() !== '');
-      throw new EngineError(`${binary.kind} ${args[0]}`, errorBlocks(text) || `exit code ${result.exitCode ?? result.signal}`);
+      const ended = result.exitCode !== undefined ? `exit code ${result.exitCode}` : result.signal ? `stopped by ${result.signal}` : `could not start ${binary.path} (${result.code ?? 'no reason given'})`;
+      throw new EngineError(`${binary.kind} ${args[0]}`, errorBlocks(text) || ended);
     }
     return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout) };
   }

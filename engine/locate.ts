@@ -29,7 +29,7 @@ const MIN_VERSION = [1, 6];
  * apply) for the binary it was asked of; `env` gives the PATH to search.
  */
 export async function locateEngine(requested?: string, label = '--engine', cacheFile?: string, env: NodeJS.ProcessEnv = process.env): Promise<EngineBinary> {
-  const candidates = requested ? [requested] : ['tofu', 'terraform'];
+  const candidates = requested ? [asRun(requested)] : ['tofu', 'terraform'];
   const problems: string[] = [];
   for (const candidate of candidates) {
     const found = await probeCached(candidate, cacheFile, env);
@@ -49,7 +49,15 @@ export async function locateEngine(requested?: string, label = '--engine', cache
  * on this guess checks it against the located engine.
  */
 export function engineCandidate(requested?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return (requested ? [requested] : ['tofu', 'terraform']).find((candidate) => identity(candidate, env) !== undefined);
+  return (requested ? [asRun(requested)] : ['tofu', 'terraform']).find((candidate) => identity(candidate, env) !== undefined);
+}
+
+/**
+ * A path names a file from here: made absolute, since the engine runs in the stack's directory,
+ * where `./bin/tofu` would name another file or none. A bare name is looked up on PATH.
+ */
+function asRun(command: string): string {
+  return command.includes('/') ? resolve(command) : command;
 }
 
 interface CachedProbe {

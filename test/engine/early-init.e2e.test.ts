@@ -3,11 +3,12 @@
  * leaves is the stack directory's own init. The engine is the real one behind a wrapper that notes
  * each command, where it ran, and whether the synthesized stack existed yet.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import { runCli } from '../support/cli.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 
@@ -18,6 +19,7 @@ interface EngineCall {
 }
 
 function wrapper(dir: string, name: string, body: string): string {
+  mkdirSync(dir, { recursive: true });
   const path = join(dir, name);
   writeFileSync(path, `#!/bin/sh\n${body}\n`);
   chmodSync(path, 0o755);
@@ -102,5 +104,16 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
     expect(calls(log).map((call) => call.command)).toContain('init');
     expect(existsSync(join(stackDir, '.terraform'))).toBe(false);
     expect(readdirSync(workDir).filter((name) => name.startsWith('init-'))).toEqual([]);
+  });
+
+  it('an engine named by a relative path (--engine ./bin/engine) runs as that file in every directory the engine works in', async () => {
+    const { site, log, env, stackDir } = siteWith('relative');
+    wrapper(join(site.dir, 'bin'), 'engine', `${NOTE}\nexec "$REAL_ENGINE" "$@"`);
+    const run = (args: string[]) => runCli([...args, '--engine', './bin/engine', '--config', site.configPath], { token: server.rootToken, cwd: site.dir, env });
+    const applied = await run(['apply', '--auto-approve']);
+    expect({ exitCode: applied.exitCode, stderr: applied.stderr }).toEqual({ exitCode: 0, stderr: expect.any(String) });
+    expect(calls(log).map((call) => call.command)).toEqual(expect.arrayContaining(['init', 'apply']));
+    expect((await run(['plan', '--detailed-exitcode'])).exitCode).toBe(0);
+    expect(existsSync(join(stackDir, '.terraform.lock.hcl'))).toBe(true);
   });
 });
