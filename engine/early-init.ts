@@ -7,7 +7,7 @@
  * the same block and the engine located is the one that ran; otherwise it is thrown away and
  * init runs as before. Anything else (pg, encryption, an initialized stack) inits as before.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Engine, EngineError } from './engine.js';
 import type { EngineBinary } from './locate.js';
@@ -41,7 +41,7 @@ export class EarlyInit {
   private constructor(private readonly options: EarlyInitOptions) {
     // Per process: `output` and `status` take no work-directory lock and may run beside an apply.
     this.dir = join(options.workDir, `init-${process.pid}`, 'stacks', basename(options.stackDir));
-    rmSync(join(options.workDir, `init-${process.pid}`), { recursive: true, force: true });
+    removeOrphans(options.workDir);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     writeFileSync(join(this.dir, 'settings.tf.json'), `${JSON.stringify({ terraform: options.settings }, null, 2)}\n`, { mode: 0o600 });
     const engine = new Engine({
@@ -83,7 +83,12 @@ export class EarlyInit {
         throw error instanceof EngineError ? new EngineError(`${binary.kind} init`, error.output) : error;
       }
       if (!needsFirstInit(this.options.stackDir)) return false;
-      for (const name of INIT_FILES) renameSync(join(this.dir, name), join(this.options.stackDir, name));
+      try {
+        for (const name of INIT_FILES) renameSync(join(this.dir, name), join(this.options.stackDir, name));
+      } catch {
+        // Another run (output and status take no lock) moved its own in first: init checks what is there.
+        return false;
+      }
       return true;
     } finally {
       this.remove();
@@ -98,5 +103,29 @@ export class EarlyInit {
 
   private remove(): void {
     rmSync(join(this.options.workDir, `init-${process.pid}`), { recursive: true, force: true });
+  }
+}
+
+/** Directories of early inits whose process is gone (killed outright), and this process's own. */
+function removeOrphans(workDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(workDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^init-(\d+)$/.exec(name)?.[1];
+    if (pid !== undefined && (Number(pid) === process.pid || !isRunning(Number(pid)))) rmSync(join(workDir, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: running, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -4,6 +4,7 @@
  * each command, where it ran, and whether the synthesized stack existed yet.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readToolchain } from '../../toolchain/index.js';
@@ -115,5 +116,13 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
     expect(calls(log).map((call) => call.command)).toEqual(expect.arrayContaining(['init', 'apply']));
     expect((await run(['plan', '--detailed-exitcode'])).exitCode).toBe(0);
     expect(existsSync(join(stackDir, '.terraform.lock.hcl'))).toBe(true);
+  });
+
+  it('what an early init killed outright left behind goes with the next one; a running one\'s stays', async () => {
+    const { site, workDir } = siteWith('orphan');
+    const dead = spawnSync('true').pid!;
+    for (const pid of [dead, process.pid]) mkdirSync(join(workDir, `init-${pid}`, 'stacks', 'maas-vault-orphan'), { recursive: true });
+    await site.apply();
+    expect(readdirSync(workDir).filter((name) => name.startsWith('init-'))).toEqual([`init-${process.pid}`]);
   });
 });
