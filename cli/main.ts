@@ -9,20 +9,7 @@ import { EXIT, exitCodeOf } from './exit-codes.js';
 import { normalizeArguments } from './habits.js';
 import { skipHelpCache } from './help-cache.js';
 import { DEFAULT_CONFIG } from './context.js';
-import { applyCommand } from './commands/apply.js';
-import { credentialsCommand } from './commands/credentials.js';
-import { destroyCommand } from './commands/destroy.js';
-import { devCommand } from './commands/dev.js';
-import { encryptStateCommand } from './commands/encrypt-state.js';
-import { outputCommand } from './commands/output.js';
-import { planCommand } from './commands/plan.js';
-import { policyCommand } from './commands/policy.js';
-import { revokeCommand } from './commands/revoke.js';
-import { rotateCommand } from './commands/rotate.js';
-import { statusCommand } from './commands/status.js';
-import { synthCommand } from './commands/synth.js';
-import { verifyCommand } from './commands/verify.js';
-import { verifyTokenCommand } from './commands/verify-token.js';
+import { commandModules } from './commands/catalog.js';
 
 // `maas-vault output | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -36,6 +23,8 @@ process.umask(0o077);
 const habits = normalizeArguments(hideBin(process.argv));
 // yargs picks its completion script by $SHELL: `completion zsh` and `completion bash` say it outright.
 if (habits.completionShell) process.env.SHELL = `/bin/${habits.completionShell}`;
+// The command's module loads (files read off the main thread) while yargs is set up.
+const commands = commandModules(habits.args);
 
 const cli = skipHelpCache(yargs(habits.args))
   .scriptName('maas-vault')
@@ -43,20 +32,7 @@ const cli = skipHelpCache(yargs(habits.args))
   .option('config', { alias: 'c', type: 'string', defaultDescription: DEFAULT_CONFIG, describe: 'config file (.json, .yaml)', global: true })
   .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
   .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress lines', global: true })
-  .command(synthCommand)
-  .command(planCommand)
-  .command(applyCommand)
-  .command(destroyCommand)
-  .command(outputCommand)
-  .command(encryptStateCommand)
-  .command(credentialsCommand)
-  .command(verifyTokenCommand)
-  .command(verifyCommand)
-  .command(statusCommand)
-  .command(rotateCommand)
-  .command(revokeCommand)
-  .command(policyCommand)
-  .command(devCommand)
+  .command(await commands)
   .completion('completion', 'Print a shell completion script: `maas-vault completion bash` (or zsh) >> ~/.bashrc (~/.zshrc)')
   .demandCommand(1, 'name a command: maas-vault --help lists them')
   .strict()

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
@@ -19,8 +20,7 @@ import type { Engine } from '../../engine/engine.js';
 import { adoptionSummary, planAdoptionRun, refuse, removePlanFile, type AdoptionRun } from './adoption-run.js';
 
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
-  command: 'apply',
-  describe: 'Create or update approle, the KV mount, the MAAS policy and one AppRole per region controller; print their configure commands',
+  ...COMMAND_TEXT.apply,
   builder: (yargs: Argv<GlobalArgs>) =>
     withAutoApprove(yargs, 'apply')
       .example('VAULT_TOKEN=... $0 apply --config maas-vault.yaml', 'shows the plan, asks, applies, prints the commands'),

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { addressNote, explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
@@ -18,8 +19,7 @@ interface CredentialsArgs extends GlobalArgs {
 }
 
 export const credentialsCommand = defineCommand<CredentialsArgs>({
-  command: 'credentials',
-  describe: 'Issue a fresh response-wrapped secret ID per region controller, straight through the Vault API (the CI path)',
+  ...COMMAND_TEXT.credentials,
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all)' })

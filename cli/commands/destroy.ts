@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { EXIT } from '../exit-codes.js';
@@ -8,8 +9,7 @@ import { openStackSession } from './stack-session.js';
 import { destroyPlan, describeDestroyPlan } from './destroy-plan.js';
 
 export const destroyCommand = defineCommand<GlobalArgs & EngineArgs>({
-  command: 'destroy',
-  describe: 'Remove what the stack created (adopted mounts and their data, and an approle/ other roles live under, are left alone)',
+  ...COMMAND_TEXT.destroy,
   builder: (yargs: Argv<GlobalArgs>) =>
     withAutoApprove(yargs, 'destroy')
       .example('VAULT_TOKEN=... $0 destroy --auto-approve', 'removes the roles, policy and created mounts of ./maas-vault.json'),

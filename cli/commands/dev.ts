@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import type { GlobalArgs } from '../context.js';
 
 interface DevArgs extends GlobalArgs {
@@ -7,8 +8,7 @@ interface DevArgs extends GlobalArgs {
 }
 
 export const devCommand = defineCommand<DevArgs>({
-  command: 'dev',
-  describe: 'The embedded default: start a local OpenBao dev server, apply the example config (or --config), print the commands, verify',
+  ...COMMAND_TEXT.dev,
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .option('keep', { type: 'boolean', default: false, describe: 'leave the server running and print VAULT_ADDR and its root token' })

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { openContext, type GlobalArgs } from '../context.js';
 import { UsageError } from '../exit-codes.js';
 import { lockTimeoutSeconds, withEngine, withLockTimeout, type EngineArgs } from './engine-args.js';
@@ -20,8 +21,7 @@ import { workLayout } from '../../stacks/work-layout.js';
  * state encrypted afterwards; the state itself is rewritten by engine/state-encryption-migration.ts.
  */
 export const encryptStateCommand = defineCommand<GlobalArgs & EngineArgs>({
-  command: 'encrypt-state',
-  describe: 'Encrypt a site\'s existing clear state once, after adding state.encryption (OpenTofu; no Vault access)',
+  ...COMMAND_TEXT.encryptState,
   builder: (yargs: Argv<GlobalArgs>) =>
     withLockTimeout(withEngine(yargs)).example(
       'MAAS_STATE_PASSPHRASE=... $0 encrypt-state --engine tofu',

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { openContext, vaultClient, type GlobalArgs } from '../context.js';
 import { printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
@@ -13,8 +14,7 @@ import { controllersFromOutputs } from './stack-outputs.js';
 import { wrappingTokenUsability } from './token-usability.js';
 
 export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
-  command: 'output',
-  describe: 'Print role IDs, wrapping tokens and configure commands of the applied stack (reads state; no Vault token needed)',
+  ...COMMAND_TEXT.output,
   builder: (yargs: Argv<GlobalArgs>) => withEngine(yargs).example('$0 output --json', 'machine-readable, wrapping tokens included'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import type { GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withEngine, withLockTimeout, type EngineArgs } from './engine-args.js';
@@ -14,8 +15,7 @@ interface PlanArgs extends GlobalArgs, EngineArgs {
 const CHANGES_PRESENT = 2;
 
 export const planCommand = defineCommand<PlanArgs>({
-  command: 'plan',
-  describe: 'Show what apply would change in Vault',
+  ...COMMAND_TEXT.plan,
   builder: (yargs: Argv<GlobalArgs>) =>
     withLockTimeout(withEngine(yargs))
       .option('detailed-exitcode', {

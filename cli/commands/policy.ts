@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { openContext, type GlobalArgs } from '../context.js';
 import { issuerPolicyFor, maasPolicyFor, renderAdminPolicy } from '../../policies/render.js';
 
@@ -8,8 +9,7 @@ interface PolicyArgs extends GlobalArgs {
 }
 
 export const policyCommand = defineCommand<PolicyArgs>({
-  command: 'policy <which>',
-  describe: 'Print a rendered policy: maas (region controllers), issuer (CI), admin (whoever applies the stack)',
+  ...COMMAND_TEXT.policy,
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .positional('which', { choices: ['maas', 'issuer', 'admin'] as const, demandOption: true })

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { controllerRoles, revokeController } from '../../vault/credentials.js';
@@ -11,8 +12,7 @@ interface RevokeArgs extends GlobalArgs {
 }
 
 export const revokeCommand = defineCommand<RevokeArgs>({
-  command: 'revoke',
-  describe: "Break-glass: destroy every secret ID of a controller's role and end its live tokens, so it is locked out",
+  ...COMMAND_TEXT.revoke,
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .option('controller', { type: 'string', array: true, demandOption: true, describe: 'the controller(s) to cut off' })

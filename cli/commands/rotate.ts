@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
@@ -20,8 +21,7 @@ interface RotateArgs extends GlobalArgs {
 }
 
 export const rotateCommand = defineCommand<RotateArgs>({
-  command: 'rotate',
-  describe: "Rotate region controllers' secret IDs without an outage: issue new ones now, destroy the old ones with --finish once each region runs on its new one",
+  ...COMMAND_TEXT.rotate,
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all, or with --finish all pending)' })

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { openContext, vaultClient, vaultToken, explainTokenRefusal, type GlobalArgs } from '../context.js';
 import { EXIT, exitCodeOf } from '../exit-codes.js';
 import { checkStatus, type StackInventory, type StatusCheck } from '../../vault/status.js';
@@ -17,8 +18,7 @@ const LABEL = { ok: 'ok     ', drift: 'DRIFT  ', extra: 'EXTRA  ', note: 'note  
 type StatusArgs = GlobalArgs & EngineArgs;
 
 export const statusCommand = defineCommand<StatusArgs>({
-  command: 'status',
-  describe: 'Check Vault against the config: reachable, unsealed, approle, KV-v2, policies, roles, secret IDs (exit 4 on drift)',
+  ...COMMAND_TEXT.status,
   builder: (yargs: Argv<GlobalArgs>) =>
     withEngine(yargs).example('VAULT_TOKEN=... $0 status', 'lists every difference and what to run about it; exit 4 when there is one'),
   handler: async (argv) => {

@@ -1,10 +1,10 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { openContext, type GlobalArgs } from '../context.js';
 
 export const synthCommand = defineCommand<GlobalArgs>({
-  command: 'synth',
-  describe: 'Write the Terraform JSON of the stack (no Vault access)',
+  ...COMMAND_TEXT.synth,
   builder: (yargs: Argv<GlobalArgs>) => yargs.example('$0 synth --config examples/maas-vault.json', 'writes .maas-vault/lab/cdktf.out/stacks/maas-vault-lab/cdk.tf.json'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { openContext, vaultClient, type GlobalArgs } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { roleName } from '../../config/index.js';
@@ -13,8 +14,7 @@ interface VerifyTokenArgs extends GlobalArgs {
 }
 
 export const verifyTokenCommand = defineCommand<VerifyTokenArgs>({
-  command: 'verify-token [token]',
-  describe: "On a region controller, before `maas config-vault configure`: check that a wrapping token is unused, unexpired and was issued for this controller's role (never unwraps it)",
+  ...COMMAND_TEXT.verifyToken,
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .positional('token', { describe: "the wrapping token; '-' or nothing reads it from stdin (keeps it out of shell history)" })

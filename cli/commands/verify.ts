@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COMMAND_TEXT } from './texts.js';
 import { openContext, ensureVaultReady, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { verifyControllers } from '../../vault/verify.js';
@@ -9,8 +10,7 @@ interface VerifyArgs extends GlobalArgs {
 }
 
 export const verifyCommand = defineCommand<VerifyArgs>({
-  command: 'verify',
-  describe: "Run MAAS's whole `configure` sequence per controller with a throwaway secret ID (destroyed afterwards)",
+  ...COMMAND_TEXT.verify,
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (default: all)' })

@@ -56,3 +56,10 @@ it('TLS and readline load only when used: an http:// Vault and --auto-approve ne
   for (const builtin of ['node:https', 'node:tls', 'node:readline', 'node:readline/promises']) expect([builtin, loaded.has(builtin)]).toEqual([builtin, false]);
   expect(loaded.has('node:http')).toBe(true);
 });
+
+it('a run loads only the command it runs: no command module is imported at start-up', async () => {
+  const loaded = [...(await staticallyLoaded())];
+  const commandModules = loaded.filter((file) => /^cli\/commands\/(synth|plan|apply|destroy|output|encrypt-state|credentials|verify-token|verify|status|rotate|revoke|policy|dev)\.ts$/.test(file));
+  expect(commandModules).toEqual([]);
+  expect(loaded).toContain('cli/commands/texts.ts');
+});
