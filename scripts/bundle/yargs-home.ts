@@ -33,11 +33,9 @@ export function yargsHome(): Plugin {
         loader: 'js',
       }));
       // yargs moved its shim: fail the build rather than ship the working-directory walk again.
-      build.onEnd((result) => {
-        if (result.errors.length === 0 && !replaced) {
-          result.errors.push({ id: '', pluginName: 'yargs-home', text: "yargs' ESM platform shim was not found: update scripts/bundle/yargs-home.ts", location: null, notes: [], detail: undefined });
-        }
-      });
+      build.onEnd((result) =>
+        result.errors.length === 0 && !replaced ? { errors: [{ text: "yargs' ESM platform shim was not found: update scripts/bundle/yargs-home.ts" }] } : undefined,
+      );
     },
   };
 }
