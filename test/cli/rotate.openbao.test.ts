@@ -29,8 +29,14 @@ describe('rotate (openbao: no engine)', () => {
     (await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: roleIds.get(controller), secret_id: secretId } })).status;
 
   const accessors = async (controller: string): Promise<string[]> => {
-    const listed = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName(config, controller)}/secret-id`, { token: server.rootToken });
-    return listed.status === 404 ? [] : listed.body.data.keys;
+    for (let attempt = 0; ; attempt++) {
+      const listed = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName(config, controller)}/secret-id`, { token: server.rootToken });
+      // Polled while a rotate writes: OpenBao may roll the read's transaction back ("transaction
+      // commit failed", 500), as maas-vault's own client knows; asked again, it answers.
+      if (listed.status === 500 && attempt < 5 && /transaction commit failed/.test(JSON.stringify(listed.body))) continue;
+      if (listed.status !== 404 && !listed.body?.data) throw new Error(`LIST ${controller}: ${listed.status} ${JSON.stringify(listed.body)}`);
+      return listed.status === 404 ? [] : listed.body.data.keys;
+    }
   };
 
   /** `maas config-vault configure ... --yes` on the region, with the token it was handed. */
@@ -296,7 +302,7 @@ describe('rotate (openbao: no engine)', () => {
   it('refuses revoked controllers like credentials: unmarked after revoke, then by name, and leaves them out of a rotate of all', async () => {
     const revoking = new TestSite(server, site.config);
     const revoked = await revoking.cli(['revoke', '--controller', 'region-3']);
-    expect(revoked.exitCode).toBe(0);
+    expect([revoked.exitCode, revoked.exitCode === 0 ? '' : revoked.all]).toEqual([0, '']);
     const before = await Promise.all(['region-1', 'region-2', 'region-3'].map(accessors));
     const unmarked = await revoking.cli(['rotate']);
     expect(unmarked.exitCode).toBe(2);
