@@ -2,8 +2,8 @@
  * `init` of a fresh work directory, run while the stack is synthesized instead of after it: the
  * two take about as long each, and init reads only the `terraform` block, which is known before
  * synth for a state kept in a local file in clear (stacks/engine-settings.ts). It runs in a
- * directory of its own, at the stack directory's depth so the state path means the same, on a
- * file holding just that block. Its result moves into the stack directory only when synth gave
+ * directory of its own beside the synthesized stacks, `cdktf.out/init-<pid>/` (at the stack
+ * directory's depth, so the state path means the same), on a file holding just that block. Its result moves into the stack directory only when synth gave
  * the same block and the engine located is the one that ran; otherwise it is thrown away and
  * init runs as before. Anything else (pg, encryption, an initialized stack) inits as before.
  */
@@ -40,8 +40,8 @@ export class EarlyInit {
 
   private constructor(private readonly options: EarlyInitOptions) {
     // Per process: `output` and `status` take no work-directory lock and may run beside an apply.
-    this.dir = join(options.workDir, `init-${process.pid}`, 'stacks', basename(options.stackDir));
-    removeOrphans(options.workDir);
+    this.dir = join(scratchDir(options.workDir), `init-${process.pid}`, basename(options.stackDir));
+    removeOrphans(scratchDir(options.workDir));
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     writeFileSync(join(this.dir, 'settings.tf.json'), `${JSON.stringify({ terraform: options.settings }, null, 2)}\n`, { mode: 0o600 });
     const engine = new Engine({
@@ -102,21 +102,29 @@ export class EarlyInit {
   }
 
   private remove(): void {
-    rmSync(join(this.options.workDir, `init-${process.pid}`), { recursive: true, force: true });
+    rmSync(join(scratchDir(this.options.workDir), `init-${process.pid}`), { recursive: true, force: true });
   }
 }
 
+/**
+ * Where early inits run: the synthesized output's own directory. Not the work directory itself,
+ * which `workDir: "."` shares with the admin's files: an `init-2024/` of theirs is not ours.
+ */
+function scratchDir(workDir: string): string {
+  return join(workDir, 'cdktf.out');
+}
+
 /** Directories of early inits whose process is gone (killed outright), and this process's own. */
-function removeOrphans(workDir: string): void {
+function removeOrphans(dir: string): void {
   let names: string[];
   try {
-    names = readdirSync(workDir);
+    names = readdirSync(dir);
   } catch {
     return;
   }
   for (const name of names) {
     const pid = /^init-(\d+)$/.exec(name)?.[1];
-    if (pid !== undefined && (Number(pid) === process.pid || !isRunning(Number(pid)))) rmSync(join(workDir, name), { recursive: true, force: true });
+    if (pid !== undefined && (Number(pid) === process.pid || !isRunning(Number(pid)))) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 

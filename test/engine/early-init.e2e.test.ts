@@ -73,7 +73,7 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
     expect(calls(log).find((call) => call.command === 'apply')).toEqual({ command: 'apply', cwd: stackDir, stack: 'written' });
     expect(existsSync(join(stackDir, '.terraform.lock.hcl'))).toBe(true);
     expect(existsSync(join(stackDir, '.terraform'))).toBe(true);
-    expect(readdirSync(workDir).filter((name) => name.startsWith('init-'))).toEqual([]);
+    expect(readdirSync(join(workDir, 'cdktf.out')).filter((name) => name.startsWith('init-'))).toEqual([]);
     // The stack directory is initialized for good: the next run inits nothing and finds no change.
     const plan = await site.cli(['plan', '--detailed-exitcode'], server.rootToken, { ...env, MAAS_VAULT_ENGINE: engineWrapper });
     expect(plan.exitCode).toBe(0);
@@ -104,7 +104,7 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
     // It did start (so the test can fail): its result is neither kept nor left lying around.
     expect(calls(log).map((call) => call.command)).toContain('init');
     expect(existsSync(join(stackDir, '.terraform'))).toBe(false);
-    expect(readdirSync(workDir).filter((name) => name.startsWith('init-'))).toEqual([]);
+    expect(readdirSync(join(workDir, 'cdktf.out')).filter((name) => name.startsWith('init-'))).toEqual([]);
   });
 
   it('an engine named by a relative path (--engine ./bin/engine) runs as that file in every directory the engine works in', async () => {
@@ -121,8 +121,21 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
   it('what an early init killed outright left behind goes with the next one; a running one\'s stays', async () => {
     const { site, workDir } = siteWith('orphan');
     const dead = spawnSync('true').pid!;
-    for (const pid of [dead, process.pid]) mkdirSync(join(workDir, `init-${pid}`, 'stacks', 'maas-vault-orphan'), { recursive: true });
+    const scratch = join(workDir, 'cdktf.out');
+    for (const pid of [dead, process.pid]) mkdirSync(join(scratch, `init-${pid}`, 'maas-vault-orphan'), { recursive: true });
     await site.apply();
-    expect(readdirSync(workDir).filter((name) => name.startsWith('init-'))).toEqual([`init-${process.pid}`]);
+    expect(readdirSync(scratch).filter((name) => name.startsWith('init-'))).toEqual([`init-${process.pid}`]);
+  });
+
+  it("a workDir shared with the admin's own files: a directory of theirs named like an early init's is left alone", async () => {
+    const { site } = siteWith('shared');
+    // workDir: "." puts maas-vault's files beside the config, among whatever else lives there.
+    site.update((input) => ({ ...input, workDir: '.' }));
+    const dead = spawnSync('true').pid!;
+    const theirs = join(site.dir, `init-${dead}`);
+    mkdirSync(theirs);
+    writeFileSync(join(theirs, 'notes.txt'), 'mine');
+    await site.apply();
+    expect(readFileSync(join(theirs, 'notes.txt'), 'utf8')).toBe('mine');
   });
 });
