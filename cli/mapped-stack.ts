@@ -8,7 +8,7 @@ import { SourceMap } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const LOCATION = /(file:\/\/\/[^\s()]+?\.js|\/[^\s()]+?\.js):(\d+):(\d+)/g;
+const LOCATION = /(file:\/\/\/[^\s()]+?\.c?js|\/[^\s()]+?\.c?js):(\d+):(\d+)/g;
 
 /** The `at ...` lines of `stack`, locations in files with a `.map` beside them rewritten. */
 export function mappedFrames(stack: string): string[] {

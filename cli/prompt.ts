@@ -1,5 +1,10 @@
 /** Asks a yes/no question on a terminal; commands that change Vault need a clear "yes". */
+import { createRequire } from 'node:module';
 import { UsageError } from './exit-codes.js';
+
+// readline is loaded only when a question is asked: runs with --auto-approve never pay for it.
+// With require, not import(): the bundle runs as a script, where import() has no loader (cli/code-cache.ts).
+const loadBuiltin = createRequire(import.meta.url);
 
 export function requireTerminalOrFlag(command: string): void {
   if (!process.stdin.isTTY) {
@@ -8,8 +13,7 @@ export function requireTerminalOrFlag(command: string): void {
 }
 
 export async function confirm(question: string, expected = 'yes'): Promise<boolean> {
-  // readline is loaded only when a question is asked: runs with --auto-approve never pay for it.
-  const { createInterface } = await import('node:readline/promises');
+  const { createInterface } = loadBuiltin('node:readline/promises') as typeof import('node:readline/promises');
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   // On a terminal readline turns Ctrl-C into an event, not a signal: raise the signal, so the
   // command stops as on any other Ctrl-C (exit 130) instead of ending quietly with status 0.

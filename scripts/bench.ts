@@ -22,7 +22,7 @@ const PHASES = ['synth', 'credentials', 'apply', 'state-backends'] as const;
 const ONLY = process.env.BENCH_ONLY?.split(',').map((phase) => phase.trim());
 const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [1, 10, 100];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist/bundle/maas-vault.js');
+const CLI = join(ROOT, 'dist/bundle/maas-vault.cjs');
 const FLOOR = join(ROOT, 'dist/scripts/bench/floor.js');
 const HAND_WRITTEN = join(ROOT, 'scripts/bench/hand-written/main.tf');
 const SITE = 'bench';
@@ -282,8 +282,8 @@ function report(toolchain: Toolchain, seconds: number): string {
   const credentialsGap = row('credentials', 1, 'maas-vault credentials')!.time.median - row('credentials', 1, 'floor (same requests, node:http)')!.time.median;
   lines.push('', '## Where the time goes', '');
   lines.push(
-    `- Start-up: \`maas-vault --version\` takes ${startup.toFixed(0)} ms more than a Node that loads only \`http\`: loading and compiling the bundle, yargs and the config schema. \`credentials\` for one controller takes ${credentialsGap.toFixed(0)} ms more than the floor: that start-up, reading and checking the config, and building the result; at 100 controllers the gap is ${(row('credentials', 100, 'maas-vault credentials')!.time.median - row('credentials', 100, 'floor (same requests, node:http)')!.time.median).toFixed(0)} ms.`,
-    `- maas-vault's own fixed cost is about ${fixed.toFixed(0)} ms per apply (apply at N=1 minus hand-written HCL at N=1): start-up, synth (cdktf and the provider bindings come bundled in the chunk only synth loads; a fresh work directory's \`init\` runs meanwhile), the Vault checks before and the wrapping-token look-ups after; the engine's version is probed once per binary (workDir/engine.json). It adds ${((oneApply - 1) * 100).toFixed(0)}% to a one-controller apply and ${((applyVsHcl - 1) * 100).toFixed(0)}% at N=100, where the engine dominates. A no-change plan reuses the synthesized stack and pays ${planOverhead.toFixed(0)} ms over hand-written HCL at N=100.`,
+    `- Start-up: \`maas-vault --version\` takes ${startup.toFixed(0)} ms more than a Node that loads only \`http\`: reading the bundle and its command's compiled code from V8's code cache (written by the command's first run), setting up yargs and the config schema. \`credentials\` for one controller takes ${credentialsGap.toFixed(0)} ms more than the floor: that start-up, reading and checking the config, and building the result; at 100 controllers the gap is ${(row('credentials', 100, 'maas-vault credentials')!.time.median - row('credentials', 100, 'floor (same requests, node:http)')!.time.median).toFixed(0)} ms.`,
+    `- maas-vault's own fixed cost is about ${fixed.toFixed(0)} ms per apply (apply at N=1 minus hand-written HCL at N=1): start-up, synth (cdktf and the provider bindings come bundled in the file only synth loads, \`vendor/synth.cjs\`; a fresh work directory's \`init\` runs meanwhile), the Vault checks before and the wrapping-token look-ups after; the engine's version is probed once per binary (workDir/engine.json). It adds ${((oneApply - 1) * 100).toFixed(0)}% to a one-controller apply and ${((applyVsHcl - 1) * 100).toFixed(0)}% at N=100, where the engine dominates. A no-change plan reuses the synthesized stack and pays ${planOverhead.toFixed(0)} ms over hand-written HCL at N=100.`,
     '- RSS is the Node process alone; the engine and its provider run as child processes and are not counted.',
   );
   lines.push('', '## Notes', '');

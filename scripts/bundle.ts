@@ -1,18 +1,26 @@
 /**
- * The CLI as shipped: one bundled entry file (plus chunks for what only some commands load), and
- * the fingerprint of the synth code that lets plan/apply/destroy reuse an unchanged stack.
+ * The CLI as shipped, in dist/bundle/:
+ * - `maas-vault.cjs` (package.json `bin`): a few lines that run `main.cjs` with V8's code cache
+ *   (cli/code-cache.ts);
+ * - `main.cjs`: the CLI itself, all of maas-vault's code and the libraries every command uses
+ *   (yargs, zod), one CommonJS script: Node 20 can cache compiled code only for a script, not for
+ *   an ES module;
+ * - `vendor/*.cjs`: the large libraries only some commands use (cdktf and the provider bindings for
+ *   synth, the engine runner, the PostgreSQL client, the HTTP client of the toolchain), each loaded
+ *   on its first use (scripts/bundle/vendor.ts).
  * Bundling with esbuild spares every command the resolution and loading of several hundred module
- * files at start-up. cdktf, constructs and the provider bindings are bundled too, into the chunks
- * only synth loads: loaded from node_modules, each of their ~300 files was resolved, read, scanned
- * for its exports (ES modules importing CommonJS) and compiled on its own, about 100 ms of a synth.
+ * files at start-up: loaded from node_modules, each of cdktf's ~300 files was resolved, read,
+ * scanned and compiled on its own, about 100 ms of a synth.
+ * Also writes the fingerprint of the synth code that lets plan/apply/destroy reuse an unchanged stack.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { SYNTH_FINGERPRINT_FILE } from '../stacks/synth-once.js';
 import { deferInit } from './bundle/defer-init.js';
+import { vendor, vendorEntry } from './bundle/vendor.js';
 import { yargsHome } from './bundle/yargs-home.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,29 +42,46 @@ function listFiles(dir: string): string[] {
   });
 }
 
-// Chunk names carry content hashes: without this, every build would leave the previous ones behind.
-rmSync(join(ROOT, 'dist/bundle'), { recursive: true, force: true });
-await build({
+const OUT = join(ROOT, 'dist/bundle');
+
+/** Large libraries that only some commands use, by the file they are bundled into. */
+const VENDOR_GROUPS = {
+  synth: ['cdktf', 'constructs', '@cdktf/provider-vault'],
+  engine: ['execa'],
+  pg: ['pg'],
+  download: ['undici'],
+};
+
+const COMMONJS: BuildOptions = {
   absWorkingDir: ROOT,
-  entryPoints: ['cli/main.ts'],
-  outdir: 'dist/bundle',
-  entryNames: 'maas-vault',
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   minify: true,
+  // The sources are ES modules: each file's URL is its bundle's.
+  banner: { js: '"use strict";const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__bundleUrl' },
+  logLevel: 'warning',
+};
+
+// Code caches are made for one build: a new build starts without them.
+rmSync(OUT, { recursive: true, force: true });
+const vendoring = vendor(VENDOR_GROUPS);
+await build({
+  ...COMMONJS,
+  entryPoints: ['cli/main.ts'],
+  outfile: join(OUT, 'main.cjs'),
   // Read only for MAAS_VAULT_DEBUG=1 (cli/mapped-stack.ts): bug reports' stack traces name the TypeScript sources.
   sourcemap: 'linked',
   sourcesContent: false,
-  banner: {
-    js: "import { createRequire as __maasVaultRequire } from 'node:module'; const require = __maasVaultRequire(import.meta.url);",
-  },
   // The text-width modules behind yargs' help layout build an ICU segmenter and Unicode property
   // regexes when they load (about 13 ms): only a run that prints help needs them.
-  plugins: [deferInit(['string-width']), yargsHome()],
-  logLevel: 'warning',
+  plugins: [deferInit(['string-width']), yargsHome(), vendoring.plugin],
 });
+for (const [group, paths] of vendoring.groups()) {
+  await build({ ...COMMONJS, stdin: { contents: vendorEntry(paths), resolveDir: ROOT, sourcefile: `vendor-${group}.cjs` }, outfile: join(OUT, 'vendor', `${group}.cjs`) });
+}
+const mainDigest = createHash('sha256').update(readFileSync(join(OUT, 'main.cjs'))).digest('hex').slice(0, 32);
+await build({ ...COMMONJS, entryPoints: ['cli/launch.ts'], outfile: join(OUT, 'maas-vault.cjs'), define: { ...COMMONJS.define, MAAS_VAULT_MAIN_DIGEST: JSON.stringify(mainDigest) } });
 writeFileSync(join(ROOT, SYNTH_FINGERPRINT_FILE), `${synthFingerprint()}\n`);

@@ -1,10 +1,11 @@
 /**
- * Secret hygiene: everything the CLI prints in human mode, the synthesized JSON and every file of
- * the work directory are searched for raw secret_ids and client tokens; files holding a wrapping
- * token must be 0600.
+ * Secret hygiene: everything the CLI prints in human mode, the synthesized JSON, every file of
+ * the work directory and the CLI's code caches are searched for raw secret_ids and client tokens;
+ * files holding a wrapping token must be 0600.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
@@ -35,7 +36,8 @@ describeE2E('secret-hygiene (e2e: engine + provider)', () => {
     const site = new TestSite(server, { site: 'hygiene', kv: { mount: 'kv-hygiene' }, controllers: [{ name: 'region-1' }, { name: 'region-2' }] });
     const printed: Array<[string, CliResult]> = [];
     const run = async (args: string[], env: Record<string, string> = {}) => {
-      const result = await site.cli(args, server.rootToken, { TF_LOG: 'DEBUG', TF_LOG_PATH: join(site.dir, 'engine.log'), ...env });
+      // Node flags no other test uses: the code caches of these flags are written by these runs.
+      const result = await site.cli(args, server.rootToken, { TF_LOG: 'DEBUG', TF_LOG_PATH: join(site.dir, 'engine.log'), NODE_OPTIONS: '--max-old-space-size=3999', ...env });
       expect([args.join(' '), result.exitCode]).toEqual([args.join(' '), 0]);
       printed.push([args.join(' '), result]);
       return result;
@@ -92,7 +94,16 @@ describeE2E('secret-hygiene (e2e: engine + provider)', () => {
     }
     expect(holdingTokens).toBeGreaterThanOrEqual(2);
 
-    // 3. The state keeps wrapping tokens and accessors, never a secret_id attribute with a value.
+    // 3. The CLI's code caches (compiled code, written after a command's first run) hold no secret at all.
+    const cacheDir = fileURLToPath(new URL('../../dist/bundle/code-cache/', import.meta.url));
+    const caches = readdirSync(cacheDir);
+    for (const command of ['apply', 'plan', 'status', 'verify', 'output', 'credentials']) expect(caches.some((name) => name.startsWith(`${command}-`))).toBe(true);
+    for (const name of caches) {
+      const bytes = readFileSync(join(cacheDir, name), 'latin1');
+      for (const secret of [...forbidden, ...wrappingTokens]) expect([name, bytes.includes(secret)]).toEqual([name, false]);
+    }
+
+    // 4. The state keeps wrapping tokens and accessors, never a secret_id attribute with a value.
     const state = JSON.parse(readFileSync(join(site.dir, '.maas-vault/hygiene/terraform.tfstate'), 'utf8'));
     for (const resource of state.resources.filter((entry: { type: string }) => entry.type === 'vault_approle_auth_backend_role_secret_id')) {
       for (const instance of resource.instances) {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { readToolchain } from '../../toolchain/index.js';
 
 /** The bundled CLI, as it ships (`bin` in package.json). */
-export const CLI = fileURLToPath(new URL('../../dist/bundle/maas-vault.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/bundle/maas-vault.cjs', import.meta.url));
 
 export interface CliResult {
   exitCode: number;
