@@ -1,11 +1,11 @@
 /**
- * Runs the bundled CLI as a script compiled with V8's code cache. Node 20 keeps no compiled code
+ * Runs the bundled CLI as scripts compiled with V8's code cache. Node 20 keeps no compiled code
  * between runs for either of its module loaders, so every run parsed and compiled the code it
- * executed, about a fifth of a `credentials` run's own time; with the cache, V8 reads back the
- * bytecode of the functions the same command compiled last time.
+ * executed, about a fifth of a `credentials` run's own time and a third of loading cdktf; with
+ * the cache, V8 reads back the bytecode of the functions the same command compiled last time.
  *
- * One cache file per command (each command compiles its own functions), in `code-cache/` beside
- * the bundle. Its name carries what V8 cannot check by itself: V8 matches cached code to a script
+ * One cache file per command (each command compiles its own functions) and bundled file, in
+ * `code-cache/` beside the bundle. Its name carries what V8 cannot check by itself: V8 matches cached code to a script
  * by the source's length only, so another bundle of the same length would run stale code. The
  * name holds the digest of the bundle the build wrote (and its size and modification time, for a
  * bundle changed since), and the Node version and flags, whose mismatches V8 does catch, but only
@@ -25,6 +25,9 @@ import { crc32 } from 'node:zlib';
 import { COMMAND_TEXT } from './commands/texts.js';
 
 export const CACHE_DIR = 'code-cache';
+const MAIN = 'main.cjs';
+/** How main.cjs requires the large libraries bundled beside it (scripts/bundle/vendor.ts). */
+const VENDOR = './vendor/';
 const CHECKSUM_BYTES = 4;
 
 const COMMAND_NAMES = new Set(Object.values(COMMAND_TEXT).map(({ command }) => command.split(' ')[0]));
@@ -37,18 +40,23 @@ export interface Runtime {
   nodeOptions?: string;
 }
 
-export interface BundleIdentity {
-  /** The digest of the bundle as built (scripts/bundle.ts). */
+export interface ScriptIdentity {
+  /** The digest of the file as built (scripts/bundle.ts). */
   digest: string;
   size: number;
   mtimeMs: number;
 }
 
-/** Which cache a run uses: its command's, or `other` (help, version, completion, no command). */
-export function cacheName(args: readonly string[], bundle: BundleIdentity, runtime: Runtime): string {
-  const command = args.some((arg) => HELP.has(arg)) ? 'other' : (args.find((arg) => COMMAND_NAMES.has(arg)) ?? 'other');
-  const identity = fnv1a(`${bundle.digest}\0${bundle.size}\0${Math.trunc(bundle.mtimeMs)}\0${runtime.version}\0${runtime.execArgv.join('\0')}\0${runtime.nodeOptions ?? ''}`);
-  return `${command}-${identity}.v8`;
+/** The command whose cache a run uses, or `other` (help, version, completion, no command). */
+export function cachedCommand(args: readonly string[]): string {
+  return args.some((arg) => HELP.has(arg)) ? 'other' : (args.find((arg) => COMMAND_NAMES.has(arg)) ?? 'other');
+}
+
+/** The cache file of one bundled file (`main.cjs`, `vendor/synth.cjs`) for one command. */
+export function cacheName(command: string, file: string, identity: ScriptIdentity, runtime: Runtime): string {
+  const script = file.replace(/^.*\//, '').replace(/\.cjs$/, '');
+  const id = fnv1a(`${file}\0${identity.digest}\0${identity.size}\0${Math.trunc(identity.mtimeMs)}\0${runtime.version}\0${runtime.execArgv.join('\0')}\0${runtime.nodeOptions ?? ''}`);
+  return `${command}.${script}-${id}.v8`;
 }
 
 /** A short, stable digest for a file name (not a security boundary: the directory is as trusted as the bundle). */
@@ -59,25 +67,37 @@ function fnv1a(text: string): string {
 }
 
 /**
- * Compiles `bundle` (a CommonJS file; `digest` is the one the build recorded for it) with its
- * command's cached code when there is usable cache, and runs it as `node bundle` would.
+ * Runs `main.cjs` of the bundle in `dir` as `node main.cjs` would, each bundled file (main.cjs,
+ * and the vendor/ files it requires) compiled with the command's cached code where there is
+ * usable cache. `digests` are the build's, by file name relative to `dir`.
  */
-export function runWithCodeCache(bundle: string, digest: string, args: readonly string[]): void {
-  const { size, mtimeMs } = statSync(bundle);
+export function runWithCodeCache(dir: string, digests: Readonly<Record<string, string>>, args: readonly string[]): void {
   const runtime = { version: process.version, execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS };
-  const cacheFile = join(dirname(bundle), CACHE_DIR, cacheName(args, { digest, size, mtimeMs }, runtime));
-  const cached = readCache(cacheFile);
-  const source = readFileSync(bundle, 'utf8');
-  // Node's own CommonJS wrapper, so the bundle runs exactly as `node main.cjs` would run it.
-  // No import() in it: Node 20 hands a script's import() to its loader only as an experimental feature, with a warning.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: bundle, cachedData: cached });
-  if (cached === undefined || script.cachedDataRejected) {
-    process.once('exit', (code) => {
-      if (code === 0) writeCache(cacheFile, script);
-    });
-  }
-  const module = { exports: {} };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  const command = cachedCommand(args);
+  const uncached: Array<{ cacheFile: string; script: Script }> = [];
+  const loaded = new Map<string, unknown>();
+  process.once('exit', (code) => {
+    if (code === 0) for (const { cacheFile, script } of uncached) writeCache(cacheFile, script);
+  });
+
+  const load = (file: string): unknown => {
+    if (loaded.has(file)) return loaded.get(file);
+    const path = join(dir, file);
+    const { size, mtimeMs } = statSync(path);
+    const cacheFile = join(dir, CACHE_DIR, cacheName(command, file, { digest: digests[file] ?? 'unknown', size, mtimeMs }, runtime));
+    const cached = readCache(cacheFile);
+    // Node's own CommonJS wrapper, so the file runs exactly as `require` would run it.
+    // No import() in it: Node 20 hands a script's import() to its loader only as an experimental feature, with a warning.
+    const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readFileSync(path, 'utf8')}\n})`, { filename: path, cachedData: cached });
+    if (cached === undefined || script.cachedDataRejected) uncached.push({ cacheFile, script });
+    const module = { exports: {} };
+    const nodeRequire = createRequire(path);
+    const requireHere = Object.assign((id: string) => (file === MAIN && id.startsWith(VENDOR) ? load(id.slice(2)) : nodeRequire(id)), nodeRequire);
+    (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, requireHere, module, path, dirname(path));
+    loaded.set(file, module.exports);
+    return module.exports;
+  };
+  load(MAIN);
 }
 
 /** The cached code in `file`, if there is a file and its checksum holds. */

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { runWithCodeCache } from './code-cache.js';
 
-/** The digest of main.cjs, set by scripts/bundle.ts when it builds this file. */
-declare const MAAS_VAULT_MAIN_DIGEST: string;
+/** The digest of each bundled file, set by scripts/bundle.ts when it builds this file. */
+declare const MAAS_VAULT_DIGESTS: Record<string, string>;
 
-runWithCodeCache(fileURLToPath(new URL('main.cjs', import.meta.url)), MAAS_VAULT_MAIN_DIGEST, process.argv.slice(2));
+runWithCodeCache(fileURLToPath(new URL('.', import.meta.url)), MAAS_VAULT_DIGESTS, process.argv.slice(2));

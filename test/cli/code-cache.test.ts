@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { cacheName } from '../../cli/code-cache.js';
+import { cacheName, cachedCommand } from '../../cli/code-cache.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** A copy of the installed package: the bundle copied, the rest linked. */
-function install(): { bundle: string; cache: string; config: string; badConfig: string } {
+function install(): { dir: string; bundle: string; cache: string; config: string; badConfig: string } {
   const dir = mkdtempSync(join(tmpdir(), 'maas-vault-code-cache-'));
   dirs.push(dir);
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
@@ -25,7 +25,7 @@ function install(): { bundle: string; cache: string; config: string; badConfig: 
   writeFileSync(config, JSON.stringify({ site: 'dc1', vault: { address: 'http://127.0.0.1:8200' }, controllers: [{ name: 'region-1' }] }));
   const badConfig = join(dir, 'bad.json');
   writeFileSync(badConfig, JSON.stringify({ site: 'dc1', vault: { address: 'http://127.0.0.1:8200' }, controllers: [] }));
-  return { bundle: join(dir, 'dist/bundle'), cache: join(dir, 'dist/bundle/code-cache'), config, badConfig };
+  return { dir, bundle: join(dir, 'dist/bundle'), cache: join(dir, 'dist/bundle/code-cache'), config, badConfig };
 }
 
 function run(bundle: string, args: string[]) {
@@ -50,7 +50,7 @@ it('the first successful run of a command writes its cache, owner-only; the next
   const first = await run(bundle, ['policy', 'maas', '--config', config]);
   expect([first.exitCode, first.stderr]).toEqual([0, '']);
   const files = cacheFiles(cache);
-  expect(files).toEqual([expect.stringMatching(/^policy-[0-9a-f]{8}\.v8$/)]);
+  expect(files).toEqual([expect.stringMatching(/^policy\.main-[0-9a-f]{8}\.v8$/)]);
   expect(statSync(cache).mode & 0o777).toBe(0o700);
   expect(statSync(join(cache, files[0])).mode & 0o777).toBe(0o600);
   const written = identity(join(cache, files[0]));
@@ -65,7 +65,7 @@ it('the first successful run of a command writes its cache, owner-only; the next
 it('each command has its own cache; help and version share one', async () => {
   const { bundle, cache, config } = install();
   for (const args of [['policy', 'maas', '--config', config], ['--version'], ['credentials', '--help'], ['--help']]) expect((await run(bundle, args)).exitCode).toBe(0);
-  expect(cacheFiles(cache).map((file) => file.replace(/-[0-9a-f]{8}\.v8$/, ''))).toEqual(['other', 'policy']);
+  expect(cacheFiles(cache).map((file) => file.replace(/-[0-9a-f]{8}\.v8$/, ''))).toEqual(['other.main', 'policy.main']);
 });
 
 it('a run that fails writes no cache', async () => {
@@ -118,36 +118,57 @@ it('runs started together on an empty cache leave one complete file, which the n
   const results = await Promise.all([1, 2, 3, 4].map(() => run(bundle, ['policy', 'maas', '--config', config])));
   expect(results.map((result) => result.exitCode)).toEqual([0, 0, 0, 0]);
   const files = cacheFiles(cache);
-  expect(files).toEqual([expect.stringMatching(/^policy-[0-9a-f]{8}\.v8$/)]);
+  expect(files).toEqual([expect.stringMatching(/^policy\.main-[0-9a-f]{8}\.v8$/)]);
   const written = identity(join(cache, files[0]));
   expect((await run(bundle, ['policy', 'maas', '--config', config])).exitCode).toBe(0);
   expect(identity(join(cache, files[0]))).toBe(written);
 });
 
-describe('cacheName', () => {
-  const bundle = { digest: 'a'.repeat(32), size: 1000, mtimeMs: 1 };
+it('synth caches the code of the cdktf bundle it loads too; the next synth reads both and writes the same stack', async () => {
+  const { bundle, cache, dir } = install();
+  const synth = async (workDir: string) => {
+    const config = join(dir, `${workDir}.json`);
+    writeFileSync(config, JSON.stringify({ site: 'dc1', vault: { address: 'http://127.0.0.1:8200' }, controllers: [{ name: 'region-1' }], workDir: join(dir, workDir) }));
+    const result = await run(bundle, ['synth', '--config', config]);
+    expect([result.exitCode, result.stderr]).toEqual([0, '']);
+    return readFileSync(join(dir, workDir, 'cdktf.out/stacks/maas-vault-dc1/cdk.tf.json'), 'utf8');
+  };
+  const first = await synth('first');
+  const files = cacheFiles(cache);
+  expect(files).toEqual([expect.stringMatching(/^synth\.main-[0-9a-f]{8}\.v8$/), expect.stringMatching(/^synth\.synth-[0-9a-f]{8}\.v8$/)]);
+  const written = files.map((file) => identity(join(cache, file)));
+
+  // Another work directory: synthesized again, not reused.
+  expect(await synth('second')).toBe(first);
+  expect(files.map((file) => identity(join(cache, file)))).toEqual(written);
+});
+
+describe('cache names', () => {
+  const build = { digest: 'a'.repeat(32), size: 1000, mtimeMs: 1 };
   const node = { version: 'v20.20.2', execArgv: [] };
 
-  it('names the command wherever it stands among the arguments, and files help, version and unknown words under other', () => {
-    expect(cacheName(['--config', 'x.json', 'credentials', '--json'], bundle, node)).toMatch(/^credentials-/);
-    expect(cacheName(['credentials', '--help'], bundle, node)).toMatch(/^other-/);
-    expect(cacheName(['--version'], bundle, node)).toMatch(/^other-/);
-    expect(cacheName(['credntials'], bundle, node)).toMatch(/^other-/);
-    expect(cacheName(['../../etc/passwd'], bundle, node)).toMatch(/^other-[0-9a-f]{8}\.v8$/);
+  it('name the command wherever it stands among the arguments, and file help, version and unknown words under other', () => {
+    expect(cachedCommand(['--config', 'x.json', 'credentials', '--json'])).toBe('credentials');
+    expect(cachedCommand(['credentials', '--help'])).toBe('other');
+    expect(cachedCommand(['--version'])).toBe('other');
+    expect(cachedCommand(['credntials'])).toBe('other');
+    expect(cachedCommand(['../../etc/passwd'])).toBe('other');
+    expect(cacheName('apply', 'vendor/synth.cjs', build, node)).toMatch(/^apply\.synth-[0-9a-f]{8}\.v8$/);
   });
 
-  it('changes with the bundle built, its size or time, the Node version and the flags V8 runs with', () => {
-    const base = cacheName(['status'], bundle, node);
+  it('change with the file, its build, size or time, the Node version and the flags V8 runs with', () => {
+    const base = cacheName('status', 'main.cjs', build, node);
     for (const changed of [
-      cacheName(['status'], { ...bundle, digest: 'b'.repeat(32) }, node),
-      cacheName(['status'], { ...bundle, size: 1001 }, node),
-      cacheName(['status'], { ...bundle, mtimeMs: 2 }, node),
-      cacheName(['status'], bundle, { ...node, version: 'v22.0.0' }),
-      cacheName(['status'], bundle, { ...node, execArgv: ['--max-old-space-size=100'] }),
-      cacheName(['status'], bundle, { ...node, nodeOptions: '--stack-size=2000' }),
+      cacheName('status', 'vendor/main.cjs', build, node),
+      cacheName('status', 'main.cjs', { ...build, digest: 'b'.repeat(32) }, node),
+      cacheName('status', 'main.cjs', { ...build, size: 1001 }, node),
+      cacheName('status', 'main.cjs', { ...build, mtimeMs: 2 }, node),
+      cacheName('status', 'main.cjs', build, { ...node, version: 'v22.0.0' }),
+      cacheName('status', 'main.cjs', build, { ...node, execArgv: ['--max-old-space-size=100'] }),
+      cacheName('status', 'main.cjs', build, { ...node, nodeOptions: '--stack-size=2000' }),
     ]) {
       expect(changed).not.toBe(base);
     }
-    expect(cacheName(['status'], { ...bundle }, { ...node })).toBe(base);
+    expect(cacheName('status', 'main.cjs', { ...build }, { ...node })).toBe(base);
   });
 });

@@ -97,7 +97,7 @@ describeE2E('secret-hygiene (e2e: engine + provider)', () => {
     // 3. The CLI's code caches (compiled code, written after a command's first run) hold no secret at all.
     const cacheDir = fileURLToPath(new URL('../../dist/bundle/code-cache/', import.meta.url));
     const caches = readdirSync(cacheDir);
-    for (const command of ['apply', 'plan', 'status', 'verify', 'output', 'credentials']) expect(caches.some((name) => name.startsWith(`${command}-`))).toBe(true);
+    for (const command of ['apply', 'plan', 'status', 'verify', 'output', 'credentials']) expect(caches.some((name) => name.startsWith(`${command}.`))).toBe(true);
     for (const name of caches) {
       const bytes = readFileSync(join(cacheDir, name), 'latin1');
       for (const secret of [...forbidden, ...wrappingTokens]) expect([name, bytes.includes(secret)]).toEqual([name, false]);
