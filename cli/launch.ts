@@ -3,7 +3,4 @@
 import { fileURLToPath } from 'node:url';
 import { runWithCodeCache } from './code-cache.js';
 
-/** The digest of each bundled file, set by scripts/bundle.ts when it builds this file. */
-declare const MAAS_VAULT_DIGESTS: Record<string, string>;
-
-runWithCodeCache(fileURLToPath(new URL('.', import.meta.url)), MAAS_VAULT_DIGESTS, process.argv.slice(2));
+runWithCodeCache(fileURLToPath(new URL('.', import.meta.url)), process.argv.slice(2));

@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { Engine, EngineError } from './engine.js';
 import type { EngineBinary } from './locate.js';
 import { initSettledBy } from '../stacks/engine-settings.js';
+import { isRunning } from './process-alive.js';
 
 export interface EarlyInitOptions {
   /** The engine command the locator will most likely settle on (engine/locate.ts engineCandidate). */
@@ -125,15 +126,5 @@ function removeOrphans(dir: string): void {
   for (const name of names) {
     const pid = /^init-(\d+)$/.exec(name)?.[1];
     if (pid !== undefined && (Number(pid) === process.pid || !isRunning(Number(pid)))) rmSync(join(dir, name), { recursive: true, force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: running, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

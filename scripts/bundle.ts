@@ -82,9 +82,5 @@ await build({
 for (const [group, paths] of vendoring.groups()) {
   await build({ ...COMMONJS, stdin: { contents: vendorEntry(paths), resolveDir: ROOT, sourcefile: `vendor-${group}.cjs` }, outfile: join(OUT, 'vendor', `${group}.cjs`) });
 }
-// The launcher names each file's code cache after the file's digest (cli/code-cache.ts).
-const digests = Object.fromEntries(
-  ['main.cjs', ...[...vendoring.groups().keys()].map((group) => `vendor/${group}.cjs`)].map((file) => [file, createHash('sha256').update(readFileSync(join(OUT, file))).digest('hex').slice(0, 32)]),
-);
-await build({ ...COMMONJS, entryPoints: ['cli/launch.ts'], outfile: join(OUT, 'maas-vault.cjs'), define: { ...COMMONJS.define, MAAS_VAULT_DIGESTS: JSON.stringify(digests) } });
+await build({ ...COMMONJS, entryPoints: ['cli/launch.ts'], outfile: join(OUT, 'maas-vault.cjs') });
 writeFileSync(join(ROOT, SYNTH_FINGERPRINT_FILE), `${synthFingerprint()}\n`);

@@ -3,12 +3,12 @@
  * after the first successful run, then read back by V8 instead of compiling again. Each test runs
  * its own copy of dist/bundle, so that the cache it looks at is its own.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { cacheName, cachedCommand } from '../../cli/code-cache.js';
+import { cacheName, cachedCommand, trustedOwner } from '../../cli/code-cache.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dirs: string[] = [];
@@ -29,7 +29,22 @@ function install(): { dir: string; bundle: string; cache: string; config: string
 }
 
 function run(bundle: string, args: string[]) {
-  return execa(process.execPath, [join(bundle, 'maas-vault.cjs'), ...args], { reject: false, extendEnv: false, env: { PATH: process.env.PATH, HOME: process.env.HOME }, input: '' });
+  return execa(process.execPath, [join(bundle, 'maas-vault.cjs'), ...args], { reject: false, extendEnv: false, env: { PATH: process.env.PATH, HOME: process.env.HOME }, input: '', timeout: 30_000 });
+}
+
+const HELP_TEXT = 'Exit codes: 0 ok, 1 failure';
+/** The same length, other code: what a stale or planted cache would run instead. */
+const OTHER_TEXT = 'Exit codes: 0 OK, 1 FAILURE';
+
+function editSameLength(bundle: string): void {
+  const main = join(bundle, 'main.cjs');
+  const source = readFileSync(main, 'utf8');
+  const edited = source.replace(HELP_TEXT, OTHER_TEXT);
+  expect(edited.length).toBe(source.length);
+  const { atime, mtime } = statSync(main);
+  writeFileSync(main, edited);
+  // Even the modification time is kept, as `cp -p`, rsync and npm's tarballs keep it.
+  utimesSync(main, atime, mtime);
 }
 
 function cacheFiles(cache: string): string[] {
@@ -90,17 +105,84 @@ it('a damaged cache file is never given to V8: the run works as without it, and 
   expect(readFileSync(join(cache, file)).equals(damaged)).toBe(false);
 });
 
-it('a bundle changed in place to the same length runs the new code, never the old cached code', async () => {
+it('a bundle changed in place to the same length and time runs the new code, never the old cached code', async () => {
   const { bundle, cache } = install();
-  expect((await run(bundle, ['--help'])).stdout).toContain('Exit codes: 0 ok, 1 failure');
+  expect((await run(bundle, ['--help'])).stdout).toContain(HELP_TEXT);
   expect(cacheFiles(cache)).toHaveLength(1);
-  const main = join(bundle, 'main.cjs');
-  const source = readFileSync(main, 'utf8');
-  const edited = source.replace('Exit codes: 0 ok, 1 failure', 'Exit codes: 0 OK, 1 FAILURE');
-  expect(edited.length).toBe(source.length);
-  writeFileSync(main, edited);
+  editSameLength(bundle);
+  expect((await run(bundle, ['--help'])).stdout).toContain(OTHER_TEXT);
+});
 
-  expect((await run(bundle, ['--help'])).stdout).toContain('Exit codes: 0 OK, 1 FAILURE');
+describe('a cache file someone else could have written is never run', () => {
+  // A planted cache: made by another copy of the bundle, of the same length, holding other code.
+  const victim = install();
+  const attacker = install();
+  let planted: Buffer;
+  let target: string;
+
+  beforeAll(async () => {
+    editSameLength(attacker.bundle);
+    expect((await run(attacker.bundle, ['--help'])).stdout).toContain(OTHER_TEXT);
+    planted = readFileSync(join(attacker.cache, cacheFiles(attacker.cache)[0]));
+    expect((await run(victim.bundle, ['--help'])).stdout).toContain(HELP_TEXT);
+    target = join(victim.cache, cacheFiles(victim.cache)[0]);
+  });
+
+  afterEach(() => chmodSync(victim.cache, 0o700));
+
+  async function helpWithPlant(plant: () => void): Promise<string> {
+    rmSync(target, { force: true });
+    writeFileSync(target, planted, { mode: 0o600 });
+    plant();
+    const result = await run(victim.bundle, ['--help']);
+    expect(result.exitCode).toBe(0);
+    return result.stdout;
+  }
+
+  it('where this user wrote it, it runs: what the checks below stop', async () => {
+    expect(await helpWithPlant(() => undefined)).toContain(OTHER_TEXT);
+  });
+
+  (process.geteuid?.() === 0 ? it : it.skip)('owned by another user (as root: chown to nobody)', async () => {
+    expect(await helpWithPlant(() => chownSync(target, 65534, 65534))).toContain(HELP_TEXT);
+  });
+
+  it('writable by others', async () => {
+    expect(await helpWithPlant(() => chmodSync(target, 0o666))).toContain(HELP_TEXT);
+  });
+
+  it('in a directory others can write (and nothing is written there either)', async () => {
+    const output = await helpWithPlant(() => chmodSync(victim.cache, 0o1777));
+    expect(output).toContain(HELP_TEXT);
+    expect(readFileSync(target).equals(planted)).toBe(true);
+  });
+});
+
+it('a cache path that is a FIFO or a link to a device is not read: the run neither hangs nor fills memory', async () => {
+  const { bundle, cache } = install();
+  expect((await run(bundle, ['--help'])).exitCode).toBe(0);
+  const [file] = cacheFiles(cache);
+  rmSync(join(cache, file));
+  await execa('mkfifo', [join(cache, file)]);
+  const fifo = await run(bundle, ['--help']);
+  expect([fifo.exitCode, fifo.timedOut]).toEqual([0, false]);
+  rmSync(join(cache, file), { force: true });
+  symlinkSync('/dev/zero', join(cache, file));
+  const device = await run(bundle, ['--help']);
+  expect([device.exitCode, device.timedOut]).toEqual([0, false]);
+});
+
+it("a write sweeps away the temporary files of runs killed while writing, never a live run's", async () => {
+  const { bundle, cache } = install();
+  const gone = (await execa('sh', ['-c', 'echo $$'])).stdout.trim();
+  mkdirSync(cache, { mode: 0o700 });
+  writeFileSync(join(cache, `other.main-00000000.v8.${gone}.partial`), 'left by a killed run', { mode: 0o600 });
+  writeFileSync(join(cache, `other.main-00000000.v8.${process.pid}.partial`), 'being written', { mode: 0o600 });
+  expect((await run(bundle, ['--version'])).exitCode).toBe(0);
+  const files = cacheFiles(cache);
+  expect(files).toHaveLength(2);
+  expect(files).toContain(`other.main-00000000.v8.${process.pid}.partial`);
+  expect(files.filter((file) => /^other\.main-[0-9a-f]{8}\.v8$/.test(file))).toHaveLength(1);
 });
 
 it('where the cache cannot be written, runs work as before and leave nothing behind', async () => {
@@ -144,31 +226,39 @@ it('synth caches the code of the cdktf bundle it loads too; the next synth reads
 });
 
 describe('cache names', () => {
-  const build = { digest: 'a'.repeat(32), size: 1000, mtimeMs: 1 };
   const node = { version: 'v20.20.2', execArgv: [] };
 
-  it('name the command wherever it stands among the arguments, and file help, version and unknown words under other', () => {
+  it('name the command wherever it stands among the arguments, and file help, version, completion and unknown words under other', () => {
     expect(cachedCommand(['--config', 'x.json', 'credentials', '--json'])).toBe('credentials');
     expect(cachedCommand(['credentials', '--help'])).toBe('other');
     expect(cachedCommand(['--version'])).toBe('other');
+    expect(cachedCommand(['--get-yargs-completions', 'maas-vault', 'apply', '--'])).toBe('other');
     expect(cachedCommand(['credntials'])).toBe('other');
     expect(cachedCommand(['../../etc/passwd'])).toBe('other');
-    expect(cacheName('apply', 'vendor/synth.cjs', build, node)).toMatch(/^apply\.synth-[0-9a-f]{8}\.v8$/);
+    expect(cacheName('apply', 'vendor/synth.cjs', 'x', node)).toMatch(/^apply\.synth-[0-9a-f]{8}\.v8$/);
   });
 
-  it('change with the file, its build, size or time, the Node version and the flags V8 runs with', () => {
-    const base = cacheName('status', 'main.cjs', build, node);
+  it("change with the file, its content (at the same length too), the Node version and the flags V8 runs with", () => {
+    const base = cacheName('status', 'main.cjs', 'source', node);
     for (const changed of [
-      cacheName('status', 'vendor/main.cjs', build, node),
-      cacheName('status', 'main.cjs', { ...build, digest: 'b'.repeat(32) }, node),
-      cacheName('status', 'main.cjs', { ...build, size: 1001 }, node),
-      cacheName('status', 'main.cjs', { ...build, mtimeMs: 2 }, node),
-      cacheName('status', 'main.cjs', build, { ...node, version: 'v22.0.0' }),
-      cacheName('status', 'main.cjs', build, { ...node, execArgv: ['--max-old-space-size=100'] }),
-      cacheName('status', 'main.cjs', build, { ...node, nodeOptions: '--stack-size=2000' }),
+      cacheName('status', 'vendor/main.cjs', 'source', node),
+      cacheName('status', 'main.cjs', 'Source', node),
+      cacheName('status', 'main.cjs', 'sources', node),
+      cacheName('status', 'main.cjs', 'source', { ...node, version: 'v22.0.0' }),
+      cacheName('status', 'main.cjs', 'source', { ...node, execArgv: ['--max-old-space-size=100'] }),
+      cacheName('status', 'main.cjs', 'source', { ...node, nodeOptions: '--stack-size=2000' }),
     ]) {
       expect(changed).not.toBe(base);
     }
-    expect(cacheName('status', 'main.cjs', { ...build }, { ...node })).toBe(base);
+    expect(cacheName('status', 'main.cjs', 'source', { ...node })).toBe(base);
+  });
+
+  it('trust a file of this user or of the bundle owner that nobody else may write', () => {
+    expect(trustedOwner({ uid: 1000, mode: 0o100600 }, 0, 1000)).toBe(true);
+    expect(trustedOwner({ uid: 0, mode: 0o100644 }, 0, 1000)).toBe(true);
+    expect(trustedOwner({ uid: 1001, mode: 0o100600 }, 0, 1000)).toBe(false);
+    expect(trustedOwner({ uid: 1000, mode: 0o100620 }, 0, 1000)).toBe(false);
+    expect(trustedOwner({ uid: 1000, mode: 0o100602 }, 0, 1000)).toBe(false);
+    expect(trustedOwner({ uid: 1000, mode: 0o41777 }, 0, 1000)).toBe(false);
   });
 });
