@@ -8,12 +8,13 @@
  * `code-cache/` beside the bundle. A cache file is code: V8 runs what it holds, and matches it to
  * a script by the source's length only, never by its content. So:
  * - its name holds the CRC-32 of the bundled file as read (a file changed to the same length,
- *   even with the same modification time, gets another name), and the Node version and flags,
- *   whose mismatches V8 does catch, but only by refusing the file;
- * - it is read only from a directory and a file owned by this user or by the bundle's owner
- *   (whose code runs anyway) that nobody else may write, and only if it is a regular file of a
- *   sane size: anyone else able to put a file there could otherwise run code as whoever runs
- *   maas-vault next;
+ *   even with the same modification time, gets another name, unless the change was made to
+ *   collide, which takes write access to the bundle, that is, running code anyway), and the
+ *   Node version and flags, whose mismatches V8 does catch, but only by refusing the file;
+ * - it is read only from a directory (not a link) and a file owned by this user or by the
+ *   bundle's owner (whose code runs anyway) that nobody else may write, and only if it is a
+ *   regular file of a sane size: anyone else able to put a file there could otherwise run code
+ *   as whoever runs maas-vault next; nothing is written into any other directory;
  * - it starts with the CRC-32 of the rest: V8 checks a cache's header, not its body, and a
  *   damaged body crashed the process.
  * A file is written once, after a run that succeeded, when none was there or it was refused:
@@ -21,7 +22,7 @@
  * none or all of it), mode 0600 in a 0700 directory. It holds compiled code of the bundle, never
  * a value a run handled. Where the directory cannot be written, runs simply go without.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -86,7 +87,7 @@ export function runWithCodeCache(dir: string, args: readonly string[]): void {
   const uncached: Array<{ cacheFile: string; script: Script }> = [];
   const loaded = new Map<string, unknown>();
   process.once('exit', (code) => {
-    if (code === 0 && usable !== 'untrusted') for (const { cacheFile, script } of uncached) writeCache(cacheFile, script);
+    if (code === 0 && usable !== 'untrusted') for (const { cacheFile, script } of uncached) writeCache(cacheFile, script, bundleOwner);
   });
 
   const load = (file: string): unknown => {
@@ -109,11 +110,14 @@ export function runWithCodeCache(dir: string, args: readonly string[]): void {
   load(MAIN);
 }
 
-/** `missing` (made 0700 when a cache is written), `trusted`, or `untrusted`: neither read nor written. */
+/**
+ * `missing` (made 0700 when a cache is written), `trusted`, or `untrusted`: neither read nor
+ * written. A link is untrusted: through one, root would write, and sweep, wherever it points.
+ */
 function cacheDirectory(path: string, bundleOwner: number): 'missing' | 'trusted' | 'untrusted' {
   let stat: Stats;
   try {
-    stat = statSync(path);
+    stat = lstatSync(path);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'untrusted';
   }
@@ -142,13 +146,15 @@ function readCache(file: string, bundleOwner: number): Buffer | undefined {
   }
 }
 
-function writeCache(file: string, script: Script): void {
+function writeCache(file: string, script: Script, bundleOwner: number): void {
   const partial = `${file}.${process.pid}.partial`;
   try {
     const code = script.createCachedData();
     const checksum = Buffer.alloc(CHECKSUM_BYTES);
     checksum.writeUInt32LE(crc32(code));
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Checked again once it exists: missing at start-up, it may have been made by someone else since.
+    if (cacheDirectory(dirname(file), bundleOwner) !== 'trusted') return;
     removeAbandonedPartials(dirname(file));
     writeFileSync(partial, Buffer.concat([checksum, code]), { mode: 0o600, flag: 'wx' });
     renameSync(partial, file);
@@ -166,6 +172,11 @@ function writeCache(file: string, script: Script): void {
 function removeAbandonedPartials(dir: string): void {
   for (const name of readdirSync(dir)) {
     const pid = PARTIAL.exec(name)?.[1];
-    if (pid !== undefined && !isRunning(Number(pid))) rmSync(join(dir, name), { force: true });
+    if (pid === undefined || isRunning(Number(pid))) continue;
+    try {
+      rmSync(join(dir, name), { force: true });
+    } catch {
+      // Not a file (a directory of that name): left alone, and the write goes on.
+    }
   }
 }

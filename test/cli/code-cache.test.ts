@@ -4,6 +4,7 @@
  * its own copy of dist/bundle, so that the cache it looks at is its own.
  */
 import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,6 +184,52 @@ it("a write sweeps away the temporary files of runs killed while writing, never 
   expect(files).toHaveLength(2);
   expect(files).toContain(`other.main-00000000.v8.${process.pid}.partial`);
   expect(files.filter((file) => /^other\.main-[0-9a-f]{8}\.v8$/.test(file))).toHaveLength(1);
+});
+
+it('a code-cache that is a link is neither read, written nor swept: root would write and delete wherever it points', async () => {
+  const { dir, bundle, cache, config } = install();
+  const elsewhere = join(dir, 'elsewhere');
+  mkdirSync(elsewhere, { mode: 0o700 });
+  const gone = (await execa('sh', ['-c', 'echo $$'])).stdout.trim();
+  writeFileSync(join(elsewhere, `important.db.${gone}.partial`), 'precious');
+  symlinkSync(elsewhere, cache);
+  const result = await run(bundle, ['policy', 'maas', '--config', config]);
+  expect([result.exitCode, result.stderr]).toEqual([0, '']);
+  expect(readdirSync(elsewhere)).toEqual([`important.db.${gone}.partial`]);
+});
+
+it('a code-cache made by someone else while a run goes on gets nothing written into it', async () => {
+  const { dir, bundle, cache } = install();
+  // The run waits on its config (a FIFO) until the directory is there.
+  const fifo = join(dir, 'config.fifo');
+  await execa('mkfifo', [fifo]);
+  const running = run(bundle, ['policy', 'maas', '--config', fifo]);
+  // Opening a FIFO for writing waits for its reader: the run is past its start-up checks.
+  const writer = await open(fifo, 'w');
+  mkdirSync(cache);
+  chmodSync(cache, 0o777);
+  await writer.writeFile(JSON.stringify({ site: 'dc1', vault: { address: 'http://127.0.0.1:8200' }, controllers: [{ name: 'region-1' }] }));
+  await writer.close();
+  const result = await running;
+  expect([result.exitCode, result.stderr]).toEqual([0, '']);
+  expect(readdirSync(cache)).toEqual([]);
+});
+
+it('a directory named like an abandoned temporary file does not stop caching', async () => {
+  const { bundle, cache } = install();
+  const gone = (await execa('sh', ['-c', 'echo $$'])).stdout.trim();
+  mkdirSync(join(cache, `other.main-00000000.v8.${gone}.partial`), { recursive: true, mode: 0o700 });
+  chmodSync(cache, 0o700);
+  expect((await run(bundle, ['--version'])).exitCode).toBe(0);
+  expect(cacheFiles(cache).filter((file) => file.endsWith('.v8'))).toHaveLength(1);
+});
+
+it('run through a link with --preserve-symlinks-main, it finds the bundle beside the real file', async () => {
+  const { dir, bundle } = install();
+  const link = join(dir, 'linked-maas-vault.cjs');
+  symlinkSync(join(bundle, 'maas-vault.cjs'), link);
+  const result = await execa(process.execPath, ['--preserve-symlinks-main', link, '--version'], { reject: false, extendEnv: false, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  expect([result.exitCode, result.stdout, result.stderr]).toEqual([0, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version, '']);
 });
 
 it('where the cache cannot be written, runs work as before and leave nothing behind', async () => {
