@@ -28,7 +28,7 @@ import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { isRunning } from '../engine/process-alive.js';
-import { COMMAND_TEXT } from './commands/texts.js';
+import { COMMAND_TEXT, commandName, type CommandKey } from './commands/texts.js';
 
 export const CACHE_DIR = 'code-cache';
 const MAIN = 'main.cjs';
@@ -39,7 +39,7 @@ const CHECKSUM_BYTES = 4;
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 const PARTIAL = /\.(\d+)\.partial$/;
 
-const COMMAND_NAMES = new Set(Object.values(COMMAND_TEXT).map(({ command }) => command.split(' ')[0]));
+const COMMAND_NAMES = new Set((Object.keys(COMMAND_TEXT) as CommandKey[]).map(commandName));
 /** Runs that print help, a version or completions compile yargs' own code, not a command's: one file for them all. */
 const HELP = new Set(['--help', '-h', '--version', 'completion', '--get-yargs-completions']);
 
@@ -54,10 +54,10 @@ export function cachedCommand(args: readonly string[]): string {
   return args.some((arg) => HELP.has(arg)) ? 'other' : (args.find((arg) => COMMAND_NAMES.has(arg)) ?? 'other');
 }
 
-/** The cache file of one bundled file (`main.cjs`, `vendor/synth.cjs`, by its source) for one command. */
-export function cacheName(command: string, file: string, source: string, runtime: Runtime): string {
+/** The cache file of one bundled file (`main.cjs`, `vendor/synth.cjs`, by its content) for one command. */
+export function cacheName(command: string, file: string, content: Uint8Array, runtime: Runtime): string {
   const script = file.replace(/^.*\//, '').replace(/\.cjs$/, '');
-  const id = fnv1a(`${file}\0${source.length}\0${crc32(source)}\0${runtime.version}\0${runtime.execArgv.join('\0')}\0${runtime.nodeOptions ?? ''}`);
+  const id = fnv1a(`${file}\0${content.length}\0${crc32(content)}\0${runtime.version}\0${runtime.execArgv.join('\0')}\0${runtime.nodeOptions ?? ''}`);
   return `${command}.${script}-${id}.v8`;
 }
 
@@ -93,12 +93,12 @@ export function runWithCodeCache(dir: string, args: readonly string[]): void {
   const load = (file: string): unknown => {
     if (loaded.has(file)) return loaded.get(file);
     const path = join(dir, file);
-    const source = readFileSync(path, 'utf8');
-    const cacheFile = join(cacheDir, cacheName(command, file, source, runtime));
+    const content = readFileSync(path);
+    const cacheFile = join(cacheDir, cacheName(command, file, content, runtime));
     const cached = usable === 'trusted' ? readCache(cacheFile, bundleOwner) : undefined;
     // Node's own CommonJS wrapper, so the file runs exactly as `require` would run it.
     // No import() in it: Node 20 hands a script's import() to its loader only as an experimental feature, with a warning.
-    const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: path, cachedData: cached });
+    const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${content.toString('utf8')}\n})`, { filename: path, cachedData: cached });
     if (cached === undefined || script.cachedDataRejected) uncached.push({ cacheFile, script });
     const module = { exports: {} };
     const nodeRequire = createRequire(path);

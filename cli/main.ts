@@ -25,7 +25,6 @@ async function main(): Promise<void> {
   const habits = normalizeArguments(hideBin(process.argv));
   // yargs picks its completion script by $SHELL: `completion zsh` and `completion bash` say it outright.
   if (habits.completionShell) process.env.SHELL = `/bin/${habits.completionShell}`;
-  // The command's module loads (files read off the main thread) while yargs is set up.
   const commands = commandModules(habits.args);
 
   const cli = skipHelpCache(yargs(habits.args))

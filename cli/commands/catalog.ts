@@ -1,10 +1,10 @@
 /**
- * Each command's module, loaded only when its name is among the arguments: a run pays for the
- * command it runs, not for the other thirteen (their modules and what they import).
+ * Each command's module, initialized only when its name is among the arguments: a run pays for
+ * the command it runs, not for the other thirteen (their modules and what they import).
  */
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
-import { COMMAND_TEXT, type CommandKey } from './texts.js';
+import { COMMAND_TEXT, commandName, type CommandKey } from './texts.js';
 
 // Each command types its own arguments.
 type AnyCommand = CommandModule<GlobalArgs, any>;
@@ -25,11 +25,6 @@ const LOADERS: Record<CommandKey, () => Promise<AnyCommand>> = {
   policy: async () => (await import('./policy.js')).policyCommand,
   dev: async () => (await import('./dev.js')).devCommand,
 };
-
-/** What a user types: the first word of the usage line. */
-function commandName(key: CommandKey): string {
-  return COMMAND_TEXT[key].command.split(' ')[0];
-}
 
 /**
  * Every command, in listing order: in full where its name is among `args` (the one yargs runs is

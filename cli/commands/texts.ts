@@ -62,3 +62,8 @@ export const COMMAND_TEXT = {
 } as const;
 
 export type CommandKey = keyof typeof COMMAND_TEXT;
+
+/** What a user types: the first word of the usage line. */
+export function commandName(key: CommandKey): string {
+  return COMMAND_TEXT[key].command.split(' ')[0];
+}

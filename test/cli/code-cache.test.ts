@@ -282,22 +282,22 @@ describe('cache names', () => {
     expect(cachedCommand(['--get-yargs-completions', 'maas-vault', 'apply', '--'])).toBe('other');
     expect(cachedCommand(['credntials'])).toBe('other');
     expect(cachedCommand(['../../etc/passwd'])).toBe('other');
-    expect(cacheName('apply', 'vendor/synth.cjs', 'x', node)).toMatch(/^apply\.synth-[0-9a-f]{8}\.v8$/);
+    expect(cacheName('apply', 'vendor/synth.cjs', Buffer.from('x'), node)).toMatch(/^apply\.synth-[0-9a-f]{8}\.v8$/);
   });
 
   it("change with the file, its content (at the same length too), the Node version and the flags V8 runs with", () => {
-    const base = cacheName('status', 'main.cjs', 'source', node);
+    const base = cacheName('status', 'main.cjs', Buffer.from('source'), node);
     for (const changed of [
-      cacheName('status', 'vendor/main.cjs', 'source', node),
-      cacheName('status', 'main.cjs', 'Source', node),
-      cacheName('status', 'main.cjs', 'sources', node),
-      cacheName('status', 'main.cjs', 'source', { ...node, version: 'v22.0.0' }),
-      cacheName('status', 'main.cjs', 'source', { ...node, execArgv: ['--max-old-space-size=100'] }),
-      cacheName('status', 'main.cjs', 'source', { ...node, nodeOptions: '--stack-size=2000' }),
+      cacheName('status', 'vendor/main.cjs', Buffer.from('source'), node),
+      cacheName('status', 'main.cjs', Buffer.from('Source'), node),
+      cacheName('status', 'main.cjs', Buffer.from('sources'), node),
+      cacheName('status', 'main.cjs', Buffer.from('source'), { ...node, version: 'v22.0.0' }),
+      cacheName('status', 'main.cjs', Buffer.from('source'), { ...node, execArgv: ['--max-old-space-size=100'] }),
+      cacheName('status', 'main.cjs', Buffer.from('source'), { ...node, nodeOptions: '--stack-size=2000' }),
     ]) {
       expect(changed).not.toBe(base);
     }
-    expect(cacheName('status', 'main.cjs', 'source', { ...node })).toBe(base);
+    expect(cacheName('status', 'main.cjs', Buffer.from('source'), { ...node })).toBe(base);
   });
 
   it('trust a file of this user or of the bundle owner that nobody else may write', () => {
