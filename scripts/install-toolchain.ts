@@ -1,6 +1,6 @@
 /**
  * `npm run toolchain` (also run before `npm test` and `npm run bench`): finds or installs OpenBao,
- * the engine and terraform-provider-vault 5.6.0, cached by version under ~/.cache/maas-vault, and
+ * HashiCorp Vault, the engine, OpenTofu and terraform-provider-vault 5.6.0, cached by version under ~/.cache/maas-vault, and
  * says where each piece came from. A missing provider is reported, not fatal: it only gates the
  * e2e tier and the demo, which say so themselves.
  */
@@ -24,6 +24,12 @@ try {
         `To supply it, ${toolchain.provider.fix}.\n`,
     );
   }
+  if (!toolchain.vaultServer.found) {
+    process.stderr.write(
+      `toolchain: HashiCorp Vault is missing (${toolchain.vaultServer.reason}), so its column of the server matrix is skipped. To supply it, ${toolchain.vaultServer.fix}.\n`,
+    );
+  }
+  if (!toolchain.opentofu.found) process.stderr.write(`toolchain: OpenTofu is missing (${toolchain.opentofu.reason}), so the OpenTofu suites are skipped.\n`);
 } catch (error) {
   process.stderr.write(`toolchain: ${(error as Error).message}\n`);
   process.exitCode = 1;

@@ -4,11 +4,12 @@
  * it is built inside a writable copy of the downloaded module instead.
  * MAAS_VAULT_ENGINE picks one: tofu, terraform, a path, or `opentofu-build` to force the build.
  */
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { locateEngine, type EngineBinary } from '../engine/locate.js';
 import { ToolchainError } from './cache.js';
-import { firstUsefulLine, heartbeat, resolveExecutable, tryCommand } from './commands.js';
+import { heartbeat, resolveExecutable } from './commands.js';
+import { buildInCopy, downloadModule, unknownToChecksumDatabase } from './go-build.js';
 
 export const OPENTOFU_VERSION = '1.11.7';
 /**
@@ -19,6 +20,7 @@ export const OPENTOFU_VERSION = '1.11.7';
  */
 export const OPENTOFU_FALLBACK_VERSION = '1.11.6';
 const OPENTOFU_MODULE = 'github.com/opentofu/opentofu';
+const INSTALL_ENGINE = 'Install tofu or terraform (>= 1.6) on PATH instead, or point MAAS_VAULT_ENGINE at one.';
 
 export interface ToolchainEngine extends EngineBinary {
   source: 'PATH' | 'MAAS_VAULT_ENGINE' | 'built from the Go module proxy';
@@ -52,89 +54,70 @@ function absolute(engine: ToolchainEngine, env: NodeJS.ProcessEnv): ToolchainEng
   return { ...engine, path: resolveExecutable(engine.path, env) ?? engine.path };
 }
 
-interface GoModule {
-  Dir?: string;
-  Error?: string;
-}
-
-async function downloadModule(version: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<GoModule & { stderr: string; ok: boolean }> {
-  const downloaded = await tryCommand('go', ['mod', 'download', '-json', `${OPENTOFU_MODULE}@v${version}`], { env, signal });
-  let module: GoModule = {};
-  try {
-    module = JSON.parse(downloaded.stdout) as GoModule;
-  } catch {
-    // not JSON: go failed before reaching the module
-  }
-  return { ...module, stderr: downloaded.stderr, ok: downloaded.ok && !!module.Dir && !module.Error };
-}
-
-/** Go's answer when the checksum database has never heard of a version (not a mismatch: that is a SECURITY ERROR). */
-function unknownToChecksumDatabase(error: string | undefined): boolean {
-  return !!error && /verifying .*\/lookup\/\S+: (404|410)\b/.test(error);
-}
-
 async function buildOpenTofu(cache: string, progress: (line: string) => void, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string> {
   progress(`building OpenTofu ${OPENTOFU_VERSION} from the Go module proxy (first run only, a few minutes)...`);
   const stopBeat = heartbeat(progress, `building OpenTofu`);
   try {
     let version = OPENTOFU_VERSION;
-    let module = await downloadModule(version, env, signal);
-    if (!module.ok && unknownToChecksumDatabase(module.Error)) {
+    let module = await downloadModule(OPENTOFU_MODULE, version, env, signal);
+    if (!module.ok && unknownToChecksumDatabase(module.error)) {
       progress(
-        `OpenTofu ${OPENTOFU_VERSION} is not in the Go checksum database this machine reaches (${module.Error!.replace(/^.*: /, '')}); ` +
+        `OpenTofu ${OPENTOFU_VERSION} is not in the Go checksum database this machine reaches (${module.error!.replace(/^.*: /, '')}); ` +
           `building ${OPENTOFU_FALLBACK_VERSION}, which it can verify, instead`,
       );
       version = OPENTOFU_FALLBACK_VERSION;
-      module = await downloadModule(version, env, signal);
+      module = await downloadModule(OPENTOFU_MODULE, version, env, signal);
     }
-    const command = `go mod download -json ${OPENTOFU_MODULE}@v${version}`;
     if (!module.ok) {
-      throw new ToolchainError(
-        `OpenTofu ${version} could not be had: \`${command}\` failed: ${module.Error ?? firstUsefulLine(module.stderr)}. ` +
-          'Install tofu or terraform (>= 1.6) on PATH instead, or point MAAS_VAULT_ENGINE at one.',
-      );
+      throw new ToolchainError(`OpenTofu ${version} could not be had: \`${module.command}\` failed: ${module.error}. ${INSTALL_ENGINE}`);
     }
-
-    const binary = builtTofuPath(cache, version);
-    const work = mkdtempSync(join(cache, '.opentofu-build-'));
-    try {
-      const source = join(work, 'src');
-      // The module cache is read-only; the copy must be writable to build in and to delete.
-      cpSync(module.Dir!, source, { recursive: true });
-      makeWritable(source);
-      progress(`compiling OpenTofu ${version} (./cmd/tofu) in ${source}...`);
+    const built = await buildInCopy({
+      moduleDir: module.dir!,
+      cache,
+      pkg: './cmd/tofu',
       // As release builds do: without dev=no the binary calls itself <version>-dev.
-      const ldflags = '-s -w -X github.com/opentofu/opentofu/version.dev=no';
-      const args = ['build', '-trimpath', '-ldflags', ldflags, '-o', join(work, 'tofu'), './cmd/tofu'];
-      const built = await tryCommand('go', args, {
-        cwd: source,
-        env: { ...env, GOFLAGS: `${env.GOFLAGS ?? ''} -mod=mod`.trim(), CGO_ENABLED: '0' },
-        signal,
-      });
-      if (!built.ok || !existsSync(join(work, 'tofu'))) {
-        throw new ToolchainError(
-          `OpenTofu ${version} could not be built: \`go ${args.join(' ')}\` in a copy of ${module.Dir} failed: ${firstUsefulLine(built.stderr)}. ` +
-            'Install tofu or terraform (>= 1.6) on PATH instead, or point MAAS_VAULT_ENGINE at one.',
-        );
-      }
-      const reported = (await locateEngine(join(work, 'tofu')).catch((error: Error) => error.message)) as EngineBinary | string;
-      if (typeof reported === 'string' || reported.version !== version) {
-        throw new ToolchainError(`OpenTofu ${version} was built but does not report itself as ${version}: ${typeof reported === 'string' ? reported : reported.version}`);
-      }
-      mkdirSync(join(binary, '..'), { recursive: true });
-      renameSync(join(work, 'tofu'), binary);
-      return binary;
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+      ldflags: '-s -w -X github.com/opentofu/opentofu/version.dev=no',
+      destination: builtTofuPath(cache, version),
+      env,
+      signal,
+      progress,
+      verify: async (binary) => {
+        const reported = (await locateEngine(binary).catch((error: Error) => error.message)) as EngineBinary | string;
+        if (typeof reported === 'string' || reported.version !== version) {
+          throw new ToolchainError(`OpenTofu ${version} was built but does not report itself as ${version}: ${typeof reported === 'string' ? reported : reported.version}`);
+        }
+      },
+    });
+    if (typeof built !== 'string') throw new ToolchainError(`OpenTofu ${version} could not be built: \`${built.command}\` failed: ${built.reason}. ${INSTALL_ENGINE}`);
+    return built;
   } finally {
     stopBeat();
   }
 }
 
-function makeWritable(path: string): void {
-  const stats = lstatSync(path);
-  if (stats.isSymbolicLink()) return;
-  chmodSync(path, stats.mode | 0o200);
-  if (stats.isDirectory()) for (const name of readdirSync(path)) makeWritable(join(path, name));
+export type OpenTofuResolution = (ToolchainEngine & { found: true }) | { found: false; reason: string };
+
+/**
+ * OpenTofu beside the main engine, so the suites that need it (state encryption) and the e2e core
+ * on a second engine run even where terraform is on PATH: the main engine when it is tofu, else
+ * `tofu` on PATH, else the cached or a new build. One that cannot be had is a result, not a failure.
+ */
+export async function ensureOpenTofu(
+  cache: string,
+  primary: ToolchainEngine,
+  progress: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
+): Promise<OpenTofuResolution> {
+  if (primary.kind === 'tofu') return { ...primary, found: true };
+  const onPath = resolveExecutable('tofu', env) ? await locateEngine('tofu').catch(() => undefined) : undefined;
+  if (onPath) return { ...absolute({ ...onPath, source: 'PATH' }, env), found: true };
+  try {
+    const cached = [OPENTOFU_VERSION, OPENTOFU_FALLBACK_VERSION].map((version) => builtTofuPath(cache, version)).find((path) => existsSync(path));
+    const binary = cached ?? (await buildOpenTofu(cache, progress, env, signal));
+    return { ...(await locateEngine(binary)), source: 'built from the Go module proxy', found: true };
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return { found: false, reason: (error as Error).message };
+  }
 }

@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import { VaultNoLeaderError } from './cluster-errors.js';
 import { describeLeaderlessAnswer, forwardHeaders, isLeaderlessAnswer, retryDelay, retryPolicy, type RetryPolicy } from './ha-requests.js';
+import { isForwardingHeaderRefusal, profileOf, sendsConsistencyHeaders, type SealStatusBody, type ServerProfile } from './server-flavour.js';
 
 export interface VaultClientOptions {
   /** e.g. `https://vault.example.com:8200` */
@@ -74,7 +75,9 @@ export class VaultClient {
   private readonly transport: HttpTransport;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
-  private clusterId?: Promise<string | undefined>;
+  private profile?: Promise<ServerProfile | undefined>;
+  /** Set once the server refused the consistency headers (HashiCorp Vault without `allow_forwarding_via_header`). */
+  private headersRefused = false;
   /** Requests sent again because no node was active: the cost of a leader change. */
   retries = 0;
   private readonly origin: ConnectionOrigin;
@@ -146,17 +149,15 @@ export class VaultClient {
       headers['content-type'] = 'application/json';
     }
     const secrets = collectSecrets(token, options.body);
-    if (options.forwardToActive !== false) {
-      const clusterId = await this.cluster();
-      if (clusterId) Object.assign(headers, forwardHeaders(clusterId));
-    }
+    const consistency = options.forwardToActive === false ? undefined : await this.consistencyHeaders();
 
     let status: number;
     let parsed: VaultResponse<T>;
     for (let attempt = 0, conflicts = 0; ; attempt++) {
       let location: string | undefined;
       try {
-        const response = await this.transport.request(method, `/v1/${path}`, headers, body);
+        const sent = consistency && !this.headersRefused ? { ...headers, ...consistency } : headers;
+        const response = await this.transport.request(method, `/v1/${path}`, sent, body);
         status = response.status;
         location = typeof response.headers.location === 'string' ? response.headers.location : undefined;
         parsed = parseBody(response.text) as VaultResponse<T>;
@@ -164,6 +165,12 @@ export class VaultClient {
         throw this.connectionError(redact(describeNetworkError(error), secrets), networkErrorCode(error));
       }
       const errors = (parsed.errors ?? []).map(String);
+      if (consistency && !this.headersRefused && isForwardingHeaderRefusal(status, errors)) {
+        // Refused before anything was done: the same request without the headers is the first one.
+        this.headersRefused = true;
+        attempt--;
+        continue;
+      }
       if (status === 500 && conflicts < COMMIT_CONFLICT_RETRIES && errors.some((error) => COMMIT_CONFLICT.test(error))) {
         // The storage rolled the request back (OpenBao's optimistic transactions under concurrent
         // writes), so sending it again cannot apply it twice.
@@ -185,17 +192,27 @@ export class VaultClient {
     throw classify(this.address, status, method, path, errors);
   }
 
-  /** The cluster's ID, which `X-Vault-Index` must name; undefined while Vault cannot say (sealed). */
-  private cluster(): Promise<string | undefined> {
-    this.clusterId ??= this.transport
+  /**
+   * Which server this is, read once from the unauthenticated `sys/seal-status`; undefined while it
+   * cannot say (unreachable, or sealed without a cluster ID), and then asked again next time.
+   */
+  serverProfile(): Promise<ServerProfile | undefined> {
+    this.profile ??= this.transport
       .request('GET', '/v1/sys/seal-status', {})
-      .then((response) => (JSON.parse(response.text) as { cluster_id?: string }).cluster_id || undefined)
+      .then((response) => profileOf(JSON.parse(response.text) as SealStatusBody))
       .catch(() => undefined)
-      .then((id) => {
-        if (!id) this.clusterId = undefined;
-        return id;
+      .then((profile) => {
+        if (!profile?.clusterId) this.profile = undefined;
+        return profile;
       });
-    return this.clusterId;
+    return this.profile;
+  }
+
+  /** The headers that make a standby serve what the active node holds, where this server takes them. */
+  private async consistencyHeaders(): Promise<Record<string, string> | undefined> {
+    const profile = await this.serverProfile();
+    if (!profile?.clusterId || !sendsConsistencyHeaders(profile)) return undefined;
+    return forwardHeaders(profile.clusterId);
   }
 }
 

@@ -18,10 +18,11 @@ import { VaultApiError, WrappingTokenError } from './errors.js';
 import { differences, firstDifferentLine, normalizeTokenCidr, sortedSet, type FieldDifference } from './status-compare.js';
 import { claimRole } from './site-roles.js';
 import { allInOrder } from './in-order.js';
+import { flavourOf, type SealStatusBody, type ServerFlavour } from './server-flavour.js';
 
 export interface ServerInfo {
   address: string;
-  flavour: 'OpenBao' | 'Vault';
+  flavour: ServerFlavour;
   version: string;
   sealed: boolean;
   /** False on a standby node of an HA cluster (requests are forwarded to the leader). */
@@ -75,10 +76,8 @@ const APPLY_SETS_IT_BACK = '`maas-vault apply` sets it back';
 /** Unauthenticated: reachable, sealed, flavour and version. */
 export async function serverInfo(client: VaultClient): Promise<ServerInfo> {
   const status = await client.read<never>('sys/seal-status', { token: null });
-  const body = status as unknown as { sealed: boolean; version: string; build_date?: string };
-  // OpenBao forked from Vault 1.14 and numbers its releases from 2.0; Vault is still on 1.x.
-  const flavour = /^v?[2-9]\./.test(body.version) ? 'OpenBao' : 'Vault';
-  return { address: client.address, flavour, version: body.version, sealed: body.sealed };
+  const body = status as unknown as SealStatusBody & { sealed: boolean; version: string };
+  return { address: client.address, flavour: flavourOf(body), version: body.version, sealed: body.sealed };
 }
 
 async function leaderInfo(client: VaultClient): Promise<{ active: boolean; leaderAddress?: string }> {

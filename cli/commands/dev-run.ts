@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { packageRoot } from '../../config/package-root.js';
 import { loadConfigFile, parseConfigText } from '../../config/index.js';
-import { ensureToolchain, requireProvider } from '../../toolchain/index.js';
+import { ensureToolchain, requireProvider, ToolchainError, type VaultServerResolution } from '../../toolchain/index.js';
 import { startDevServer } from '../../toolchain/openbao-server.js';
 import { prepareStack, protectState } from '../../engine/stack-runner.js';
 import { VaultClient } from '../../vault/client.js';
@@ -20,20 +20,25 @@ import { Reporter } from '../reporter.js';
 import { appliedControllers } from './stack-outputs.js';
 import type { GlobalArgs } from '../context.js';
 
-export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void> {
+export type DevServerKind = 'openbao' | 'vault';
+
+export async function runDev(argv: GlobalArgs & { keep: boolean; server: DevServerKind }): Promise<void> {
   const report = new Reporter({ json: argv.json, quiet: argv.quiet });
   // --config's site on the dev server: checked before anything starts, so a bad file is exit 2.
   const sourcePath = argv.config ?? join(packageRoot(), 'examples', 'maas-vault.json');
   loadConfigFile(sourcePath, { env: {} });
   const site = devSite(sourcePath);
-  const toolchain = await report.step('preparing the toolchain (bao, engine, provider)', () =>
-    ensureToolchain({ progress: (line) => report.note(line) }),
+  const onVault = argv.server === 'vault';
+  const toolchain = await report.step(`preparing the toolchain (${onVault ? 'HashiCorp Vault' : 'bao'}, engine, provider)`, () =>
+    ensureToolchain({ progress: (line) => report.note(line), want: { vaultServer: onVault, opentofu: false } }),
   );
   // Before any server starts: without the provider nothing below can run.
   const provider = requireProvider(toolchain);
+  const binary = onVault ? requireVaultServer(toolchain.vaultServer) : { path: toolchain.bao.path, version: toolchain.bao.version };
+  const serverName = onVault ? 'HashiCorp Vault' : 'OpenBao';
   const dir = mkdtempSync(join(tmpdir(), 'maas-vault-dev-'));
-  const logFile = join(dir, 'openbao.log');
-  const server = await report.step('starting an OpenBao dev server', () => startDevServer({ bao: toolchain.bao.path, logFile })).catch((error: unknown) => {
+  const logFile = join(dir, `${argv.server}.log`);
+  const server = await report.step(`starting a${onVault ? '' : 'n'} ${serverName} dev server`, () => startDevServer({ bao: binary.path, logFile })).catch((error: unknown) => {
     report.warn(`the dev server's log is kept in ${logFile}`);
     throw error;
   });
@@ -43,7 +48,7 @@ export async function runDev(argv: GlobalArgs & { keep: boolean }): Promise<void
     const configPath = join(dir, 'maas-vault.json');
     writeFileSync(configPath, JSON.stringify({ ...site, vault: { address: server.address } }, null, 2));
     const config = loadConfigFile(configPath, { env: {} });
-    report.note(`OpenBao ${toolchain.bao.version} dev server at ${server.address}; config ${configPath}`);
+    report.note(`${serverName} ${binary.version} dev server at ${server.address}; config ${configPath}`);
 
     const { engine, statePath } = await report.step('synthesizing the stack', () =>
       prepareStack({
@@ -108,4 +113,10 @@ function devSite(path: string): Record<string, unknown> {
   const data = parseConfigText(readFileSync(path, 'utf8'), extname(path).toLowerCase(), path) as Record<string, unknown>;
   const { workDir: _workDir, vault: _vault, ...site } = data;
   return site;
+}
+
+/** HashiCorp Vault for `dev --server vault`, or exit 1 saying why it is missing and how to supply it. */
+function requireVaultServer(resolution: VaultServerResolution): { path: string; version: string } {
+  if (resolution.found) return resolution;
+  throw new ToolchainError(`--server vault: HashiCorp Vault is missing (${resolution.reason}). To supply it, ${resolution.fix}.`);
 }

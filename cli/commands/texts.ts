@@ -57,7 +57,7 @@ export const COMMAND_TEXT = {
   },
   dev: {
     command: 'dev',
-    describe: 'The embedded default: start a local OpenBao dev server, apply the example config (or --config), print the commands, verify',
+    describe: 'The embedded default: start a local OpenBao (or --server vault: HashiCorp Vault) dev server, apply the example config (or --config), print the commands, verify',
   },
 } as const;
 

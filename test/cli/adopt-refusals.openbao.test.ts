@@ -2,10 +2,10 @@
  * An adoption whose config and Vault disagree is refused before the engine runs, with the field
  * to fix and exit 2, and Vault is left as it was (openbao tier: the refusal comes before synth).
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
+import { serverBinary } from '../support/matrix.js';
 
 describe('adoption refusals (openbao: no engine)', () => {
   let server: OpenBaoServer;
@@ -13,7 +13,7 @@ describe('adoption refusals (openbao: no engine)', () => {
   const adopting = { policy: { name: 'maas-secrets', adopt: true }, controllers: [{ name: 'region-1', role: 'maas-region-1' }] };
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     await vaultHttp(server.address, 'POST', 'sys/mounts/kv-one', { ...root(), body: { type: 'kv', options: { version: '1' } } });
     await vaultHttp(server.address, 'POST', 'sys/mounts/kv-two', { ...root(), body: { type: 'kv', options: { version: '2' } } });
   });

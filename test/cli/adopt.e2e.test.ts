@@ -7,13 +7,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { roleName, validateConfig, type MaasVaultConfig } from '../../config/index.js';
 import { docsPolicy } from '../support/docs-policy.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 const MOUNT = 'kv-maas';
 const SECRETS_PATH = 'maas';
@@ -34,7 +34,7 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
   const stored = new Map<string, string>();
 
   const bao = async (...args: string[]): Promise<string> => {
-    const result = await execa(readToolchain().bao.path, args, {
+    const result = await execa(serverBinary(), args, {
       extendEnv: false,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, BAO_ADDR: server.address, BAO_TOKEN: server.rootToken },
     });
@@ -52,7 +52,7 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
   };
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     const input = {
       site: 'handmade',
       approle: { adopt: true },

@@ -5,19 +5,19 @@
 import { roleName } from '../../config/index.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { runCli } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('commands (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
   let site: TestSite;
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     site = new TestSite(server, {
       site: 'cli',
       kv: { mount: 'kv-cli' },
@@ -159,7 +159,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
     let sealed: OpenBaoServer;
 
     beforeAll(async () => {
-      sealed = await startDevServer({ bao: readToolchain().bao.path });
+      sealed = await startDevServer({ bao: serverBinary() });
       await vaultHttp(sealed.address, 'POST', 'sys/seal', { token: sealed.rootToken });
     });
 

@@ -7,11 +7,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { roleName, type MaasVaultConfig } from '../../config/index.js';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { runCli } from '../support/cli.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { ManualSite } from '../support/manual-site.js';
+import { serverBinary } from '../support/matrix.js';
 
 let server: OpenBaoServer;
 let site: ManualSite;
@@ -19,7 +19,7 @@ let config: MaasVaultConfig;
 const role = (controller: string) => roleName(config, controller);
 
 beforeAll(async () => {
-  server = await startDevServer({ bao: readToolchain().bao.path });
+  server = await startDevServer({ bao: serverBinary() });
   site = await ManualSite.create(server, {
     site: 'cli',
     kv: { mount: 'kv-cli' },
@@ -274,7 +274,7 @@ describe('errors', () => {
     let sealed: OpenBaoServer;
 
     beforeAll(async () => {
-      sealed = await startDevServer({ bao: readToolchain().bao.path });
+      sealed = await startDevServer({ bao: serverBinary() });
       await vaultHttp(sealed.address, 'POST', 'sys/seal', { token: sealed.rootToken });
     });
 

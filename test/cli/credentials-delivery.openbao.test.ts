@@ -5,11 +5,11 @@
  */
 import { mkdirSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { roleName } from '../../config/index.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
+import { serverBinary } from '../support/matrix.js';
 
 describe('credentials delivery (openbao)', () => {
   let server: OpenBaoServer;
@@ -18,7 +18,7 @@ describe('credentials delivery (openbao)', () => {
   let original: string;
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     site = new TestSite(server, { site: 'deliver', kv: { mount: 'kv-deliver' }, controllers: [{ name: 'region-1' }] });
     role = roleName({ site: 'deliver' }, 'region-1');
     expect((await http('POST', 'sys/auth/approle', { type: 'approle' })).status).toBe(204);

@@ -6,10 +6,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { runCli } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
+import { serverBinary } from '../support/matrix.js';
 
 describe('errors name the real cause (openbao)', () => {
   let server: OpenBaoServer;
@@ -18,7 +18,7 @@ describe('errors name the real cause (openbao)', () => {
   let config: string;
 
   beforeAll(async () => {
-    [server, tls] = await Promise.all([startDevServer({ bao: readToolchain().bao.path }), startDevServer({ bao: readToolchain().bao.path, tls: true })]);
+    [server, tls] = await Promise.all([startDevServer({ bao: serverBinary() }), startDevServer({ bao: serverBinary(), tls: true })]);
     dir = mkdtempSync(join(tmpdir(), 'maas-vault-errors-'));
     config = join(dir, 'maas-vault.json');
     writeFileSync(config, JSON.stringify({ site: 'errors', vault: { address: server.address }, controllers: [{ name: 'region-1' }] }));
@@ -76,7 +76,7 @@ describe('errors name the real cause (openbao)', () => {
   it('TLS with the wrong CA named in VAULT_CACERT blames VAULT_CACERT', async () => {
     const wrongCa = join(dir, 'wrong-ca.pem');
     // Another dev server's CA: a real PEM bundle, not the one that signed this server.
-    const other = await startDevServer({ bao: readToolchain().bao.path, tls: true });
+    const other = await startDevServer({ bao: serverBinary(), tls: true });
     writeFileSync(wrongCa, readFileSync(other.caCert!));
     await other.stop();
     const result = await cli(['status'], tls.rootToken, { VAULT_ADDR: tls.address, VAULT_CACERT: wrongCa });
@@ -93,7 +93,7 @@ describe('errors name the real cause (openbao)', () => {
   });
 
   it('status --json prints JSON with the error when Vault is sealed', async () => {
-    const sealed = await startDevServer({ bao: readToolchain().bao.path });
+    const sealed = await startDevServer({ bao: serverBinary() });
     try {
       await vaultHttp(sealed.address, 'POST', 'sys/seal', { token: sealed.rootToken });
       const result = await cli(['status', '--json'], sealed.rootToken, { VAULT_ADDR: sealed.address });

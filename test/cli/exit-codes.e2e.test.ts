@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { tofuPath } from '../support/tofu.js';
+import { serverBinary } from '../support/matrix.js';
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
@@ -40,7 +40,7 @@ describeE2E('every documented exit code of every command (e2e: engine + provider
   let home: string;
 
   beforeAll(async () => {
-    [server, sealed] = await Promise.all([startDevServer({ bao: readToolchain().bao.path }), startDevServer({ bao: readToolchain().bao.path })]);
+    [server, sealed] = await Promise.all([startDevServer({ bao: serverBinary() }), startDevServer({ bao: serverBinary() })]);
     await vaultHttp(sealed.address, 'POST', 'sys/seal', { token: sealed.rootToken });
     site = new TestSite(server, { site: 'codes', kv: { mount: 'kv-codes' }, controllers: [{ name: 'region-1' }] });
     home = mkdtempSync(join(tmpdir(), 'maas-vault-codes-home-'));

@@ -4,19 +4,19 @@
  */
 import { roleName } from '../../config/index.js';
 import { execa } from 'execa';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { CLI, engineEnv } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('interactive (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
   let site: TestSite;
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     site = new TestSite(server, { site: 'tty', kv: { mount: 'kv-tty' }, controllers: [{ name: 'region-1' }] });
   });
 

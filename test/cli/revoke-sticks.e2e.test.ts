@@ -3,12 +3,12 @@
  * with `"revoked": true` neither apply nor a generation bump issues it a secret ID, until the
  * mark is removed.
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { roleName } from '../../config/index.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('revoke sticks (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
@@ -22,7 +22,7 @@ describeE2E('revoke sticks (e2e: engine + provider)', () => {
     site.update((input) => ({ ...input, controllers: [{ name: 'region-1' }, revoked ? { name: 'region-2', revoked: true } : { name: 'region-2' }] }));
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     site = new TestSite(server, { site: 'stick', kv: { mount: 'kv-stick' }, controllers: [{ name: 'region-1' }, { name: 'region-2' }] });
     await site.apply();
   });

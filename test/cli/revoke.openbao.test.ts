@@ -4,12 +4,12 @@
  * revoked controller's secret IDs and live tokens, and nothing of its neighbours or the other site.
  * Also: the configure command carries the file's address, not VAULT_ADDR.
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { roleName, validateConfig, type MaasVaultConfig } from '../../config/index.js';
 import { maasPolicyFor, renderAdminPolicy } from '../../policies/render.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
+import { serverBinary } from '../support/matrix.js';
 
 let server: OpenBaoServer;
 let dc1: TestSite;
@@ -57,7 +57,7 @@ async function abilities(region: Region): Promise<{ token: number; login: number
 }
 
 beforeAll(async () => {
-  server = await startDevServer({ bao: readToolchain().bao.path });
+  server = await startDevServer({ bao: serverBinary() });
   await root('POST', 'sys/auth/approle', { type: 'approle' });
   // The colliding pair: under the old names both had the role maas-dc1-b-region-1.
   dc1 = new TestSite(server, { site: 'dc1', kv: { mount: 'kv-dc1' }, controllers: [{ name: 'b-region-1' }, { name: 'region-2' }] });

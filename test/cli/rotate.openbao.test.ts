@@ -6,13 +6,13 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { roleName, validateConfig, type MaasVaultConfig } from '../../config/index.js';
 import { docsPolicy } from '../support/docs-policy.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { CLI, engineEnv } from '../support/cli.js';
+import { serverBinary } from '../support/matrix.js';
 
 const MOUNT = 'kv-rotate';
 const SECRETS_PATH = 'maas';
@@ -55,7 +55,7 @@ describe('rotate (openbao: no engine)', () => {
     site.cli(['rotate', '--finish', ...controllers.flatMap((name) => ['--controller', name]), '--json', ...extra]);
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     const input = {
       site: 'rot',
       approle: { adopt: true },

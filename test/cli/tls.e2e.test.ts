@@ -2,16 +2,16 @@
  * Vault behind TLS with a private CA, as production Vaults are: vault.caCert (or VAULT_CACERT)
  * reaches the engine's provider as well as the CLI's client (tls.openbao.test.ts covers the client alone).
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('tls (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path, tls: true });
+    server = await startDevServer({ bao: serverBinary(), tls: true });
   });
 
   afterAll(async () => {

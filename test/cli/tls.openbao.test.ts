@@ -3,15 +3,15 @@
  * CLI's client trusts vault.caCert or VAULT_CACERT; without it the CLI says the server cannot be
  * trusted, with exit 3.
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { ManualSite } from '../support/manual-site.js';
+import { serverBinary } from '../support/matrix.js';
 
 let server: OpenBaoServer;
 let site: ManualSite;
 
 beforeAll(async () => {
-  server = await startDevServer({ bao: readToolchain().bao.path, tls: true });
+  server = await startDevServer({ bao: serverBinary(), tls: true });
   site = await ManualSite.create(server, { site: 'tls', kv: { mount: 'kv-tls' }, controllers: [{ name: 'region-1' }] });
 });
 

@@ -7,11 +7,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readToolchain } from '../../toolchain/index.js';
+import { enginePath } from '../support/matrix.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { runCli } from '../support/cli.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 interface EngineCall {
   command: string;
@@ -42,11 +43,11 @@ function calls(log: string): EngineCall[] {
 
 describeE2E('init while synthesizing (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
-  const engine = readToolchain().engine.path;
+  const engine = enginePath();
 
   // A server per case: each site creates `approle/`, which the other's pre-flight would refuse.
   beforeEach(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
   });
 
   afterEach(async () => {

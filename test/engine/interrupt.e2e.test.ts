@@ -8,13 +8,13 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { validateConfig, roleName, type MaasVaultConfig } from '../../config/index.js';
 import { CLI, engineEnv } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('interrupted runs (e2e: engine + provider)', () => {
   const CONTROLLERS = 80;
@@ -24,7 +24,7 @@ describeE2E('interrupted runs (e2e: engine + provider)', () => {
   let statePath: string;
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     site = new TestSite(server, {
       site: 'sigs',
       kv: { mount: 'kv-sigs' },

@@ -6,18 +6,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { readToolchain } from '../../toolchain/index.js';
+import { enginePath } from '../support/matrix.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { validateConfig } from '../../config/index.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('engine state lock (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
   });
 
   afterAll(async () => {
@@ -30,7 +31,7 @@ describeE2E('engine state lock (e2e: engine + provider)', () => {
     const config = validateConfig({ vault: { address: server.address }, ...site.config }, { env: {}, source: site.configPath, baseDir: site.dir });
     const { stackDir } = workLayout(config);
     const cliConfig = join(config.workDir, 'terraformrc');
-    const held = execa(readToolchain().engine.path, ['destroy', '-no-color'], {
+    const held = execa(enginePath(), ['destroy', '-no-color'], {
       cwd: stackDir,
       reject: false,
       all: true,

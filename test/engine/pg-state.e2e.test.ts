@@ -8,7 +8,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { CLI, engineEnv } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
@@ -16,6 +15,7 @@ import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { roleName, validateConfig } from '../../config/index.js';
+import { serverBinary } from '../support/matrix.js';
 
 /** Every file below a directory, for "the secret is in none of them". */
 function filesUnder(dir: string): string[] {
@@ -29,7 +29,7 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
   let postgres: TestPostgres;
 
   beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: readToolchain().bao.path }), startPostgres()]);
+    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
     // Several sites share this Vault: approle is enabled once, and every site adopts it.
     await vaultHttp(server.address, 'POST', 'sys/auth/approle', { token: server.rootToken, body: { type: 'approle' } });
   });

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { Engine } from '../../engine/engine.js';
 import { locateEngine } from '../../engine/locate.js';
 import { encryptionBlock, PASSPHRASE_VARIABLE } from '../../stacks/state-encryption-block.js';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { TestSite } from '../support/site.js';
 import { describeWithTofu, tofuPath } from '../support/tofu.js';
+import { serverBinary } from '../support/matrix.js';
 
 const PASSPHRASE = 'correct-horse-battery-staple-2026';
 
@@ -23,7 +23,7 @@ describeWithTofu('state encryption with OpenTofu (e2e: tofu + provider + Postgre
   let postgres: TestPostgres;
 
   beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: readToolchain().bao.path }), startPostgres()]);
+    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
     await vaultHttp(server.address, 'POST', 'sys/auth/approle', { token: server.rootToken, body: { type: 'approle' } });
   });
   afterAll(async () => {

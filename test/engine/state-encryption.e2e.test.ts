@@ -4,17 +4,17 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { roleName, validateConfig } from '../../config/index.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('state encryption with Terraform (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
   });
   afterAll(async () => {
     await server?.stop();

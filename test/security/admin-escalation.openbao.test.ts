@@ -3,12 +3,12 @@
  * found or that Vault offers, on a real OpenBao. Each attempt is paired with the legitimate call
  * it imitates (what the provider sends), so the test fails if the policy is simply too tight.
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { issuerPolicyName, issuerRoleName, roleName, type MaasVaultConfig } from '../../config/index.js';
 import { issuerPolicyFor, maasPolicyFor, renderAdminPolicy } from '../../policies/render.js';
 import { vaultHttp } from '../support/http.js';
 import { testConfig } from '../support/configs.js';
+import { serverBinary } from '../support/matrix.js';
 
 let server: OpenBaoServer;
 let admin: string;
@@ -33,7 +33,7 @@ async function root(method: string, path: string, body?: unknown) {
 const asAdmin = (method: string, path: string, body?: unknown, wrapTtl?: string) => vaultHttp(server.address, method, path, { token: admin, body, wrapTtl });
 
 beforeAll(async () => {
-  server = await startDevServer({ bao: readToolchain().bao.path });
+  server = await startDevServer({ bao: serverBinary() });
   await root('POST', 'sys/auth/approle', { type: 'approle' });
   // The other site exists, set up by its own admin: its policy and role.
   await root('POST', `sys/policies/acl/${other.policy.name}`, { policy: maasPolicyFor(other) });

@@ -7,12 +7,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { readToolchain } from '../../toolchain/index.js';
 import { startPersistentServer, type PersistentOpenBaoServer } from '../../toolchain/openbao-server.js';
 import { CLI, engineEnv } from '../support/cli.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('faults (e2e: engine + provider)', () => {
   let server: PersistentOpenBaoServer;
@@ -20,7 +20,7 @@ describeE2E('faults (e2e: engine + provider)', () => {
   const CONTROLLERS = 120;
 
   beforeAll(async () => {
-    server = await startPersistentServer({ bao: readToolchain().bao.path, dataDir: mkdtempSync(join(tmpdir(), 'maas-vault-faults-')) });
+    server = await startPersistentServer({ bao: serverBinary(), dataDir: mkdtempSync(join(tmpdir(), 'maas-vault-faults-')) });
     site = new TestSite(server, {
       site: 'faults',
       kv: { mount: 'kv-faults' },

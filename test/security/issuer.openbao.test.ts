@@ -3,10 +3,10 @@
  * can hand out wrapped credentials that work for MAAS, run verify, and do nothing else.
  */
 import { issuerRoleName, roleName, type MaasVaultConfig } from '../../config/index.js';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { ManualSite } from '../support/manual-site.js';
+import { serverBinary } from '../support/matrix.js';
 
 let server: OpenBaoServer;
 let site: ManualSite;
@@ -14,7 +14,7 @@ let config: MaasVaultConfig;
 let ci: string;
 
 beforeAll(async () => {
-  server = await startDevServer({ bao: readToolchain().bao.path });
+  server = await startDevServer({ bao: serverBinary() });
   site = await ManualSite.create(server, {
     site: 'ci',
     kv: { mount: 'kv-ci' },

@@ -2,18 +2,18 @@
  * Least privilege, proven on a real server: the admin policy is enough to apply and destroy the
  * stack (the CI issuer's least privilege is proven in issuer.openbao.test.ts).
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { issuerPolicyName, issuerRoleName, roleName } from '../../config/index.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('least-privilege (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
   });
 
   afterAll(async () => {

@@ -7,7 +7,6 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { legacyNames, roleName, validateConfig } from '../../config/index.js';
 import { Engine } from '../../engine/engine.js';
@@ -18,6 +17,7 @@ import { maasConfigure, vaultHttp } from '../support/http.js';
 import { engineEnv } from '../support/cli.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 const FIXTURE = new URL('../fixtures/legacy-names-stack.json', import.meta.url);
 
@@ -61,7 +61,7 @@ describeE2E('migration from the old role names (e2e: engine + provider)', () => 
   }
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     site = new TestSite(server, { site: 'mig', kv: { mount: 'kv-mig' }, issuer: { enabled: true }, controllers: [{ name: 'region-1' }, { name: 'region-2' }] });
     await applyOldVersion();
   });

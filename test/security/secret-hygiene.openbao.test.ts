@@ -6,17 +6,17 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import type { CliResult } from '../support/cli.js';
 import { runCli } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
 import { ManualSite } from '../support/manual-site.js';
+import { serverBinary } from '../support/matrix.js';
 
 let server: OpenBaoServer;
 
 beforeAll(async () => {
-  server = await startDevServer({ bao: readToolchain().bao.path });
+  server = await startDevServer({ bao: serverBinary() });
 });
 
 afterAll(async () => {

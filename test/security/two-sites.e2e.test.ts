@@ -4,11 +4,11 @@
  * bump, plan, status, revoke, destroy) leaves the other's role IDs, policies and its configured
  * region's ability to log in exactly as they were.
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('two sites sharing one Vault (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
@@ -38,7 +38,7 @@ describeE2E('two sites sharing one Vault (e2e: engine + provider)', () => {
   }
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     // dc1-b creates approle/; dc1 adopts it (destroying the site that owns the mount would take every role with it).
     owner = new TestSite(server, { site: 'dc1-b', kv: { mount: 'kv-dc1-b' }, controllers: [{ name: 'region-1' }] });
     neighbour = new TestSite(server, { site: 'dc1', kv: { mount: 'kv-dc1' }, approle: { adopt: true }, issuer: { enabled: true }, controllers: [{ name: 'b-region-1' }, { name: 'region-2' }] });

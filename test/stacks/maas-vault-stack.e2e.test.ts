@@ -3,17 +3,17 @@
  * then MAAS's own `configure` calls made with nothing but the stack's outputs and plain HTTP.
  */
 import { defaultPolicyName, roleName } from '../../config/index.js';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
   });
 
   afterAll(async () => {

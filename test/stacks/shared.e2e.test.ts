@@ -4,17 +4,17 @@
  * needs (cas_required=false), and neither apply nor destroy touches the other applications'
  * settings or secrets.
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('shared mounts and other sites (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
   });
 
   afterAll(async () => {

@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { readToolchain } from '../../toolchain/index.js';
+import { enginePath } from './matrix.js';
 
 /** The bundled CLI, as it ships (`bin` in package.json). */
 export const CLI = fileURLToPath(new URL('../../dist/bundle/maas-vault.cjs', import.meta.url));
@@ -21,10 +22,10 @@ export interface CliOptions {
   cwd?: string;
 }
 
-/** The engine and provider mirror of the test toolchain, as a user would pass them (no mirror where the provider is missing). */
+/** The engine of this matrix column and the provider mirror of the test toolchain, as a user would pass them (no mirror where the provider is missing). */
 export function engineEnv(): Record<string, string> {
   const toolchain = readToolchain();
-  return { MAAS_VAULT_ENGINE: toolchain.engine.path, ...(toolchain.provider.found ? { MAAS_VAULT_PROVIDER_MIRROR: toolchain.provider.dir } : {}) };
+  return { MAAS_VAULT_ENGINE: enginePath(toolchain), ...(toolchain.provider.found ? { MAAS_VAULT_PROVIDER_MIRROR: toolchain.provider.dir } : {}) };
 }
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { roleName, seconds, validateConfig, type MaasVaultConfig } from '../../config/index.js';
 import { renderMaasPolicy } from '../../policies/render.js';
 import { startRaftCluster, type RaftCluster } from '../../toolchain/openbao-server.js';
-import { readToolchain } from '../../toolchain/index.js';
 import { vaultHttp } from './http.js';
+import { serverBinary } from './matrix.js';
 
 export function startTestCluster(options: { disableStandbyReads?: boolean } = {}): Promise<RaftCluster> {
-  return startRaftCluster({ bao: readToolchain().bao.path, dataDir: mkdtempSync(join(tmpdir(), 'maas-vault-raft-')), ...options });
+  return startRaftCluster({ bao: serverBinary(), dataDir: mkdtempSync(join(tmpdir(), 'maas-vault-raft-')), ...options });
 }
 
 export function siteConfig(address: string, input: Record<string, unknown>): MaasVaultConfig {

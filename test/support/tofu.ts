@@ -1,22 +1,15 @@
 /**
- * OpenTofu for the tests that need it (state encryption): MAAS_VAULT_TOFU, else `tofu` on PATH,
- * else one the toolchain built into its cache. Without any, those suites are jest's visible skip.
+ * OpenTofu for the tests that need it (state encryption): MAAS_VAULT_TOFU, else the one the
+ * toolchain recorded (the main engine, `tofu` on PATH, or its own build). Without any, those
+ * suites are jest's visible skip, and the toolchain report says why OpenTofu is missing.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cacheRoot } from '../../toolchain/index.js';
-import { builtTofuPath, OPENTOFU_FALLBACK_VERSION, OPENTOFU_VERSION } from '../../toolchain/engine.js';
+import { readToolchain } from '../../toolchain/index.js';
 import { describeE2E } from './tiers.js';
 
 function findTofu(): string | undefined {
   if (process.env.MAAS_VAULT_TOFU) return process.env.MAAS_VAULT_TOFU;
-  try {
-    execFileSync('tofu', ['version'], { stdio: 'ignore' });
-    return 'tofu';
-  } catch {
-    // not on PATH
-  }
-  return [OPENTOFU_VERSION, OPENTOFU_FALLBACK_VERSION].map((version) => builtTofuPath(cacheRoot(), version)).find((path) => existsSync(path));
+  const { opentofu } = readToolchain();
+  return opentofu.found ? opentofu.path : undefined;
 }
 
 export const tofuPath = findTofu();

@@ -3,7 +3,7 @@
  * within seconds, naming the fix) because only the e2e tier and the demo need it; a piece the
  * other tiers need stops it with exit 1 and a message naming the piece and what to do.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,11 +16,19 @@ function install(env: Record<string, string | undefined>) {
   return execa(process.execPath, [SCRIPT], { reject: false, env: { ...process.env, ...env } });
 }
 
-/** A machine with nothing in the cache, no plugin directory, and bao already known (so pip is not needed). */
+/**
+ * A machine with nothing in the cache and no plugin directory, where bao, OpenTofu and HashiCorp
+ * Vault are already known (so neither pip nor a 20-minute build is needed).
+ */
 function freshMachine(): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'maas-vault-home-'));
-  const bin = join(readToolchain().bao.path, '..');
-  return { HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_DATA_DIRS: join(home, 'none'), MAAS_VAULT_CACHE: join(home, 'cache'), PATH: `${bin}:${process.env.PATH}` };
+  const toolchain = readToolchain();
+  const bin = join(home, 'bin');
+  mkdirSync(bin);
+  symlinkSync(toolchain.bao.path, join(bin, 'bao'));
+  if (toolchain.opentofu.found) symlinkSync(toolchain.opentofu.path, join(bin, 'tofu'));
+  const vault: Record<string, string> = toolchain.vaultServer.found ? { MAAS_VAULT_SERVER_BIN: toolchain.vaultServer.path } : { MAAS_VAULT_SERVERS: 'openbao' };
+  return { HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_DATA_DIRS: join(home, 'none'), MAAS_VAULT_CACHE: join(home, 'cache'), PATH: `${bin}:${process.env.PATH}`, ...vault };
 }
 
 it('a warm run finds everything in the cache and records the same toolchain', async () => {
@@ -58,8 +66,22 @@ it('names the mirror and the expected layout when MAAS_VAULT_PROVIDER_MIRROR lac
   expect(result.stderr).toContain(`expected ${empty}/registry.opentofu.org/hashicorp/vault/5.6.0/`);
 });
 
+it('records HashiCorp Vault named by MAAS_VAULT_SERVER_BIN, and refuses a binary that is not Vault', async () => {
+  const toolchain = readToolchain();
+  if (toolchain.vaultServer.found) {
+    const env = freshMachine();
+    expect((await install(env)).exitCode).toBe(0);
+    const recorded = readToolchain({ MAAS_VAULT_CACHE: env.MAAS_VAULT_CACHE, PATH: env.PATH });
+    expect(recorded.vaultServer).toEqual({ found: true, path: toolchain.vaultServer.path, version: toolchain.vaultServer.version, source: 'MAAS_VAULT_SERVER_BIN' });
+  }
+  // bao answers `version` with "OpenBao v…": it is not taken for HashiCorp Vault.
+  const wrong = await install({ ...freshMachine(), MAAS_VAULT_SERVERS: undefined, MAAS_VAULT_SERVER_BIN: toolchain.bao.path });
+  expect(wrong.exitCode).toBe(1);
+  expect(wrong.stderr).toContain(`MAAS_VAULT_SERVER_BIN=${toolchain.bao.path} is not a HashiCorp Vault binary`);
+});
+
 it('names the engine that cannot run', async () => {
-  const result = await install({ MAAS_VAULT_CACHE: mkdtempSync(join(tmpdir(), 'maas-vault-cache-')), MAAS_VAULT_ENGINE: '/nonexistent/tofu' });
+  const result = await install({ ...freshMachine(), MAAS_VAULT_ENGINE: '/nonexistent/tofu' });
   expect(result.exitCode).toBe(1);
   expect(result.stderr).toContain('toolchain: MAAS_VAULT_ENGINE /nonexistent/tofu: cannot run "/nonexistent/tofu"');
 });

@@ -5,16 +5,16 @@
  * one wrapped secret ID, and never issue one twice.
  */
 import { roleName } from '../../config/index.js';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
 import { ManualSite } from '../support/manual-site.js';
+import { serverBinary } from '../support/matrix.js';
 
 const CONTROLLERS = 150;
 let server: OpenBaoServer;
 
 beforeAll(async () => {
-  server = await startDevServer({ bao: readToolchain().bao.path });
+  server = await startDevServer({ bao: serverBinary() });
 });
 
 afterAll(async () => {

@@ -3,19 +3,19 @@
  * reported together, exit 2, and nothing in Vault is changed, not even the policy the engine would
  * have written first. A KV version 1 mount is refused with its secrets intact.
  */
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { validateConfig, roleName, type MaasVaultConfig } from '../../config/index.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 describeE2E('pre-flight checks (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
   const FOREIGN_POLICY = 'path "billing/*" { capabilities = ["read"] }';
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
   });
 
   afterAll(async () => {

@@ -7,11 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { issuerPolicyName, issuerRoleName, loadConfigFile, roleName, validateConfig } from '../../config/index.js';
-import { readToolchain } from '../../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { TestSite } from '../support/site.js';
 import { vaultHttp } from '../support/http.js';
 import { describeE2E } from '../support/tiers.js';
+import { serverBinary } from '../support/matrix.js';
 
 interface HandEdit {
   name: string;
@@ -32,14 +32,14 @@ describeE2E('status agrees with plan on every hand edit (e2e: engine + provider)
   const mount = 'kv-drift';
 
   async function bao(...args: string[]): Promise<void> {
-    await execa(readToolchain().bao.path, args, {
+    await execa(serverBinary(), args, {
       extendEnv: false,
       env: { PATH: process.env.PATH, HOME: site.dir, VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken },
     });
   }
 
   beforeAll(async () => {
-    server = await startDevServer({ bao: readToolchain().bao.path });
+    server = await startDevServer({ bao: serverBinary() });
     site = new TestSite(server, {
       site: names.site,
       kv: { mount, maxVersions: 7 },
@@ -128,7 +128,7 @@ describeE2E('status agrees with plan on every hand edit (e2e: engine + provider)
     { name: 'KV mount tuned (default-lease-ttl, computed)', planSees: false, edit: () => bao('secrets', 'tune', '-default-lease-ttl=1h', `${mount}/`) },
     { name: 'a wrapping token in the state unwrapped (as MAAS does)', planSees: false, says: /note +wrapping tokens in the state/, edit: async () => {
       const token = (await site.outputs()).get('region-1')!.wrappedToken;
-      await execa(readToolchain().bao.path, ['unwrap', token], { extendEnv: false, env: { PATH: process.env.PATH, HOME: site.dir, VAULT_ADDR: server.address } });
+      await execa(serverBinary(), ['unwrap', token], { extendEnv: false, env: { PATH: process.env.PATH, HOME: site.dir, VAULT_ADDR: server.address } });
     } },
     { name: 'another site\'s role sharing the prefix (site drift-b)', planSees: false, edit: () => bao('write', `auth/approle/role/${roleName({ site: `${names.site}-b` }, 'region-1')}`, `token_policies=${validateConfig({ site: `${names.site}-b`, vault: { address: server.address }, controllers: [{ name: 'region-1' }] }, { env: {} }).policy.name}`) },
   ];
