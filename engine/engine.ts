@@ -10,6 +10,7 @@ import { EngineInterruptedError, interrupts } from './interrupts.js';
 import { keepGoodState, restoreBrokenState } from './state.js';
 import { lockHeldError, lockWaitSeconds } from './lock.js';
 import { parseQuietly } from './state.js';
+import { PROVIDER_ADDRESS_VARIABLE } from '../stacks/provider-address-variable.js';
 
 export interface EngineOptions {
   binary: EngineBinary;
@@ -59,12 +60,17 @@ export type EngineOutputs = Record<string, { value: unknown; sensitive: boolean 
 export class Engine {
   private earlyInit?: () => Promise<boolean>;
 
-  constructor(private readonly options: EngineOptions) {
+  constructor(private options: EngineOptions) {
     this.earlyInit = options.earlyInit;
   }
 
   get binary(): EngineBinary {
     return this.options.binary;
+  }
+
+  /** The provider talks to this Vault address instead of the config's (a cluster's active node). */
+  routeProvider(address: string): void {
+    this.options.env = { ...this.options.env, [`TF_VAR_${PROVIDER_ADDRESS_VARIABLE}`]: address };
   }
 
   /** --lock-timeout, else MAAS_VAULT_LOCK_WAIT seconds (default 10). */

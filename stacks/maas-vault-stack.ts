@@ -18,6 +18,7 @@ import { VaultProvider } from './vault-provider.js';
 import { ADOPTABLE, NO_IMPORTS, type StackImports } from './import-ids.js';
 import { addStateBackend } from './state-backend.js';
 import { addStateEncryption } from './state-encryption.js';
+import { providerAddress } from './provider-address.js';
 
 export interface MaasVaultStackOptions {
   config: MaasVaultConfig;
@@ -40,7 +41,7 @@ export class MaasVaultStack extends TerraformStack {
 
     // No token here: the provider reads VAULT_TOKEN, so the synthesized JSON never holds one.
     new VaultProvider(this, 'vault', {
-      address: config.vault.address,
+      address: providerAddress(this, config.vault.address),
       ...(config.vault.caCert ? { caCertFile: config.vault.caCert } : {}),
       ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
     });

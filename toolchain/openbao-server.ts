@@ -1,6 +1,7 @@
 /**
- * Real OpenBao servers on loopback for tests, the demo and benchmarks: a dev server (in memory,
- * unsealed, known root token) or a persistent server whose data survives a kill and a restart.
+ * Real servers on loopback for tests, the demo and benchmarks, OpenBao's `bao` or HashiCorp
+ * Vault's `vault` (the same flags): a dev server (in memory, unsealed, known root token), a
+ * persistent server whose data survives a kill and a restart, or a raft cluster.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -56,6 +57,8 @@ function serverEnv(): NodeJS.ProcessEnv {
 interface Spawned {
   child: ChildProcess;
   output: () => string;
+  /** The binary, for messages (`bao` or `vault`). */
+  command: string;
 }
 
 /**
@@ -69,7 +72,7 @@ function spawnBao(bao: string, args: string[], logFile?: string): Spawned {
     closeSync(fd);
     running.add(child);
     child.once('exit', () => running.delete(child));
-    return { child, output: () => readFileSync(logFile, 'utf8').slice(-20_000) };
+    return { child, output: () => readFileSync(logFile, 'utf8').slice(-20_000), command: bao };
   }
   const child = spawn(bao, args, { env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -80,7 +83,7 @@ function spawnBao(bao: string, args: string[], logFile?: string): Spawned {
   child.stderr?.on('data', keep);
   running.add(child);
   child.once('exit', () => running.delete(child));
-  return { child, output: () => log };
+  return { child, output: () => log, command: bao };
 }
 
 async function waitForHealth(address: string, spawned: Spawned, acceptSealed: boolean, secrets: string[], caCert?: string): Promise<void> {
@@ -107,7 +110,7 @@ async function waitForHealth(address: string, spawned: Spawned, acceptSealed: bo
   let tail = spawned.output().split('\n').slice(-15).join('\n');
   for (const secret of secrets) tail = tail.split(secret).join('<redacted>');
   spawned.child.kill('SIGKILL');
-  throw new Error(`OpenBao did not become ready at ${address} within 30 s. Its last output:\n${tail}`);
+  throw new Error(`The server (${spawned.command}) did not become ready at ${address} within 30 s. Its last output:\n${tail}`);
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -153,6 +156,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Op
   };
 }
 
+/**
+ * Both servers advise against mlock with integrated storage (raft maps its data file); HashiCorp
+ * Vault's server refuses to start where it may not lock memory unless told not to.
+ */
+const NO_MLOCK = 'disable_mlock = true\n';
+
 async function api(address: string, method: string, path: string, body?: unknown, token?: string): Promise<any> {
   const response = await fetch(`${address}/v1/${path}`, {
     method,
@@ -179,7 +188,7 @@ export async function startPersistentServer(options: { bao?: string; dataDir: st
     configFile,
     `storage "raft" {\n  path    = ${JSON.stringify(join(options.dataDir, 'data'))}\n  node_id = "maas-vault-test"\n}\n` +
       `listener "tcp" {\n  address         = "127.0.0.1:${port}"\n  cluster_address = "127.0.0.1:${clusterPort}"\n  tls_disable     = true\n}\n` +
-      `api_addr     = "${address}"\ncluster_addr = "http://127.0.0.1:${clusterPort}"\n`,
+      `api_addr     = "${address}"\ncluster_addr = "http://127.0.0.1:${clusterPort}"\n${NO_MLOCK}`,
     { mode: 0o600 },
   );
   const initFile = join(options.dataDir, 'init.json');
@@ -327,7 +336,7 @@ export async function startRaftCluster(options: RaftClusterOptions): Promise<Raf
       file,
       `storage "raft" {\n  path    = ${JSON.stringify(join(spec.dir, 'data'))}\n  node_id = "${spec.id}"\n  performance_multiplier = 1\n${joins}}\n` +
         `listener "tcp" {\n  address         = "127.0.0.1:${spec.port}"\n  cluster_address = "127.0.0.1:${spec.clusterPort}"\n  tls_disable     = true\n}\n` +
-        `api_addr     = "${addresses[index]}"\ncluster_addr = "http://127.0.0.1:${spec.clusterPort}"\n` +
+        `api_addr     = "${addresses[index]}"\ncluster_addr = "http://127.0.0.1:${spec.clusterPort}"\n${NO_MLOCK}` +
         (options.disableStandbyReads ? 'disable_standby_reads = true\n' : ''),
       { mode: 0o600 },
     );

@@ -16,3 +16,21 @@ export class VaultNoLeaderError extends VaultError {
     );
   }
 }
+
+/**
+ * The address reaches a standby that answers reads from its own, lagging copy, and the active node
+ * it names cannot be reached from here: the engine would write through the standby and read back
+ * stale answers ("Provider produced inconsistent result after apply"). Nothing was sent to change Vault.
+ */
+export class VaultActiveNodeUnreachableError extends VaultError {
+  override name = 'VaultActiveNodeUnreachableError';
+  override readonly exitCode = 3;
+  constructor(readonly address: string, readonly activeAddress: string | undefined, reason: string) {
+    super(
+      `${address} is a standby of a Vault cluster that answers reads itself, and the active node ` +
+        `${activeAddress ? `it names (${activeAddress}) cannot be reached from here (${reason})` : 'is not named by sys/leader'}: ` +
+        "the engine's reads after its writes would be stale. Point VAULT_ADDR at the active node's API address as this machine reaches it, " +
+        'or set disable_standby_reads = true on every node; nothing was changed in Vault',
+    );
+  }
+}

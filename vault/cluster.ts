@@ -1,7 +1,9 @@
 /**
  * What `status` says about a Vault HA cluster: which node is active, which are standbys, and
  * whether standbys answer reads themselves, which is what breaks MAAS's `configure` when MAAS
- * talks to a standby (it writes a test secret and reads it back at once).
+ * talks to a standby (it writes a test secret and reads it back at once). What a server can tell
+ * differs: OpenBao says in its sanitized config whether standbys serve reads; HashiCorp Vault's
+ * community edition never lets them, and its Enterprise performance standbys always do.
  */
 import type { RequestOptions, VaultClient } from './client.js';
 
@@ -30,12 +32,16 @@ export async function clusterReport(client: VaultClient): Promise<ClusterReport>
   const body = leader as unknown as { ha_enabled?: boolean; is_self?: boolean; leader_address?: string };
   if (leader.status !== 200 || !body.ha_enabled) return { haEnabled: false, isStandby: false, warnings: [] };
 
+  const profile = await client.serverProfile();
+  // HashiCorp Vault's community edition has no read-serving standbys: every standby forwards every
+  // request to the active node, so there is no setting to read. (`disable_standby_reads` is OpenBao's.)
+  const forwardsEverything = profile?.flavour === 'Vault' && !profile.enterprise;
   const [ha, settings] = await Promise.all([
     client.read<{ nodes: { api_address: string; active_node: boolean }[] }>('sys/ha-status', THIS_NODE),
-    client.read<{ disable_standby_reads?: boolean }>('sys/config/state/sanitized', THIS_NODE),
+    forwardsEverything ? undefined : client.read<{ disable_standby_reads?: boolean }>('sys/config/state/sanitized', THIS_NODE),
   ]);
   const standbys = ha.status === 200 ? ha.data?.nodes.filter((node) => !node.active_node).map((node) => node.api_address) : undefined;
-  const disabled = settings.status === 200 ? settings.data?.disable_standby_reads : undefined;
+  const disabled = forwardsEverything ? true : settings?.status === 200 ? settings.data?.disable_standby_reads : undefined;
   const standbyReads = disabled === undefined ? undefined : !disabled;
   const report: ClusterReport = { haEnabled: true, isStandby: body.is_self === false, activeAddress: body.leader_address || undefined, standbys, standbyReads, warnings: [] };
   if (standbyReads !== false) {

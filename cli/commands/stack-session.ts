@@ -11,6 +11,7 @@ import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
+import { engineRoute } from '../../vault/active-node.js';
 import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { synthOnce } from '../../stacks/synth-once.js';
@@ -109,6 +110,11 @@ export async function openStackSession(
   // A session that cannot open must not leave Vault's connection pool keeping the process alive.
   try {
     const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
+    if (client && action !== 'output') {
+      const route = await engineRoute(client, config.vault.caCert);
+      if (route.address !== client.address) engine.routeProvider(route.address);
+      if (route.note) report.note(route.note);
+    }
     if (!pg) {
       const restored = restoreBrokenState(statePath);
       if (restored) report.warn(restored);

@@ -1,3 +1,4 @@
+import { flavourName, type ServerFlavour } from '../../vault/server-flavour.js';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
@@ -61,8 +62,8 @@ async function siteInventory(argv: StatusArgs, config: MaasVaultConfig): Promise
   return stackInventoryOf(pulled);
 }
 
-function printStatus(report: Reporter, server: { flavour: string; version: string; address: string; active?: boolean }, cluster: ClusterReport, checks: StatusCheck[], drift: boolean): void {
-  report.line(`${server.flavour} ${server.version} at ${server.address}: unsealed${server.active === false ? ', standby' : ''}`);
+function printStatus(report: Reporter, server: { flavour: ServerFlavour; version: string; address: string; active?: boolean }, cluster: ClusterReport, checks: StatusCheck[], drift: boolean): void {
+  report.line(`${flavourName(server.flavour)} ${server.version} at ${server.address}: unsealed${server.active === false ? ', standby' : ''}`);
   printCluster(report, cluster);
   for (const check of checks) {
     const worst = check.findings.find((finding) => finding.kind === 'drift') ?? check.findings.find((finding) => finding.kind === 'extra') ?? check.findings[0];

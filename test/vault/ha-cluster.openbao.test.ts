@@ -11,8 +11,7 @@ import type { RaftCluster } from '../../toolchain/openbao-server.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
 import { setUpSite, siteConfig, startTestCluster } from '../support/cluster-site.js';
-
-
+import { onServer } from '../support/matrix.js';
 
 function controllers(count: number): { name: string }[] {
   return Array.from({ length: count }, (_, index) => ({ name: `region-${index + 1}` }));
@@ -35,7 +34,10 @@ async function secretIdCount(cluster: RaftCluster, config: MaasVaultConfig, cont
   return listed.status === 404 ? 0 : listed.body.data.keys.length;
 }
 
-describe('a cluster with read-enabled standbys (the default)', () => {
+// OpenBao's standbys answer reads from their own copy by default; HashiCorp Vault's community
+// edition has no such standbys (each forwards every request), so the same cluster behaves
+// differently for MAAS, and each server's behaviour is asserted as it is.
+describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving reads' : 'forwarding every request'})`, () => {
   let cluster: RaftCluster;
   beforeAll(async () => {
     cluster = await startTestCluster();
@@ -44,7 +46,7 @@ describe('a cluster with read-enabled standbys (the default)', () => {
     await cluster?.stop();
   });
 
-  it('status through a standby names the active node and the standbys, and warns what standby reads do to MAAS', async () => {
+  it('status through a standby names the active node and the standbys, and says what the standbys do to MAAS', async () => {
     const standby = (await cluster.standbys())[0]!;
     const input = { site: 'hastatus', controllers: controllers(2) };
     await setUpSite(cluster, siteConfig(standby.address, input));
@@ -52,10 +54,15 @@ describe('a cluster with read-enabled standbys (the default)', () => {
     expect(result.all).toContain(`HA cluster: this node is a standby; active node ${(await cluster.active()).address}`);
     const others = cluster.nodes.filter((node) => node.address !== (standby.address)).length;
     expect(others).toBe(2);
-    expect(result.stdout).toMatch(/standby reads: enabled/);
-    expect(result.stderr).toMatch(/warning: standbys answer reads themselves: .*404.*point MAAS \(vault\.maasAddress\) at the active node .*disable_standby_reads = true/);
     const json = JSON.parse((await cli(writeConfig(standby.address, input), ['status', '--json'], cluster.rootToken)).stdout);
-    expect(json.cluster).toMatchObject({ haEnabled: true, isStandby: true, activeAddress: (await cluster.active()).address, standbyReads: true });
+    if (onServer('openbao')) {
+      expect(result.stdout).toMatch(/standby reads: enabled/);
+      expect(result.stderr).toMatch(/warning: standbys answer reads themselves: .*404.*point MAAS \(vault\.maasAddress\) at the active node .*disable_standby_reads = true/);
+    } else {
+      expect(result.stdout).toMatch(/standby reads: disabled \(standbys forward every request\)/);
+      expect(result.stderr).not.toMatch(/standbys (may )?answer reads/);
+    }
+    expect(json.cluster).toMatchObject({ haEnabled: true, isStandby: true, activeAddress: (await cluster.active()).address, standbyReads: onServer('openbao') });
     expect(json.cluster.standbys).toContain(standby.address);
   });
 
@@ -71,11 +78,18 @@ describe('a cluster with read-enabled standbys (the default)', () => {
     expect(issued).toHaveLength(20);
   });
 
-  it("verify replays MAAS without any header MAAS does not send, and explains the standby's 404 in plain words", async () => {
+  it(`verify replays MAAS without any header MAAS does not send${onServer('openbao') ? ", and explains the standby's 404 in plain words" : ': through a forwarding standby it passes every time'}`, async () => {
     const standby = (await cluster.standbys())[0]!;
     const input = { site: 'haverify', controllers: controllers(10) };
     await setUpSite(cluster, siteConfig(standby.address, input));
     const configPath = writeConfig(standby.address, input);
+    if (onServer('vault')) {
+      for (let run = 0; run < 3; run++) {
+        const result = await cli(configPath, ['verify'], cluster.rootToken);
+        expect({ exitCode: result.exitCode, failed: result.stdout.split('\n').filter((line) => line.startsWith('FAILED')) }).toEqual({ exitCode: 0, failed: [] });
+      }
+      return;
+    }
     // A standby lags by a moment only: the replay hits the lag for some controllers, not all, so it runs until one fails.
     let result: CliResult | undefined;
     for (let run = 0; run < 5; run++) {

@@ -1,0 +1,49 @@
+/**
+ * Where the engine's provider sends its requests. maas-vault's own requests carry headers that make
+ * any node answer as the active one (see ha-requests.ts); the provider's do not. It writes a role
+ * and reads it back at once, and a standby that serves reads from its own copy answers that read
+ * from before the write ("Root object was present, but now absent"). So the engine talks to the
+ * active node's API address (sys/leader's `leader_address`) when the configured address reaches a
+ * standby, checked reachable first; where it cannot be reached and standbys serve reads, the run
+ * stops before the engine starts.
+ */
+import { VaultClient } from './client.js';
+import { clusterReport } from './cluster.js';
+import { VaultActiveNodeUnreachableError } from './cluster-errors.js';
+
+export interface EngineRoute {
+  /** The address the provider is given. */
+  address: string;
+  /** Said once when it is not the configured address, or why it stays. */
+  note?: string;
+}
+
+export async function engineRoute(client: VaultClient, caCert: string | undefined): Promise<EngineRoute> {
+  const cluster = await clusterReport(client);
+  if (!cluster.haEnabled || !cluster.isStandby) return { address: client.address };
+  const active = cluster.activeAddress?.replace(/\/+$/, '');
+  const reachable = active ? await answersAsActive(active, caCert) : 'sys/leader names no active node';
+  if (active && reachable === true) {
+    return { address: active, note: `${client.address} is a standby of a Vault cluster: the engine talks to the active node ${active} (sys/leader)` };
+  }
+  if (cluster.standbyReads === false) {
+    return {
+      address: client.address,
+      note: `${client.address} is a standby whose requests all go to the active node, so the engine uses it (the active node ${active ?? '(unnamed)'} cannot be reached from here: ${reachable})`,
+    };
+  }
+  throw new VaultActiveNodeUnreachableError(client.address, active, typeof reachable === 'string' ? reachable : 'not the active node');
+}
+
+/** true when the address answers sys/health as the active node (200), else why not. */
+async function answersAsActive(address: string, caCert: string | undefined): Promise<true | string> {
+  const probe = new VaultClient({ address, caCert, timeoutMs: 5000, retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0 } });
+  try {
+    const health = await probe.read('sys/health?standbyok=false', { token: null, forwardToActive: false, accept: [429, 472, 473, 501, 503] });
+    return health.status === 200 ? true : `it answers sys/health with ${health.status}, not as the active node`;
+  } catch (error) {
+    return (error as Error).message.replace(/^Vault at \S+ is unreachable \(([^)]*)\).*$/s, '$1');
+  } finally {
+    await probe.close();
+  }
+}
