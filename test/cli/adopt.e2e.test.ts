@@ -13,7 +13,7 @@ import { docsPolicy } from '../support/docs-policy.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
-import { serverBinary } from '../support/matrix.js';
+import { serverBinary, serverCliEnv } from '../support/matrix.js';
 
 const MOUNT = 'kv-maas';
 const SECRETS_PATH = 'maas';
@@ -36,7 +36,7 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
   const bao = async (...args: string[]): Promise<string> => {
     const result = await execa(serverBinary(), args, {
       extendEnv: false,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, BAO_ADDR: server.address, BAO_TOKEN: server.rootToken },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...serverCliEnv(server.address, server.rootToken) },
     });
     return result.stdout.trim();
   };

@@ -10,7 +10,7 @@ import { runCli } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
-import { serverBinary } from '../support/matrix.js';
+import { serverBinary, serverStatusLine } from '../support/matrix.js';
 
 describeE2E('commands (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
@@ -99,7 +99,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
     it('reports the server and no drift after apply', async () => {
       const result = await site.cli(['status']);
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toMatch(/^OpenBao 2\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: unsealed$/m);
+      expect(result.stdout).toMatch(serverStatusLine());
       expect(result.stdout).toContain('Vault matches the config.');
     });
 

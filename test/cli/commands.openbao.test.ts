@@ -11,7 +11,7 @@ import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-serv
 import { runCli } from '../support/cli.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { ManualSite } from '../support/manual-site.js';
-import { onServer, serverBinary } from '../support/matrix.js';
+import { serverBinary, serverStatusLine } from '../support/matrix.js';
 
 let server: OpenBaoServer;
 let site: ManualSite;
@@ -203,7 +203,7 @@ describe('status', () => {
   it('a site made by hand from the docs, with the settings maas-vault would give, has no drift', async () => {
     const result = await site.cli(['status']);
     expect([result.exitCode, result.stdout]).toEqual([0, expect.stringContaining('Vault matches the config.')]);
-    expect(result.stdout).toMatch(onServer('openbao') ? /^OpenBao 2\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: unsealed$/m : /^HashiCorp Vault 1\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: unsealed$/m);
+    expect(result.stdout).toMatch(serverStatusLine());
   });
 
   it('lists each drift with its reason and exits 4', async () => {

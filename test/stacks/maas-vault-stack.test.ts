@@ -97,7 +97,8 @@ describe('MaasVaultStack', () => {
     try {
       const stack = synthesize(testConfig());
       expect(stack.json).not.toContain('hvs.this-token-must-not-leak');
-      expect(stack.provider()).toEqual({ address: 'http://127.0.0.1:8200' });
+      expect(stack.provider()).toEqual({ address: '${var.vault_address}' });
+      expect(JSON.parse(stack.json).variable.vault_address.default).toBe('http://127.0.0.1:8200');
     } finally {
       if (saved === undefined) delete process.env.VAULT_TOKEN;
       else process.env.VAULT_TOKEN = saved;
@@ -106,7 +107,9 @@ describe('MaasVaultStack', () => {
 
   it('passes the CA bundle and namespace to the provider', () => {
     const stack = synthesize(testConfig({ vault: { address: 'https://vault:8200', caCert: '/etc/ssl/certs/ca-certificates.crt', namespace: 'maas' } }));
-    expect(stack.provider()).toEqual({ address: 'https://vault:8200', ca_cert_file: '/etc/ssl/certs/ca-certificates.crt', namespace: 'maas' });
+    // The address is a variable whose default is the config's: maas-vault may hand the engine a cluster's active node instead.
+    expect(stack.provider()).toEqual({ address: '${var.vault_address}', ca_cert_file: '/etc/ssl/certs/ca-certificates.crt', namespace: 'maas' });
+    expect(JSON.parse(stack.json).variable.vault_address).toMatchObject({ type: 'string', default: 'https://vault:8200' });
   });
 
   it('issues no secret IDs and publishes no tokens when CI issues them (stackSecretIds: false)', () => {
