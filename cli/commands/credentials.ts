@@ -6,7 +6,8 @@ import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import { printConfigureCommands } from '../present.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
-import { UsageError } from '../exit-codes.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import { issueCredentials, revokePreviousSecretIds } from '../../vault/credentials.js';
 
@@ -15,6 +16,7 @@ interface CredentialsArgs extends GlobalArgs {
   wrapTtl?: string;
   out?: string;
   revokePrevious: boolean;
+  autoApprove: boolean;
   issuer: boolean;
 }
 
@@ -32,6 +34,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           "destroy each role's older secret IDs once the new one has been delivered: a region still running on an old one fails its next login " +
           '(within tokenTtl) until it is configured with the new one and restarted. For a rotation without that outage, use `maas-vault rotate`',
       })
+      .option('auto-approve', { type: 'boolean', default: false, describe: 'with --revoke-previous: destroy without asking (required when not on a terminal)' })
       .option('issuer', { type: 'boolean', default: false, describe: "instead, a wrapped secret ID for the CI issuer's role (issuer.enabled), with the admin's token" })
 
       .example('$0 credentials --controller region-2 --json', 'one fresh credential as JSON')
@@ -41,6 +44,17 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     const wrapTtl = argv.wrapTtl ?? config.wrapTtl;
     const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
     if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
+    // Asked before anything is issued, so a "no" leaves Vault exactly as it was.
+    if (argv.revokePrevious && !argv.autoApprove) {
+      requireTerminalOrFlag('credentials --revoke-previous');
+      const whose = argv.issuer ? "the CI issuer role's" : "each controller role's";
+      const question = `After issuing, destroy ${whose} older secret IDs? A region still running on one fails its next login (within ${config.tokenTtl}).`;
+      if (!(await confirm(question))) {
+        report.line('Credentials cancelled: nothing was issued or destroyed.');
+        process.exitCode = EXIT.failure;
+        return;
+      }
+    }
     if (argv.issuer) {
       if (argv.controller?.length) throw new UsageError('--issuer and --controller: give one of them (the issuer has its own role)');
       if (!config.issuer.enabled) throw new UsageError(`--issuer: ${config.source} has no CI issuer: set issuer.enabled: true and apply first`);
