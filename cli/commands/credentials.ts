@@ -4,7 +4,8 @@ import { COMMAND_TEXT } from './texts.js';
 import { addressNote, explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
-import { printConfigureCommands } from '../present.js';
+import { handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands } from '../present.js';
+import { regionStates } from '../../vault/region-state.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
@@ -93,17 +94,25 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       const issued = await report
         .step(`issuing ${controllers.length} wrapped secret IDs`, () => issueCredentials(client, config, { controllers, wrapTtl }))
         .catch((error: unknown) => explainTokenRefusal(client, error));
+      const target = handOffTarget(config);
+      const { loggedIn, migrated } = await regionStates(client, issued.map((record) => record.roleId), target.mount, target.secretsPath);
+      const forms = issued.map((record, index) => handOffCommands(target, record.roleId, record.wrappedToken, loggedIn[index]));
       const result = {
-        controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command }) => ({
-          name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command,
+        controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor }, index) => ({
+          name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, ...handOffJson(target, loggedIn[index], forms[index]),
         })),
+        ...migrateJson(migrated),
       };
       if (client.retries > 0) report.warn(`sent ${client.retries} requests again: the Vault cluster had no active node for a moment (a leader change) or rejected a write that raced another`);
       out?.commit(`${JSON.stringify(result, null, 2)}\n`);
       if (report.json) report.data(result);
       else {
         if (out) report.note(`wrote ${out.path} (mode 0600)`);
-        printConfigureCommands(report, issued.map((record) => ({ name: record.name, command: record.command, expiresAt: record.expiresAt })), wrapTtl, addressNote(config));
+        printConfigureCommands(
+          report,
+          issued.map((record, index) => ({ name: record.name, ...forms[index], configured: loggedIn[index], expiresAt: record.expiresAt })),
+          { wrapTtl, addressNote: addressNote(config), target, migrated },
+        );
       }
       // Older secret IDs go only once the new credentials are safely out: file in place, stdout flushed.
       await flushStdout();

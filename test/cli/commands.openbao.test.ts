@@ -55,7 +55,7 @@ describe('credentials', () => {
     const issued = await credentialsJson();
     expect(issued.controllers.map((record: any) => record.name)).toEqual(['region-1', 'region-2', 'region-3']);
     for (const record of issued.controllers) {
-      expect(Object.keys(record).sort()).toEqual(['command', 'expiresAt', 'name', 'role', 'roleId', 'secretIdAccessor', 'wrapTtl', 'wrappedToken']);
+      expect(Object.keys(record).sort()).toEqual(['command', 'configured', 'expiresAt', 'initCommand', 'mount', 'name', 'role', 'roleId', 'secretIdAccessor', 'secretsPath', 'url', 'wrapTtl', 'wrappedToken']);
       expect(record.role).toBe(role(record.name));
       expect(record.wrapTtl).toBe('5m');
       expect(Date.parse(record.expiresAt) - started).toBeGreaterThan(290_000);
