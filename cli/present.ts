@@ -75,8 +75,13 @@ export function printConfigureCommands(report: Reporter, controllers: readonly C
     report.line(addressNote);
     report.line();
   }
-  report.line(`Run on each region controller one of its two commands (each wrapping token works once, within ${wrapTtl}):`);
-  report.line('the first on a region already installed, the second to install one now (snap; add your usual --database-uri and --maas-url).');
+  const runnable = controllers.some((controller) => controller.unusable === undefined && controller.command);
+  if (runnable) {
+    report.line(`Run on each region controller one of its two commands (each wrapping token works once, within ${wrapTtl}):`);
+    report.line('the first on a region already installed, the second to install one now (snap; add your usual --database-uri and --maas-url).');
+  } else {
+    report.line('No command to run on the region controllers:');
+  }
   report.line();
   for (const controller of controllers) {
     report.line(`# ${controller.name}${controller.expiresAt ? ` (token expires ${controller.expiresAt})` : ''}`);
