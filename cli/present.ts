@@ -1,6 +1,7 @@
 /** How per-controller credentials are shown: the one place that prints wrapping tokens. */
 import type { Reporter } from './reporter.js';
 import type { MaasVaultConfig } from '../config/index.js';
+import { installCaCommands, SYSTEM_BUNDLE } from '../vault/region-trust.js';
 import { configureCommand, initRegionCommand, MIGRATE_COMMAND, reconfigureCommand, RESTART_COMMANDS } from '../stacks/commands.js';
 
 export interface ControllerLine {
@@ -115,4 +116,18 @@ export function printIssuerHandOff(report: Reporter, roleName: string, roleId: s
   report.line(`CI issuer: role ${roleName}, role ID ${roleId}.`);
   report.line('Its secret ID (response-wrapped, for CI to unwrap once): `maas-vault credentials --issuer`.');
   report.line('Whoever holds it can mint credentials for, and so log in as, any region controller of this site.');
+}
+
+/**
+ * Said once by apply, credentials and rotate when maas-vault trusts Vault through the admin's CA:
+ * the regions do not get it (vault/region-trust.ts says why and what they trust instead).
+ */
+export function regionTrustNote(config: Pick<MaasVaultConfig, 'vault'>): string | undefined {
+  const { caCert, maasAddress, origin } = config.vault;
+  if (!caCert || !maasAddress.startsWith('https:')) return undefined;
+  return (
+    `every region controller must trust Vault's CA ${caCert} (${origin?.caCert ?? 'vault.caCert'}): MAAS gives hvac no CA, so a region verifies ` +
+    `${maasAddress} against its system store ${SYSTEM_BUNDLE} (deb and snap alike: the snap's python3-requests reads the same file). ` +
+    `On each one, before its configure, with a copy of that file: ${installCaCommands('<copy of the CA>').join(' && ')}`
+  );
 }

@@ -3,7 +3,7 @@ import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
-import { configuredNote, handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
+import { configuredNote, handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, printIssuerHandOff, regionTrustNote, spentTokenNote } from '../present.js';
 import { regionStates } from '../../vault/region-state.js';
 import { addressNote, openContext } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
@@ -72,6 +72,8 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       const target = handOffTarget(config);
       const { loggedIn, migrated } = await regionStates(client!, controllers.map((controller) => controller.roleId), target.mount, target.secretsPath);
       const forms = controllers.map((controller, index) => (controller.wrappedToken ? handOffCommands(target, controller.roleId, controller.wrappedToken, loggedIn[index]) : undefined));
+      const caNote = regionTrustNote(config);
+      if (caNote) report.note(caNote);
       if (report.json) {
         report.data({
           controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] ?? false, ...handOffJson(target, loggedIn[index], forms[index]) })),
