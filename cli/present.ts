@@ -131,3 +131,9 @@ export function regionTrustNote(config: Pick<MaasVaultConfig, 'vault'>): string 
     `On each one, before its configure, with a copy of that file: ${installCaCommands('<copy of the CA>').join(' && ')}`
   );
 }
+
+/** The same for --json (notes are not shown there): null where regions need no extra CA from us. */
+export function regionTrustJson(config: Pick<MaasVaultConfig, 'vault'>) {
+  const { caCert, maasAddress } = config.vault;
+  return { regionCa: caCert && maasAddress.startsWith('https:') ? { caCert, systemStore: SYSTEM_BUNDLE, installCommands: installCaCommands('<copy of the CA>') } : null };
+}

@@ -3,7 +3,7 @@ import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
-import { configuredNote, handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, printIssuerHandOff, regionTrustNote, spentTokenNote } from '../present.js';
+import { configuredNote, handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, printIssuerHandOff, regionTrustJson, regionTrustNote, spentTokenNote } from '../present.js';
 import { regionStates } from '../../vault/region-state.js';
 import { addressNote, openContext } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
@@ -78,6 +78,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
         report.data({
           controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] ?? false, ...handOffJson(target, loggedIn[index], forms[index]) })),
           ...migrateJson(migrated),
+          ...regionTrustJson(config),
           ...(config.issuer.enabled ? { issuer: { role: outputs[OUTPUTS.issuerRoleName]?.value, roleId: outputs[OUTPUTS.issuerRoleId]?.value } } : {}),
           ...(session.adoption && adoption
             ? { adoption: { importing: session.adoption.importing, creating: session.adoption.creating, differences: session.adoption.differences, plan: adoption.counts } }

@@ -4,7 +4,7 @@ import { COMMAND_TEXT } from './texts.js';
 import { addressNote, explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
-import { handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, regionTrustNote } from '../present.js';
+import { handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, regionTrustJson, regionTrustNote } from '../present.js';
 import { regionStates } from '../../vault/region-state.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -102,6 +102,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, ...handOffJson(target, loggedIn[index], forms[index]),
         })),
         ...migrateJson(migrated),
+        ...regionTrustJson(config),
       };
       const caNote = regionTrustNote(config);
       if (caNote) report.note(caNote);

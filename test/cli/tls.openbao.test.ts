@@ -47,6 +47,15 @@ describe('TLS the way regions see it (MAAS gives hvac no CA: the system store on
     expect(result.stderr).toContain('sudo cp <copy of the CA> /usr/local/share/ca-certificates/maas-vault-ca.crt && sudo update-ca-certificates');
   });
 
+  it('credentials --json names the CA for regions (notes are not shown with --json)', async () => {
+    const json = JSON.parse((await site.cli(['credentials', '--json'])).stdout);
+    expect(json.regionCa).toEqual({
+      caCert: server.caCert,
+      systemStore: '/etc/ssl/certs/ca-certificates.crt',
+      installCommands: ['sudo cp <copy of the CA> /usr/local/share/ca-certificates/maas-vault-ca.crt', 'sudo update-ca-certificates'],
+    });
+  });
+
   it('verify: a pass only with the admin CA is a failure naming the CA to install (exit 1)', async () => {
     // This host's system store stands in for a region's: it has never heard of the test CA.
     const result = await site.cli(['verify']);
