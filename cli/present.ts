@@ -89,6 +89,9 @@ export function printConfigureCommands(report: Reporter, controllers: readonly C
     const unusable = controller.unusable ?? (controller.command ? undefined : `no secret ID from the stack: run \`maas-vault credentials --controller ${controller.name}\``);
     if (unusable) report.line(`#   ${unusable}`);
     else {
+      if (controller.configured) {
+        report.line(`#   its role has logged in before, hence --yes (MAAS overwrites the region's Vault settings without asking); then ${RESTART_COMMANDS.snap} or ${RESTART_COMMANDS.deb}`);
+      }
       report.line(controller.command);
       if (controller.initCommand) report.line(controller.initCommand);
     }

@@ -113,6 +113,7 @@ describe('credentials hand off both MAAS forms', () => {
     await regionWorks(await runMaasHandOff(client, parseConfigureLine(issued.controllers[0].command)));
     const text = await site.cli(['credentials', '--controller', 'region-2'], admin);
     expect(text.stdout).toMatch(/^sudo maas config-vault configure \S+ \S+ \S+ maas-h --mount kv-handoff --yes$/m);
+    expect(text.stdout).toContain("#   its role has logged in before, hence --yes (MAAS overwrites the region's Vault settings without asking); then sudo snap restart maas or sudo systemctl restart maas-regiond");
     expect(text.stdout).toMatch(/^sudo maas init region --vault-uri \S+ --vault-approle-id \S+ --vault-wrapped-token \S+ --vault-secrets-path maas-h --vault-secrets-mount kv-handoff$/m);
   });
 
