@@ -38,6 +38,22 @@ path "sys/policies/acl/{{policy}}" {
   }
 }
 {{issuerPolicy}}
+# The hand-off (apply, credentials), read only: whether a controller's role has logged in before
+# (Vault keeps an identity entity per AppRole role ID from its first login: its configure line
+# gets --yes), looked up by alias only, never by entity name or ID; and whether MAAS has migrated
+# (`config-vault migrate` writes MAAS's global/ secrets under the secrets path): key names only,
+# no secret is readable.
+path "identity/lookup/entity" {
+  capabilities = ["update"]
+  allowed_parameters = {
+    "alias_name"           = []
+    "alias_mount_accessor" = []
+  }
+}
+path "{{mount}}/metadata/{{secretsPath}}/global/" {
+  capabilities = ["list"]
+}
+
 # This site's region controller roles: maas_{{site}}_<controller>. No other site's role can match
 # the glob (site names cannot hold '_'). A role may carry only the MAAS policy (plus Vault's
 # default, which stays), service tokens without a period, and must bind its secret IDs; secret-ID

@@ -98,6 +98,7 @@ export function renderAdminPolicy(config: MaasVaultConfig): string {
   const values = {
     site: config.site,
     mount: config.kv.mount,
+    secretsPath: config.secretsPath,
     policy: config.policy.name,
     policyText: hclString(maasPolicyFor(config)),
     rolePrefix: siteRolePrefix(config),

@@ -5,6 +5,16 @@ export function configureCommand(url: string, roleId: string, wrappedToken: stri
   return `sudo maas config-vault configure ${url} ${roleId} ${wrappedToken} ${secretsPath} --mount ${mount}`;
 }
 
+/**
+ * A region installed after `migrate` (MAAS refuses to start one without Vault): the snap's
+ * `maas init region` takes Vault at install time (maascli/snap.py, `get_vault_settings`, which
+ * unwraps and checks as `configure` does). Its `--vault-secrets-mount` defaults to `secret`, so
+ * it is always given.
+ */
+export function initRegionCommand(url: string, roleId: string, wrappedToken: string, secretsPath: string, mount: string): string {
+  return `sudo maas init region --vault-uri ${url} --vault-approle-id ${roleId} --vault-wrapped-token ${wrappedToken} --vault-secrets-path ${secretsPath} --vault-secrets-mount ${mount}`;
+}
+
 /** Run once, on one region, after every region controller is configured. */
 export const MIGRATE_COMMAND = 'sudo maas config-vault migrate';
 

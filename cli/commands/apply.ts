@@ -3,7 +3,8 @@ import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
-import { printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
+import { configuredNote, handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, printIssuerHandOff, regionTrustJson, regionTrustNote, spentTokenNote } from '../present.js';
+import { regionStates } from '../../vault/region-state.js';
 import { addressNote, openContext } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
@@ -68,10 +69,16 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       // Vault about those. A token this apply just issued is fresh: no need to ask.
       const { usable } = await wrappingTokenUsability(client!, controllers, new Set(controllers.flatMap((controller) => (controller.wrappedToken && !before.has(controller.wrappedToken) ? [controller.wrappedToken] : []))));
       const outputs = (await readBackendOutputs(config, session.statePath)) ?? {};
+      const target = handOffTarget(config);
+      const { loggedIn, migrated } = await regionStates(client!, controllers.map((controller) => controller.roleId), target.mount, target.secretsPath);
+      const forms = controllers.map((controller, index) => (controller.wrappedToken ? handOffCommands(target, controller.roleId, controller.wrappedToken, loggedIn[index]) : undefined));
+      const caNote = regionTrustNote(config);
+      if (caNote) report.note(caNote);
       if (report.json) {
         report.data({
-          controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] ?? false })),
-          migrateCommand: MIGRATE_COMMAND,
+          controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] ?? false, ...handOffJson(target, loggedIn[index], forms[index]) })),
+          ...migrateJson(migrated),
+          ...regionTrustJson(config),
           ...(config.issuer.enabled ? { issuer: { role: outputs[OUTPUTS.issuerRoleName]?.value, roleId: outputs[OUTPUTS.issuerRoleId]?.value } } : {}),
           ...(session.adoption && adoption
             ? { adoption: { importing: session.adoption.importing, creating: session.adoption.creating, differences: session.adoption.differences, plan: adoption.counts } }
@@ -87,21 +94,24 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
         report.line('New secret IDs come from `maas-vault credentials` (a new region) or `maas-vault rotate` (a running one).');
       } else if (!config.stackSecretIds) {
         report.line('This site gets its secret IDs from `maas-vault credentials` (stackSecretIds: false): run it to hand each region controller its command.');
-        report.line(`Then, once every region controller is configured, on one of them: ${MIGRATE_COMMAND}`);
+        if (migrated) report.line(`MAAS has already migrated its secrets to Vault (global/ under ${target.mount}/${target.secretsPath}): there is no \`config-vault migrate\` to run.`);
+        else report.line(`Then, once every region controller is configured, on one of them: ${MIGRATE_COMMAND}`);
       } else {
         printConfigureCommands(
           report,
           controllers.map((controller, index) => ({
             name: controller.name,
-            command: controller.command,
+            ...forms[index],
+            configured: loggedIn[index],
             unusable: revoked.has(controller.name)
               ? 'revoked ("revoked": true in the config): no secret ID is issued for it'
               : usable[index] === false
-                ? spentTokenNote(controller.name)
+                ? loggedIn[index]
+                  ? configuredNote(controller.name)
+                  : spentTokenNote(controller.name)
                 : undefined,
           })),
-          config.wrapTtl,
-          addressNote(config),
+          { wrapTtl: config.wrapTtl, addressNote: addressNote(config), target, migrated },
         );
       }
       const issuerRoleId = outputs[OUTPUTS.issuerRoleId]?.value;

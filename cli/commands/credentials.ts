@@ -4,9 +4,11 @@ import { COMMAND_TEXT } from './texts.js';
 import { addressNote, explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
-import { printConfigureCommands } from '../present.js';
+import { handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, regionTrustJson, regionTrustNote } from '../present.js';
+import { regionStates } from '../../vault/region-state.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
-import { UsageError } from '../exit-codes.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import { issueCredentials, revokePreviousSecretIds } from '../../vault/credentials.js';
 
@@ -15,6 +17,7 @@ interface CredentialsArgs extends GlobalArgs {
   wrapTtl?: string;
   out?: string;
   revokePrevious: boolean;
+  autoApprove: boolean;
   issuer: boolean;
 }
 
@@ -32,6 +35,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           "destroy each role's older secret IDs once the new one has been delivered: a region still running on an old one fails its next login " +
           '(within tokenTtl) until it is configured with the new one and restarted. For a rotation without that outage, use `maas-vault rotate`',
       })
+      .option('auto-approve', { type: 'boolean', default: false, describe: 'with --revoke-previous: destroy without asking (required when not on a terminal)' })
       .option('issuer', { type: 'boolean', default: false, describe: "instead, a wrapped secret ID for the CI issuer's role (issuer.enabled), with the admin's token" })
 
       .example('$0 credentials --controller region-2 --json', 'one fresh credential as JSON')
@@ -41,6 +45,17 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     const wrapTtl = argv.wrapTtl ?? config.wrapTtl;
     const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
     if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
+    // Asked before anything is issued, so a "no" leaves Vault exactly as it was.
+    if (argv.revokePrevious && !argv.autoApprove) {
+      requireTerminalOrFlag('credentials --revoke-previous');
+      const whose = argv.issuer ? "the CI issuer role's" : "each controller role's";
+      const question = `After issuing, destroy ${whose} older secret IDs? A region still running on one fails its next login (within ${config.tokenTtl}).`;
+      if (!(await confirm(question))) {
+        report.line('Credentials cancelled: nothing was issued or destroyed.');
+        process.exitCode = EXIT.failure;
+        return;
+      }
+    }
     if (argv.issuer) {
       if (argv.controller?.length) throw new UsageError('--issuer and --controller: give one of them (the issuer has its own role)');
       if (!config.issuer.enabled) throw new UsageError(`--issuer: ${config.source} has no CI issuer: set issuer.enabled: true and apply first`);
@@ -79,17 +94,28 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       const issued = await report
         .step(`issuing ${controllers.length} wrapped secret IDs`, () => issueCredentials(client, config, { controllers, wrapTtl }))
         .catch((error: unknown) => explainTokenRefusal(client, error));
+      const target = handOffTarget(config);
+      const { loggedIn, migrated } = await regionStates(client, issued.map((record) => record.roleId), target.mount, target.secretsPath);
+      const forms = issued.map((record, index) => handOffCommands(target, record.roleId, record.wrappedToken, loggedIn[index]));
       const result = {
-        controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command }) => ({
-          name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command,
+        controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor }, index) => ({
+          name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, ...handOffJson(target, loggedIn[index], forms[index]),
         })),
+        ...migrateJson(migrated),
+        ...regionTrustJson(config),
       };
+      const caNote = regionTrustNote(config);
+      if (caNote) report.note(caNote);
       if (client.retries > 0) report.warn(`sent ${client.retries} requests again: the Vault cluster had no active node for a moment (a leader change) or rejected a write that raced another`);
       out?.commit(`${JSON.stringify(result, null, 2)}\n`);
       if (report.json) report.data(result);
       else {
         if (out) report.note(`wrote ${out.path} (mode 0600)`);
-        printConfigureCommands(report, issued.map((record) => ({ name: record.name, command: record.command, expiresAt: record.expiresAt })), wrapTtl, addressNote(config));
+        printConfigureCommands(
+          report,
+          issued.map((record, index) => ({ name: record.name, ...forms[index], configured: loggedIn[index], expiresAt: record.expiresAt })),
+          { wrapTtl, addressNote: addressNote(config), target, migrated },
+        );
       }
       // Older secret IDs go only once the new credentials are safely out: file in place, stdout flushed.
       await flushStdout();

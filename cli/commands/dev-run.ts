@@ -15,7 +15,7 @@ import { prepareStack, protectState } from '../../engine/stack-runner.js';
 import { VaultClient } from '../../vault/client.js';
 import { verifyControllers } from '../../vault/verify.js';
 import { EXIT } from '../exit-codes.js';
-import { printConfigureCommands } from '../present.js';
+import { handOffCommands, handOffTarget, printConfigureCommands } from '../present.js';
 import { Reporter } from '../reporter.js';
 import { appliedControllers } from './stack-outputs.js';
 import type { GlobalArgs } from '../context.js';
@@ -74,7 +74,14 @@ export async function runDev(argv: GlobalArgs & { keep: boolean; server: DevServ
       report.data({ vaultAddress: server.address, controllers, verify: results });
     } else {
       report.line();
-      printConfigureCommands(report, controllers, config.wrapTtl);
+      // A dev server just started: no region has configured or migrated against it yet.
+      const target = handOffTarget(config);
+      const lines = controllers.map((controller) => ({
+        ...controller,
+        configured: false,
+        ...(controller.wrappedToken ? handOffCommands(target, controller.roleId, controller.wrappedToken, false) : {}),
+      }));
+      printConfigureCommands(report, lines, { wrapTtl: config.wrapTtl, target, migrated: false });
       report.line();
       for (const result of results) {
         report.line(result.ok ? `verify OK      ${result.controller}` : `verify FAILED  ${result.controller}: ${result.message}`);

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import { openContext, vaultClient, type GlobalArgs } from '../context.js';
-import { printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
+import { handOffCommands, handOffTarget, printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
 import { readBackendOutputs } from '../../engine/state.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
@@ -54,9 +54,13 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
       controllers.map((controller, index) =>
         revoked.has(controller.name)
           ? { ...controller, unusable: 'revoked ("revoked": true in the config): no secret ID is issued for it' }
-          : { ...controller, unusable: usable[index] === false ? spentTokenNote(controller.name) : undefined },
+          : {
+              ...controller,
+              ...(controller.wrappedToken ? { initCommand: handOffCommands(handOffTarget(config), controller.roleId, controller.wrappedToken, undefined).initCommand } : {}),
+              unusable: usable[index] === false ? spentTokenNote(controller.name) : undefined,
+            },
       ),
-      config.wrapTtl,
+      { wrapTtl: config.wrapTtl, target: handOffTarget(config) },
     );
     if (issuer) printIssuerHandOff(report, issuer.role, issuer.roleId);
   },

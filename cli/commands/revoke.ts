@@ -3,12 +3,14 @@ import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import { explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { controllerRoles, revokeController } from '../../vault/credentials.js';
 import { endRoleTokens, TokenSweepRefused, type EndedTokens } from '../../vault/controller-tokens.js';
 import { recordRevocations } from '../revocations.js';
 
 interface RevokeArgs extends GlobalArgs {
   controller: string[];
+  autoApprove: boolean;
 }
 
 export const revokeCommand = defineCommand<RevokeArgs>({
@@ -16,10 +18,21 @@ export const revokeCommand = defineCommand<RevokeArgs>({
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .option('controller', { type: 'string', array: true, demandOption: true, describe: 'the controller(s) to cut off' })
+      .option('auto-approve', { type: 'boolean', default: false, describe: 'destroy without asking (required when not on a terminal)' })
       .example('VAULT_TOKEN=... $0 revoke --controller region-2', 'region-2 can no longer log in; then add "revoked": true to it in the config'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
     const controllers = selectControllers(config, argv.controller, { includeRevoked: true });
+    // Break-glass cannot be undone: a running region is cut off at its next login.
+    if (!argv.autoApprove) {
+      requireTerminalOrFlag('revoke');
+      const question = `Destroy every secret ID of ${controllers.join(', ')} and end their live tokens? The region${controllers.length === 1 ? '' : 's'} stop${controllers.length === 1 ? 's' : ''} at the next Vault request.`;
+      if (!(await confirm(question))) {
+        report.line('Revoke cancelled: nothing was destroyed.');
+        process.exitCode = EXIT.failure;
+        return;
+      }
+    }
     const client = vaultClient(config, vaultToken(`destroy secret IDs of site ${config.site}`));
     try {
       const counts = await report

@@ -4,6 +4,7 @@ import { COMMAND_TEXT } from './texts.js';
 import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
+import { regionTrustNote } from '../present.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Reporter } from '../reporter.js';
@@ -69,6 +70,8 @@ async function begin(argv: RotateArgs): Promise<void> {
       failed: result.failed.map(({ name, error }) => ({ name, error: error.message })),
       finishCommand: finishCommand(config, result.started),
     };
+    const caNote = regionTrustNote(config);
+    if (caNote) report.note(caNote);
     out?.commit(`${JSON.stringify(data, null, 2)}\n`);
     if (report.json) report.data(data);
     else {

@@ -4,6 +4,7 @@ import { COMMAND_TEXT } from './texts.js';
 import { openContext, ensureVaultReady, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { verifyControllers } from '../../vault/verify.js';
+import { installCaCommands, probeRegionTrust, systemBundle, SYSTEM_BUNDLE } from '../../vault/region-trust.js';
 
 interface VerifyArgs extends GlobalArgs {
   controller?: string[];
@@ -22,7 +23,17 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     try {
       await report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client));
       const results = await report.step(`verifying ${controllers.length} controllers`, () => verifyControllers(client, config, controllers));
-      if (report.json) report.data({ controllers: results });
+      // maas-vault reached Vault with the admin's trust; a region has only its system store.
+      const bundle = systemBundle();
+      const probe = await probeRegionTrust(config.vault.address, bundle);
+      const tls =
+        probe.trusted === false
+          ? `TLS as MAAS sees it: Vault's certificate at ${config.vault.address} does not verify against the system store ${bundle ?? "(none here: Node's built-in CAs)"} ` +
+            `(${probe.code}), and MAAS trusts nothing else (it gives hvac no CA); maas-vault got through only with ` +
+            `${config.vault.caCert ? `${config.vault.caCert} (${config.vault.origin?.caCert ?? 'vault.caCert'})` : 'its own trust'}. ` +
+            `Install ${config.vault.caCert ?? 'the CA that signed it'} on every region controller: ${installCaCommands('<copy of the CA>').join(' && ')} (deb and snap alike: ${SYSTEM_BUNDLE})`
+          : undefined;
+      if (report.json) report.data({ controllers: results, tls: { trustedAsMaas: probe.trusted ?? null, ...(tls ? { problem: tls, caToInstall: config.vault.caCert ?? null } : {}) } });
       else {
         for (const result of results) {
           report.line(
@@ -31,8 +42,9 @@ export const verifyCommand = defineCommand<VerifyArgs>({
               : `FAILED  ${result.controller}: ${result.message}`,
           );
         }
+        if (tls) report.line(`FAILED  ${tls}`);
       }
-      if (results.some((result) => !result.ok)) process.exitCode = EXIT.failure;
+      if (results.some((result) => !result.ok) || tls) process.exitCode = EXIT.failure;
     } finally {
       await client.close();
     }

@@ -163,7 +163,7 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
     expect(verified.exitCode).toBe(0);
     expect(verified.stdout.split('\n').filter((line) => line.startsWith('OK '))).toHaveLength(CONTROLLERS.length);
 
-    const revoked = await site.cli(['revoke', '--controller', 'region-3']);
+    const revoked = await site.cli(['revoke', '--auto-approve', '--controller', 'region-3']);
     expect(revoked.exitCode).toBe(0);
     expect(await login('region-3', stored.get('region-3')!)).toBe(400);
     expect(await login('region-1', stored.get('region-1')!)).toBe(200);

@@ -55,7 +55,7 @@ describe('credentials', () => {
     const issued = await credentialsJson();
     expect(issued.controllers.map((record: any) => record.name)).toEqual(['region-1', 'region-2', 'region-3']);
     for (const record of issued.controllers) {
-      expect(Object.keys(record).sort()).toEqual(['command', 'expiresAt', 'name', 'role', 'roleId', 'secretIdAccessor', 'wrapTtl', 'wrappedToken']);
+      expect(Object.keys(record).sort()).toEqual(['command', 'configured', 'expiresAt', 'initCommand', 'mount', 'name', 'role', 'roleId', 'secretIdAccessor', 'secretsPath', 'url', 'wrapTtl', 'wrappedToken']);
       expect(record.role).toBe(role(record.name));
       expect(record.wrapTtl).toBe('5m');
       expect(Date.parse(record.expiresAt) - started).toBeGreaterThan(290_000);
@@ -91,7 +91,7 @@ describe('credentials', () => {
 
   it('--revoke-previous leaves only the new secret ID', async () => {
     expect((await accessors('region-3')).length).toBeGreaterThan(0);
-    const issued = await credentialsJson(['--controller', 'region-3', '--revoke-previous']);
+    const issued = await credentialsJson(['--controller', 'region-3', '--revoke-previous', '--auto-approve']);
     expect(await accessors('region-3')).toEqual([issued.controllers[0].secretIdAccessor]);
   });
 
@@ -229,7 +229,7 @@ describe('revoke', () => {
     const issued = (await credentialsJson(['--controller', 'region-3'])).controllers[0];
     const maas = await maasConfigure(server.address, { roleId: issued.roleId, wrappedToken: issued.wrappedToken, secretsPath: 'maas', mount: 'kv-cli' });
     const others = await accessors('region-1');
-    const result = await site.cli(['revoke', '--controller', 'region-3']);
+    const result = await site.cli(['revoke', '--auto-approve', '--controller', 'region-3']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/region-3: destroyed \d+ secret IDs?/);
     const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: issued.roleId, secret_id: maas.secretId } });
@@ -282,7 +282,7 @@ describe('errors', () => {
       await sealed?.stop();
     });
 
-    it.each([['status'], ['credentials'], ['verify'], ['revoke', '--controller', 'region-1']])('%s: exit 3 and how to unseal', async (...args) => {
+    it.each([['status'], ['credentials'], ['verify'], ['revoke', '--auto-approve', '--controller', 'region-1']])('%s: exit 3 and how to unseal', async (...args) => {
       const result = await site.cli(args, sealed.rootToken, { VAULT_ADDR: sealed.address });
       expect(result.exitCode).toBe(3);
       expect(result.stderr).toContain(`Vault at ${sealed.address} is sealed: unseal it with \`vault operator unseal\``);

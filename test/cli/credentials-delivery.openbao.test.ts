@@ -37,7 +37,7 @@ describe('credentials delivery (openbao)', () => {
     ['a directory that does not exist', () => join(site.dir, 'missing', 'creds.json')],
     ['a directory', () => site.dir],
   ])('--out naming %s: exit 2 before Vault is called; the existing secret ID stays and none is issued', async (_, out) => {
-    const result = await site.cli(['credentials', '--revoke-previous', '--out', out()]);
+    const result = await site.cli(['credentials', '--revoke-previous', '--auto-approve', '--out', out()]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`--out ${out()}: cannot write there`);
     expect(result.stderr).toContain('nothing was sent to Vault');
@@ -47,7 +47,7 @@ describe('credentials delivery (openbao)', () => {
   it('--revoke-previous destroys the older secret IDs once the new credentials are written, mode 0600', async () => {
     mkdirSync(join(site.dir, 'out'));
     const out = join(site.dir, 'out', 'creds.json');
-    const result = await site.cli(['credentials', '--revoke-previous', '--out', out]);
+    const result = await site.cli(['credentials', '--revoke-previous', '--auto-approve', '--out', out]);
     expect([result.exitCode, result.exitCode === 0 ? '' : result.all]).toEqual([0, '']);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const written = JSON.parse(readFileSync(out, 'utf8')) as { controllers: { roleId: string; wrappedToken: string; secretIdAccessor: string }[] };

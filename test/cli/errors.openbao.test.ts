@@ -42,7 +42,7 @@ describe('errors name the real cause (openbao)', () => {
   it.each([
     [['status']],
     [['credentials']],
-    [['revoke', '--controller', 'region-1']],
+    [['revoke', '--auto-approve', '--controller', 'region-1']],
     [['verify']],
     [['plan']],
     [['plan', '--detailed-exitcode']],

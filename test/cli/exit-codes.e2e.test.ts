@@ -161,10 +161,10 @@ describeE2E('every documented exit code of every command (e2e: engine + provider
       },
     },
     revoke: {
-      0: () => run(['revoke', '--controller', 'region-1']),
-      1: async () => run(['revoke', '--controller', 'region-1'], await weakToken()),
+      0: () => run(['revoke', '--auto-approve', '--controller', 'region-1']),
+      1: async () => run(['revoke', '--auto-approve', '--controller', 'region-1'], await weakToken()),
       2: () => run(['revoke']),
-      3: () => atSealed(['revoke', '--controller', 'region-1']),
+      3: () => atSealed(['revoke', '--auto-approve', '--controller', 'region-1']),
     },
     policy: { 0: () => run(['policy', 'admin'], null), 2: () => run(['policy', 'everything'], null) },
     dev: {

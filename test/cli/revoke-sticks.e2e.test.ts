@@ -34,7 +34,7 @@ describeE2E('revoke sticks (e2e: engine + provider)', () => {
   it('survives apply and a generation bump until the mark is removed', async () => {
     const issued = (await site.outputs()).get('region-2')!;
     const maas = await maasConfigure(server.address, { roleId: issued.roleId, wrappedToken: issued.wrappedToken, secretsPath: 'maas', mount: 'kv-stick' });
-    expect((await site.cli(['revoke', '--controller', 'region-2'])).exitCode).toBe(0);
+    expect((await site.cli(['revoke', '--auto-approve', '--controller', 'region-2'])).exitCode).toBe(0);
     expect(await secretIds('region-2')).toBe(0);
 
     // Not marked yet: apply refuses before touching Vault.

@@ -10,6 +10,8 @@ import { maasPolicyFor, renderAdminPolicy } from '../../policies/render.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { serverBinary } from '../support/matrix.js';
+import { CLI } from '../support/cli.js';
+import { execa } from 'execa';
 
 let server: OpenBaoServer;
 let dc1: TestSite;
@@ -70,6 +72,69 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** The CLI under a pseudo-terminal (`script`), typing `answer` once it asks. */
+async function onTerminal(site: TestSite, args: string[], answer: string): Promise<{ exitCode?: number; output: string }> {
+  const line = [process.execPath, CLI, ...args, '--config', site.configPath].join(' ');
+  const subprocess = execa('script', ['-qefc', line, '/dev/null'], {
+    reject: false,
+    extendEnv: false,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'dumb', VAULT_TOKEN: server.rootToken },
+    stdin: 'pipe',
+  });
+  let output = '';
+  let answered = false;
+  subprocess.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (!answered && /will be accepted: $/.test(output)) {
+      answered = true;
+      subprocess.stdin?.write(`${answer}\n`);
+    }
+  });
+  const result = await subprocess;
+  return { exitCode: result.exitCode, output };
+}
+
+describe('destroying secret IDs asks first', () => {
+  const accessors = async (site: TestSite, controller: string) =>
+    ((await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName(configOf(site), controller)}/secret-id`, { token: server.rootToken })).body.data?.keys ?? []) as string[];
+
+  it.each([
+    ['revoke', ['revoke', '--controller', 'region-1'], 'revoke changes Vault and there is no terminal to confirm on: pass --auto-approve'],
+    ['credentials --revoke-previous', ['credentials', '--revoke-previous'], 'credentials --revoke-previous changes Vault and there is no terminal to confirm on: pass --auto-approve'],
+  ])('%s off a terminal without --auto-approve: exit 2, nothing issued or destroyed, the region keeps working', async (_, args, message) => {
+    const region = await configureRegion(dc1b, 'region-1');
+    const before = await accessors(dc1b, 'region-1');
+    const result = await dc1b.cli(args);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).not.toContain('config-vault configure');
+    expect(await accessors(dc1b, 'region-1')).toEqual(before);
+    expect(await abilities(region)).toEqual({ token: 200, login: 200 });
+  });
+
+  it.each([
+    ['revoke', ['revoke', '--controller', 'region-1'], 'Revoke cancelled: nothing was destroyed.'],
+    ['credentials --revoke-previous', ['credentials', '--revoke-previous', '--controller', 'region-1'], 'Credentials cancelled: nothing was issued or destroyed.'],
+  ])('%s on a terminal asks, and an answer other than yes changes nothing (exit 1)', async (_, args, cancelled) => {
+    const region = await configureRegion(dc1b, 'region-1');
+    const before = await accessors(dc1b, 'region-1');
+    const declined = await onTerminal(dc1b, args, 'no');
+    expect(declined.output).toContain("Only 'yes' will be accepted:");
+    expect(declined.output).toContain(cancelled);
+    expect(declined.exitCode).toBe(1);
+    expect(await accessors(dc1b, 'region-1')).toEqual(before);
+    expect(await abilities(region)).toEqual({ token: 200, login: 200 });
+  });
+
+  it('credentials --revoke-previous on a terminal, answered yes: the new secret ID is the only one left', async () => {
+    await configureRegion(dc1b, 'region-1');
+    const accepted = await onTerminal(dc1b, ['credentials', '--revoke-previous', '--controller', 'region-1'], 'yes');
+    expect([accepted.exitCode, accepted.exitCode === 0 ? '' : accepted.output]).toEqual([0, '']);
+    expect(accepted.output).toMatch(/destroyed \d+ older secret IDs?/);
+    expect(await accessors(dc1b, 'region-1')).toHaveLength(1);
+  });
+});
+
 describe('revoke --controller', () => {
   it('with a token that may sweep tokens: ends exactly that controller’s secret IDs and live tokens', async () => {
     const target = await configureRegion(dc1, 'b-region-1');
@@ -79,7 +144,7 @@ describe('revoke --controller', () => {
     const again = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: target.roleId, secret_id: target.secretId } });
     const second = { ...target, token: again.body.auth.client_token as string };
 
-    const result = await dc1.cli(['revoke', '--controller', 'b-region-1']);
+    const result = await dc1.cli(['revoke', '--auto-approve', '--controller', 'b-region-1']);
     expect([result.exitCode, result.exitCode === 0 ? '' : result.all]).toEqual([0, '']);
     expect(result.stdout).toContain('b-region-1: destroyed 1 secret ID, ended 2 live tokens; it cannot log in again');
     expect(result.stderr).toContain('add "revoked": true to controllers[0] (b-region-1)');
@@ -96,7 +161,7 @@ describe('revoke --controller', () => {
     await root('POST', 'sys/policies/acl/maas-admin-dc1', { policy: renderAdminPolicy(configOf(dc1)) });
     const admin = (await root('POST', 'auth/token/create', { policies: ['maas-admin-dc1'], ttl: '10m' })).body.auth.client_token;
 
-    const result = await dc1.cli(['revoke', '--controller', 'region-2'], admin);
+    const result = await dc1.cli(['revoke', '--auto-approve', '--controller', 'region-2'], admin);
     expect(result.exitCode).toBe(1);
     // Its secret ID from the first test, and this one.
     expect(result.stdout).toContain('region-2: destroyed 2 secret IDs; it cannot log in again');
@@ -119,7 +184,7 @@ describe('revoke --controller', () => {
     expect(named.exitCode).toBe(2);
     expect(named.stderr).toContain('--controller b-region-1: controllers[0] has "revoked": true');
     expect(names(await dc1.cli(['credentials', '--json']))).toEqual([]);
-    const again = await dc1.cli(['revoke', '--controller', 'b-region-1']);
+    const again = await dc1.cli(['revoke', '--auto-approve', '--controller', 'b-region-1']);
     expect(again.exitCode).toBe(0);
     expect(again.stderr).not.toContain('add "revoked": true');
 

@@ -301,7 +301,7 @@ describe('rotate (openbao: no engine)', () => {
 
   it('refuses revoked controllers like credentials: unmarked after revoke, then by name, and leaves them out of a rotate of all', async () => {
     const revoking = new TestSite(server, site.config);
-    const revoked = await revoking.cli(['revoke', '--controller', 'region-3']);
+    const revoked = await revoking.cli(['revoke', '--auto-approve', '--controller', 'region-3']);
     expect([revoked.exitCode, revoked.exitCode === 0 ? '' : revoked.all]).toEqual([0, '']);
     const before = await Promise.all(['region-1', 'region-2', 'region-3'].map(accessors));
     const unmarked = await revoking.cli(['rotate']);

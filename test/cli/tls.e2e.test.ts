@@ -24,9 +24,13 @@ describeE2E('tls (e2e: engine + provider)', () => {
     site.update((input) => ({ ...input, vault: { address: server.address, caCert: server.caCert } }));
     const applied = await site.apply();
     expect(applied.stdout).toContain(`sudo maas config-vault configure ${server.address} `);
-    for (const command of [['status'], ['verify'], ['credentials', '--json']]) {
+    expect(applied.stderr).toContain(`every region controller must trust Vault's CA ${server.caCert} (vault.caCert)`);
+    for (const command of [['status'], ['credentials', '--json']]) {
       const result = await site.cli(command);
       expect([command[0], result.exitCode]).toEqual([command[0], 0]);
     }
+    // MAAS trusts the system store only: verify fails until it holds the CA.
+    expect((await site.cli(['verify'])).exitCode).toBe(1);
+    expect((await site.cli(['verify'], server.rootToken, { SSL_CERT_FILE: server.caCert })).exitCode).toBe(0);
   });
 });

@@ -67,7 +67,7 @@ describe('exit 2 sends nothing to Vault', () => {
     ['status: bad VAULT_ADDR', () => ['status'], /VAULT_ADDR \(from the environment; it overrides vault\.address\): "not a url" is not a URL/, { VAULT_ADDR: 'not a url' }],
     ['status: missing VAULT_CACERT file', () => ['status'], /VAULT_CACERT: file \/nonexistent\/ca\.pem does not exist/, { VAULT_CACERT: '/nonexistent/ca.pem' }],
     ['revoke: no --controller', () => ['revoke'], /Missing required argument: controller/],
-    ['revoke: unknown controller', () => ['revoke', '--controller', 'region-9'], /not in/],
+    ['revoke: unknown controller', () => ['revoke', '--auto-approve', '--controller', 'region-9'], /not in/],
     ['policy: unknown policy', () => ['policy', 'root'], /Invalid values/],
     ['unknown command', () => ['aply'], /Did you mean apply/],
     ['-format=yaml', () => ['status', '-format=yaml'], /only json is supported/],

@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 it('can run credentials (with --revoke-previous) and verify, and the credentials work for MAAS', async () => {
-  const result = await site.cli(['credentials', '--json', '--revoke-previous'], ci);
+  const result = await site.cli(['credentials', '--json', '--revoke-previous', '--auto-approve'], ci);
   expect([result.exitCode, result.exitCode === 0 ? '' : result.stderr]).toEqual([0, '']);
   for (const record of JSON.parse(result.stdout).controllers) {
     await maasConfigure(server.address, { roleId: record.roleId, wrappedToken: record.wrappedToken, secretsPath: 'maas', mount: 'kv-ci' });

@@ -42,7 +42,7 @@ it('no token, secret_id or client token in any output; wrapping tokens only on s
   const written = JSON.parse(readFileSync(out, 'utf8')).controllers as Array<{ wrappedToken: string; roleId: string }>;
   const humanToken = /configure \S+ \S+ (\S+) /.exec(human.stdout)![1];
   await run(['verify-token', '-', '--controller', 'region-1'], { input: humanToken });
-  await run(['revoke', '--controller', 'region-2']);
+  await run(['revoke', '--auto-approve', '--controller', 'region-2']);
 
   // What the wrapping tokens unwrap to, and the client tokens those log in to, must appear nowhere.
   const wrappingTokens = [...issued, ...written].map((record) => record.wrappedToken).concat(humanToken);

@@ -78,7 +78,7 @@ describeE2E('two sites sharing one Vault (e2e: engine + provider)', () => {
     expect(status.stdout).not.toContain('exists but is not in the config');
     await unchanged('status');
 
-    const revoked = await neighbour.cli(['revoke', '--controller', 'b-region-1']);
+    const revoked = await neighbour.cli(['revoke', '--auto-approve', '--controller', 'b-region-1']);
     expect(revoked.exitCode).toBe(0);
     await unchanged('revoke');
 

@@ -217,7 +217,7 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
       expect(applied.stdout).not.toContain('config-vault configure');
       expect(await accessors(roleName({ site: 'ci-only' }, 'region-1'))).toEqual([]);
       for (let round = 0; round < 2; round += 1) {
-        const issued = await site.cli(['credentials', '--json', '--revoke-previous']);
+        const issued = await site.cli(['credentials', '--json', '--revoke-previous', '--auto-approve']);
         expect(issued.exitCode).toBe(0);
         for (const record of JSON.parse(issued.stdout).controllers) {
           await maasConfigure(server.address, { roleId: record.roleId, wrappedToken: record.wrappedToken, secretsPath: 'maas', mount: 'kv-ci-only' });
