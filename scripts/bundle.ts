@@ -22,6 +22,7 @@ import { SYNTH_FINGERPRINT_FILE } from '../stacks/synth-once.js';
 import { deferInit } from './bundle/defer-init.js';
 import { vendor, vendorEntry } from './bundle/vendor.js';
 import { yargsHome } from './bundle/yargs-home.js';
+import { sourceFingerprint, SOURCE_FINGERPRINT_FILE } from './bundle/source-fingerprint.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -84,3 +85,4 @@ for (const [group, paths] of vendoring.groups()) {
 }
 await build({ ...COMMONJS, entryPoints: ['cli/launch.ts'], outfile: join(OUT, 'maas-vault.cjs') });
 writeFileSync(join(ROOT, SYNTH_FINGERPRINT_FILE), `${synthFingerprint()}\n`);
+writeFileSync(join(ROOT, SOURCE_FINGERPRINT_FILE), `${sourceFingerprint(ROOT)}\n`);

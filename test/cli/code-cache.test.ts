@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { cacheName, cachedCommand, trustedOwner } from '../../cli/code-cache.js';
+import { requireFreshBuild } from '../support/cli.js';
+
+requireFreshBuild();
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dirs: string[] = [];

@@ -1,11 +1,32 @@
 /** Runs the built CLI as a user would: a separate process, its own environment, nothing inherited by accident. */
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sourceFingerprint, SOURCE_FINGERPRINT_FILE } from '../../scripts/bundle/source-fingerprint.js';
 import { readToolchain } from '../../toolchain/index.js';
 import { enginePath } from './matrix.js';
 
 /** The bundled CLI, as it ships (`bin` in package.json). */
 export const CLI = fileURLToPath(new URL('../../dist/bundle/maas-vault.cjs', import.meta.url));
+
+/**
+ * A suite that runs the built CLI runs the sources in front of it, or fails at once naming the
+ * command: without this, an edited source with an old bundle passes its tests against the old build.
+ */
+export function requireFreshBuild(): void {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  let built = '';
+  try {
+    built = readFileSync(join(root, SOURCE_FINGERPRINT_FILE), 'utf8').trim();
+  } catch {
+    // no build yet
+  }
+  if (built !== sourceFingerprint(root)) {
+    throw new Error(`dist/bundle was not built from the sources in ${root} (${built ? 'a source changed since' : 'no build'}): run \`npm run build\` (npm test does), then this test again`);
+  }
+}
+requireFreshBuild();
 
 export interface CliResult {
   exitCode: number;

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { readToolchain } from '../../toolchain/index.js';
+import { requireFreshBuild } from '../support/cli.js';
+
+requireFreshBuild();
 
 const SCRIPT = fileURLToPath(new URL('../../dist/scripts/install-toolchain.js', import.meta.url));
 
