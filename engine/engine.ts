@@ -10,6 +10,7 @@ import { EngineInterruptedError, interrupts } from './interrupts.js';
 import { keepGoodState, restoreBrokenState } from './state.js';
 import { lockHeldError, lockWaitSeconds } from './lock.js';
 import { parseQuietly } from './state.js';
+import { LineSplitter, scrubEngineLine } from './scrub.js';
 import { PROVIDER_ADDRESS_VARIABLE } from '../stacks/provider-address-variable.js';
 
 export interface EngineOptions {
@@ -179,24 +180,30 @@ export class Engine {
     const untrack = interrupts.track({ process: subprocess, command });
     let lockError = false;
     let held: string | undefined;
+    const take = (raw: string) => {
+      const line = scrubEngineLine(raw);
+      if (line.trim() === '') return;
+      // The engine's lock error advises disabling locking: never pass that on.
+      if (/Error acquiring the state lock/.test(line)) lockError = true;
+      lines.push(line);
+      if (lockError) return;
+      // Once stopped, the engine says so for every pending resource: one line says it all.
+      if (interrupts.signal && /Error: execution halted/.test(line)) return;
+      if (/^\s*╷\s*$/.test(line)) {
+        held = line;
+        return;
+      }
+      if (held !== undefined) onOutput?.(held);
+      held = undefined;
+      onOutput?.(line);
+    };
     if (!quiet) {
+      const splitter = new LineSplitter();
       subprocess.all?.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n')) {
-          if (line.trim() === '') continue;
-          // The engine's lock error advises disabling locking: never pass that on.
-          if (/Error acquiring the state lock/.test(line)) lockError = true;
-          lines.push(line);
-          if (lockError) continue;
-          // Once stopped, the engine says so for every pending resource: one line says it all.
-          if (interrupts.signal && /Error: execution halted/.test(line)) continue;
-          if (/^\s*╷\s*$/.test(line)) {
-            held = line;
-            continue;
-          }
-          if (held !== undefined) onOutput?.(held);
-          held = undefined;
-          onOutput?.(line);
-        }
+        for (const line of splitter.push(chunk.toString())) take(line);
+      });
+      subprocess.all?.on('end', () => {
+        for (const line of splitter.flush()) take(line);
       });
     }
     const result = await subprocess.finally(untrack);
@@ -211,9 +218,9 @@ export class Engine {
     // A local state's lock record names its holder; a remote backend's holder is found by the caller
     // (cli/commands/state-lock.ts), from the engine's own lines, which never reach the user as they are.
     if (locked && statePath) throw lockHeldError(statePath);
-    if (locked) throw new EngineError(command, (quiet ? String(result.stderr) : lines.join('\n')).split('\n').filter((line) => !/-lock=false/.test(line)).join('\n'));
+    if (locked) throw new EngineError(command, (quiet ? scrubEngineLine(String(result.stderr)) : lines.join('\n')).split('\n').filter((line) => !/-lock=false/.test(line)).join('\n'));
     if (!okCodes.includes(result.exitCode ?? -1)) {
-      const text = (quiet ? String(result.stderr) : lines.join('\n')).split('\n').filter((line) => line.trim() !== '');
+      const text = (quiet ? scrubEngineLine(String(result.stderr)) : lines.join('\n')).split('\n').filter((line) => line.trim() !== '');
       const ended = result.exitCode !== undefined ? `exit code ${result.exitCode}` : result.signal ? `stopped by ${result.signal}` : `could not start ${binary.path} (${result.code ?? 'no reason given'})`;
       throw new EngineError(`${binary.kind} ${args[0]}`, errorBlocks(text) || ended);
     }
