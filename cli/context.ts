@@ -4,8 +4,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile, type MaasVaultConfig } from '../config/index.js';
 import { VaultClient } from '../vault/client.js';
-import { serverInfo } from '../vault/status.js';
-import { VaultPermissionError, VaultSealedError, VaultTokenRefusedError } from '../vault/errors.js';
+import { notReadyError, serverInfo } from '../vault/status.js';
+import { VaultPermissionError, VaultTokenRefusedError } from '../vault/errors.js';
 import { Reporter } from './reporter.js';
 import { UsageError } from './exit-codes.js';
 
@@ -65,7 +65,7 @@ export function vaultClient(config: MaasVaultConfig, token?: string): VaultClien
  */
 export async function ensureVaultReady(client: VaultClient): Promise<void> {
   const server = await serverInfo(client);
-  if (server.sealed) throw new VaultSealedError(client.address);
+  if (server.sealed) throw notReadyError(server);
   await client.read('auth/token/lookup-self').catch((error: unknown) => {
     if (error instanceof VaultPermissionError) throw new VaultTokenRefusedError(client.address);
     throw error;

@@ -177,6 +177,31 @@ async function api(address: string, method: string, path: string, body?: unknown
  * A production-mode server storing its data on disk, initialised with one key share, unsealed.
  * OpenBao dropped Vault's "file" storage; a one-node integrated (raft) store is its on-disk one.
  */
+/** A server started with `initialize: false`: listening, never initialized (no keys, no root token). */
+export interface UninitializedServer {
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** The same production-mode server, left as it is before anyone runs `operator init`. */
+export async function startUninitializedServer(options: { bao?: string; dataDir: string }): Promise<UninitializedServer> {
+  const bao = options.bao ?? 'bao';
+  const [port, clusterPort] = [await freePort(), await freePort()];
+  const address = `http://127.0.0.1:${port}`;
+  mkdirSync(join(options.dataDir, 'data'), { recursive: true, mode: 0o700 });
+  const configFile = join(options.dataDir, 'server.hcl');
+  writeFileSync(
+    configFile,
+    `storage "raft" {\n  path    = ${JSON.stringify(join(options.dataDir, 'data'))}\n  node_id = "maas-vault-test"\n}\n` +
+      `listener "tcp" {\n  address         = "127.0.0.1:${port}"\n  cluster_address = "127.0.0.1:${clusterPort}"\n  tls_disable     = true\n}\n` +
+      `api_addr     = "${address}"\ncluster_addr = "http://127.0.0.1:${clusterPort}"\n${NO_MLOCK}`,
+    { mode: 0o600 },
+  );
+  const spawned = spawnBao(bao, ['server', `-config=${configFile}`]);
+  await waitForHealth(address, spawned, true, []);
+  return { address, stop: () => stopChild(spawned.child) };
+}
+
 export async function startPersistentServer(options: { bao?: string; dataDir: string; port?: number }): Promise<PersistentOpenBaoServer> {
   const bao = options.bao ?? 'bao';
   const port = options.port ?? (await freePort());

@@ -7,6 +7,7 @@ import {
   VaultApiError,
   VaultError,
   VaultNoRouteError,
+  VaultNotInitializedError,
   VaultPermissionError,
   VaultSealedError,
   VaultTlsError,
@@ -15,7 +16,7 @@ import {
 } from './errors.js';
 import { VaultNoLeaderError } from './cluster-errors.js';
 import { describeLeaderlessAnswer, forwardHeaders, isLeaderlessAnswer, retryDelay, retryPolicy, type RetryPolicy } from './ha-requests.js';
-import { isForwardingHeaderRefusal, profileOf, sendsConsistencyHeaders, type SealStatusBody, type ServerProfile } from './server-flavour.js';
+import { flavourOf, isForwardingHeaderRefusal, profileOf, sendsConsistencyHeaders, serverCli, type SealStatusBody, type ServerProfile } from './server-flavour.js';
 
 export interface VaultClientOptions {
   /** e.g. `https://vault.example.com:8200` */
@@ -189,6 +190,7 @@ export class VaultClient {
       return { ...parsed, status };
     }
     const errors = (parsed.errors ?? []).map((message) => redact(String(message), [...secrets, ...collectSecrets(undefined, parsed)]));
+    if (status === 503 && errors.some((message) => /sealed/i.test(message))) throw await this.notReady();
     throw classify(this.address, status, method, path, errors);
   }
 
@@ -206,6 +208,17 @@ export class VaultClient {
         return profile;
       });
     return this.profile;
+  }
+
+  /** Sealed or never initialized, in the words of the server's own CLI (seal-status says which server and which state). */
+  private async notReady(): Promise<VaultError> {
+    const body = await this.transport
+      .request('GET', '/v1/sys/seal-status', {})
+      .then((response) => JSON.parse(response.text) as SealStatusBody)
+      .catch(() => undefined);
+    if (!body) return new VaultSealedError(this.address);
+    const cli = serverCli(flavourOf(body));
+    return body.initialized === false ? new VaultNotInitializedError(this.address, cli) : new VaultSealedError(this.address, cli);
   }
 
   /** The headers that make a standby serve what the active node holds, where this server takes them. */

@@ -36,8 +36,21 @@ export class VaultTlsError extends VaultError {
 export class VaultSealedError extends VaultError {
   override name = 'VaultSealedError';
   override readonly exitCode = 3;
-  constructor(readonly address: string) {
-    super(`Vault at ${address} is sealed: unseal it with \`vault operator unseal\` (OpenBao: \`bao operator unseal\`), then run this again`);
+  /** `cli`: the server's own CLI when known, else both are named. */
+  constructor(readonly address: string, cli?: 'bao' | 'vault') {
+    super(`Vault at ${address} is sealed: unseal it with ${cli ? `\`${cli} operator unseal\`` : '`vault operator unseal` (OpenBao: `bao operator unseal`)'}, then run this again`);
+  }
+}
+
+/** A server that was never initialized: it has no keys to unseal with yet, and no data. */
+export class VaultNotInitializedError extends VaultError {
+  override name = 'VaultNotInitializedError';
+  override readonly exitCode = 3;
+  constructor(readonly address: string, cli: 'bao' | 'vault') {
+    super(
+      `Vault at ${address} is not initialized: initialize it with \`${cli} operator init\` (keep the unseal keys and the root token it prints safe), ` +
+        `unseal it with \`${cli} operator unseal\`, then run this again`,
+    );
   }
 }
 

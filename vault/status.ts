@@ -14,17 +14,19 @@ import { issuerPolicyFor, maasPolicyFor } from '../policies/render.js';
 import { APPROLE_MOUNT_DESCRIPTION, KV_MOUNT_DESCRIPTION, stackSecretIdMetadata } from '../stacks/managed-settings.js';
 import type { VaultClient } from './client.js';
 import { APPROLE_MOUNT, lookupWrappingToken, rolePath } from './approle.js';
-import { VaultApiError, WrappingTokenError } from './errors.js';
+import { VaultApiError, VaultNotInitializedError, VaultSealedError, WrappingTokenError, type VaultError } from './errors.js';
 import { differences, firstDifferentLine, normalizeTokenCidr, sortedSet, type FieldDifference } from './status-compare.js';
 import { claimRole } from './site-roles.js';
 import { allInOrder } from './in-order.js';
-import { flavourOf, type SealStatusBody, type ServerFlavour } from './server-flavour.js';
+import { flavourOf, serverCli, type SealStatusBody, type ServerFlavour } from './server-flavour.js';
 
 export interface ServerInfo {
   address: string;
   flavour: ServerFlavour;
   version: string;
   sealed: boolean;
+  /** False on a server no one has run `operator init` on yet (it reports itself sealed too). */
+  initialized: boolean;
   /** False on a standby node of an HA cluster (requests are forwarded to the leader). */
   active?: boolean;
   leaderAddress?: string;
@@ -77,7 +79,13 @@ const APPLY_SETS_IT_BACK = '`maas-vault apply` sets it back';
 export async function serverInfo(client: VaultClient): Promise<ServerInfo> {
   const status = await client.read<never>('sys/seal-status', { token: null });
   const body = status as unknown as SealStatusBody & { sealed: boolean; version: string };
-  return { address: client.address, flavour: flavourOf(body), version: body.version, sealed: body.sealed };
+  return { address: client.address, flavour: flavourOf(body), version: body.version, sealed: body.sealed, initialized: body.initialized !== false };
+}
+
+/** Why a server cannot answer yet, in its own CLI's words: not initialized, or sealed. */
+export function notReadyError(server: ServerInfo): VaultError {
+  const cli = serverCli(server.flavour);
+  return server.initialized ? new VaultSealedError(server.address, cli) : new VaultNotInitializedError(server.address, cli);
 }
 
 async function leaderInfo(client: VaultClient): Promise<{ active: boolean; leaderAddress?: string }> {

@@ -4,8 +4,8 @@
  * resource; this says it once, with the paths). Half-applied state is safe: the next apply converges.
  */
 import type { VaultClient } from '../../vault/client.js';
-import { serverInfo } from '../../vault/status.js';
-import { VaultError, VaultPermissionError, VaultSealedError } from '../../vault/errors.js';
+import { notReadyError, serverInfo } from '../../vault/status.js';
+import { VaultError, VaultPermissionError } from '../../vault/errors.js';
 import { explainTokenRefusal } from '../context.js';
 
 export async function explainEngineFailure(error: unknown, client: VaultClient | undefined, action: string): Promise<unknown> {
@@ -15,7 +15,7 @@ export async function explainEngineFailure(error: unknown, client: VaultClient |
   let cause: VaultError | undefined;
   try {
     const server = await serverInfo(client);
-    if (server.sealed) cause = new VaultSealedError(client.address);
+    if (server.sealed) cause = notReadyError(server);
   } catch (probe) {
     if (probe instanceof VaultError) cause = probe;
   }

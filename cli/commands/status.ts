@@ -4,8 +4,7 @@ import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import { openContext, vaultClient, vaultToken, explainTokenRefusal, type GlobalArgs } from '../context.js';
 import { EXIT, exitCodeOf } from '../exit-codes.js';
-import { checkStatus, type StackInventory, type StatusCheck } from '../../vault/status.js';
-import { VaultSealedError } from '../../vault/errors.js';
+import { checkStatus, notReadyError, type StackInventory, type StatusCheck } from '../../vault/status.js';
 import { clusterReport, type ClusterReport } from '../../vault/cluster.js';
 import { readBackendInventory, stackInventoryOf, stateNeedsEngine } from '../../engine/state-inventory.js';
 import { workLayout } from '../../stacks/work-layout.js';
@@ -44,7 +43,7 @@ async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Repo
     const status = await report
       .step(`checking Vault at ${config.vault.address}`, () => checkStatus(client, config, inventory))
       .catch((error: unknown) => explainTokenRefusal(client, error));
-    if (status.server.sealed) throw new VaultSealedError(client.address);
+    if (status.server.sealed) throw notReadyError(status.server);
     const cluster = await clusterReport(client);
     if (report.json) report.data({ ...status, cluster });
     else printStatus(report, status.server, cluster, status.checks, status.drift);

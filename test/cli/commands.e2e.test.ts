@@ -10,7 +10,7 @@ import { runCli } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
-import { serverBinary, serverStatusLine } from '../support/matrix.js';
+import { serverBinary, serverStatusLine, serverCliName } from '../support/matrix.js';
 
 describeE2E('commands (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
@@ -170,7 +170,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
     it.each([['apply', '--auto-approve'], ['plan'], ['destroy', '--auto-approve']])('%s: exit 3 and how to unseal', async (...args) => {
       const result = await site.cli(args, sealed.rootToken, { VAULT_ADDR: sealed.address });
       expect(result.exitCode).toBe(3);
-      expect(result.stderr).toContain(`Vault at ${sealed.address} is sealed: unseal it with \`vault operator unseal\``);
+      expect(result.stderr).toContain(`Vault at ${sealed.address} is sealed: unseal it with \`${serverCliName()} operator unseal\``);
     });
   });
 

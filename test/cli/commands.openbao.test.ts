@@ -11,7 +11,7 @@ import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-serv
 import { runCli } from '../support/cli.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { ManualSite } from '../support/manual-site.js';
-import { serverBinary, serverStatusLine } from '../support/matrix.js';
+import { serverBinary, serverStatusLine, serverCliName } from '../support/matrix.js';
 
 let server: OpenBaoServer;
 let site: ManualSite;
@@ -285,7 +285,7 @@ describe('errors', () => {
     it.each([['status'], ['credentials'], ['verify'], ['revoke', '--auto-approve', '--controller', 'region-1']])('%s: exit 3 and how to unseal', async (...args) => {
       const result = await site.cli(args, sealed.rootToken, { VAULT_ADDR: sealed.address });
       expect(result.exitCode).toBe(3);
-      expect(result.stderr).toContain(`Vault at ${sealed.address} is sealed: unseal it with \`vault operator unseal\``);
+      expect(result.stderr).toContain(`Vault at ${sealed.address} is sealed: unseal it with \`${serverCliName()} operator unseal\``);
     });
   });
 });

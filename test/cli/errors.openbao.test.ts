@@ -6,10 +6,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import { startDevServer, startUninitializedServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { runCli } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
-import { serverBinary } from '../support/matrix.js';
+import { serverBinary, serverCliName } from '../support/matrix.js';
 
 describe('errors name the real cause (openbao)', () => {
   let server: OpenBaoServer;
@@ -101,6 +101,25 @@ describe('errors name the real cause (openbao)', () => {
       expect(JSON.parse(result.stdout)).toEqual({ error: { message: expect.stringContaining('is sealed'), exitCode: 3 } });
     } finally {
       await sealed.stop();
+    }
+  });
+
+  it('a server no one has initialized is named as such, with the init command of its own CLI, for every command that asks it', async () => {
+    const fresh = await startUninitializedServer({ bao: serverBinary(), dataDir: mkdtempSync(join(tmpdir(), 'maas-vault-uninit-')) });
+    try {
+      for (const args of [['status'], ['credentials'], ['plan']]) {
+        const result = await cli(args, 'no-token-yet', { VAULT_ADDR: fresh.address });
+        expect([args[0], result.exitCode, result.stderr]).toEqual([
+          args[0],
+          3,
+          expect.stringContaining(`Vault at ${fresh.address} is not initialized: initialize it with \`${serverCliName()} operator init\``),
+        ]);
+        expect(result.stderr).not.toMatch(/is sealed/);
+      }
+      // Still uninitialized afterwards: nothing tried to initialize it.
+      expect((await vaultHttp(fresh.address, 'GET', 'sys/init')).body).toEqual({ initialized: false });
+    } finally {
+      await fresh.stop();
     }
   });
 

@@ -12,7 +12,7 @@ import { CLI, engineEnv } from '../support/cli.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
-import { serverBinary } from '../support/matrix.js';
+import { serverBinary, serverCliName } from '../support/matrix.js';
 
 describeE2E('faults (e2e: engine + provider)', () => {
   let server: PersistentOpenBaoServer;
@@ -80,7 +80,7 @@ describeE2E('faults (e2e: engine + provider)', () => {
     for (const args of [['status'], ['credentials'], ['verify'], ['apply', '--auto-approve'], ['destroy', '--auto-approve']]) {
       const sealed = await site.cli(args);
       expect([args.join(' '), sealed.exitCode]).toEqual([args.join(' '), 3]);
-      expect(sealed.stderr).toContain(`Vault at ${server.address} is sealed: unseal it with \`vault operator unseal\``);
+      expect(sealed.stderr).toContain(`Vault at ${server.address} is sealed: unseal it with \`${serverCliName()} operator unseal\``);
     }
     await server.unseal();
     await expectConverged();
