@@ -10,6 +10,7 @@ import { normalizeArguments } from './habits.js';
 import { skipHelpCache } from './help-cache.js';
 import { DEFAULT_CONFIG } from './context.js';
 import { commandModules } from './commands/catalog.js';
+import { wroteJsonResult } from './reporter.js';
 
 // A function, not top-level code: a CommonJS script has no top-level await.
 async function main(): Promise<void> {
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
     } catch (error) {
       const code = exitCodeOf(error);
       const message = error instanceof Error ? error.message : String(error);
+      // --json promises one JSON object on stdout whatever happens; the one-line error still goes to stderr.
+      if (wantsJson(habits.args) && !wroteJsonResult()) {
+        process.stdout.write(`${JSON.stringify({ error: { message, exitCode: habits.detailedExitcode ? EXIT.failure : code } }, null, 2)}\n`);
+      }
       process.stderr.write(`maas-vault: ${message}\n`);
       if (error instanceof UsageFailure) process.stderr.write('Run `maas-vault --help` for usage.\n');
       if (process.env.MAAS_VAULT_DEBUG === '1' && error instanceof Error && error.stack) {
@@ -67,6 +72,10 @@ async function main(): Promise<void> {
       process.exitCode = habits.detailedExitcode ? EXIT.failure : code;
     }
   }
+}
+
+function wantsJson(args: readonly string[]): boolean {
+  return args.some((arg) => arg === '--json' || arg === '--json=true');
 }
 
 class UsageFailure extends Error {

@@ -36,6 +36,7 @@ export class Reporter {
 
   /** The machine-readable result of --json mode. */
   data(value: unknown): void {
+    resultsWritten++;
     this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
@@ -92,4 +93,11 @@ export class Reporter {
 
 function seconds(started: number): string {
   return `${((Date.now() - started) / 1000).toFixed(1)}s`;
+}
+
+let resultsWritten = 0;
+
+/** Whether this run has written a JSON result on stdout: a failure after one adds no second object. */
+export function wroteJsonResult(): boolean {
+  return resultsWritten > 0;
 }

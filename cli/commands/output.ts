@@ -25,6 +25,8 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     if (!outputs && (config.state.encryption || (config.state.backend === 'local' && existsSync(statePath)))) outputs = await (await openStackSession(argv, false)).engine.outputs();
     const controllers = controllersFromOutputs(outputs ?? {});
     if (controllers.length === 0) {
+      // --json promises one object on stdout: a site not created yet is an answer, not an error.
+      if (report.json) report.data({ applied: false, controllers: [] });
       report.line('The stack has not been applied yet: run `maas-vault apply`.');
       return;
     }

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import { openContext, vaultClient, vaultToken, explainTokenRefusal, type GlobalArgs } from '../context.js';
-import { EXIT, exitCodeOf } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 import { checkStatus, notReadyError, type StackInventory, type StatusCheck } from '../../vault/status.js';
 import { clusterReport, type ClusterReport } from '../../vault/cluster.js';
 import { readBackendInventory, stackInventoryOf, stateNeedsEngine } from '../../engine/state-inventory.js';
@@ -22,14 +22,9 @@ export const statusCommand = defineCommand<StatusArgs>({
   builder: (yargs: Argv<GlobalArgs>) =>
     withEngine(yargs).example('VAULT_TOKEN=... $0 status', 'lists every difference and what to run about it; exit 4 when there is one'),
   handler: async (argv) => {
-    try {
-      const { config, report } = openContext(argv);
-      await runStatus(argv, config, report);
-    } catch (error) {
-      // --json promises JSON on stdout whatever happens; the one-line error still goes to stderr.
-      if (argv.json) process.stdout.write(`${JSON.stringify({ error: { message: (error as Error).message, exitCode: exitCodeOf(error) } }, null, 2)}\n`);
-      throw error;
-    }
+    // A failure with --json is one JSON object on stdout too: cli/main.ts writes it for every command.
+    const { config, report } = openContext(argv);
+    await runStatus(argv, config, report);
   },
 });
 

@@ -104,6 +104,21 @@ describe('errors name the real cause (openbao)', () => {
     }
   });
 
+  it('--json on a failure is one JSON object on stdout for every command, with the exit code the process gives', async () => {
+    const cases: string[][] = [['status'], ['credentials'], ['verify'], ['revoke', '--controller', 'region-1', '--auto-approve'], ['plan'], ['apply', '--auto-approve'], ['policy', 'nonsense']];
+    for (const args of cases) {
+      const result = await cli([...args, '--json'], server.rootToken, { VAULT_ADDR: 'http://127.0.0.1:9' });
+      expect([args[0], result.exitCode]).not.toEqual([args[0], 0]);
+      let parsed: unknown;
+      expect(() => (parsed = JSON.parse(result.stdout))).not.toThrow();
+      expect([args[0], parsed]).toEqual([args[0], { error: { message: expect.any(String), exitCode: result.exitCode } }]);
+      expect(result.stderr).toMatch(/^maas-vault: /m);
+    }
+    // A site never applied: output answers in JSON that nothing was created yet.
+    const never = await cli(['output', '--json'], undefined);
+    expect([never.exitCode, JSON.parse(never.stdout)]).toEqual([0, { applied: false, controllers: [] }]);
+  });
+
   it('a server no one has initialized is named as such, with the init command of its own CLI, for every command that asks it', async () => {
     const fresh = await startUninitializedServer({ bao: serverBinary(), dataDir: mkdtempSync(join(tmpdir(), 'maas-vault-uninit-')) });
     try {
