@@ -10,12 +10,12 @@ import { UsageError } from './exit-codes.js';
 
 type Record_ = Record<string, string>;
 
-function recordPath(config: MaasVaultConfig): string {
+export function revocationRecordPath(config: MaasVaultConfig): string {
   return join(config.workDir, 'revoked.json');
 }
 
 function readRecord(config: MaasVaultConfig): Record_ {
-  const path = recordPath(config);
+  const path = revocationRecordPath(config);
   if (!existsSync(path)) return {};
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
@@ -27,7 +27,7 @@ function readRecord(config: MaasVaultConfig): Record_ {
 
 function writeRecord(config: MaasVaultConfig, record: Record_): void {
   mkdirSync(config.workDir, { recursive: true, mode: 0o700 });
-  writeFileSync(recordPath(config), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(revocationRecordPath(config), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function recordRevocations(config: MaasVaultConfig, controllers: readonly string[]): void {
@@ -53,7 +53,11 @@ export function refuseUnmarkedRevocations(config: MaasVaultConfig, command: stri
     else delete record[name];
   }
   if (unmarked.length === 0) {
-    writeRecord(config, record);
+    try {
+      writeRecord(config, record);
+    } catch {
+      // Only tidying: the config marks every entry now, so a record that cannot be rewritten changes nothing.
+    }
     return;
   }
   throw new UsageError(

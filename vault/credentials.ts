@@ -6,7 +6,7 @@ import { legacyNames, roleName, type MaasVaultConfig } from '../config/index.js'
 import { configureCommand } from '../stacks/commands.js';
 import type { VaultClient } from './client.js';
 import { randomUUID } from 'node:crypto';
-import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
+import { destroySecretIdAccessor, destroySecretIdAccessorIfPresent, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
 import { destroyDuplicates } from './duplicate-secret-ids.js';
 
 export interface ControllerCredentials {
@@ -90,8 +90,8 @@ export async function revokeController(client: VaultClient, config: MaasVaultCon
   const counts = await Promise.all(
     controllerRoles(config, controller).map(async (role) => {
       const accessors = await listSecretIdAccessors(client, role);
-      await Promise.all(accessors.map((accessor) => destroySecretIdAccessor(client, role, accessor)));
-      return accessors.length;
+      const destroyed = await Promise.all(accessors.map((accessor) => destroySecretIdAccessorIfPresent(client, role, accessor)));
+      return destroyed.filter(Boolean).length;
     }),
   );
   return counts.reduce((sum, count) => sum + count, 0);

@@ -9,6 +9,8 @@ import { flushStdout, reserveOutFile } from '../out-file.js';
 import { UsageError } from '../exit-codes.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import { issueCredentials, revokePreviousSecretIds } from '../../vault/credentials.js';
+import { withLockTimeout } from './engine-args.js';
+import { lockSite, siteLockSeconds } from '../site-lock.js';
 
 interface CredentialsArgs extends GlobalArgs {
   controller?: string[];
@@ -16,12 +18,13 @@ interface CredentialsArgs extends GlobalArgs {
   out?: string;
   revokePrevious: boolean;
   issuer: boolean;
+  lockTimeout?: string;
 }
 
 export const credentialsCommand = defineCommand<CredentialsArgs>({
   ...COMMAND_TEXT.credentials,
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
+    withLockTimeout(yargs)
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all)' })
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL, e.g. 5m (default: wrapTtl of the config)' })
       .option('out', { type: 'string', describe: 'also write the JSON result to this file, mode 0600' })
@@ -41,11 +44,16 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     const wrapTtl = argv.wrapTtl ?? config.wrapTtl;
     const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
     if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
+    const lockSeconds = siteLockSeconds(argv.lockTimeout);
     if (argv.issuer) {
       if (argv.controller?.length) throw new UsageError('--issuer and --controller: give one of them (the issuer has its own role)');
       if (!config.issuer.enabled) throw new UsageError(`--issuer: ${config.source} has no CI issuer: set issuer.enabled: true and apply first`);
       const issuerToken = vaultToken(`issue a secret ID for the CI issuer of site ${config.site} (\`maas-vault policy admin\` prints such a policy)`);
       const issuerOut = argv.out ? reserveOutFile(argv.out) : undefined;
+      const release = await lockSite(config, 'credentials --issuer', lockSeconds).catch((error: unknown) => {
+        issuerOut?.discard();
+        throw error;
+      });
       const client = vaultClient(config, issuerToken);
       try {
         const issuer = await issueIssuerCredentials(client, config, { wrapTtl }).catch((error: unknown) => explainTokenRefusal(client, error));
@@ -66,14 +74,27 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       } finally {
         issuerOut?.discard();
         await client.close();
+        release();
       }
       return;
     }
     const controllers = selectControllers(config, argv.controller);
-    refuseUnmarkedRevocations(config, 'credentials');
     const token = vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`);
     // Checked before Vault is called: credentials that cannot be delivered must not be issued.
     const out = argv.out ? reserveOutFile(argv.out) : undefined;
+    const release = await lockSite(config, 'credentials', lockSeconds).catch((error: unknown) => {
+      out?.discard();
+      throw error;
+    });
+    try {
+      // Read under the lock: a revoke that recorded its controllers before this run took the lock
+      // is seen; one that records later waits for this run and then destroys what it issued.
+      refuseUnmarkedRevocations(config, 'credentials');
+    } catch (error) {
+      out?.discard();
+      release();
+      throw error;
+    }
     const client = vaultClient(config, token);
     try {
       const issued = await report
@@ -100,6 +121,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     } finally {
       out?.discard();
       await client.close();
+      release();
     }
   },
 });

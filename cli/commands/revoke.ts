@@ -5,28 +5,49 @@ import { explainTokenRefusal, openContext, selectControllers, vaultClient, vault
 import { EXIT } from '../exit-codes.js';
 import { controllerRoles, revokeController } from '../../vault/credentials.js';
 import { endRoleTokens, TokenSweepRefused, type EndedTokens } from '../../vault/controller-tokens.js';
-import { recordRevocations } from '../revocations.js';
+import { recordRevocations, revocationRecordPath } from '../revocations.js';
+import { withLockTimeout } from './engine-args.js';
+import { isUnwritable, lockSite, siteLockSeconds } from '../site-lock.js';
+import type { MaasVaultConfig } from '../../config/index.js';
 
 interface RevokeArgs extends GlobalArgs {
   controller: string[];
+  lockTimeout?: string;
 }
+
+/** Listings after the first destroy when the site's lock cannot be had: each one finds nothing left, or destroys what appeared. */
+const UNLOCKED_SWEEPS = 5;
 
 export const revokeCommand = defineCommand<RevokeArgs>({
   ...COMMAND_TEXT.revoke,
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
+    withLockTimeout(yargs)
       .option('controller', { type: 'string', array: true, demandOption: true, describe: 'the controller(s) to cut off' })
       .example('VAULT_TOKEN=... $0 revoke --controller region-2', 'region-2 can no longer log in; then add "revoked": true to it in the config'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
     const controllers = selectControllers(config, argv.controller, { includeRevoked: true });
+    const lockSeconds = siteLockSeconds(argv.lockTimeout);
     const client = vaultClient(config, vaultToken(`destroy secret IDs of site ${config.site}`));
     try {
-      const counts = await report
-        .step('destroying secret IDs', () => Promise.all(controllers.map((name) => revokeController(client, config, name))))
-        .catch((error: unknown) => explainTokenRefusal(client, error));
       const unmarked = controllers.filter((name) => !config.controllers.find((controller) => controller.name === name)?.revoked);
-      recordRevocations(config, unmarked);
+      // Recorded first: a credentials, rotate or apply of this work directory that takes the lock
+      // from now on refuses the controller. Break-glass does not wait for the lock to destroy.
+      let notRecorded: NodeJS.ErrnoException | undefined;
+      try {
+        recordRevocations(config, unmarked);
+      } catch (error) {
+        if (!isUnwritable(error)) throw error;
+        notRecorded = error;
+      }
+      const destroy = () => Promise.all(controllers.map((name) => revokeController(client, config, name)));
+      const counts = await report.step('destroying secret IDs', destroy).catch((error: unknown) => explainTokenRefusal(client, error));
+      // A run that read the record before it was written may still be issuing: once it lets go of
+      // the lock, one more listing under the lock catches whatever it issued.
+      const settled = await report
+        .step('destroying what runs alongside issued', () => sweepAfter(config, controllers, lockSeconds, destroy))
+        .catch((error: unknown) => explainTokenRefusal(client, error));
+      settled.counts.forEach((count, index) => (counts[index] += count));
       const roles = controllers.flatMap((name) => controllerRoles(config, name));
       // Secret IDs first: once they are gone no new token can appear while the old ones are swept.
       const sweep = await report.step('ending their live tokens', () =>
@@ -44,6 +65,8 @@ export const revokeCommand = defineCommand<RevokeArgs>({
           controllers: controllers.map((name, index) => ({ name, destroyedSecretIds: counts[index], endedTokens: tokensOf(name) ?? null })),
           tokens: sweep instanceof TokenSweepRefused ? { refused: sweep.message } : { examined: sweep.examined },
           addToConfig: unmarked,
+          ...(notRecorded && unmarked.length > 0 ? { notRecorded: `${revocationRecordPath(config)}: ${notRecorded.code}` } : {}),
+          ...(settled.unsettled ? { unsettled: settled.unsettled } : {}),
         });
       } else {
         controllers.forEach((name, index) => {
@@ -60,16 +83,62 @@ export const revokeCommand = defineCommand<RevokeArgs>({
           );
         }
       }
-      if (unmarked.length > 0) {
-        const where = unmarked.map((name) => `controllers[${config.controllers.findIndex((controller) => controller.name === name)}] (${name})`).join(', ');
+      const where = unmarked.map((name) => `controllers[${config.controllers.findIndex((controller) => controller.name === name)}] (${name})`).join(', ');
+      if (unmarked.length > 0 && notRecorded) {
+        report.warn(
+          `could not record the revocation in ${revocationRecordPath(config)} (${notRecorded.code}: the work directory cannot be written), ` +
+            `so nothing here stops the next apply, credentials or rotate from issuing ${unmarked.length === 1 ? 'it' : 'them'} a fresh secret ID. ` +
+            `Add "revoked": true to ${where} in ${config.source} now: that keeps ${unmarked.length === 1 ? 'it' : 'them'} locked out from every work directory`,
+        );
+      } else if (unmarked.length > 0) {
         report.warn(
           `add "revoked": true to ${where} in ${config.source}: it keeps the controller locked out across apply and generation bumps; ` +
             'until then apply and credentials from this work directory refuse to run, and from anywhere else they would issue it a fresh secret ID',
         );
       }
-      if (sweep instanceof TokenSweepRefused) process.exitCode = EXIT.failure;
+      if (settled.unsettled) report.warn(settled.unsettled);
+      if (sweep instanceof TokenSweepRefused || (notRecorded && unmarked.length > 0) || settled.unsettled) process.exitCode = EXIT.failure;
     } finally {
       await client.close();
     }
   },
 });
+
+/**
+ * After the first destroy: under the site's lock, one more listing and destroy settles it (no run
+ * of this work directory issues while it is held, and each one that takes it later reads the
+ * revocation). When the lock cannot be had (a read-only work directory, a holder past
+ * --lock-timeout), listings are repeated until one finds nothing, and a holder is named.
+ */
+async function sweepAfter(
+  config: MaasVaultConfig,
+  controllers: readonly string[],
+  lockSeconds: number,
+  destroy: () => Promise<number[]>,
+): Promise<{ counts: number[]; unsettled?: string }> {
+  let release: (() => void) | undefined;
+  let held: Error | undefined;
+  try {
+    release = await lockSite(config, 'revoke', lockSeconds);
+  } catch (error) {
+    if ((error as Error).name !== 'LockHeldError' && !isUnwritable(error)) throw error;
+    if ((error as Error).name === 'LockHeldError') held = error as Error;
+  }
+  try {
+    const counts = controllers.map(() => 0);
+    for (let round = 0; round < (release ? 1 : UNLOCKED_SWEEPS); round++) {
+      const found = await destroy();
+      found.forEach((count, index) => (counts[index] += count));
+      if (!release && found.every((count) => count === 0)) break;
+    }
+    if (!held) return { counts };
+    return {
+      counts,
+      unsettled:
+        `${held.message.replace(/\. Let that run finish.*$/, '')}: that run may still issue ${controllers.join(', ')} a secret ID after this one's last listing. ` +
+        'Run this revoke again once it has finished (or with a longer --lock-timeout): each run destroys what is left',
+    };
+  } finally {
+    release?.();
+  }
+}

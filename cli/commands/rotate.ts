@@ -10,7 +10,9 @@ import type { Reporter } from '../reporter.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import type { MaasVaultConfig } from '../../config/index.js';
 import { beginRotation, destroyOlderSecretIds, planFinish, type RotationStarted } from '../../vault/rotation.js';
-import { readRotationRecord, rotationRecordPath, writeRotationRecord } from '../../vault/rotation-record.js';
+import { readRotationRecord, type RotationRecord, rotationRecordPath, writeRotationRecord } from '../../vault/rotation-record.js';
+import { withLockTimeout } from './engine-args.js';
+import { lockSite, siteLockSeconds } from '../site-lock.js';
 
 interface RotateArgs extends GlobalArgs {
   controller?: string[];
@@ -18,12 +20,13 @@ interface RotateArgs extends GlobalArgs {
   wrapTtl?: string;
   out?: string;
   autoApprove: boolean;
+  lockTimeout?: string;
 }
 
 export const rotateCommand = defineCommand<RotateArgs>({
   ...COMMAND_TEXT.rotate,
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
+    withLockTimeout(yargs)
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all, or with --finish all pending)' })
       .option('finish', {
         type: 'boolean',
@@ -49,19 +52,30 @@ async function begin(argv: RotateArgs): Promise<void> {
   if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
   // Revoked controllers get no secret ID, as with credentials: refused by name, left out of "all".
   const controllers = selectControllers(config, argv.controller);
-  refuseUnmarkedRevocations(config, 'rotate');
-  const record = readRotationRecord(config.workDir, config.site);
+  const lockSeconds = siteLockSeconds(argv.lockTimeout);
   const token = vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`);
   // Checked before Vault is called: secret IDs that cannot be delivered must not be issued.
   const out = argv.out ? reserveOutFile(argv.out) : undefined;
+  // The record is read, extended and written under the site's lock: a second rotate waits, then
+  // continues this one's rotation (its new secret ID kept as issued, never listed as previous).
+  const release = await lockSite(config, 'rotate', lockSeconds).catch((error: unknown) => {
+    out?.discard();
+    throw error;
+  });
+  let record: RotationRecord;
+  try {
+    refuseUnmarkedRevocations(config, 'rotate');
+    record = readRotationRecord(config.workDir, config.site);
+  } catch (error) {
+    out?.discard();
+    release();
+    throw error;
+  }
   const client = vaultClient(config, token);
   try {
     const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
     // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
-    // Merged into the record as it is now, so a rotate of other controllers meanwhile is kept.
-    const now = readRotationRecord(config.workDir, config.site);
-    const touched = Object.fromEntries(result.started.map(({ name }) => [name, result.record.controllers[name]]));
-    writeRotationRecord(config.workDir, { ...now, controllers: { ...now.controllers, ...touched } });
+    writeRotationRecord(config.workDir, result.record);
     const data = {
       controllers: result.started.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
         name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousSecretIdAccessors: previousAccessors, continued, command, restartCommands: restart,
@@ -83,6 +97,7 @@ async function begin(argv: RotateArgs): Promise<void> {
   } finally {
     out?.discard();
     await client.close();
+    release();
   }
 }
 
@@ -117,6 +132,18 @@ function finishCommand(config: MaasVaultConfig, started: readonly RotationStarte
 async function finish(argv: RotateArgs): Promise<void> {
   if (!argv.autoApprove) requireTerminalOrFlag('rotate --finish');
   const { config, report } = openContext(argv);
+  const lockSeconds = siteLockSeconds(argv.lockTimeout);
+  // Held from reading the record to writing it back: a rotate meanwhile would add a secret ID the
+  // region may be configured with next, which the plan made here would not know about.
+  const release = await lockSite(config, 'rotate --finish', lockSeconds);
+  try {
+    await finishLocked(argv, config, report);
+  } finally {
+    release();
+  }
+}
+
+async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: Reporter): Promise<void> {
   const record = readRotationRecord(config.workDir, config.site);
   const pendingNames = Object.keys(record.controllers);
   const requested = argv.controller && argv.controller.length > 0 ? selectControllers(config, argv.controller) : pendingNames;

@@ -1,0 +1,31 @@
+/**
+ * One lock per site for every command that changes Vault or the site's records (apply, destroy,
+ * credentials, rotate, rotate --finish, revoke, encrypt-state): the work directory's lock
+ * (engine/lock.ts), waited for `--lock-timeout` (default MAAS_VAULT_LOCK_WAIT) and named by its
+ * holder when it is not released in time. Read-only commands take none.
+ *
+ * Under it, `credentials` and `rotate` read the revocation record and `rotate` reads and writes
+ * its rotation record, so a revoke or a second rotate can never slip in between the read and the
+ * write.
+ */
+import type { MaasVaultConfig } from '../config/index.js';
+import { lockWaitSeconds, lockWorkDir } from '../engine/lock.js';
+import { lockTimeoutSeconds } from './commands/engine-args.js';
+
+export type ReleaseLock = () => void;
+
+/** Seconds to wait for the site's lock: `--lock-timeout`, else MAAS_VAULT_LOCK_WAIT (checked before Vault is called). */
+export function siteLockSeconds(lockTimeout: string | undefined): number {
+  return lockTimeout === undefined ? lockWaitSeconds() : lockTimeoutSeconds(lockTimeout);
+}
+
+/** Takes the site's lock for `command` (e.g. "credentials"), waiting `seconds` for a live holder. */
+export async function lockSite(config: MaasVaultConfig, command: string, seconds: number): Promise<ReleaseLock> {
+  return lockWorkDir(config.workDir, `maas-vault ${command}`, seconds);
+}
+
+/** The work directory cannot be written (read-only file system, no permission): a lock file cannot be made there. */
+export function isUnwritable(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
+}
