@@ -25,7 +25,7 @@ export const revokeCommand = defineCommand<RevokeArgs>({
       .option('controller', { type: 'string', array: true, demandOption: true, describe: 'the controller(s) to cut off' })
       .example('VAULT_TOKEN=... $0 revoke --controller region-2', 'region-2 can no longer log in; then add "revoked": true to it in the config'),
   handler: async (argv) => {
-    const { config, report } = openContext(argv);
+    const { config, report } = openContext(argv, { workDirAccess: 'read' });
     const controllers = selectControllers(config, argv.controller, { includeRevoked: true });
     const lockSeconds = siteLockSeconds(argv.lockTimeout);
     const client = vaultClient(config, vaultToken(`destroy secret IDs of site ${config.site}`));
