@@ -8,7 +8,8 @@ import { printConfigureCommands } from '../present.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
 import { UsageError } from '../exit-codes.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
-import { issueCredentials, revokePreviousSecretIds } from '../../vault/credentials.js';
+import { issueEachCredential, revokePreviousEach, revokePreviousSecretIds } from '../../vault/credentials.js';
+import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 import { withLockTimeout } from './engine-args.js';
 import { lockSite, siteLockSeconds } from '../site-lock.js';
 
@@ -97,9 +98,13 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     }
     const client = vaultClient(config, token);
     try {
-      const issued = await report
-        .step(`issuing ${controllers.length} wrapped secret IDs`, () => issueCredentials(client, config, { controllers, wrapTtl }))
-        .catch((error: unknown) => explainTokenRefusal(client, error));
+      const life = await readTokenLife(client);
+      const outcome = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () => issueEachCredential(client, config, { controllers, wrapTtl }));
+      const issued = outcome.issued;
+      // A token that ends partway is said as such, and what was issued is still delivered: those
+      // secret IDs are live, and the next run needs to know what is left to do.
+      const ended = outcome.failed.length > 0 ? await tokenEndedReason(client, life, outcome.failed[0].error) : undefined;
+      if (outcome.failed.length > 0 && !ended) await explainTokenRefusal(client, outcome.failed[0].error);
       const result = {
         controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command }) => ({
           name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, command,
@@ -114,8 +119,39 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       }
       // Older secret IDs go only once the new credentials are safely out: file in place, stdout flushed.
       await flushStdout();
+      if (ended) {
+        const notIssued = outcome.failed.map(({ name }) => name);
+        throw new VaultTokenEndedError(
+          client.address,
+          ended,
+          `Issued ${issued.length} (delivered above${out ? ` and in ${out.path}` : ''}): ${namesOrNone(issued.map(({ name }) => name))}. ` +
+            `Not issued: ${namesOrNone(notIssued)}.${argv.revokePrevious ? ' No older secret ID was destroyed.' : ''} ` +
+            `For the rest: \`maas-vault credentials ${notIssued.map((name) => `--controller ${name}`).join(' ')}\`${argv.revokePrevious ? ' --revoke-previous' : ''}.`,
+        );
+      }
       if (argv.revokePrevious) {
-        const revoked = await report.step('destroying older secret IDs', () => revokePreviousSecretIds(client, issued));
+        const settled = await report.step('destroying older secret IDs', () => revokePreviousEach(client, issued));
+        const revoked = settled.reduce((sum, outcome) => sum + (outcome.status === 'fulfilled' ? outcome.value : 0), 0);
+        const failures = settled.flatMap((outcome, index) => (outcome.status === 'rejected' ? [{ name: issued[index].name, error: outcome.reason as unknown }] : []));
+        if (failures.length > 0) {
+          const done = issued.filter((_, index) => settled[index].status === 'fulfilled').map(({ name }) => name);
+          const notDone = failures.map(({ name }) => name);
+          const account =
+            `All ${issued.length} new credentials were delivered above. Older secret IDs destroyed (${revoked}) for: ${namesOrNone(done)}. ` +
+            `Not destroyed, still live, for: ${namesOrNone(notDone)}.`;
+          const reason = await tokenEndedReason(client, life, failures[0].error);
+          if (reason) {
+            throw new VaultTokenEndedError(
+              client.address,
+              reason,
+              `${account} Their older secret IDs keep working beside the new ones; to cut them off, run ` +
+                `\`maas-vault credentials ${notDone.map((name) => `--controller ${name}`).join(' ')} --revoke-previous\` and configure those regions with what it prints ` +
+                '(it destroys every other secret ID of theirs, the ones delivered above included).',
+            );
+          }
+          report.warn(account);
+          await explainTokenRefusal(client, failures[0].error);
+        }
         report.note(`destroyed ${revoked} older secret ID${revoked === 1 ? '' : 's'}`);
       }
     } finally {

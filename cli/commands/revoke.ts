@@ -9,6 +9,7 @@ import { recordRevocations, revocationRecordPath } from '../revocations.js';
 import { withLockTimeout } from './engine-args.js';
 import { isUnwritable, lockSite, siteLockSeconds } from '../site-lock.js';
 import type { MaasVaultConfig } from '../../config/index.js';
+import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 
 interface RevokeArgs extends GlobalArgs {
   controller: string[];
@@ -30,6 +31,7 @@ export const revokeCommand = defineCommand<RevokeArgs>({
     const lockSeconds = siteLockSeconds(argv.lockTimeout);
     const client = vaultClient(config, vaultToken(`destroy secret IDs of site ${config.site}`));
     try {
+      const life = await readTokenLife(client);
       const unmarked = controllers.filter((name) => !config.controllers.find((controller) => controller.name === name)?.revoked);
       // Recorded first: a credentials, rotate or apply of this work directory that takes the lock
       // from now on refuses the controller. Break-glass does not wait for the lock to destroy.
@@ -40,13 +42,27 @@ export const revokeCommand = defineCommand<RevokeArgs>({
         if (!isUnwritable(error)) throw error;
         notRecorded = error;
       }
-      const destroy = () => Promise.all(controllers.map((name) => revokeController(client, config, name)));
-      const counts = await report.step('destroying secret IDs', destroy).catch((error: unknown) => explainTokenRefusal(client, error));
+      const destroy = async () => {
+        const settled = await Promise.allSettled(controllers.map((name) => revokeController(client, config, name)));
+        if (settled.some((outcome) => outcome.status === 'rejected')) throw new RevokeIncomplete(controllers, settled);
+        return settled.map((outcome) => (outcome as PromiseFulfilledResult<number>).value);
+      };
+      const explain = async (error: unknown): Promise<never> => {
+        if (!(error instanceof RevokeIncomplete)) return explainTokenRefusal(client, error);
+        const reason = await tokenEndedReason(client, life, error.first);
+        if (!reason) return explainTokenRefusal(client, error.first);
+        const recorded = unmarked.length === 0 ? '' : notRecorded ? 'The revocation could not be recorded in the work directory. ' : `The revocation is recorded in ${revocationRecordPath(config)}. `;
+        throw new VaultTokenEndedError(
+          client.address,
+          reason,
+          `${recorded}Every secret ID destroyed for: ${namesOrNone(error.done)}. Not finished, may still log in: ${namesOrNone(error.notDone)}. ` +
+            'Live tokens were not ended. Run this revoke again: it destroys what is left.',
+        );
+      };
+      const counts = await report.step('destroying secret IDs', destroy).catch(explain);
       // A run that read the record before it was written may still be issuing: once it lets go of
       // the lock, one more listing under the lock catches whatever it issued.
-      const settled = await report
-        .step('destroying what runs alongside issued', () => sweepAfter(config, controllers, lockSeconds, destroy))
-        .catch((error: unknown) => explainTokenRefusal(client, error));
+      const settled = await report.step('destroying what runs alongside issued', () => sweepAfter(config, controllers, lockSeconds, destroy)).catch(explain);
       settled.counts.forEach((count, index) => (counts[index] += count));
       const roles = controllers.flatMap((name) => controllerRoles(config, name));
       // Secret IDs first: once they are gone no new token can appear while the old ones are swept.
@@ -140,5 +156,19 @@ async function sweepAfter(
     };
   } finally {
     release?.();
+  }
+}
+
+/** Some controllers' secret IDs could not all be destroyed: which were, which not, and the first reason. */
+class RevokeIncomplete extends Error {
+  override name = 'RevokeIncomplete';
+  readonly done: string[];
+  readonly notDone: string[];
+  readonly first: unknown;
+  constructor(controllers: readonly string[], settled: readonly PromiseSettledResult<number>[]) {
+    super('not every secret ID could be destroyed');
+    this.done = controllers.filter((_, index) => settled[index].status === 'fulfilled');
+    this.notDone = controllers.filter((_, index) => settled[index].status === 'rejected');
+    this.first = (settled.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult).reason;
   }
 }

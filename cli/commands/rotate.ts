@@ -12,6 +12,7 @@ import type { MaasVaultConfig } from '../../config/index.js';
 import { beginRotation, destroyOlderSecretIds, planFinish, type RotationStarted } from '../../vault/rotation.js';
 import { readRotationRecord, type RotationRecord, rotationRecordPath, writeRotationRecord } from '../../vault/rotation-record.js';
 import { withLockTimeout } from './engine-args.js';
+import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 import { lockSite, siteLockSeconds } from '../site-lock.js';
 
 interface RotateArgs extends GlobalArgs {
@@ -73,14 +74,17 @@ async function begin(argv: RotateArgs): Promise<void> {
   }
   const client = vaultClient(config, token);
   try {
+    const life = await readTokenLife(client);
     const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
+    const ended = result.failed.length > 0 ? await tokenEndedReason(client, life, result.failed[0].error) : undefined;
+    const failure = (error: Error) => (ended ? `Vault stopped accepting the token: ${ended}` : error.message);
     // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
     writeRotationRecord(config.workDir, result.record);
     const data = {
       controllers: result.started.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
         name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousSecretIdAccessors: previousAccessors, continued, command, restartCommands: restart,
       })),
-      failed: result.failed.map(({ name, error }) => ({ name, error: error.message })),
+      failed: result.failed.map(({ name, error }) => ({ name, error: failure(error) })),
       finishCommand: finishCommand(config, result.started),
     };
     out?.commit(`${JSON.stringify(data, null, 2)}\n`);
@@ -90,7 +94,18 @@ async function begin(argv: RotateArgs): Promise<void> {
       printRotation(report, config, result.started, wrapTtl);
     }
     await flushStdout();
-    if (result.failed.length > 0) {
+    if (ended) {
+      const notStarted = result.failed.map(({ name }) => name);
+      report.warn(
+        new VaultTokenEndedError(
+          client.address,
+          ended,
+          `New secret IDs issued and recorded (printed above) for: ${namesOrNone(result.started.map(({ name }) => name))}. Not issued: ${namesOrNone(notStarted)}. ` +
+            `For the rest: \`maas-vault rotate ${notStarted.map((name) => `--controller ${name}`).join(' ')}\`.`,
+        ).message,
+      );
+      process.exitCode = EXIT.failure;
+    } else if (result.failed.length > 0) {
       for (const { name, error } of result.failed) report.warn(`${name}: no new secret ID: ${error.message}`);
       process.exitCode = Math.max(...result.failed.map(({ error }) => exitCodeFor(error)));
     }
@@ -159,7 +174,12 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
 
   const client = vaultClient(config, vaultToken(`list and destroy secret IDs of site ${config.site}`));
   try {
-    const plans = await report.step('checking the pending rotations', () => planFinish(client, config, record, pending));
+    const life = await readTokenLife(client);
+    const plans = await report.step('checking the pending rotations', () => planFinish(client, config, record, pending)).catch(async (error: unknown) => {
+      const reason = await tokenEndedReason(client, life, error);
+      if (reason) throw new VaultTokenEndedError(client.address, reason, 'Nothing was destroyed; every rotation stays pending.');
+      throw error;
+    });
     const ready = plans.filter((plan) => plan.blocked === undefined);
     const blocked = plans.filter((plan) => plan.blocked !== undefined);
     for (const plan of blocked) report.warn(`${plan.name}: not finished: ${plan.blocked}`);
@@ -175,11 +195,22 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
         return;
       }
     }
-    const destroyed = await report.step(`destroying ${total} older secret IDs`, () => Promise.all(ready.map((plan) => destroyOlderSecretIds(client, plan))));
-    const now = readRotationRecord(config.workDir, config.site);
-    const left = { ...now.controllers };
-    for (const plan of ready) delete left[plan.name];
-    writeRotationRecord(config.workDir, { ...now, controllers: left });
+    const settled = await report.step(`destroying ${total} older secret IDs`, () => Promise.allSettled(ready.map((plan) => destroyOlderSecretIds(client, plan))));
+    // Only a controller whose older secret IDs are all gone is finished; the others stay pending,
+    // and --finish again destroys what is left of them.
+    const failures = ready.flatMap((plan, index) => (settled[index].status === 'rejected' ? [{ plan, error: (settled[index] as PromiseRejectedResult).reason as unknown }] : []));
+    const destroyed = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 0));
+    const finished = ready.filter((_, index) => settled[index].status === 'fulfilled');
+    const left = { ...record.controllers };
+    for (const plan of finished) delete left[plan.name];
+    writeRotationRecord(config.workDir, { ...record, controllers: left });
+    if (failures.length > 0) {
+      const reason = await tokenEndedReason(client, life, failures[0].error);
+      const account = `Finished (older secret IDs destroyed): ${namesOrNone(finished.map(({ name }) => name))}. Not finished, still pending (run --finish again): ${namesOrNone(failures.map(({ plan }) => plan.name))}.`;
+      if (reason) throw new VaultTokenEndedError(client.address, reason, account);
+      report.warn(account);
+      throw failures[0].error;
+    }
     if (report.json) {
       report.data({
         finished: ready.map((plan, index) => ({ name: plan.name, role: plan.role, destroyedSecretIds: destroyed[index], destroyedSecretIdAccessors: plan.destroy, alreadyGone: plan.alreadyGone })),
