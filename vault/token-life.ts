@@ -8,21 +8,26 @@ import type { VaultClient } from './client.js';
 import { VaultApiError, VaultError, VaultPermissionError, VaultTokenRefusedError } from './errors.js';
 
 export interface TokenLife {
+  /**
+   * False when Vault refused the lookup at the start: the token was bad all along, or may not
+   * look itself up (no default policy). Its later refusals are then left as they are.
+   */
+  known: boolean;
   /** When the token expires; undefined for a token without a TTL (root, or a periodic one renewed). */
   expiresAt?: Date;
   /** Uses left after the lookup itself; undefined for a token without a use limit. */
   usesLeft?: number;
 }
 
-/** The token's expiry and use limit, or undefined when it may not look itself up (then the reason stays general). */
+/** The token's expiry and use limit as the command begins; undefined when Vault could not be asked (unreachable, sealed). */
 export async function readTokenLife(client: VaultClient): Promise<TokenLife | undefined> {
   try {
     const answer = await client.read<{ expire_time?: string | null; num_uses?: number }>('auth/token/lookup-self');
     const expireTime = answer.data?.expire_time;
     const uses = answer.data?.num_uses;
-    return { expiresAt: expireTime ? new Date(expireTime) : undefined, usesLeft: uses && uses > 0 ? uses : undefined };
-  } catch {
-    return undefined;
+    return { known: true, expiresAt: expireTime ? new Date(expireTime) : undefined, usesLeft: uses && uses > 0 ? uses : undefined };
+  } catch (error) {
+    return error instanceof VaultPermissionError ? { known: false } : undefined;
   }
 }
 
@@ -31,6 +36,7 @@ export async function readTokenLife(client: VaultClient): Promise<TokenLife | un
  * undefined when the token still works (the error is what it says), or when Vault cannot be asked.
  */
 export async function tokenEndedReason(client: VaultClient, life: TokenLife | undefined, error: unknown): Promise<string | undefined> {
+  if (life?.known === false) return undefined;
   // Refusals, and what a use-limited token's last request may get instead (OpenBao answers 500
   // "internal error" when the token is used up during the request); the probe below decides.
   if (!(error instanceof VaultPermissionError) && !(error instanceof VaultTokenRefusedError) && !(error instanceof VaultApiError)) return undefined;
@@ -42,6 +48,7 @@ export async function tokenEndedReason(client: VaultClient, life: TokenLife | un
   if (life?.expiresAt && Date.now() >= life.expiresAt.getTime()) return `it expired at ${life.expiresAt.toISOString()}`;
   if (life?.usesLeft !== undefined) return `it ran out of uses (it had ${life.usesLeft} left when this command began)`;
   if (life) return 'it was revoked while this command ran';
+  // Vault could not be asked at the start (it came up, or was unsealed, meanwhile).
   return 'it expired, was revoked or ran out of uses while this command ran';
 }
 

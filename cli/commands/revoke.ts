@@ -36,12 +36,17 @@ export const revokeCommand = defineCommand<RevokeArgs>({
       // Recorded first: a credentials, rotate or apply of this work directory that takes the lock
       // from now on refuses the controller. Break-glass does not wait for the lock to destroy.
       let notRecorded: NodeJS.ErrnoException | undefined;
-      try {
-        recordRevocations(config, unmarked);
-      } catch (error) {
-        if (!isUnwritable(error)) throw error;
-        notRecorded = error;
-      }
+      const record = () => {
+        try {
+          recordRevocations(config, unmarked);
+        } catch (error) {
+          if (!isUnwritable(error)) throw error;
+          notRecorded = error;
+        }
+      };
+      // A token Vault refuses from the start destroys nothing: then nothing is recorded either
+      // (it is recorded after the first destroy, should the token work all the same).
+      if (life?.known !== false) record();
       const destroy = async () => {
         const settled = await Promise.allSettled(controllers.map((name) => revokeController(client, config, name)));
         if (settled.some((outcome) => outcome.status === 'rejected')) throw new RevokeIncomplete(controllers, settled);
@@ -60,6 +65,7 @@ export const revokeCommand = defineCommand<RevokeArgs>({
         );
       };
       const counts = await report.step('destroying secret IDs', destroy).catch(explain);
+      if (life?.known === false) record();
       // A run that read the record before it was written may still be issuing: once it lets go of
       // the lock, one more listing under the lock catches whatever it issued.
       const settled = await report.step('destroying what runs alongside issued', () => sweepAfter(config, controllers, lockSeconds, destroy)).catch(explain);
