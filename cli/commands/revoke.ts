@@ -9,6 +9,7 @@ import { recordRevocations, revocationRecordPath } from '../revocations.js';
 import { withLockTimeout } from './engine-args.js';
 import { isUnwritable, lockSite, siteLockSeconds } from '../site-lock.js';
 import type { MaasVaultConfig } from '../../config/index.js';
+import { requirePgConnection } from '../../engine/pg-connection.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 
 interface RevokeArgs extends GlobalArgs {
@@ -29,6 +30,8 @@ export const revokeCommand = defineCommand<RevokeArgs>({
     const { config, report } = openContext(argv, { workDirAccess: 'read' });
     const controllers = selectControllers(config, argv.controller, { includeRevoked: true });
     const lockSeconds = siteLockSeconds(argv.lockTimeout);
+    // Checked before anything is destroyed: the lock is taken afterwards (see sweepAfter).
+    if (config.state.backend === 'pg') requirePgConnection(process.env);
     const client = vaultClient(config, vaultToken(`destroy secret IDs of site ${config.site}`));
     try {
       const life = await readTokenLife(client);
@@ -143,8 +146,9 @@ async function sweepAfter(
   try {
     release = await lockSite(config, 'revoke', lockSeconds);
   } catch (error) {
-    if ((error as Error).name !== 'LockHeldError' && !isUnwritable(error)) throw error;
-    if ((error as Error).name === 'LockHeldError') held = error as Error;
+    // Break-glass goes on without the lock: a read-only work directory is said elsewhere; a
+    // holder past --lock-timeout, or a PostgreSQL that cannot be reached, is named below.
+    if (!isUnwritable(error)) held = error as Error;
   }
   try {
     const counts = controllers.map(() => 0);
@@ -157,7 +161,8 @@ async function sweepAfter(
     return {
       counts,
       unsettled:
-        `${held.message.replace(/\. Let that run finish.*$/, '')}: that run may still issue ${controllers.join(', ')} a secret ID after this one's last listing. ` +
+        `could not take the site's lock: ${held.message.replace(/\. (Let that run finish|Nothing was changed).*$/, '')}. ` +
+        `Another run may still issue ${controllers.join(', ')} a secret ID after this one's last listing. ` +
         'Run this revoke again once it has finished (or with a longer --lock-timeout): each run destroys what is left',
     };
   } finally {
