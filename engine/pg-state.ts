@@ -132,3 +132,35 @@ export async function lockPgState(
     throw error;
   }
 }
+
+/**
+ * Revocations of a pg site live beside its state, in `<schema>.maas_vault_revocations`, so that a
+ * credentials, rotate or apply on any machine sees a revoke made on another (under the lock).
+ */
+const REVOCATIONS = 'maas_vault_revocations';
+
+export async function readPgRevocations(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
+  return withClient(env, async (client) => {
+    const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.${REVOCATIONS}`]);
+    if (!exists.rows[0]?.found) return {};
+    const rows = await client.query<{ controller: string; revoked_at: string }>(`SELECT controller, revoked_at FROM ${quoteIdent(schema)}.${REVOCATIONS}`);
+    return Object.fromEntries(rows.rows.map((row) => [row.controller, row.revoked_at]));
+  });
+}
+
+export async function recordPgRevocations(schema: string, controllers: readonly string[], when: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await withClient(env, async (client) => {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${REVOCATIONS} (controller text PRIMARY KEY, revoked_at text NOT NULL)`);
+    for (const name of controllers) {
+      await client.query(`INSERT INTO ${quoteIdent(schema)}.${REVOCATIONS} (controller, revoked_at) VALUES ($1, $2) ON CONFLICT (controller) DO UPDATE SET revoked_at = $2`, [name, when]);
+    }
+  });
+}
+
+export async function forgetPgRevocations(schema: string, controllers: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (controllers.length === 0) return;
+  await withClient(env, async (client) => {
+    await client.query(`DELETE FROM ${quoteIdent(schema)}.${REVOCATIONS} WHERE controller = ANY($1::text[])`, [controllers]);
+  });
+}

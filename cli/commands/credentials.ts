@@ -90,7 +90,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     try {
       // Read under the lock: a revoke that recorded its controllers before this run took the lock
       // is seen; one that records later waits for this run and then destroys what it issued.
-      refuseUnmarkedRevocations(config, 'credentials');
+      await refuseUnmarkedRevocations(config, 'credentials');
     } catch (error) {
       out?.discard();
       release();

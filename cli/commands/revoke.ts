@@ -10,6 +10,7 @@ import { withLockTimeout } from './engine-args.js';
 import { isUnwritable, lockSite, siteLockSeconds } from '../site-lock.js';
 import type { MaasVaultConfig } from '../../config/index.js';
 import { requirePgConnection } from '../../engine/pg-connection.js';
+import { stateSchemaName } from '../../stacks/state-schema.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 
 interface RevokeArgs extends GlobalArgs {
@@ -36,20 +37,16 @@ export const revokeCommand = defineCommand<RevokeArgs>({
     try {
       const life = await readTokenLife(client);
       const unmarked = controllers.filter((name) => !config.controllers.find((controller) => controller.name === name)?.revoked);
-      // Recorded first: a credentials, rotate or apply of this work directory that takes the lock
-      // from now on refuses the controller. Break-glass does not wait for the lock to destroy.
-      let notRecorded: NodeJS.ErrnoException | undefined;
-      const record = () => {
-        try {
-          recordRevocations(config, unmarked);
-        } catch (error) {
-          if (!isUnwritable(error)) throw error;
-          notRecorded = error;
-        }
+      // Recorded first: a credentials, rotate or apply that takes the lock from now on (of this
+      // work directory; of any machine for a pg site) refuses the controller. Break-glass does not
+      // wait for the lock to destroy, nor stop where the record cannot be written.
+      let notRecorded: string[] = [];
+      const record = async () => {
+        notRecorded = (await recordRevocations(config, unmarked)).notRecorded;
       };
       // A token Vault refuses from the start destroys nothing: then nothing is recorded either
       // (it is recorded after the first destroy, should the token work all the same).
-      if (life?.known !== false) record();
+      if (life?.known !== false) await record();
       const destroy = async () => {
         const settled = await Promise.allSettled(controllers.map((name) => revokeController(client, config, name)));
         if (settled.some((outcome) => outcome.status === 'rejected')) throw new RevokeIncomplete(controllers, settled);
@@ -59,7 +56,7 @@ export const revokeCommand = defineCommand<RevokeArgs>({
         if (!(error instanceof RevokeIncomplete)) return explainTokenRefusal(client, error);
         const reason = await tokenEndedReason(client, life, error.first);
         if (!reason) return explainTokenRefusal(client, error.first);
-        const recorded = unmarked.length === 0 ? '' : notRecorded ? 'The revocation could not be recorded in the work directory. ' : `The revocation is recorded in ${revocationRecordPath(config)}. `;
+        const recorded = unmarked.length === 0 ? '' : notRecorded.length > 0 ? `The revocation could not be recorded in ${notRecorded.join(', nor in ')}. ` : `The revocation is recorded in ${revocationRecordPath(config)}. `;
         throw new VaultTokenEndedError(
           client.address,
           reason,
@@ -68,7 +65,7 @@ export const revokeCommand = defineCommand<RevokeArgs>({
         );
       };
       const counts = await report.step('destroying secret IDs', destroy).catch(explain);
-      if (life?.known === false) record();
+      if (life?.known === false) await record();
       // A run that read the record before it was written may still be issuing: once it lets go of
       // the lock, one more listing under the lock catches whatever it issued.
       const settled = await report.step('destroying what runs alongside issued', () => sweepAfter(config, controllers, lockSeconds, destroy)).catch(explain);
@@ -90,7 +87,7 @@ export const revokeCommand = defineCommand<RevokeArgs>({
           controllers: controllers.map((name, index) => ({ name, destroyedSecretIds: counts[index], endedTokens: tokensOf(name) ?? null })),
           tokens: sweep instanceof TokenSweepRefused ? { refused: sweep.message } : { examined: sweep.examined },
           addToConfig: unmarked,
-          ...(notRecorded && unmarked.length > 0 ? { notRecorded: `${revocationRecordPath(config)}: ${notRecorded.code}` } : {}),
+          ...(notRecorded.length > 0 ? { notRecorded } : {}),
           ...(settled.unsettled ? { unsettled: settled.unsettled } : {}),
         });
       } else {
@@ -109,20 +106,26 @@ export const revokeCommand = defineCommand<RevokeArgs>({
         }
       }
       const where = unmarked.map((name) => `controllers[${config.controllers.findIndex((controller) => controller.name === name)}] (${name})`).join(', ');
-      if (unmarked.length > 0 && notRecorded) {
+      if (notRecorded.length > 0) {
+        const them = unmarked.length === 1 ? 'it' : 'them';
+        const sharedKept = config.state.backend === 'pg' && !notRecorded.some((entry) => entry.startsWith('PostgreSQL'));
         report.warn(
-          `could not record the revocation in ${revocationRecordPath(config)} (${notRecorded.code}: the work directory cannot be written), ` +
-            `so nothing here stops the next apply, credentials or rotate from issuing ${unmarked.length === 1 ? 'it' : 'them'} a fresh secret ID. ` +
-            `Add "revoked": true to ${where} in ${config.source} now: that keeps ${unmarked.length === 1 ? 'it' : 'them'} locked out from every work directory`,
+          `could not record the revocation in ${notRecorded.join(', nor in ')}, ` +
+            (sharedKept
+              ? `though it is recorded in PostgreSQL (schema ${stateSchemaName(config)}), which apply, credentials and rotate read on every machine. `
+              : `so nothing stops the next apply, credentials or rotate from issuing ${them} a fresh secret ID. `) +
+            `Add "revoked": true to ${where} in ${config.source} now: that keeps ${them} locked out from every work directory`,
         );
       } else if (unmarked.length > 0) {
         report.warn(
           `add "revoked": true to ${where} in ${config.source}: it keeps the controller locked out across apply and generation bumps; ` +
-            'until then apply and credentials from this work directory refuse to run, and from anywhere else they would issue it a fresh secret ID',
+            (config.state.backend === 'pg'
+              ? `until then apply, credentials and rotate refuse to run, from any machine (the revocation is recorded in PostgreSQL schema ${stateSchemaName(config)})`
+              : 'until then apply, credentials and rotate from this work directory refuse to run, and from anywhere else they would issue it a fresh secret ID'),
         );
       }
       if (settled.unsettled) report.warn(settled.unsettled);
-      if (sweep instanceof TokenSweepRefused || (notRecorded && unmarked.length > 0) || settled.unsettled) process.exitCode = EXIT.failure;
+      if (sweep instanceof TokenSweepRefused || notRecorded.length > 0 || settled.unsettled) process.exitCode = EXIT.failure;
     } finally {
       await client.close();
     }

@@ -65,7 +65,7 @@ async function begin(argv: RotateArgs): Promise<void> {
   });
   let record: RotationRecord;
   try {
-    refuseUnmarkedRevocations(config, 'rotate');
+    await refuseUnmarkedRevocations(config, 'rotate');
     record = readRotationRecord(config.workDir, config.site);
   } catch (error) {
     out?.discard();
