@@ -93,7 +93,9 @@ export const revokeCommand = defineCommand<RevokeArgs>({
       } else {
         controllers.forEach((name, index) => {
           const tokens = tokensOf(name);
-          report.line(`${name}: destroyed ${counts[index]} secret ID${counts[index] === 1 ? '' : 's'}${tokens === undefined ? '' : `, ended ${tokens} live token${tokens === 1 ? '' : 's'}`}; it cannot log in again`);
+          // Without the lock another run may still issue one after the last listing (said below).
+          const outcome = settled.unsettled ? 'none is left as of now' : 'it cannot log in again';
+          report.line(`${name}: destroyed ${counts[index]} secret ID${counts[index] === 1 ? '' : 's'}${tokens === undefined ? '' : `, ended ${tokens} live token${tokens === 1 ? '' : 's'}`}; ${outcome}`);
         });
         if (sweep instanceof TokenSweepRefused) {
           const tokenLife = config.tokenMaxTtl ?? `the mount's max TTL (tokenMaxTtl is not set; each renewal adds up to ${config.tokenTtl})`;

@@ -3,7 +3,8 @@
  * real server (no engine), each race run several times at several offsets, and judged by what
  * Vault holds afterwards: the secret-ID accessors of a role, and whether a secret ID logs in.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { roleName, validateConfig, type MaasVaultConfig } from '../../config/index.js';
@@ -119,6 +120,31 @@ describe('break-glass wins its race with credentials', () => {
     // The race was run, not dodged: at least once credentials handed X a secret ID meanwhile.
     expect(outcomes).toContain('issued');
   }, 300_000);
+});
+
+describe('revoke when the lock stays held', () => {
+  it('destroys all the same, lists again until nothing is left, names the holder, exits 1', async () => {
+    const admin = new TestSite(server, site.config);
+    const target = names[60];
+    const before = await configureRegion(target);
+    const dir = join(admin.dir, '.maas-vault', 'lock');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // A long apply of this work directory (this test process: alive, this host).
+    const lock = join(dir, 'maas-vault.lock');
+    writeFileSync(lock, JSON.stringify({ Operation: 'maas-vault apply', Who: 'bob@admin-a', Created: '2026-12-01T09:00:00.000Z', pid: process.pid, host: hostname() }), { mode: 0o600 });
+    try {
+      const result = await admin.cli(['revoke', '--controller', target, '--lock-timeout', '1s']);
+      expect(result.exitCode).toBe(1);
+      // Its own, and those the credentials runs above issued it.
+      expect(result.stdout).toMatch(new RegExp(`^${target}: destroyed \\d+ secret IDs?, ended 1 live token; none is left as of now$`, 'm'));
+      expect(result.stderr).toContain(`could not take the site's lock: the work directory ${dir} is locked by maas-vault apply by bob@admin-a (pid ${process.pid})`);
+      expect(result.stderr).toContain('Run this revoke again once it has finished');
+      expect(await accessors(target)).toEqual([]);
+      expect(await login(target, before)).toBe(400);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  });
 });
 
 describe('overlapping rotations', () => {
