@@ -24,9 +24,9 @@ export interface CommandContext {
   report: Reporter;
 }
 
-export function openContext(args: GlobalArgs): CommandContext {
+export function openContext(args: GlobalArgs, options: { workDirAccess?: 'write' | 'read' } = {}): CommandContext {
   const report = new Reporter({ json: args.json, quiet: args.quiet });
-  return { config: loadConfigFile(args.config ?? DEFAULT_CONFIG), report };
+  return { config: loadConfigFile(args.config ?? DEFAULT_CONFIG, options), report };
 }
 
 /**

@@ -47,6 +47,11 @@ export interface VaultSettingOrigin {
 export interface LoadOptions {
   /** Environment consulted for VAULT_ADDR, VAULT_CACERT and VAULT_NAMESPACE (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * 'read' for commands that only read the work directory (status, output, verify) or must run
+   * even where it cannot be written (revoke): a read-only work directory is then no problem.
+   */
+  workDirAccess?: 'write' | 'read';
 }
 
 export function loadConfigFile(path: string, options: LoadOptions = {}): MaasVaultConfig {
@@ -65,7 +70,7 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): MaasVau
   const text = readFileSync(path, 'utf8');
   const data = parseConfigText(text, extname(path).toLowerCase(), source);
   const config = validateConfig(data, { ...options, source, baseDir: dirname(resolve(path)) });
-  const problem = workDirProblem(config.workDir);
+  const problem = workDirProblem(config.workDir, options.workDirAccess);
   if (problem) throw new ConfigError(source, [`workDir: ${config.workDir} ${problem}`]);
   return config;
 }
@@ -184,7 +189,7 @@ const VIRTUAL_FILESYSTEMS = new Set([0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0
  * Why the work directory cannot hold the stack and its state, found before anything runs: it is
  * a file, sits on a kernel filesystem such as /proc, or its nearest existing parent is not writable.
  */
-export function workDirProblem(workDir: string): string | undefined {
+export function workDirProblem(workDir: string, access: 'write' | 'read' = 'write'): string | undefined {
   let existing = workDir;
   while (!existsSync(existing)) {
     const parent = dirname(existing);
@@ -198,6 +203,7 @@ export function workDirProblem(workDir: string): string | undefined {
   if (VIRTUAL_FILESYSTEMS.has(Number(statfsSync(existing).type))) {
     return `is on a kernel filesystem (${existing}), which cannot hold files: name a directory on disk`;
   }
+  if (access === 'read') return undefined;
   try {
     accessSync(existing, constants.W_OK | constants.X_OK);
   } catch {

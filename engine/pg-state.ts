@@ -86,3 +86,81 @@ export async function findLockHolder(schema: string, env: NodeJS.ProcessEnv = pr
     };
   });
 }
+
+/**
+ * Takes the engines' own lock on the site's state row for a maas-vault command that changes Vault
+ * without the engine (credentials, rotate, revoke), so that it and every plan, apply or destroy of
+ * the site, from any machine, run one at a time. Before the first apply there is no row: then the
+ * creation lock (key -1), as the engines take it. The lock is held by this connection and goes
+ * with it. Resolves to the release; to undefined when `waitSeconds` passed with the lock held.
+ */
+export async function lockPgState(
+  schema: string,
+  applicationName: string,
+  waitSeconds: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<(() => Promise<void>) | undefined> {
+  const url = env.PG_CONN_STR && /^postgres(ql)?:\/\//.test(env.PG_CONN_STR) ? env.PG_CONN_STR : undefined;
+  const client = new pg.Client({ ...(url ? { connectionString: url } : {}), application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  // A connection lost while held (server restart, network cut) ends the lock with it; the error
+  // must not end the process before the command reports.
+  client.on('error', () => undefined);
+  const deadline = Date.now() + waitSeconds * 1000;
+  try {
+    for (;;) {
+      const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.states`]);
+      const row = exists.rows[0]?.found
+        ? (await client.query<{ id: string }>(`SELECT id::text AS id FROM ${quoteIdent(schema)}.states WHERE name = 'default'`)).rows[0]
+        : undefined;
+      const key = row ? row.id : '-1';
+      const taken = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
+      if (taken.rows[0]?.locked) {
+        return async () => {
+          await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+          await client.end().catch(() => undefined);
+        };
+      }
+      if (Date.now() >= deadline) {
+        await client.end().catch(() => undefined);
+        return undefined;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Revocations of a pg site live beside its state, in `<schema>.maas_vault_revocations`, so that a
+ * credentials, rotate or apply on any machine sees a revoke made on another (under the lock).
+ */
+const REVOCATIONS = 'maas_vault_revocations';
+
+export async function readPgRevocations(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
+  return withClient(env, async (client) => {
+    const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.${REVOCATIONS}`]);
+    if (!exists.rows[0]?.found) return {};
+    const rows = await client.query<{ controller: string; revoked_at: string }>(`SELECT controller, revoked_at FROM ${quoteIdent(schema)}.${REVOCATIONS}`);
+    return Object.fromEntries(rows.rows.map((row) => [row.controller, row.revoked_at]));
+  });
+}
+
+export async function recordPgRevocations(schema: string, controllers: readonly string[], when: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await withClient(env, async (client) => {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${REVOCATIONS} (controller text PRIMARY KEY, revoked_at text NOT NULL)`);
+    for (const name of controllers) {
+      await client.query(`INSERT INTO ${quoteIdent(schema)}.${REVOCATIONS} (controller, revoked_at) VALUES ($1, $2) ON CONFLICT (controller) DO UPDATE SET revoked_at = $2`, [name, when]);
+    }
+  });
+}
+
+export async function forgetPgRevocations(schema: string, controllers: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (controllers.length === 0) return;
+  await withClient(env, async (client) => {
+    await client.query(`DELETE FROM ${quoteIdent(schema)}.${REVOCATIONS} WHERE controller = ANY($1::text[])`, [controllers]);
+  });
+}

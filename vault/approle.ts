@@ -53,6 +53,21 @@ export async function destroySecretIdAccessor(client: VaultClient, role: string,
   await client.write(`${rolePath(role)}/secret-id-accessor/destroy`, { secret_id_accessor: accessor });
 }
 
+/**
+ * Destroys a secret ID unless it is already gone (another run destroyed it between our list and
+ * this call): true when this call destroyed it. OpenBao and Vault answer a vanished accessor with
+ * 500 "failed to find accessor entry" (older versions with 400 or 404).
+ */
+export async function destroySecretIdAccessorIfPresent(client: VaultClient, role: string, accessor: string): Promise<boolean> {
+  try {
+    await destroySecretIdAccessor(client, role, accessor);
+    return true;
+  } catch (error) {
+    if (error instanceof VaultApiError && (error.status === 400 || error.status === 404 || /failed to find accessor entry/i.test(error.message))) return false;
+    throw error;
+  }
+}
+
 export interface WrappingInfo {
   creation_path: string;
   creation_time: string;

@@ -6,7 +6,7 @@ import { legacyNames, roleName, type MaasVaultConfig } from '../config/index.js'
 import { configureCommand } from '../stacks/commands.js';
 import type { VaultClient } from './client.js';
 import { randomUUID } from 'node:crypto';
-import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
+import { destroySecretIdAccessorIfPresent, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
 import { destroyDuplicates } from './duplicate-secret-ids.js';
 
 export interface ControllerCredentials {
@@ -27,14 +27,21 @@ export interface ControllerCredentials {
  * older secret IDs are all a region controller has.
  */
 export async function revokePreviousSecretIds(client: VaultClient, issued: readonly Pick<ControllerCredentials, 'role' | 'secretIdAccessor'>[]): Promise<number> {
-  const counts = await Promise.all(
+  const settled = await revokePreviousEach(client, issued);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.reduce((sum, outcome) => sum + (outcome.status === 'fulfilled' ? outcome.value : 0), 0);
+}
+
+/** As revokePreviousSecretIds, per role: how many it destroyed, or why it could not (the others still go ahead). */
+export async function revokePreviousEach(client: VaultClient, issued: readonly Pick<ControllerCredentials, 'role' | 'secretIdAccessor'>[]): Promise<PromiseSettledResult<number>[]> {
+  return Promise.allSettled(
     issued.map(async ({ role, secretIdAccessor }) => {
       const older = (await listSecretIdAccessors(client, role)).filter((accessor) => accessor !== secretIdAccessor);
-      await Promise.all(older.map((accessor) => destroySecretIdAccessor(client, role, accessor)));
-      return older.length;
+      const destroyed = await Promise.all(older.map((accessor) => destroySecretIdAccessorIfPresent(client, role, accessor)));
+      return destroyed.filter(Boolean).length;
     }),
   );
-  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 export interface IssueOptions {
@@ -44,22 +51,35 @@ export interface IssueOptions {
 }
 
 export async function issueCredentials(client: VaultClient, config: MaasVaultConfig, options: IssueOptions): Promise<ControllerCredentials[]> {
+  const { issued, failed } = await issueEachCredential(client, config, options);
+  if (failed.length > 0) throw failed[0].error;
+  return issued;
+}
+
+export interface IssueOutcome {
+  /** In the order of the controllers asked for. */
+  issued: ControllerCredentials[];
+  failed: { name: string; error: unknown }[];
+}
+
+/** As issueCredentials, per controller: one that fails does not hide what the others were issued. */
+export async function issueEachCredential(client: VaultClient, config: MaasVaultConfig, options: IssueOptions): Promise<IssueOutcome> {
   // Region controllers are told vault.maasAddress (else the file's vault.address), never VAULT_ADDR.
   const url = config.vault.maasAddress;
   const run = randomUUID();
   const retriesBefore = client.retries;
-  const issued = await Promise.all(
+  const settled = await Promise.allSettled(
     options.controllers.map(async (name) => {
       const role = roleName(config, name);
-      const [roleId, wrapped] = await Promise.all([
-        readRoleId(client, role),
-        issueWrappedSecretId(client, role, options.wrapTtl, {
-          site: config.site,
-          controller: name,
-          issued_by: options.issuedBy ?? 'maas-vault credentials',
-          issue_run: run,
-        }),
-      ]);
+      // One after the other: when the role ID cannot be read, no secret ID is issued that nobody
+      // would ever be handed (a token that ends partway leaves no undelivered credential behind).
+      const roleId = await readRoleId(client, role);
+      const wrapped = await issueWrappedSecretId(client, role, options.wrapTtl, {
+        site: config.site,
+        controller: name,
+        issued_by: options.issuedBy ?? 'maas-vault credentials',
+        issue_run: run,
+      });
       return {
         name,
         role,
@@ -72,9 +92,15 @@ export async function issueCredentials(client: VaultClient, config: MaasVaultCon
       };
     }),
   );
+  const issued: ControllerCredentials[] = [];
+  const failed: IssueOutcome['failed'] = [];
+  settled.forEach((outcome, index) => {
+    if (outcome.status === 'fulfilled') issued.push(outcome.value);
+    else failed.push({ name: options.controllers[index], error: outcome.reason });
+  });
   // A retried write may have been carried out before its answer was lost: keep only the one returned.
   if (client.retries > retriesBefore) await destroyDuplicates(client, run, issued);
-  return issued;
+  return { issued, failed };
 }
 
 /**
@@ -85,13 +111,13 @@ export function controllerRoles(config: MaasVaultConfig, controller: string): st
   return config.keepLegacyNames ? [roleName(config, controller), legacyNames.role(config, controller)] : [roleName(config, controller)];
 }
 
-/** Break-glass: destroys every secret ID of a controller's roles, so none can log in again. */
+/** Break-glass: destroys every secret ID of a controller's roles, so none can log in again; returns how many this call destroyed. */
 export async function revokeController(client: VaultClient, config: MaasVaultConfig, controller: string): Promise<number> {
   const counts = await Promise.all(
     controllerRoles(config, controller).map(async (role) => {
       const accessors = await listSecretIdAccessors(client, role);
-      await Promise.all(accessors.map((accessor) => destroySecretIdAccessor(client, role, accessor)));
-      return accessors.length;
+      const destroyed = await Promise.all(accessors.map((accessor) => destroySecretIdAccessorIfPresent(client, role, accessor)));
+      return destroyed.filter(Boolean).length;
     }),
   );
   return counts.reduce((sum, count) => sum + count, 0);

@@ -53,10 +53,9 @@ export async function beginRotation(
       const role = roleName(config, name);
       // Listed before the new secret ID exists, so it can never be in the list.
       const before = await listSecretIdAccessors(client, role);
-      const [roleId, wrapped] = await Promise.all([
-        readRoleId(client, role),
-        issueWrappedSecretId(client, role, options.wrapTtl, { site: config.site, controller: name, issued_by: 'maas-vault rotate' }),
-      ]);
+      // The role ID first: a secret ID is issued only when it can be handed out.
+      const roleId = await readRoleId(client, role);
+      const wrapped = await issueWrappedSecretId(client, role, options.wrapTtl, { site: config.site, controller: name, issued_by: 'maas-vault rotate' });
       return { name, role, roleId, wrapped, before };
     }),
   );

@@ -27,7 +27,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       .example('VAULT_TOKEN=... $0 apply --config maas-vault.yaml', 'shows the plan, asks, applies, prints the commands'),
   handler: async (argv) => {
     if (!argv.autoApprove) requireTerminalOrFlag('apply');
-    refuseUnmarkedRevocations(openContext(argv).config, 'apply');
+    await refuseUnmarkedRevocations(openContext(argv).config, 'apply');
     const session = await openStackSession(argv, true, 'apply');
     const { engine, report, config, client } = session;
     let adoption: AdoptionRun | undefined;

@@ -10,7 +10,10 @@ import { flushStdout, reserveOutFile } from '../out-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
-import { issueCredentials, revokePreviousSecretIds } from '../../vault/credentials.js';
+import { issueEachCredential, revokePreviousEach, revokePreviousSecretIds } from '../../vault/credentials.js';
+import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
+import { withLockTimeout } from './engine-args.js';
+import { lockSite, siteLockSeconds } from '../site-lock.js';
 
 interface CredentialsArgs extends GlobalArgs {
   controller?: string[];
@@ -19,12 +22,13 @@ interface CredentialsArgs extends GlobalArgs {
   revokePrevious: boolean;
   autoApprove: boolean;
   issuer: boolean;
+  lockTimeout?: string;
 }
 
 export const credentialsCommand = defineCommand<CredentialsArgs>({
   ...COMMAND_TEXT.credentials,
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
+    withLockTimeout(yargs)
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all)' })
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL, e.g. 5m (default: wrapTtl of the config)' })
       .option('out', { type: 'string', describe: 'also write the JSON result to this file, mode 0600' })
@@ -56,11 +60,16 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
         return;
       }
     }
+    const lockSeconds = siteLockSeconds(argv.lockTimeout);
     if (argv.issuer) {
       if (argv.controller?.length) throw new UsageError('--issuer and --controller: give one of them (the issuer has its own role)');
       if (!config.issuer.enabled) throw new UsageError(`--issuer: ${config.source} has no CI issuer: set issuer.enabled: true and apply first`);
       const issuerToken = vaultToken(`issue a secret ID for the CI issuer of site ${config.site} (\`maas-vault policy admin\` prints such a policy)`);
       const issuerOut = argv.out ? reserveOutFile(argv.out) : undefined;
+      const release = await lockSite(config, 'credentials --issuer', lockSeconds).catch((error: unknown) => {
+        issuerOut?.discard();
+        throw error;
+      });
       const client = vaultClient(config, issuerToken);
       try {
         const issuer = await issueIssuerCredentials(client, config, { wrapTtl }).catch((error: unknown) => explainTokenRefusal(client, error));
@@ -81,19 +90,36 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       } finally {
         issuerOut?.discard();
         await client.close();
+        release();
       }
       return;
     }
     const controllers = selectControllers(config, argv.controller);
-    refuseUnmarkedRevocations(config, 'credentials');
     const token = vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`);
     // Checked before Vault is called: credentials that cannot be delivered must not be issued.
     const out = argv.out ? reserveOutFile(argv.out) : undefined;
+    const release = await lockSite(config, 'credentials', lockSeconds).catch((error: unknown) => {
+      out?.discard();
+      throw error;
+    });
+    try {
+      // Read under the lock: a revoke that recorded its controllers before this run took the lock
+      // is seen; one that records later waits for this run and then destroys what it issued.
+      await refuseUnmarkedRevocations(config, 'credentials');
+    } catch (error) {
+      out?.discard();
+      release();
+      throw error;
+    }
     const client = vaultClient(config, token);
     try {
-      const issued = await report
-        .step(`issuing ${controllers.length} wrapped secret IDs`, () => issueCredentials(client, config, { controllers, wrapTtl }))
-        .catch((error: unknown) => explainTokenRefusal(client, error));
+      const life = await readTokenLife(client);
+      const outcome = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () => issueEachCredential(client, config, { controllers, wrapTtl }));
+      const issued = outcome.issued;
+      // A token that ends partway is said as such, and what was issued is still delivered: those
+      // secret IDs are live, and the next run needs to know what is left to do.
+      const ended = outcome.failed.length > 0 ? await tokenEndedReason(client, life, outcome.failed[0].error) : undefined;
+      if (outcome.failed.length > 0 && !ended) await explainTokenRefusal(client, outcome.failed[0].error);
       const target = handOffTarget(config);
       const { loggedIn, migrated } = await regionStates(client, issued.map((record) => record.roleId), target.mount, target.secretsPath);
       const forms = issued.map((record, index) => handOffCommands(target, record.roleId, record.wrappedToken, loggedIn[index]));
@@ -119,13 +145,45 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       }
       // Older secret IDs go only once the new credentials are safely out: file in place, stdout flushed.
       await flushStdout();
+      if (ended) {
+        const notIssued = outcome.failed.map(({ name }) => name);
+        throw new VaultTokenEndedError(
+          client.address,
+          ended,
+          `Issued ${issued.length} (delivered above${out ? ` and in ${out.path}` : ''}): ${namesOrNone(issued.map(({ name }) => name))}. ` +
+            `Not issued: ${namesOrNone(notIssued)}.${argv.revokePrevious ? ' No older secret ID was destroyed.' : ''} ` +
+            `For the rest: \`maas-vault credentials ${notIssued.map((name) => `--controller ${name}`).join(' ')}\`${argv.revokePrevious ? ' --revoke-previous' : ''}.`,
+        );
+      }
       if (argv.revokePrevious) {
-        const revoked = await report.step('destroying older secret IDs', () => revokePreviousSecretIds(client, issued));
+        const settled = await report.step('destroying older secret IDs', () => revokePreviousEach(client, issued));
+        const revoked = settled.reduce((sum, outcome) => sum + (outcome.status === 'fulfilled' ? outcome.value : 0), 0);
+        const failures = settled.flatMap((outcome, index) => (outcome.status === 'rejected' ? [{ name: issued[index].name, error: outcome.reason as unknown }] : []));
+        if (failures.length > 0) {
+          const done = issued.filter((_, index) => settled[index].status === 'fulfilled').map(({ name }) => name);
+          const notDone = failures.map(({ name }) => name);
+          const account =
+            `All ${issued.length} new credentials were delivered above. Older secret IDs destroyed (${revoked}) for: ${namesOrNone(done)}. ` +
+            `Not destroyed, still live, for: ${namesOrNone(notDone)}.`;
+          const reason = await tokenEndedReason(client, life, failures[0].error);
+          if (reason) {
+            throw new VaultTokenEndedError(
+              client.address,
+              reason,
+              `${account} Their older secret IDs keep working beside the new ones; to cut them off, run ` +
+                `\`maas-vault credentials ${notDone.map((name) => `--controller ${name}`).join(' ')} --revoke-previous\` and configure those regions with what it prints ` +
+                '(it destroys every other secret ID of theirs, the ones delivered above included).',
+            );
+          }
+          report.warn(account);
+          await explainTokenRefusal(client, failures[0].error);
+        }
         report.note(`destroyed ${revoked} older secret ID${revoked === 1 ? '' : 's'}`);
       }
     } finally {
       out?.discard();
       await client.close();
+      release();
     }
   },
 });

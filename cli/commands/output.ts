@@ -17,7 +17,7 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
   ...COMMAND_TEXT.output,
   builder: (yargs: Argv<GlobalArgs>) => withEngine(yargs).example('$0 output --json', 'machine-readable, wrapping tokens included'),
   handler: async (argv) => {
-    const { config, report } = openContext(argv);
+    const { config, report } = openContext(argv, { workDirAccess: 'read' });
     const { statePath } = workLayout(config);
     // The state file or pg row is read directly when it can be: no synth, no engine, no Vault token.
     let outputs = await readBackendOutputs(config, statePath);

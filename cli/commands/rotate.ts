@@ -11,7 +11,10 @@ import type { Reporter } from '../reporter.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import type { MaasVaultConfig } from '../../config/index.js';
 import { beginRotation, destroyOlderSecretIds, planFinish, type RotationStarted } from '../../vault/rotation.js';
-import { readRotationRecord, rotationRecordPath, writeRotationRecord } from '../../vault/rotation-record.js';
+import { readRotationRecord, type RotationRecord, rotationRecordPath, writeRotationRecord } from '../../vault/rotation-record.js';
+import { withLockTimeout } from './engine-args.js';
+import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
+import { lockSite, siteLockSeconds } from '../site-lock.js';
 
 interface RotateArgs extends GlobalArgs {
   controller?: string[];
@@ -19,12 +22,13 @@ interface RotateArgs extends GlobalArgs {
   wrapTtl?: string;
   out?: string;
   autoApprove: boolean;
+  lockTimeout?: string;
 }
 
 export const rotateCommand = defineCommand<RotateArgs>({
   ...COMMAND_TEXT.rotate,
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
+    withLockTimeout(yargs)
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all, or with --finish all pending)' })
       .option('finish', {
         type: 'boolean',
@@ -50,24 +54,38 @@ async function begin(argv: RotateArgs): Promise<void> {
   if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
   // Revoked controllers get no secret ID, as with credentials: refused by name, left out of "all".
   const controllers = selectControllers(config, argv.controller);
-  refuseUnmarkedRevocations(config, 'rotate');
-  const record = readRotationRecord(config.workDir, config.site);
+  const lockSeconds = siteLockSeconds(argv.lockTimeout);
   const token = vaultToken(`issue wrapped secret IDs for site ${config.site} (\`maas-vault policy issuer\` prints such a policy)`);
   // Checked before Vault is called: secret IDs that cannot be delivered must not be issued.
   const out = argv.out ? reserveOutFile(argv.out) : undefined;
+  // The record is read, extended and written under the site's lock: a second rotate waits, then
+  // continues this one's rotation (its new secret ID kept as issued, never listed as previous).
+  const release = await lockSite(config, 'rotate', lockSeconds).catch((error: unknown) => {
+    out?.discard();
+    throw error;
+  });
+  let record: RotationRecord;
+  try {
+    await refuseUnmarkedRevocations(config, 'rotate');
+    record = readRotationRecord(config.workDir, config.site);
+  } catch (error) {
+    out?.discard();
+    release();
+    throw error;
+  }
   const client = vaultClient(config, token);
   try {
+    const life = await readTokenLife(client);
     const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
+    const ended = result.failed.length > 0 ? await tokenEndedReason(client, life, result.failed[0].error) : undefined;
+    const failure = (error: Error) => (ended ? `Vault stopped accepting the token: ${ended}` : error.message);
     // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
-    // Merged into the record as it is now, so a rotate of other controllers meanwhile is kept.
-    const now = readRotationRecord(config.workDir, config.site);
-    const touched = Object.fromEntries(result.started.map(({ name }) => [name, result.record.controllers[name]]));
-    writeRotationRecord(config.workDir, { ...now, controllers: { ...now.controllers, ...touched } });
+    writeRotationRecord(config.workDir, result.record);
     const data = {
       controllers: result.started.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
         name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousSecretIdAccessors: previousAccessors, continued, command, restartCommands: restart,
       })),
-      failed: result.failed.map(({ name, error }) => ({ name, error: error.message })),
+      failed: result.failed.map(({ name, error }) => ({ name, error: failure(error) })),
       finishCommand: finishCommand(config, result.started),
     };
     const caNote = regionTrustNote(config);
@@ -79,13 +97,25 @@ async function begin(argv: RotateArgs): Promise<void> {
       printRotation(report, config, result.started, wrapTtl);
     }
     await flushStdout();
-    if (result.failed.length > 0) {
+    if (ended) {
+      const notStarted = result.failed.map(({ name }) => name);
+      report.warn(
+        new VaultTokenEndedError(
+          client.address,
+          ended,
+          `New secret IDs issued and recorded (printed above) for: ${namesOrNone(result.started.map(({ name }) => name))}. Not issued: ${namesOrNone(notStarted)}. ` +
+            `For the rest: \`maas-vault rotate ${notStarted.map((name) => `--controller ${name}`).join(' ')}\`.`,
+        ).message,
+      );
+      process.exitCode = EXIT.failure;
+    } else if (result.failed.length > 0) {
       for (const { name, error } of result.failed) report.warn(`${name}: no new secret ID: ${error.message}`);
       process.exitCode = Math.max(...result.failed.map(({ error }) => exitCodeFor(error)));
     }
   } finally {
     out?.discard();
     await client.close();
+    release();
   }
 }
 
@@ -120,6 +150,18 @@ function finishCommand(config: MaasVaultConfig, started: readonly RotationStarte
 async function finish(argv: RotateArgs): Promise<void> {
   if (!argv.autoApprove) requireTerminalOrFlag('rotate --finish');
   const { config, report } = openContext(argv);
+  const lockSeconds = siteLockSeconds(argv.lockTimeout);
+  // Held from reading the record to writing it back: a rotate meanwhile would add a secret ID the
+  // region may be configured with next, which the plan made here would not know about.
+  const release = await lockSite(config, 'rotate --finish', lockSeconds);
+  try {
+    await finishLocked(argv, config, report);
+  } finally {
+    release();
+  }
+}
+
+async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: Reporter): Promise<void> {
   const record = readRotationRecord(config.workDir, config.site);
   const pendingNames = Object.keys(record.controllers);
   const requested = argv.controller && argv.controller.length > 0 ? selectControllers(config, argv.controller) : pendingNames;
@@ -135,7 +177,12 @@ async function finish(argv: RotateArgs): Promise<void> {
 
   const client = vaultClient(config, vaultToken(`list and destroy secret IDs of site ${config.site}`));
   try {
-    const plans = await report.step('checking the pending rotations', () => planFinish(client, config, record, pending));
+    const life = await readTokenLife(client);
+    const plans = await report.step('checking the pending rotations', () => planFinish(client, config, record, pending)).catch(async (error: unknown) => {
+      const reason = await tokenEndedReason(client, life, error);
+      if (reason) throw new VaultTokenEndedError(client.address, reason, 'Nothing was destroyed; every rotation stays pending.');
+      throw error;
+    });
     const ready = plans.filter((plan) => plan.blocked === undefined);
     const blocked = plans.filter((plan) => plan.blocked !== undefined);
     for (const plan of blocked) report.warn(`${plan.name}: not finished: ${plan.blocked}`);
@@ -151,11 +198,22 @@ async function finish(argv: RotateArgs): Promise<void> {
         return;
       }
     }
-    const destroyed = await report.step(`destroying ${total} older secret IDs`, () => Promise.all(ready.map((plan) => destroyOlderSecretIds(client, plan))));
-    const now = readRotationRecord(config.workDir, config.site);
-    const left = { ...now.controllers };
-    for (const plan of ready) delete left[plan.name];
-    writeRotationRecord(config.workDir, { ...now, controllers: left });
+    const settled = await report.step(`destroying ${total} older secret IDs`, () => Promise.allSettled(ready.map((plan) => destroyOlderSecretIds(client, plan))));
+    // Only a controller whose older secret IDs are all gone is finished; the others stay pending,
+    // and --finish again destroys what is left of them.
+    const failures = ready.flatMap((plan, index) => (settled[index].status === 'rejected' ? [{ plan, error: (settled[index] as PromiseRejectedResult).reason as unknown }] : []));
+    const destroyed = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 0));
+    const finished = ready.filter((_, index) => settled[index].status === 'fulfilled');
+    const left = { ...record.controllers };
+    for (const plan of finished) delete left[plan.name];
+    writeRotationRecord(config.workDir, { ...record, controllers: left });
+    if (failures.length > 0) {
+      const reason = await tokenEndedReason(client, life, failures[0].error);
+      const account = `Finished (older secret IDs destroyed): ${namesOrNone(finished.map(({ name }) => name))}. Not finished, still pending (run --finish again): ${namesOrNone(failures.map(({ plan }) => plan.name))}.`;
+      if (reason) throw new VaultTokenEndedError(client.address, reason, account);
+      report.warn(account);
+      throw failures[0].error;
+    }
     if (report.json) {
       report.data({
         finished: ready.map((plan, index) => ({ name: plan.name, role: plan.role, destroyedSecretIds: destroyed[index], destroyedSecretIdAccessors: plan.destroy, alreadyGone: plan.alreadyGone })),

@@ -22,11 +22,7 @@ export async function explainStateLock(error: unknown, config: MaasVaultConfig, 
   // `init` of two runs in one work directory meet on the engine's local backend settings file.
   const local = config.state.backend !== 'pg' || /Path:\s*\.terraform\/terraform\.tfstate/.test(output);
   if (!local) {
-    const { findLockHolder } = await import('../../engine/pg-state.js');
-    const found = await findLockHolder(stateSchemaName(config)).catch(() => undefined);
-    holder = found
-      ? `${found.who} (database user ${found.databaseUser}${found.clientAddress ? ` from ${found.clientAddress}` : ''}), connected since ${found.since}`
-      : 'a run that has just finished or that PostgreSQL cannot name';
+    holder = await pgLockHolder(config);
   } else {
     const who = /Who:\s*(.+)/.exec(output)?.[1]?.trim();
     const since = /Created:\s*(.+)/.exec(output)?.[1]?.trim();
@@ -38,4 +34,13 @@ export async function explainStateLock(error: unknown, config: MaasVaultConfig, 
       `Waited ${lockTimeout} (--lock-timeout). Nothing was changed: run again once that run has finished, or with a longer --lock-timeout. ` +
       'A run that was killed releases the lock by itself (with its database connection, or its file lock)',
   );
+}
+
+/** Who holds the site's lock in PostgreSQL, as the lock messages name it. */
+export async function pgLockHolder(config: MaasVaultConfig): Promise<string> {
+  const { findLockHolder } = await import('../../engine/pg-state.js');
+  const found = await findLockHolder(stateSchemaName(config)).catch(() => undefined);
+  return found
+    ? `${found.who} (database user ${found.databaseUser}${found.clientAddress ? ` from ${found.clientAddress}` : ''}), connected since ${found.since}`
+    : 'a run that has just finished or that PostgreSQL cannot name';
 }

@@ -23,7 +23,7 @@ export const statusCommand = defineCommand<StatusArgs>({
     withEngine(yargs).example('VAULT_TOKEN=... $0 status', 'lists every difference and what to run about it; exit 4 when there is one'),
   handler: async (argv) => {
     // A failure with --json is one JSON object on stdout too: cli/main.ts writes it for every command.
-    const { config, report } = openContext(argv);
+    const { config, report } = openContext(argv, { workDirAccess: 'read' });
     await runStatus(argv, config, report);
   },
 });

@@ -17,7 +17,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (default: all)' })
       .example('VAULT_TOKEN=... $0 verify', 'unwrap, login, lookup-self, write/read/delete per controller'),
   handler: async (argv) => {
-    const { config, report } = openContext(argv);
+    const { config, report } = openContext(argv, { workDirAccess: 'read' });
     const controllers = selectControllers(config, argv.controller);
     const client = vaultClient(config, vaultToken(`issue secret IDs for site ${config.site}`));
     try {

@@ -1,0 +1,69 @@
+/**
+ * A token that stops working partway through a command (its TTL ran out, someone revoked it, or
+ * its use limit was reached) gets the same 403 "permission denied" from Vault as a missing policy.
+ * Told apart afterwards: Vault then refuses even auth/token/lookup-self. What the token's
+ * lookup said at the start (expiry, uses left) names which of the three it was.
+ */
+import type { VaultClient } from './client.js';
+import { VaultApiError, VaultError, VaultPermissionError, VaultTokenRefusedError } from './errors.js';
+
+export interface TokenLife {
+  /**
+   * False when Vault refused the lookup at the start: the token was bad all along, or may not
+   * look itself up (no default policy). Its later refusals are then left as they are.
+   */
+  known: boolean;
+  /** When the token expires; undefined for a token without a TTL (root, or a periodic one renewed). */
+  expiresAt?: Date;
+  /** Uses left after the lookup itself; undefined for a token without a use limit. */
+  usesLeft?: number;
+}
+
+/** The token's expiry and use limit as the command begins; undefined when Vault could not be asked (unreachable, sealed). */
+export async function readTokenLife(client: VaultClient): Promise<TokenLife | undefined> {
+  try {
+    const answer = await client.read<{ expire_time?: string | null; num_uses?: number }>('auth/token/lookup-self');
+    const expireTime = answer.data?.expire_time;
+    const uses = answer.data?.num_uses;
+    return { known: true, expiresAt: expireTime ? new Date(expireTime) : undefined, usesLeft: uses && uses > 0 ? uses : undefined };
+  } catch (error) {
+    return error instanceof VaultPermissionError ? { known: false } : undefined;
+  }
+}
+
+/**
+ * Why Vault no longer takes the token, when `error` came from that and not from a policy:
+ * undefined when the token still works (the error is what it says), or when Vault cannot be asked.
+ */
+export async function tokenEndedReason(client: VaultClient, life: TokenLife | undefined, error: unknown): Promise<string | undefined> {
+  if (life?.known === false) return undefined;
+  // Refusals, and what a use-limited token's last request may get instead (OpenBao answers 500
+  // "internal error" when the token is used up during the request); the probe below decides.
+  if (!(error instanceof VaultPermissionError) && !(error instanceof VaultTokenRefusedError) && !(error instanceof VaultApiError)) return undefined;
+  const gone = await client.read('auth/token/lookup-self').then(
+    () => false,
+    (probe: unknown) => probe instanceof VaultPermissionError,
+  );
+  if (!gone) return undefined;
+  if (life?.expiresAt && Date.now() >= life.expiresAt.getTime()) return `it expired at ${life.expiresAt.toISOString()}`;
+  if (life?.usesLeft !== undefined) return `it ran out of uses (it had ${life.usesLeft} left when this command began)`;
+  if (life) return 'it was revoked while this command ran';
+  // Vault could not be asked at the start (it came up, or was unsealed, meanwhile).
+  return 'it expired, was revoked or ran out of uses while this command ran';
+}
+
+/** The token stopped working partway: what was done and what not, per controller. */
+export class VaultTokenEndedError extends VaultError {
+  override name = 'VaultTokenEndedError';
+  constructor(address: string, reason: string, account: string) {
+    super(
+      `Vault at ${address} stopped accepting the token partway through this command: ${reason}. ${account} ` +
+        'Export a fresh token (VAULT_TOKEN or `vault login`) and run the command again for what was not done',
+    );
+  }
+}
+
+/** "a, b and 3 more" is not enough here: the admin runs the next command from this list. */
+export function namesOrNone(names: readonly string[]): string {
+  return names.length === 0 ? 'none' : names.join(', ');
+}
