@@ -103,3 +103,11 @@ export class VaultApiError extends VaultError {
     super(`Vault answered ${status} to ${method} ${path}: ${errors.join('; ') || 'no error text'}`);
   }
 }
+
+/**
+ * The family of failures where Vault itself cannot answer (unreachable, TLS, sealed, not
+ * initialized, no active node): exit 3, and nothing the command meant to do was done.
+ */
+export function isServerUnavailable(error: unknown): boolean {
+  return error instanceof VaultError && error.exitCode === 3;
+}

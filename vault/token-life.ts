@@ -5,7 +5,7 @@
  * lookup said at the start (expiry, uses left) names which of the three it was.
  */
 import type { VaultClient } from './client.js';
-import { VaultApiError, VaultError, VaultPermissionError, VaultTokenRefusedError } from './errors.js';
+import { isServerUnavailable, VaultApiError, VaultError, VaultPermissionError, VaultTokenRefusedError } from './errors.js';
 
 export interface TokenLife {
   /**
@@ -27,6 +27,8 @@ export async function readTokenLife(client: VaultClient): Promise<TokenLife | un
     const uses = answer.data?.num_uses;
     return { known: true, expiresAt: expireTime ? new Date(expireTime) : undefined, usesLeft: uses && uses > 0 ? uses : undefined };
   } catch (error) {
+    // A Vault that cannot answer at all stops the command here, before anything is recorded or sent.
+    if (isServerUnavailable(error)) throw error;
     return error instanceof VaultPermissionError ? { known: false } : undefined;
   }
 }

@@ -97,7 +97,7 @@ describeAsRoot('a read-only work directory', () => {
 
   it('revoke destroys first, then says it could not record the revocation and what to add to the config (exit 1)', async () => {
     expect([await login('region-1'), await login('region-2')]).toEqual([200, 200]);
-    const result = await readOnlyCli(['revoke', '--controller', 'region-1']);
+    const result = await readOnlyCli(['revoke', '--controller', 'region-1', '--auto-approve']);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^region-1: destroyed \d+ secret IDs?, ended \d+ live tokens?; it cannot log in again$/m);
     expect(result.stderr).toContain(`could not record the revocation in ${join(workDir, 'revoked.json')} (EROFS`);

@@ -88,7 +88,7 @@ it('revoke from one work directory while credentials runs from another for all 1
     const roleId = (await root('GET', `auth/approle/role/${roleName(config, target)}/role-id`)).body.data.role_id as string;
     const credentials = admins[0].cli(['credentials', '--json', '--lock-timeout', '60s'], server.rootToken, pgEnv());
     await new Promise((resolve) => setTimeout(resolve, offset));
-    const revoke = await admins[1].cli(['revoke', '--controller', target, '--json', '--lock-timeout', '60s'], server.rootToken, pgEnv());
+    const revoke = await admins[1].cli(['revoke', '--controller', target, '--json', '--lock-timeout', '60s', '--auto-approve'], server.rootToken, pgEnv());
     const issued = await credentials;
     expect([run, revoke.exitCode, revoke.exitCode === 0 ? '' : revoke.all]).toEqual([run, 0, '']);
     expect([run, await accessors(target)]).toEqual([run, []]);
@@ -115,7 +115,7 @@ it('revoke from one work directory while credentials runs from another for all 1
 it("a revoke made on one machine is refused by another machine's credentials until the config marks it", async () => {
   const [here, there] = [new TestSite(server, input), new TestSite(server, input)];
   const target = names[10];
-  const revoke = await here.cli(['revoke', '--controller', target], server.rootToken, pgEnv());
+  const revoke = await here.cli(['revoke', '--controller', target, '--auto-approve'], server.rootToken, pgEnv());
   expect(revoke.exitCode).toBe(0);
   expect(revoke.stderr).toContain(`until then apply, credentials and rotate refuse to run, from any machine (the revocation is recorded in PostgreSQL schema ${SCHEMA})`);
   const before = await accessors(names[11]);

@@ -98,7 +98,7 @@ describe('break-glass wins its race with credentials', () => {
 
       const credentials = site.cli(['credentials', '--json']);
       await sleep(offset);
-      const revoke = await site.cli(['revoke', '--controller', target, '--json']);
+      const revoke = await site.cli(['revoke', '--controller', target, '--json', '--auto-approve']);
       const issued = await credentials;
 
       expect([run, revoke.exitCode, revoke.exitCode === 0 ? '' : revoke.all]).toEqual([run, 0, '']);
@@ -133,7 +133,7 @@ describe('revoke when the lock stays held', () => {
     const lock = join(dir, 'maas-vault.lock');
     writeFileSync(lock, JSON.stringify({ Operation: 'maas-vault apply', Who: 'bob@admin-a', Created: '2026-12-01T09:00:00.000Z', pid: process.pid, host: hostname() }), { mode: 0o600 });
     try {
-      const result = await admin.cli(['revoke', '--controller', target, '--lock-timeout', '1s']);
+      const result = await admin.cli(['revoke', '--controller', target, '--lock-timeout', '1s', '--auto-approve']);
       expect(result.exitCode).toBe(1);
       // Its own, and those the credentials runs above issued it.
       expect(result.stdout).toMatch(new RegExp(`^${target}: destroyed \\d+ secret IDs?, ended 1 live token; none is left as of now$`, 'm'));

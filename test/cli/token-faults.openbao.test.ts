@@ -100,8 +100,10 @@ describe('a token that runs out of uses partway', () => {
 
   it('credentials --revoke-previous: every credential delivered; older secret IDs destroyed exactly for the controllers it names', async () => {
     const site = new TestSite(server, input);
-    // Issuing takes two requests per controller, destroying its one older secret ID two more (list, destroy): it runs out among the destroys.
-    const result = await site.cli(['credentials', '--json', '--revoke-previous'], await limitedToken({ num_uses: 1 + 3 * CONTROLLERS + CONTROLLERS / 2 }));
+    // Issuing takes two requests per controller, reading each region's state one more and two for the
+    // site (sys/auth, the migrated check), destroying its one older secret ID two more (list,
+    // destroy): it runs out halfway through the destroys.
+    const result = await site.cli(['credentials', '--json', '--revoke-previous', '--auto-approve'], await limitedToken({ num_uses: 1 + 3 * CONTROLLERS + 2 + CONTROLLERS }));
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('it ran out of uses');
     expect(result.stderr).not.toContain('policies do not grant');
@@ -109,7 +111,10 @@ describe('a token that runs out of uses partway', () => {
     expect(delivered.map(({ name }) => name).sort()).toEqual([...names].sort());
     const done = listed(result.stderr, /Older secret IDs destroyed \(\d+\) for/.exec(result.stderr)![0]);
     const notDone = listed(result.stderr, 'Not destroyed, still live, for');
-    expect(done.length).toBeGreaterThan(0);
+    // The destroys run concurrently, so how many finish before the uses run out varies (on HashiCorp
+    // Vault sometimes none): every controller is named in exactly one of the two lists, and each list
+    // is checked against what Vault holds.
+    expect([...done, ...notDone].sort()).toEqual([...names].sort());
     expect(notDone.length).toBeGreaterThan(0);
     for (const { name, secretIdAccessor } of delivered) {
       const live = await accessors(name);
@@ -144,7 +149,7 @@ describe('a token that ends while revoke waits for the lock', () => {
     await Promise.all(targets.map((name) => root('POST', `auth/approle/role/${roleName(config, name)}/secret-id`, {})));
     const release = holdLock(site);
     const token = await limitedToken({ ttl: '3s' });
-    const revoke = site.cli(['revoke', ...targets.flatMap((name) => ['--controller', name]), '--lock-timeout', '30s'], token);
+    const revoke = site.cli(['revoke', ...targets.flatMap((name) => ['--controller', name]), '--lock-timeout', '30s', '--auto-approve'], token);
     await new Promise((resolve) => setTimeout(resolve, 5000));
     // Meanwhile the lock holder issued region-1 another secret ID: revoke's sweep must find it.
     await root('POST', `auth/approle/role/${roleName(config, 'region-1')}/secret-id`, {});
@@ -157,7 +162,7 @@ describe('a token that ends while revoke waits for the lock', () => {
     // The first destroy went through before the token expired; what the holder issued since is left.
     expect(await accessors('region-2')).toEqual([]);
     expect(await accessors('region-1')).toHaveLength(1);
-    const again = await site.cli(['revoke', ...targets.flatMap((name) => ['--controller', name])]);
+    const again = await site.cli(['revoke', ...targets.flatMap((name) => ['--controller', name]), '--auto-approve']);
     expect([again.exitCode, again.stderr]).toEqual([0, expect.stringContaining('add "revoked": true')]);
     for (const name of targets) expect(await accessors(name)).toEqual([]);
   }, 60_000);
@@ -167,7 +172,7 @@ describe('a token that ends while revoke waits for the lock', () => {
     await root('POST', `auth/approle/role/${roleName(config, 'region-3')}/secret-id`, {});
     const release = holdLock(site);
     const token = await limitedToken({});
-    const revoke = site.cli(['revoke', '--controller', 'region-3', '--lock-timeout', '30s'], token);
+    const revoke = site.cli(['revoke', '--controller', 'region-3', '--lock-timeout', '30s', '--auto-approve'], token);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await root('POST', 'auth/token/revoke', { token });
     await root('POST', `auth/approle/role/${roleName(config, 'region-3')}/secret-id`, {});

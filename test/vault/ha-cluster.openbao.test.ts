@@ -147,7 +147,8 @@ describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving 
       expect(result.exitCode).toBe(3);
       expect(result.stderr).toMatch(/the Vault cluster behind http:\/\/127\.0\.0\.1:\d+ has no active node \(4 attempts; last answer: (307 redirect to http|500 "local node not active)/);
       expect(result.stderr).not.toContain(cluster.rootToken);
-      expect(result.stdout).toBe('');
+      // --json: the failure is the one object on stdout, and nothing was issued.
+      expect(JSON.parse(result.stdout)).toEqual({ error: { message: expect.stringContaining('has no active node'), exitCode: 3 } });
     } finally {
       for (const node of others) await node.restart();
     }
