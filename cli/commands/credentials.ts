@@ -7,6 +7,7 @@ import { refuseUnmarkedRevocations } from '../revocations.js';
 import { printConfigureCommands } from '../present.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
 import { UsageError } from '../exit-codes.js';
+import type { Reporter } from '../reporter.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import { issueCredentials, revokePreviousSecretIds } from '../../vault/credentials.js';
 
@@ -24,7 +25,10 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     yargs
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all)' })
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL, e.g. 5m (default: wrapTtl of the config)' })
-      .option('out', { type: 'string', describe: 'also write the JSON result to this file, mode 0600' })
+      .option('out', {
+        type: 'string',
+        describe: 'write the JSON result to this file (new, or a regular file of yours), mode 0600; stdout then gets a summary without wrapping tokens',
+      })
       .option('revoke-previous', {
         type: 'boolean',
         default: false,
@@ -51,7 +55,11 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
         const issuer = await issueIssuerCredentials(client, config, { wrapTtl }).catch((error: unknown) => explainTokenRefusal(client, error));
         const result = { issuer: { role: issuer.role, roleId: issuer.roleId, wrappedToken: issuer.wrappedToken, wrapTtl, expiresAt: issuer.expiresAt, secretIdAccessor: issuer.secretIdAccessor } };
         issuerOut?.commit(`${JSON.stringify(result, null, 2)}\n`);
-        if (report.json) report.data(result);
+        if (issuerOut) {
+          const { wrappedToken: _, ...summary } = result.issuer;
+          if (report.json) report.data({ out: issuerOut.path, issuer: summary });
+          else report.line(`Wrote ${issuerOut.path} (mode 0600): the wrapped secret ID of CI issuer role ${issuer.role} (accessor ${issuer.secretIdAccessor}), usable once until ${issuer.expiresAt}.`);
+        } else if (report.json) report.data(result);
         else {
           report.line(`CI issuer role ${issuer.role}, role ID ${issuer.roleId}`);
           report.line(`Wrapped secret ID (works once, until ${issuer.expiresAt}): ${issuer.wrappedToken}`);
@@ -86,11 +94,14 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       };
       if (client.retries > 0) report.warn(`sent ${client.retries} requests again: the Vault cluster had no active node for a moment (a leader change) or rejected a write that raced another`);
       out?.commit(`${JSON.stringify(result, null, 2)}\n`);
-      if (report.json) report.data(result);
-      else {
-        if (out) report.note(`wrote ${out.path} (mode 0600)`);
-        printConfigureCommands(report, issued.map((record) => ({ name: record.name, command: record.command, expiresAt: record.expiresAt })), wrapTtl, addressNote(config));
+      // With --out, stdout (often a CI job's log) never carries a wrapping token: they are in the file only.
+      if (out) {
+        printOutSummary(report, out.path, issued);
+        const note = addressNote(config);
+        if (note) report.note(note);
       }
+      else if (report.json) report.data(result);
+      else printConfigureCommands(report, issued.map((record) => ({ name: record.name, command: record.command, expiresAt: record.expiresAt })), wrapTtl, addressNote(config));
       // Older secret IDs go only once the new credentials are safely out: file in place, stdout flushed.
       await flushStdout();
       if (argv.revokePrevious) {
@@ -103,3 +114,16 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     }
   },
 });
+
+/** What `credentials --out` says on stdout: which controllers got a wrapped secret ID, its accessor and expiry; no wrapping token, no command. */
+function printOutSummary(report: Reporter, path: string, issued: ReadonlyArray<{ name: string; role: string; secretIdAccessor: string; wrapTtl: string; expiresAt: string }>): void {
+  const controllers = issued.map(({ name, role, secretIdAccessor, wrapTtl, expiresAt }) => ({ name, role, secretIdAccessor, wrapTtl, expiresAt }));
+  if (report.json) {
+    report.data({ out: path, controllers });
+    return;
+  }
+  report.line(`Wrote ${path} (mode 0600): ${controllers.length} wrapped secret ID${controllers.length === 1 ? '' : 's'}, each usable once; its configure commands are in the file.`);
+  for (const controller of controllers) {
+    report.line(`  ${controller.name}: role ${controller.role}, secret ID accessor ${controller.secretIdAccessor}, wrapping token expires ${controller.expiresAt}`);
+  }
+}
