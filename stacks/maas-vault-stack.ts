@@ -42,7 +42,6 @@ export class MaasVaultStack extends TerraformStack {
     new VaultProvider(this, 'vault', {
       address: config.vault.address,
       ...(config.vault.caCert ? { caCertFile: config.vault.caCert } : {}),
-      ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
     });
     addStateBackend(this, config, options.statePath);
     addStateEncryption(this, config);

@@ -99,7 +99,7 @@ describe('config validation names the field and what is allowed', () => {
 });
 
 describe('Vault environment variables', () => {
-  it('VAULT_ADDR, VAULT_NAMESPACE override the file', () => {
+  it('VAULT_ADDR overrides the file', () => {
     const input = configInput({ vault: { address: 'http://127.0.0.1:8200' } });
     expect(problemsOf(input, { VAULT_ADDR: 'not a url' })).toEqual(['VAULT_ADDR (from the environment; it overrides vault.address): "not a url" is not a URL: write it as https://vault.example.com:8200']);
     // ...but never stands in for the address region controllers are told: the file must say it.

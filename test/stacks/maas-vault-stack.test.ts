@@ -104,9 +104,9 @@ describe('MaasVaultStack', () => {
     }
   });
 
-  it('passes the CA bundle and namespace to the provider', () => {
-    const stack = synthesize(testConfig({ vault: { address: 'https://vault:8200', caCert: '/etc/ssl/certs/ca-certificates.crt', namespace: 'maas' } }));
-    expect(stack.provider()).toEqual({ address: 'https://vault:8200', ca_cert_file: '/etc/ssl/certs/ca-certificates.crt', namespace: 'maas' });
+  it('passes the CA bundle to the provider, and no namespace (MAAS cannot log in inside one; config/environment.ts)', () => {
+    const stack = synthesize(testConfig({ vault: { address: 'https://vault:8200', caCert: '/etc/ssl/certs/ca-certificates.crt' } }));
+    expect(stack.provider()).toEqual({ address: 'https://vault:8200', ca_cert_file: '/etc/ssl/certs/ca-certificates.crt' });
   });
 
   it('issues no secret IDs and publishes no tokens when CI issues them (stackSecretIds: false)', () => {
