@@ -295,9 +295,57 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function problemLines(issue: z.core.$ZodIssue): string[] {
   const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${path === '' ? key : `${path}.${key}`}: ${issue.message}`);
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((key) => {
+      const nearest = nearestKey(key, known);
+      const message = nearest ? issue.message.replace(/^is not a known key/, `is not a known key (did you mean ${nearest}?)`) : issue.message;
+      return `${path === '' ? key : `${path}.${key}`}: ${message}`;
+    });
   }
   return [`${path === '' ? '(top level)' : path}: ${issue.message}`];
+}
+
+type SchemaNode = { _zod: { def: { type: string; innerType?: SchemaNode; element?: SchemaNode; shape?: Record<string, SchemaNode> } } };
+
+/** The keys the schema allows in the object at `path` (`['controllers', 0]`), looking through optional and default wrappers. */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  const unwrap = (node: SchemaNode | undefined): SchemaNode | undefined => {
+    while (node && node._zod.def.innerType && ['optional', 'default', 'prefault', 'nullable'].includes(node._zod.def.type)) node = node._zod.def.innerType;
+    return node;
+  };
+  let node = unwrap(configSchema as unknown as SchemaNode);
+  for (const key of path) node = unwrap(typeof key === 'number' ? node?._zod.def.element : node?._zod.def.shape?.[String(key)]);
+  return Object.keys(node?._zod.def.shape ?? {});
+}
+
+/**
+ * The known key a mistyped one most likely meant: the same but for case or separators
+ * (`tokenttl`, `token_ttl` -> tokenTtl), else one or two letters off (`adress` -> address).
+ */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const normal = (text: string) => text.toLowerCase().replace(/[-_\s]/g, '');
+  const same = known.find((candidate) => normal(candidate) === normal(key));
+  if (same) return same;
+  const allowed = key.length <= 4 ? 1 : 2;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance <= allowed && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+/** Levenshtein distance, with a swap of two neighbours counted as one edit. Keys are short. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+    }
+  }
+  return rows[a.length][b.length];
 }
 
 const TYPE_NAMES: Record<string, string> = {
