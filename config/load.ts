@@ -214,15 +214,22 @@ function blameEnvironment(line: string, environment: MaasVaultEnvironment): stri
   return line;
 }
 
+/** Opened without blocking: a FIFO there would hold the run, and a bundle read once by this tool cannot be read again by the engine. */
 function pemFileProblem(path: string): string | undefined {
   if (!existsSync(path)) return 'does not exist';
-  if (statSync(path).isDirectory()) return 'is a directory, not a PEM file';
+  let fd: number;
   try {
-    closeSync(openSync(path, 'r'));
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
-    return `cannot be read (${(error as NodeJS.ErrnoException).code})`;
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EISDIR' ? 'is a directory, not a PEM file' : `cannot be read (${code})`;
   }
-  return undefined;
+  try {
+    const kind = notARegularFile(fstatSync(fd));
+    return kind ? `is ${kind}, not a PEM file` : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `~/x` is the user's home, as a shell would have it; a literal directory named `~` is never meant. */

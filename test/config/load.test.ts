@@ -150,6 +150,13 @@ describe('loadConfigFile', () => {
     expect(failure(path).message).toMatch(/is not valid YAML: a key appears twice in one map \(map keys must be unique\) at line 2, column 1/);
   });
 
+  it('a CA bundle that is a FIFO is refused, not waited on (the client and the engine each read it again)', () => {
+    const fifo = join(dir, 'ca.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const path = write('ca-fifo.json', JSON.stringify({ site: 'lab', vault: { address: 'https://v:8200', caCert: 'ca.fifo' }, controllers: [{ name: 'a' }] }));
+    expect(failure(path).message).toBe(`${path}: vault.caCert: file ${fifo} is a FIFO (named pipe), not a PEM file: give the path of the PEM bundle that signed Vault's certificate`);
+  });
+
   it('checks that the CA bundle exists', () => {
     const path = write('ca.json', JSON.stringify({ site: 'lab', vault: { address: 'https://v:8200', caCert: 'missing.pem' }, controllers: [{ name: 'a' }] }));
     expect(failure(path).message).toBe(`${path}: vault.caCert: file ${join(dir, 'missing.pem')} does not exist: give the path of the PEM bundle that signed Vault's certificate`);
