@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile, type MaasVaultConfig } from '../config/index.js';
+import { readEnvironment } from '../config/environment.js';
 import { VaultClient } from '../vault/client.js';
 import { notReadyError, serverInfo } from '../vault/status.js';
 import { VaultPermissionError, VaultTokenRefusedError } from '../vault/errors.js';
@@ -24,17 +25,26 @@ export interface CommandContext {
   report: Reporter;
 }
 
+/** Some commands open their context twice (apply): what the environment has to say is said once per run. */
+let environmentNoted = false;
+
+/** The environment is checked first (config/environment.ts): what it cannot be used with is refused before the file is read. */
 export function openContext(args: GlobalArgs, options: { workDirAccess?: 'write' | 'read' } = {}): CommandContext {
+  const environment = readEnvironment(process.env);
   const report = new Reporter({ json: args.json, quiet: args.quiet });
+  if (!environmentNoted) for (const note of environment.notes) report.warn(note);
+  environmentNoted = true;
   return { config: loadConfigFile(args.config ?? DEFAULT_CONFIG, options), report };
 }
 
 /**
- * The Vault token as the `vault` CLI finds it: VAULT_TOKEN, else the file `vault login` leaves in
- * ~/.vault-token. Never from the config, a file in the repo, or a command-line argument.
+ * The Vault token as the `vault` CLI finds it: VAULT_TOKEN (or BAO_TOKEN), else the file `vault
+ * login` leaves in ~/.vault-token. Never from the config, a file in the repo, or a command-line
+ * argument. Whitespace around an exported token is refused (readEnvironment); the file's trailing
+ * newline is not a mistake.
  */
 export function vaultToken(purpose: string, env: NodeJS.ProcessEnv = process.env): string {
-  const token = env.VAULT_TOKEN?.trim();
+  const token = readEnvironment(env).token?.value;
   if (token) return token;
   const file = join(env.HOME || homedir(), '.vault-token');
   let saved = '';
@@ -46,14 +56,13 @@ export function vaultToken(purpose: string, env: NodeJS.ProcessEnv = process.env
     }
   }
   if (saved) return saved;
-  throw new UsageError(`VAULT_TOKEN is not set (nor is there a token in ${file}, as \`vault login\` leaves): export a Vault token that may ${purpose}`);
+  throw new UsageError(`VAULT_TOKEN is not set (nor is there a token in ${file}, as \`vault login\` leaves, nor BAO_TOKEN): export a Vault token that may ${purpose}`);
 }
 
 export function vaultClient(config: MaasVaultConfig, token?: string): VaultClient {
   return new VaultClient({
     address: config.vault.address,
     token,
-    namespace: config.vault.namespace,
     caCert: config.vault.caCert,
     origin: config.vault.origin,
   });
@@ -117,5 +126,5 @@ export function selectControllers(config: MaasVaultConfig, requested: readonly s
 export function addressNote(config: MaasVaultConfig): string | undefined {
   const { address, maasAddress, addressFromEnv, maasAddressKey } = config.vault;
   if (address === maasAddress) return undefined;
-  return `This run reached Vault at ${address} (${addressFromEnv ? 'VAULT_ADDR' : 'vault.address'}); region controllers are told ${maasAddress} (${maasAddressKey} in ${config.source}), never VAULT_ADDR.`;
+  return `This run reached Vault at ${address} (${addressFromEnv ? config.vault.origin?.address ?? 'VAULT_ADDR' : 'vault.address'}); region controllers are told ${maasAddress} (${maasAddressKey} in ${config.source}), never VAULT_ADDR.`;
 }

@@ -11,6 +11,7 @@ import { skipHelpCache } from './help-cache.js';
 import { DEFAULT_CONFIG } from './context.js';
 import { commandModules } from './commands/catalog.js';
 import { wroteJsonResult } from './reporter.js';
+import { outputFormat } from '../config/environment.js';
 
 // A function, not top-level code: a CommonJS script has no top-level await.
 async function main(): Promise<void> {
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   process.umask(0o077);
 
   const habits = normalizeArguments(hideBin(process.argv));
+  // VAULT_FORMAT=json is --json, as for the vault CLI; another format is refused like -format=yaml.
+  const format = outputFormat(process.env);
+  const problem = habits.problem ?? format.problem;
   // yargs picks its completion script by $SHELL: `completion zsh` and `completion bash` say it outright.
   if (habits.completionShell) process.env.SHELL = `/bin/${habits.completionShell}`;
   const commands = commandModules(habits.args);
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
     .scriptName('maas-vault')
     .usage('$0 <command> [options]\n\nBootstraps HashiCorp Vault or OpenBao for MAAS region controllers.')
     .option('config', { alias: 'c', type: 'string', defaultDescription: DEFAULT_CONFIG, describe: 'config file (.json, .yaml)', global: true })
-    .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
+    .option('json', { type: 'boolean', default: format.json, defaultDescription: 'false, true with VAULT_FORMAT=json', describe: 'machine-readable output on stdout', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress lines', global: true })
     .command(await commands)
     .completion('completion', 'Print a shell completion script: `maas-vault completion bash` (or zsh) >> ~/.bashrc (~/.zshrc)')
@@ -40,7 +44,8 @@ async function main(): Promise<void> {
     .strict()
     .recommendCommands()
     .epilogue(
-      'Vault is reached at VAULT_ADDR (else vault.address), with VAULT_TOKEN, VAULT_CACERT and VAULT_NAMESPACE as the vault CLI reads them.\n' +
+      'Vault is reached at VAULT_ADDR (else vault.address), with VAULT_TOKEN and VAULT_CACERT as the vault CLI reads them (or BAO_ADDR, BAO_TOKEN, BAO_CACERT); ' +
+        'VAULT_NAMESPACE and VAULT_SKIP_VERIFY are refused (MAAS can use neither).\n' +
         'Exit codes: 0 ok, 1 failure, 2 bad usage or config (nothing was changed in Vault), 3 Vault sealed or unreachable, 4 drift found by status, ' +
         '129/130/143 stopped by SIGHUP/SIGINT/SIGTERM. `plan --detailed-exitcode`: 0 no changes, 2 changes, 1 any error.',
     )
@@ -49,8 +54,8 @@ async function main(): Promise<void> {
       throw error ?? new UsageFailure(message);
     });
 
-  if (habits.problem) {
-    process.stderr.write(`maas-vault: ${habits.problem}\nRun \`maas-vault --help\` for usage.\n`);
+  if (problem) {
+    process.stderr.write(`maas-vault: ${problem}\nRun \`maas-vault --help\` for usage.\n`);
     process.exitCode = habits.detailedExitcode ? EXIT.failure : EXIT.usage;
   } else {
     try {
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
       const code = exitCodeOf(error);
       const message = error instanceof Error ? error.message : String(error);
       // --json promises one JSON object on stdout whatever happens; the one-line error still goes to stderr.
-      if (wantsJson(habits.args) && !wroteJsonResult()) {
+      if (wantsJson(habits.args, format.json) && !wroteJsonResult()) {
         process.stdout.write(`${JSON.stringify({ error: { message, exitCode: habits.detailedExitcode ? EXIT.failure : code } }, null, 2)}\n`);
       }
       process.stderr.write(`maas-vault: ${message}\n`);
@@ -74,8 +79,9 @@ async function main(): Promise<void> {
   }
 }
 
-function wantsJson(args: readonly string[]): boolean {
-  return args.some((arg) => arg === '--json' || arg === '--json=true');
+function wantsJson(args: readonly string[], byEnvironment: boolean): boolean {
+  if (args.some((arg) => arg === '--no-json' || arg === '--json=false')) return false;
+  return byEnvironment || args.some((arg) => arg === '--json' || arg === '--json=true');
 }
 
 class UsageFailure extends Error {

@@ -14,6 +14,34 @@ export function jsonErrorPosition(text: string): TextPosition | undefined {
   return offset === undefined ? undefined : positionOf(text, offset);
 }
 
+export interface DuplicateKey {
+  key: string;
+  /** The object holding the key twice: `['controllers', 0]`; empty at the top level. */
+  path: Array<string | number>;
+  first: TextPosition;
+  second: TextPosition;
+}
+
+/**
+ * The first key that appears twice in one object of a valid JSON text. Keys are compared as
+ * JSON.parse decodes them (`"a"` and `"\u0061"` are one key), which keeps the last.
+ */
+export function jsonDuplicateKey(text: string): DuplicateKey | undefined {
+  const seen = new Map<string, Map<string, number>>();
+  let found: DuplicateKey | undefined;
+  firstErrorOffset(text, (path, raw, offset) => {
+    if (found) return;
+    const key = JSON.parse(raw) as string;
+    const object = JSON.stringify(path);
+    const keys = seen.get(object) ?? new Map<string, number>();
+    seen.set(object, keys);
+    const first = keys.get(key);
+    if (first === undefined) keys.set(key, offset);
+    else found = { key, path: [...path], first: positionOf(text, first), second: positionOf(text, offset) };
+  });
+  return found;
+}
+
 export function positionOf(text: string, offset: number): TextPosition {
   const before = text.slice(0, offset).split('\n');
   return { line: before.length, column: before[before.length - 1].length + 1 };
@@ -23,8 +51,11 @@ class Stop {
   constructor(readonly offset: number) {}
 }
 
-function firstErrorOffset(text: string): number | undefined {
+/** `onKey` hears every object key: the path of its object, the key's literal (quotes included), its offset. */
+function firstErrorOffset(text: string, onKey?: (path: ReadonlyArray<string | number>, literal: string, offset: number) => void): number | undefined {
   let i = 0;
+  // Where the scanner is, for onKey: object keys and array indexes down to the current value.
+  const path: Array<string | number> = [];
   const fail = (): never => {
     throw new Stop(i);
   };
@@ -69,11 +100,16 @@ function firstErrorOffset(text: string): number | undefined {
       for (;;) {
         space();
         if (text[i] !== '"') fail();
+        const start = i;
         string();
+        const literal = onKey ? text.slice(start, i) : '';
+        onKey?.(path, literal, start);
         space();
         if (text[i] !== ':') fail();
         i++;
+        if (onKey) path.push(JSON.parse(literal) as string);
         value(depth + 1);
+        if (onKey) path.pop();
         space();
         if (text[i] === ',') i++;
         else if (text[i] === '}') return void i++;
@@ -83,8 +119,10 @@ function firstErrorOffset(text: string): number | undefined {
       i++;
       space();
       if (text[i] === ']') return void i++;
-      for (;;) {
+      for (let index = 0; ; index++) {
+        path.push(index);
         value(depth + 1);
+        path.pop();
         space();
         if (text[i] === ',') i++;
         else if (text[i] === ']') return void i++;

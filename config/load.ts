@@ -2,7 +2,7 @@
  * Reads, parses and validates a config file. Everything that can be wrong with the file is found
  * here, before any stack is synthesized or any Vault call is made.
  */
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync, statfsSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, statfsSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -11,8 +11,9 @@ import { ConfigError } from './errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { parseDuration } from './duration.js';
 import { defaultPolicyName } from './naming.js';
-import { jsonErrorPosition } from './json-position.js';
+import { jsonDuplicateKey, jsonErrorPosition } from './json-position.js';
 import { printable } from './rules.js';
+import { readEnvironment, type MaasVaultEnvironment } from './environment.js';
 
 /** A config file this large is a mistake or an attack; a 1,000-controller site fits in 100 KiB. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -40,12 +41,13 @@ export interface MaasVaultConfig extends ParsedConfig {
 }
 
 export interface VaultSettingOrigin {
-  address: 'VAULT_ADDR' | 'vault.address';
-  caCert?: 'VAULT_CACERT' | 'vault.caCert';
+  /** The variable (VAULT_ADDR or BAO_ADDR) or the config key. */
+  address: string;
+  caCert?: string;
 }
 
 export interface LoadOptions {
-  /** Environment consulted for VAULT_ADDR, VAULT_CACERT and VAULT_NAMESPACE (default: process.env). */
+  /** Environment consulted for VAULT_ADDR, VAULT_CACERT and the rest (config/environment.ts; default: process.env). */
   env?: NodeJS.ProcessEnv;
   /**
    * 'read' for commands that only read the work directory (status, output, verify) or must run
@@ -56,18 +58,7 @@ export interface LoadOptions {
 
 export function loadConfigFile(path: string, options: LoadOptions = {}): MaasVaultConfig {
   const source = path;
-  if (!existsSync(path)) {
-    throw new ConfigError(source, ['file not found: pass --config with the path of your maas-vault.json or .yaml']);
-  }
-  const stat = statSync(path);
-  if (stat.isDirectory()) {
-    throw new ConfigError(source, ['is a directory: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)']);
-  }
-  const size = stat.size;
-  if (size > MAX_CONFIG_BYTES) {
-    throw new ConfigError(source, [`file is ${(size / 1024 / 1024).toFixed(1)} MiB; a config may be at most 1 MiB`]);
-  }
-  const text = readFileSync(path, 'utf8');
+  const text = readConfigText(path);
   const data = parseConfigText(text, extname(path).toLowerCase(), source);
   const config = validateConfig(data, { ...options, source, baseDir: dirname(resolve(path)) });
   const problem = workDirProblem(config.workDir, options.workDirAccess);
@@ -75,15 +66,76 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): MaasVau
   return config;
 }
 
-/** Parses by extension: `.yaml`/`.yml` as YAML, anything else as JSON. */
+/**
+ * The file's text, read only from a regular file and never more than MAX_CONFIG_BYTES of it: the
+ * size is counted while reading, since a device (/dev/zero), a FIFO or a file still growing has
+ * no size to trust beforehand. Opened without blocking, so a FIFO nobody writes to is refused
+ * rather than waited on, and checked through the descriptor it is read from.
+ */
+function readConfigText(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError(path, ['file not found: pass --config with the path of your maas-vault.json or .yaml']);
+    throw new ConfigError(path, [`cannot be read (${code}): pass --config a config file this user may read`]);
+  }
+  try {
+    const kind = notARegularFile(fstatSync(fd));
+    if (kind === 'a directory') throw new ConfigError(path, ['is a directory: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)']);
+    if (kind) throw new ConfigError(path, [`is ${kind}, not a regular file: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)`]);
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > MAX_CONFIG_BYTES) throw new ConfigError(path, ['is larger than 1 MiB: a config may be at most 1 MiB (a 1,000-controller site fits in 100 KiB)']);
+    }
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(path, [`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass --config a config file this user may read`]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function notARegularFile(stat: Stats): string | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/** U+FEFF, which some Windows editors put in front of a UTF-8 file. */
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/** Parses by extension: `.yaml`/`.yml` as YAML, anything else as JSON. A leading byte order mark is skipped. */
 export function parseConfigText(text: string, extension: string, source: string): unknown {
   const yaml = extension === '.yaml' || extension === '.yml';
+  const body = text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
+  let data: unknown;
   try {
     // Alias expansion is capped so a "billion laughs" file cannot exhaust memory.
-    return yaml ? loadYaml().parse(text, { maxAliasCount: 100, uniqueKeys: true }) : JSON.parse(text);
+    data = yaml ? loadYaml().parse(body, { maxAliasCount: 100, uniqueKeys: true }) : JSON.parse(body);
   } catch (error) {
-    throw new ConfigError(source, [`is not valid ${yaml ? 'YAML' : 'JSON'}: ${whereParsingFailed(error, text)} (the file's text is not repeated here: it could hold a secret)`]);
+    throw new ConfigError(source, [`is not valid ${yaml ? 'YAML' : 'JSON'}: ${whereParsingFailed(error, body)} (the file's text is not repeated here: it could hold a secret)`]);
   }
+  // JSON.parse keeps the last of two equal keys; YAML refuses them (uniqueKeys), and so does this.
+  const duplicate = yaml ? undefined : jsonDuplicateKey(body);
+  if (duplicate) {
+    const where = duplicate.path.length === 0 ? 'at the top level' : `in ${formatPath(duplicate.path)}`;
+    throw new ConfigError(source, [
+      `key "${printable(duplicate.key)}" appears twice ${where}, at line ${duplicate.first.line} and again at line ${duplicate.second.line}, column ${duplicate.second.column}: ` +
+        'keys must be unique (JSON readers differ on which one counts): keep one of them',
+    ]);
+  }
+  return data;
 }
 
 /**
@@ -118,22 +170,23 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigError(source, ['must be an object with at least "site", "vault" and "controllers"']);
   }
+  const environment = readEnvironment(env);
   const fileVault = (data as Record<string, unknown>).vault;
-  const withEnv = applyEnvironment(data as Record<string, unknown>, env);
+  const withEnv = applyEnvironment(data as Record<string, unknown>, environment);
   const result = configSchema.safeParse(withEnv, { error: describeIssue });
   if (!result.success) {
     const lines = result.error.issues.flatMap(problemLines);
-    const blamed = lines.map((line) => blameEnvironment(line, env));
+    const blamed = lines.map((line) => blameEnvironment(line, environment));
     // Only the environment is at fault: do not send the admin looking in the file.
     throw new ConfigError(blamed.every((line, index) => line !== lines[index]) ? 'environment' : source, blamed);
   }
   const parsed = result.data;
   // A relative VAULT_CACERT is relative to where the command runs, as for the vault CLI.
-  const caCertField = env.VAULT_CACERT ? 'VAULT_CACERT' : 'vault.caCert';
-  const caCert = parsed.vault.caCert === undefined ? undefined : resolveFrom(env.VAULT_CACERT ? process.cwd() : baseDir, parsed.vault.caCert);
+  const caCertField = environment.caCert?.variable ?? 'vault.caCert';
+  const caCert = parsed.vault.caCert === undefined ? undefined : resolveFrom(environment.caCert ? process.cwd() : baseDir, parsed.vault.caCert);
   const caProblem = caCert === undefined ? undefined : pemFileProblem(caCert);
   if (caProblem) {
-    throw new ConfigError(env.VAULT_CACERT ? 'environment' : source, [`${caCertField}: file ${caCert} ${caProblem}: give the path of the PEM bundle that signed Vault's certificate`]);
+    throw new ConfigError(environment.caCert ? 'environment' : source, [`${caCertField}: file ${caCert} ${caProblem}: give the path of the PEM bundle that signed Vault's certificate`]);
   }
   const fileAddress = (fileVault as { address?: unknown }).address;
   return {
@@ -145,7 +198,7 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
       maasAddress: parsed.vault.maasAddress ?? (typeof fileAddress === 'string' ? fileAddress : parsed.vault.address),
       addressFromEnv: parsed.vault.address !== fileAddress,
       maasAddressKey: parsed.vault.maasAddress === undefined ? 'vault.address' : 'vault.maasAddress',
-      origin: { address: env.VAULT_ADDR && typeof fileAddress === 'string' ? 'VAULT_ADDR' : 'vault.address', caCert: caCert === undefined ? undefined : caCertField },
+      origin: { address: environment.address && typeof fileAddress === 'string' ? environment.address.variable : 'vault.address', caCert: caCert === undefined ? undefined : caCertField },
     },
     policy: { ...parsed.policy, name: parsed.policy.name ?? defaultPolicyName(parsed) },
     // Adopted regions keep the secret IDs they run on: the stack issues none unless asked to.
@@ -154,26 +207,34 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
   };
 }
 
-/** Which environment variable overrides which config key (as for the `vault` CLI). */
-const ENVIRONMENT_KEYS: Record<string, string> = { 'vault.address': 'VAULT_ADDR', 'vault.caCert': 'VAULT_CACERT', 'vault.namespace': 'VAULT_NAMESPACE' };
-
-/** A problem with a value that came from the environment names the variable, not the config key it overrode. */
-function blameEnvironment(line: string, env: NodeJS.ProcessEnv): string {
-  for (const [key, variable] of Object.entries(ENVIRONMENT_KEYS)) {
-    if (env[variable] && line.startsWith(`${key}: `)) return `${variable} (from the environment; it overrides ${key}): ${line.slice(key.length + 2)}`;
+/** A problem with a value that came from the environment names the variable (VAULT_ADDR or BAO_ADDR...), not the config key it overrode. */
+function blameEnvironment(line: string, environment: MaasVaultEnvironment): string {
+  const overrides: Array<[string, string | undefined]> = [
+    ['vault.address', environment.address?.variable],
+    ['vault.caCert', environment.caCert?.variable],
+  ];
+  for (const [key, variable] of overrides) {
+    if (variable && line.startsWith(`${key}: `)) return `${variable} (from the environment; it overrides ${key}): ${line.slice(key.length + 2)}`;
   }
   return line;
 }
 
+/** Opened without blocking: a FIFO there would hold the run, and a bundle read once by this tool cannot be read again by the engine. */
 function pemFileProblem(path: string): string | undefined {
   if (!existsSync(path)) return 'does not exist';
-  if (statSync(path).isDirectory()) return 'is a directory, not a PEM file';
+  let fd: number;
   try {
-    closeSync(openSync(path, 'r'));
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
-    return `cannot be read (${(error as NodeJS.ErrnoException).code})`;
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EISDIR' ? 'is a directory, not a PEM file' : `cannot be read (${code})`;
   }
-  return undefined;
+  try {
+    const kind = notARegularFile(fstatSync(fd));
+    return kind ? `is ${kind}, not a PEM file` : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `~/x` is the user's home, as a shell would have it; a literal directory named `~` is never meant. */
@@ -218,13 +279,12 @@ export function workDirProblem(workDir: string, access: 'write' | 'read' = 'writ
  * the file must still say where region controllers reach it, so it never stands in for a missing
  * vault.address.
  */
-function applyEnvironment(data: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+function applyEnvironment(data: Record<string, unknown>, environment: MaasVaultEnvironment): Record<string, unknown> {
   const fileVault = data.vault;
   const hasFileAddress = typeof fileVault === 'object' && fileVault !== null && 'address' in fileVault;
   const overrides: Record<string, string> = {};
-  if (env.VAULT_ADDR && hasFileAddress) overrides.address = env.VAULT_ADDR;
-  if (env.VAULT_CACERT) overrides.caCert = env.VAULT_CACERT;
-  if (env.VAULT_NAMESPACE) overrides.namespace = env.VAULT_NAMESPACE;
+  if (environment.address && hasFileAddress) overrides.address = environment.address.value;
+  if (environment.caCert) overrides.caCert = environment.caCert.value;
   if (Object.keys(overrides).length === 0) return data;
   const vault = typeof data.vault === 'object' && data.vault !== null && !Array.isArray(data.vault) ? data.vault : {};
   return { ...data, vault: { ...vault, ...overrides } };
@@ -248,9 +308,57 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function problemLines(issue: z.core.$ZodIssue): string[] {
   const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${path === '' ? key : `${path}.${key}`}: ${issue.message}`);
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((key) => {
+      const nearest = nearestKey(key, known);
+      const message = nearest ? issue.message.replace(/^is not a known key/, `is not a known key (did you mean ${nearest}?)`) : issue.message;
+      return `${path === '' ? key : `${path}.${key}`}: ${message}`;
+    });
   }
   return [`${path === '' ? '(top level)' : path}: ${issue.message}`];
+}
+
+type SchemaNode = { _zod: { def: { type: string; innerType?: SchemaNode; element?: SchemaNode; shape?: Record<string, SchemaNode> } } };
+
+/** The keys the schema allows in the object at `path` (`['controllers', 0]`), looking through optional and default wrappers. */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  const unwrap = (node: SchemaNode | undefined): SchemaNode | undefined => {
+    while (node && node._zod.def.innerType && ['optional', 'default', 'prefault', 'nullable'].includes(node._zod.def.type)) node = node._zod.def.innerType;
+    return node;
+  };
+  let node = unwrap(configSchema as unknown as SchemaNode);
+  for (const key of path) node = unwrap(typeof key === 'number' ? node?._zod.def.element : node?._zod.def.shape?.[String(key)]);
+  return Object.keys(node?._zod.def.shape ?? {});
+}
+
+/**
+ * The known key a mistyped one most likely meant: the same but for case or separators
+ * (`tokenttl`, `token_ttl` -> tokenTtl), else one or two letters off (`adress` -> address).
+ */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const normal = (text: string) => text.toLowerCase().replace(/[-_\s]/g, '');
+  const same = known.find((candidate) => normal(candidate) === normal(key));
+  if (same) return same;
+  const allowed = key.length <= 4 ? 1 : 2;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance <= allowed && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+/** Levenshtein distance, with a swap of two neighbours counted as one edit. Keys are short. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+    }
+  }
+  return rows[a.length][b.length];
 }
 
 const TYPE_NAMES: Record<string, string> = {

@@ -17,6 +17,7 @@ import {
   vaultPathProblem,
 } from './rules.js';
 import { parseDuration } from './duration.js';
+import { NO_NAMESPACE_IN_MAAS } from './environment.js';
 import { foreignNameProblem, issuerRoleName, legacyNames, roleName, sitePolicyNameProblem } from './naming.js';
 
 /** Turns one of the `*Problem` rules into a zod refinement that reports its reason. */
@@ -40,6 +41,8 @@ const vaultAddress = ruled((value) => {
   } catch {
     return `"${printable(value)}" is not a URL: write it as https://vault.example.com:8200`;
   }
+  // The URL parser drops spaces around it and tabs or newlines inside it; the engine and MAAS may not.
+  if (/\s/.test(value)) return `"${printable(value)}" contains whitespace: write the URL alone, e.g. https://vault.example.com:8200`;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must start with https:// or http://';
   if (url.username || url.password) return 'must not carry credentials: the token comes from VAULT_TOKEN';
   if (url.pathname !== '/' || url.search || url.hash) {
@@ -94,7 +97,14 @@ export const configSchema = z
       /** The URL region controllers reach Vault at, when it differs from the admin's. */
       maasAddress: z.optional(vaultAddress),
       caCert: z.optional(z.string().check(z.minLength(1, 'must name a PEM file'))),
-      namespace: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_\-/]+$/, "may contain only letters, digits, '-', '_' and '/'"))),
+      /** Named only to refuse it with the reason: MAAS cannot log in inside a namespace. */
+      namespace: z.optional(
+        z.unknown().check(
+          z.superRefine((_, ctx) => {
+            ctx.addIssue({ code: 'custom', message: `${NO_NAMESPACE_IN_MAAS}: remove vault.namespace (maas-vault works in the root namespace, where MAAS logs in)` });
+          }),
+        ),
+      ),
     }),
     approle: z.prefault(
       z.strictObject({

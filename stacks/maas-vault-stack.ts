@@ -43,7 +43,6 @@ export class MaasVaultStack extends TerraformStack {
     new VaultProvider(this, 'vault', {
       address: providerAddress(this, config.vault.address),
       ...(config.vault.caCert ? { caCertFile: config.vault.caCert } : {}),
-      ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
     });
     addStateBackend(this, config, options.statePath);
     addStateEncryption(this, config);

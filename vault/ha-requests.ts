@@ -17,6 +17,8 @@
  * writes on a 3-node cluster). A rejected transaction wrote nothing and is sent again; callers
  * that must not create a thing twice check afterwards (see credentials.ts).
  */
+import { environmentValue } from '../config/environment.js';
+
 export const UNREACHABLE_INDEX = '18446744073709551615';
 
 export function forwardHeaders(clusterId: string): Record<string, string> {
@@ -43,10 +45,10 @@ export interface RetryPolicy {
  * raft election (about 2-10 s after a crash): 12 retries pausing 100 ms doubling to 2 s, ~17 s.
  */
 export function retryPolicy(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
-  const raw = env.VAULT_MAX_RETRIES;
-  if (raw === undefined || raw.trim() === '') return { maxRetries: 12, baseDelayMs: 100, maxDelayMs: 2000 };
-  const parsed = Number(raw);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 100) throw new RetrySettingError();
+  const setting = environmentValue(env, 'maxRetries');
+  if (setting === undefined || setting.value.trim() === '') return { maxRetries: 12, baseDelayMs: 100, maxDelayMs: 2000 };
+  const parsed = Number(setting.value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 100) throw new RetrySettingError(setting.variable);
   return { maxRetries: parsed, baseDelayMs: 100, maxDelayMs: 2000 };
 }
 
@@ -54,8 +56,8 @@ export function retryPolicy(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
 export class RetrySettingError extends Error {
   override name = 'RetrySettingError';
   readonly exitCode = 2;
-  constructor() {
-    super('VAULT_MAX_RETRIES must be a whole number from 0 (no retries) to 100: fix or unset it (default 12)');
+  constructor(variable = 'VAULT_MAX_RETRIES') {
+    super(`${variable} must be a whole number from 0 (no retries) to 100: fix or unset it (default 12)`);
   }
 }
 

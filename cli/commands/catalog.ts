@@ -1,6 +1,6 @@
 /**
  * Each command's module, initialized only when its name is among the arguments: a run pays for
- * the command it runs, not for the other thirteen (their modules and what they import).
+ * the command it runs, not for the others (their modules and what they import).
  */
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
@@ -24,6 +24,7 @@ const LOADERS: Record<CommandKey, () => Promise<AnyCommand>> = {
   rotate: async () => (await import('./rotate.js')).rotateCommand,
   policy: async () => (await import('./policy.js')).policyCommand,
   dev: async () => (await import('./dev.js')).devCommand,
+  version: async () => (await import('./version.js')).versionCommand,
 };
 
 /**

@@ -9,6 +9,7 @@ import { regionStates } from '../../vault/region-state.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
+import type { Reporter } from '../reporter.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import { issueEachCredential, revokePreviousEach, revokePreviousSecretIds } from '../../vault/credentials.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
@@ -31,7 +32,10 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     withLockTimeout(yargs)
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all)' })
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL, e.g. 5m (default: wrapTtl of the config)' })
-      .option('out', { type: 'string', describe: 'also write the JSON result to this file, mode 0600' })
+      .option('out', {
+        type: 'string',
+        describe: 'write the JSON result to this file (new, or a regular file of yours), mode 0600; stdout then gets a summary without wrapping tokens',
+      })
       .option('revoke-previous', {
         type: 'boolean',
         default: false,
@@ -75,7 +79,11 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
         const issuer = await issueIssuerCredentials(client, config, { wrapTtl }).catch((error: unknown) => explainTokenRefusal(client, error));
         const result = { issuer: { role: issuer.role, roleId: issuer.roleId, wrappedToken: issuer.wrappedToken, wrapTtl, expiresAt: issuer.expiresAt, secretIdAccessor: issuer.secretIdAccessor } };
         issuerOut?.commit(`${JSON.stringify(result, null, 2)}\n`);
-        if (report.json) report.data(result);
+        if (issuerOut) {
+          const { wrappedToken: _, ...summary } = result.issuer;
+          if (report.json) report.data({ out: issuerOut.path, issuer: summary });
+          else report.line(`Wrote ${issuerOut.path} (mode 0600): the wrapped secret ID of CI issuer role ${issuer.role} (accessor ${issuer.secretIdAccessor}), usable once until ${issuer.expiresAt}.`);
+        } else if (report.json) report.data(result);
         else {
           report.line(`CI issuer role ${issuer.role}, role ID ${issuer.roleId}`);
           report.line(`Wrapped secret ID (works once, until ${issuer.expiresAt}): ${issuer.wrappedToken}`);
@@ -134,9 +142,13 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       if (caNote) report.note(caNote);
       if (client.retries > 0) report.warn(`sent ${client.retries} requests again: the Vault cluster had no active node for a moment (a leader change) or rejected a write that raced another`);
       out?.commit(`${JSON.stringify(result, null, 2)}\n`);
-      if (report.json) report.data(result);
+      // With --out, stdout (often a CI job's log) never carries a wrapping token: they are in the file only.
+      if (out) {
+        printOutSummary(report, out.path, issued);
+        const note = addressNote(config);
+        if (note) report.note(note);
+      } else if (report.json) report.data(result);
       else {
-        if (out) report.note(`wrote ${out.path} (mode 0600)`);
         printConfigureCommands(
           report,
           issued.map((record, index) => ({ name: record.name, ...forms[index], configured: loggedIn[index], expiresAt: record.expiresAt })),
@@ -187,3 +199,16 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     }
   },
 });
+
+/** What `credentials --out` says on stdout: which controllers got a wrapped secret ID, its accessor and expiry; no wrapping token, no command. */
+function printOutSummary(report: Reporter, path: string, issued: ReadonlyArray<{ name: string; role: string; secretIdAccessor: string; wrapTtl: string; expiresAt: string }>): void {
+  const controllers = issued.map(({ name, role, secretIdAccessor, wrapTtl, expiresAt }) => ({ name, role, secretIdAccessor, wrapTtl, expiresAt }));
+  if (report.json) {
+    report.data({ out: path, controllers });
+    return;
+  }
+  report.line(`Wrote ${path} (mode 0600): ${controllers.length} wrapped secret ID${controllers.length === 1 ? '' : 's'}, each usable once; its configure commands are in the file.`);
+  for (const controller of controllers) {
+    report.line(`  ${controller.name}: role ${controller.role}, secret ID accessor ${controller.secretIdAccessor}, wrapping token expires ${controller.expiresAt}`);
+  }
+}

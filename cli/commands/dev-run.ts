@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { packageRoot } from '../../config/package-root.js';
 import { loadConfigFile, parseConfigText } from '../../config/index.js';
+import { readEnvironment } from '../../config/environment.js';
 import { ensureToolchain, requireProvider, ToolchainError, type VaultServerResolution } from '../../toolchain/index.js';
 import { startDevServer } from '../../toolchain/openbao-server.js';
 import { prepareStack, protectState } from '../../engine/stack-runner.js';
@@ -23,6 +24,8 @@ import type { GlobalArgs } from '../context.js';
 export type DevServerKind = 'openbao' | 'vault';
 
 export async function runDev(argv: GlobalArgs & { keep: boolean; server: DevServerKind }): Promise<void> {
+  // The dev server is its own, but the engine inherits this shell's environment (a namespace would reach the provider).
+  readEnvironment(process.env);
   const report = new Reporter({ json: argv.json, quiet: argv.quiet });
   // --config's site on the dev server: checked before anything starts, so a bad file is exit 2.
   const sourcePath = argv.config ?? join(packageRoot(), 'examples', 'maas-vault.json');

@@ -59,6 +59,10 @@ export const COMMAND_TEXT = {
     command: 'dev',
     describe: 'The embedded default: start a local OpenBao (or --server vault: HashiCorp Vault) dev server, apply the example config (or --config), print the commands, verify',
   },
+  version: {
+    command: 'version',
+    describe: "Print maas-vault's version (the same as --version)",
+  },
 } as const;
 
 export type CommandKey = keyof typeof COMMAND_TEXT;

@@ -4,7 +4,8 @@
  * its own copy of dist/bundle, so that the cache it looks at is its own.
  */
 import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -203,18 +204,27 @@ it('a code-cache that is a link is neither read, written nor swept: root would w
 
 it('a code-cache made by someone else while a run goes on gets nothing written into it', async () => {
   const { dir, bundle, cache } = install();
-  // The run waits on its config (a FIFO) until the directory is there.
-  const fifo = join(dir, 'config.fifo');
-  await execa('mkfifo', [fifo]);
-  const running = run(bundle, ['policy', 'maas', '--config', fifo]);
-  // Opening a FIFO for writing waits for its reader: the run is past its start-up checks.
-  const writer = await open(fifo, 'w');
+  // The run is held on its output: an issuer policy of 3,000 roles (about 2 MB) fills the pipe,
+  // and the run waits in its write until this side reads (a FIFO config, the hold this used to
+  // use, is refused since --config must be a regular file).
+  const config = join(dir, 'large.json');
+  const controllers = Array.from({ length: 3000 }, (_, index) => ({ name: `region-${index}` }));
+  writeFileSync(config, JSON.stringify({ site: 'dc1', vault: { address: 'http://127.0.0.1:8200' }, controllers }));
+  const child = spawn(process.execPath, [join(bundle, 'maas-vault.cjs'), 'policy', 'issuer', '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // Output has come: the run is past its start-up checks, and far from done.
+  await once(child.stdout, 'readable');
   mkdirSync(cache);
   chmodSync(cache, 0o777);
-  await writer.writeFile(JSON.stringify({ site: 'dc1', vault: { address: 'http://127.0.0.1:8200' }, controllers: [{ name: 'region-1' }] }));
-  await writer.close();
-  const result = await running;
-  expect([result.exitCode, result.stderr]).toEqual([0, '']);
+  let length = 0;
+  child.stdout.on('data', (chunk: Buffer) => (length += chunk.length));
+  expect([await exited, stderr]).toEqual([0, '']);
+  expect(length).toBeGreaterThan(1024 * 1024);
   expect(readdirSync(cache)).toEqual([]);
 });
 

@@ -79,14 +79,17 @@ describe('credentials', () => {
     expect(info.body.data.creation_path).toBe(`auth/approle/role/${role('region-2')}/secret-id`);
   });
 
-  it('--out writes the same JSON with mode 0600', async () => {
+  it('--out writes the JSON with mode 0600; stdout names each controller and accessor, never a wrapping token', async () => {
     const out = join(site.dir, 'creds.json');
     const result = await site.cli(['credentials', '--out', out, '--quiet']);
     expect(result.exitCode).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const written = JSON.parse(readFileSync(out, 'utf8'));
     expect(written.controllers).toHaveLength(3);
-    for (const record of written.controllers) expect(result.stdout).toContain(record.command);
+    for (const record of written.controllers) {
+      expect(result.all).not.toContain(record.wrappedToken);
+      expect(result.stdout).toContain(`${record.name}: role ${record.role}, secret ID accessor ${record.secretIdAccessor}`);
+    }
   });
 
   it('--revoke-previous leaves only the new secret ID', async () => {

@@ -177,6 +177,7 @@ describeE2E('every documented exit code of every command (e2e: engine + provider
       },
       2: () => runCli(['dev', ...badConfig()], { env: { HOME: home } }),
     },
+    version: { 0: () => runCli(['version']) },
     completion: { 0: () => runCli(['completion', 'bash']), 2: () => runCli(['completion', 'fish']) },
   };
 

@@ -25,3 +25,10 @@ it('run from the file-system root, prints its own version, not "unknown"', async
   expect(result.exitCode).toBe(0);
   expect(result.stdout.trim()).toBe(OURS);
 });
+
+it('`maas-vault version` prints what --version prints', async () => {
+  const [command, flag] = await Promise.all([runCli(['version'], { cwd: dir }), runCli(['--version'], { cwd: dir })]);
+  expect([command.exitCode, command.stderr]).toEqual([0, '']);
+  expect(command.stdout).toBe(flag.stdout);
+  expect(command.stdout).toBe(OURS);
+});

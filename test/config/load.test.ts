@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile, MAX_CONFIG_BYTES } from '../../config/index.js';
@@ -52,8 +53,77 @@ describe('loadConfigFile', () => {
 
   it('refuses a file over 1 MiB before parsing it', () => {
     const path = write('huge.json', `{"site":"lab","pad":"${'x'.repeat(10 * 1024 * 1024)}"}`);
-    expect(failure(path).message).toBe(`${path}: file is 10.0 MiB; a config may be at most 1 MiB`);
+    expect(failure(path).message).toBe(`${path}: is larger than 1 MiB: a config may be at most 1 MiB (a 1,000-controller site fits in 100 KiB)`);
     expect(MAX_CONFIG_BYTES).toBe(1024 * 1024);
+  });
+
+  describe('only a regular file is read, and never more than 1 MiB of it', () => {
+    it('/dev/zero (no size to check beforehand): refused by what it is, at once', () => {
+      const started = Date.now();
+      expect(failure('/dev/zero').message).toBe('/dev/zero: is a character device, not a regular file: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)');
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
+    it('a FIFO nobody writes to: refused, not waited on', () => {
+      const fifo = join(dir, 'config.fifo.json');
+      execFileSync('mkfifo', [fifo]);
+      expect(failure(fifo).message).toBe(`${fifo}: is a FIFO (named pipe), not a regular file: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)`);
+    });
+
+    it('a directory', () => {
+      expect(failure(dir).message).toBe(`${dir}: is a directory: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)`);
+    });
+
+    // /proc/kallsyms is a regular file whose size says 0 and which reads as megabytes: the cap
+    // must count what is read. Skipped where this kernel shows less than the cap.
+    const kallsyms = (() => {
+      try {
+        return execFileSync('head', ['-c', String(MAX_CONFIG_BYTES + 1), '/proc/kallsyms'], { maxBuffer: 4 * MAX_CONFIG_BYTES }).length > MAX_CONFIG_BYTES;
+      } catch {
+        return false;
+      }
+    })();
+    (kallsyms ? it : it.skip)('a regular file whose size says 0 but reads as more than 1 MiB (/proc/kallsyms): the cap counts what is read', () => {
+      expect(statSync('/proc/kallsyms').size).toBe(0);
+      expect(failure('/proc/kallsyms').message).toBe('/proc/kallsyms: is larger than 1 MiB: a config may be at most 1 MiB (a 1,000-controller site fits in 100 KiB)');
+    });
+  });
+
+  describe('duplicate JSON keys are refused, as YAML refuses them', () => {
+    const base = { site: 'lab', vault: { address: 'https://v:8200' } };
+    it('a second "controllers" key, naming the key and both lines', () => {
+      const text = `{\n  "site": "lab",\n  "vault": {"address": "https://v:8200"},\n  "controllers": [{"name": "a"}, {"name": "b"}, {"name": "c"}],\n  "controllers": [{"name": "a"}]\n}\n`;
+      const path = write('dup-controllers.json', text);
+      expect(failure(path).message).toBe(
+        `${path}: key "controllers" appears twice at the top level, at line 4 and again at line 5, column 3: keys must be unique (JSON readers differ on which one counts): keep one of them`,
+      );
+    });
+
+    it('in a nested object, and spelled with an escape', () => {
+      const text = `${JSON.stringify(base).slice(0, -2)}, "\\u0061ddress": "https://w:8200"}, "controllers": [{"name": "a"}]}`;
+      const path = write('dup-nested.json', text);
+      expect(JSON.parse(text).vault).toEqual({ address: 'https://w:8200' });
+      expect(failure(path).message).toMatch(new RegExp(`^${path}: key "address" appears twice in vault, at line 1 and again at line 1, column \\d+: keys must be unique`));
+    });
+
+    it('in a list item', () => {
+      const path = write('dup-item.json', `${JSON.stringify(base).slice(0, -1)}, "controllers": [{"name": "a"}, {"name": "b", "name": "c"}]}`);
+      expect(failure(path).message).toMatch(/key "name" appears twice in controllers\[1\], /);
+    });
+
+    it('equal keys in different objects are fine', () => {
+      const path = write('no-dup.json', JSON.stringify({ ...base, controllers: [{ name: 'a' }, { name: 'b' }] }));
+      expect(loadConfigFile(path, { env: {} }).controllers).toHaveLength(2);
+    });
+  });
+
+  it.each([
+    ['JSON', 'bom.json', JSON.stringify({ site: 'lab', vault: { address: 'https://v:8200' }, controllers: [{ name: 'a' }] })],
+    ['YAML', 'bom.yaml', yamlConfig],
+  ])('a UTF-8 byte order mark in front of %s is accepted', (_, name, text) => {
+    const path = join(dir, name);
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+    expect(loadConfigFile(path, { env: {} }).site).toBe('lab');
   });
 
   it('says what is wrong with text that is not JSON', () => {
@@ -78,6 +148,13 @@ describe('loadConfigFile', () => {
   it('refuses YAML with duplicate keys', () => {
     const path = write('dup.yaml', 'site: lab\nsite: other\n');
     expect(failure(path).message).toMatch(/is not valid YAML: a key appears twice in one map \(map keys must be unique\) at line 2, column 1/);
+  });
+
+  it('a CA bundle that is a FIFO is refused, not waited on (the client and the engine each read it again)', () => {
+    const fifo = join(dir, 'ca.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const path = write('ca-fifo.json', JSON.stringify({ site: 'lab', vault: { address: 'https://v:8200', caCert: 'ca.fifo' }, controllers: [{ name: 'a' }] }));
+    expect(failure(path).message).toBe(`${path}: vault.caCert: file ${fifo} is a FIFO (named pipe), not a PEM file: give the path of the PEM bundle that signed Vault's certificate`);
   });
 
   it('checks that the CA bundle exists', () => {

@@ -34,6 +34,10 @@ describe('config validation names the field and what is allowed', () => {
     ['unknown top-level key', { colour: 'blue' }, 'colour: is not a known key: allowed keys here are site, vault, approle, kv, secretsPath, policy, tokenTtl, tokenMaxTtl, secretIdTtl, wrapTtl, stackSecretIds, generation, controllers, issuer, workDir, keepLegacyNames, state'],
     ['stackSecretIds not a boolean', { stackSecretIds: 'no' }, 'stackSecretIds: must be true or false, not string "no"'],
     ['unknown nested key', { kv: { mount: 'secret', mountPoint: 'x' } }, 'kv.mountPoint: is not a known key: allowed keys here are mount, adopt, maxVersions'],
+    ['a known key in the wrong case', { tokenttl: '5m' }, 'tokenttl: is not a known key (did you mean tokenTtl?): allowed keys here are site, vault, approle, kv, secretsPath, policy, tokenTtl, tokenMaxTtl, secretIdTtl, wrapTtl, stackSecretIds, generation, controllers, issuer, workDir, keepLegacyNames, state'],
+    ['a known key in snake case', { kv: { mount: 'secret', max_versions: 3 } }, 'kv.max_versions: is not a known key (did you mean maxVersions?): allowed keys here are mount, adopt, maxVersions'],
+    ['a key one letter off, in a list item', { controllers: [{ name: 'a', cidr: ['10.0.0.1/32'] }] }, 'controllers[0].cidr: is not a known key (did you mean cidrs?): allowed keys here are name, role, cidrs, revoked'],
+    ['two letters swapped, nested twice', { state: { encryption: { passphraseEnv: 'X', passpharseEnv: 'Y' } } }, 'state.encryption.passpharseEnv: is not a known key (did you mean passphraseEnv?): allowed keys here are passphraseEnv'],
     ['TTL in words', { tokenTtl: '5 minutes' }, 'tokenTtl: "5 minutes" is not a duration: write a whole number with a unit, e.g. 30s, 5m, 1h30m, 7d'],
     ['negative TTL', { tokenTtl: '-1s' }, 'tokenTtl: "-1s" is not a duration: write a whole number with a unit, e.g. 30s, 5m, 1h30m, 7d'],
     ['zero TTL', { wrapTtl: '0s' }, 'wrapTtl: "0s" is out of range: must be between 1s and 24h'],
@@ -99,7 +103,7 @@ describe('config validation names the field and what is allowed', () => {
 });
 
 describe('Vault environment variables', () => {
-  it('VAULT_ADDR, VAULT_NAMESPACE override the file', () => {
+  it('VAULT_ADDR overrides the file', () => {
     const input = configInput({ vault: { address: 'http://127.0.0.1:8200' } });
     expect(problemsOf(input, { VAULT_ADDR: 'not a url' })).toEqual(['VAULT_ADDR (from the environment; it overrides vault.address): "not a url" is not a URL: write it as https://vault.example.com:8200']);
     // ...but never stands in for the address region controllers are told: the file must say it.

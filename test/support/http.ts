@@ -26,10 +26,11 @@ export async function vaultHttp(
   address: string,
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; wrapTtl?: string; caCert?: string } = {},
+  options: { token?: string; body?: unknown; wrapTtl?: string; caCert?: string; namespace?: string } = {},
 ): Promise<HttpAnswer> {
   const headers: Record<string, string> = {};
   if (options.token) headers['X-Vault-Token'] = options.token;
+  if (options.namespace) headers['X-Vault-Namespace'] = options.namespace;
   if (options.wrapTtl) headers['X-Vault-Wrap-TTL'] = options.wrapTtl;
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(`${address}/v1/${path}`, {
