@@ -24,6 +24,8 @@ export interface TestPostgres {
   /** Runs one SQL statement as the owner and returns its rows. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
+  /** Starts again on the same port and data (after stop: a restart that every open session loses). */
+  start(): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -57,34 +59,38 @@ export async function startPostgres(): Promise<TestPostgres> {
     stdio: 'pipe',
   });
   const port = await freePort();
-  const child = spawn(join(PG_BIN, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], {
-    ...user,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-5000)));
-  child.stdout?.resume();
-
   const config = { host: '127.0.0.1', port, user: 'maasvault', password, database: 'postgres' };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const client = new pg.Client(config);
-    try {
-      await client.connect();
-      await client.query('CREATE DATABASE maas_vault');
-      await client.end();
-      break;
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      if (Date.now() > deadline || child.exitCode !== null) {
-        child.kill('SIGKILL');
-        throw new Error(`PostgreSQL did not start on port ${port}: ${(error as Error).message}\n${log.split(password).join('<redacted>')}`);
+  let child: ChildProcess;
+  let log = '';
+  const launch = async (create: boolean) => {
+    child = spawn(join(PG_BIN, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], {
+      ...user,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = child;
+    running.add(started);
+    started.once('exit', () => running.delete(started));
+    started.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-5000)));
+    started.stdout?.resume();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const client = new pg.Client(create ? config : { ...config, database: 'maas_vault' });
+      try {
+        await client.connect();
+        if (create) await client.query('CREATE DATABASE maas_vault');
+        await client.end();
+        break;
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        if (Date.now() > deadline || started.exitCode !== null) {
+          started.kill('SIGKILL');
+          throw new Error(`PostgreSQL did not start on port ${port}: ${(error as Error).message}\n${log.split(password).join('<redacted>')}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }
+  };
+  await launch(true);
   const database = 'maas_vault';
   return {
     connStr: `postgresql://maasvault:${password}@127.0.0.1:${port}/${database}?sslmode=disable`,
@@ -100,6 +106,7 @@ export async function startPostgres(): Promise<TestPostgres> {
         await client.end();
       }
     },
+    start: () => launch(false),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
