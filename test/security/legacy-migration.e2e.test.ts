@@ -53,7 +53,7 @@ describeE2E('migration from the old role names (e2e: engine + provider)', () => 
       env: { VAULT_TOKEN: server.rootToken, VAULT_ADDR: server.address, ...(env.MAAS_VAULT_PROVIDER_MIRROR ? { TF_CLI_CONFIG_FILE: cliConfig } : {}) },
     });
     await engine.init();
-    await engine.apply();
+    await engine.applyUnguarded();
     const outputs = await engine.outputs();
     const roleIds = outputs.role_ids.value as Record<string, string>;
     const tokens = outputs.wrapping_tokens.value as Record<string, string>;
