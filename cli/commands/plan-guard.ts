@@ -145,7 +145,9 @@ export async function checkPlan(
         const renamed = change.before.name !== undefined && change.after.name !== undefined && change.before.name !== change.after.name;
         if (!destructive(change) && !renamed) continue;
         const name = change.before.name ?? '';
-        const naming = [...(await rolesWithPolicies())].filter(([role, policies]) => policies.includes(name) && !goingRoles.has(role)).map(([role]) => role);
+        const naming = [...(await rolesWithPolicies())]
+          .filter(([role, policies]) => (policies.includes(name) || policies.includes(UNREADABLE)) && !goingRoles.has(role))
+          .map(([role, policies]) => (policies.includes(UNREADABLE) ? `${role} (not readable with this token)` : role));
         if (naming.length === 0) continue;
         findings.losses.push({
           kind: 'policy',
@@ -238,6 +240,9 @@ interface Held {
 
 const MAX_LISTED = 20_000;
 
+/** Stands for the policies of a role the token may not read. */
+const UNREADABLE = '\u0000unreadable';
+
 /** Every secret under a KV-v2 mount, counted per top-level path (recursive LIST of metadata/). */
 export async function countSecrets(client: VaultClient, mount: string): Promise<Held> {
   const held: Held = { total: 0, byTop: new Map(), partial: false };
@@ -280,7 +285,9 @@ async function readRolePolicies(client: VaultClient, mount: string): Promise<Map
   const roles = await listRoles(client, mount);
   const entries = await Promise.all(
     roles.map(async (role) => {
-      const response = await client.read<{ token_policies?: string[] | null; policies?: string[] | null }>(`auth/${mount}/role/${role}`, { accept: [404] });
+      const response = await client.read<{ token_policies?: string[] | null; policies?: string[] | null }>(`auth/${mount}/role/${role}`, { accept: [403, 404] });
+      // A role this token may not read may name the policy: counted as naming it.
+      if (response.status === 403) return [role, [UNREADABLE]] as [string, string[]];
       return [role, [...(response.data?.token_policies ?? []), ...(response.data?.policies ?? [])]] as [string, string[]];
     }),
   );
