@@ -51,6 +51,8 @@ export interface PlannedResource {
   /** The engine's actions: ['no-op'], ['create'], ['update'], ['delete'], ['delete','create'] (a replace), ['forget']... */
   actions: string[];
   importing: boolean;
+  /** Why the engine plans it so (`replace_because_tainted`, `delete_because_no_resource_config`...). */
+  reason?: string;
   /**
    * The few identifying attributes before and after (path, name, role_name, backend, policy text):
    * never the whole objects, which hold secret IDs and wrapping tokens.
@@ -144,13 +146,14 @@ export class Engine {
     if (fileDigest(planFile) !== digest) throw new PlanFileChangedError(planFile);
     // The plan holds wrapping tokens: a parse error names the command, never the text.
     const json = parseQuietly<{
-      resource_changes?: Array<{ address: string; type: string; change: { actions: string[]; importing?: unknown; before?: unknown; after?: unknown } }>;
+      resource_changes?: Array<{ address: string; type: string; action_reason?: string; change: { actions: string[]; importing?: unknown; before?: unknown; after?: unknown } }>;
     }>(shown.stdout, (where) => new EngineError(`${this.binary.kind} show -json`, `its answer is not JSON (${where})`));
     const changes = (json.resource_changes ?? []).map((change) => ({
       address: change.address,
       type: change.type,
       actions: change.change.actions,
       importing: change.change.importing !== undefined && change.change.importing !== null,
+      ...(change.action_reason ? { reason: change.action_reason } : {}),
       before: identifying(change.change.before),
       after: identifying(change.change.after),
     }));

@@ -66,6 +66,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
         throw new Error(`destroy left ${left} resource${left === 1 ? '' : 's'} of site ${config.site} in the state ${session.statePath}: run \`maas-vault destroy\` again`);
       }
       session.clearInterrupted();
+      session.forgetSite();
       const destroyed = plan.resources - forgotten.length;
       if (report.json) {
         report.data({

@@ -12,6 +12,7 @@ import { trimPath } from '../../engine/footprint.js';
 import type { VaultClient } from '../../vault/client.js';
 import { listRoles } from '../../vault/preflight.js';
 import { EXIT } from '../exit-codes.js';
+import { renderMaasPolicy } from '../../policies/render.js';
 
 export type LossKind = 'secrets' | 'approle' | 'roles' | 'policy';
 
@@ -72,6 +73,19 @@ export class PlanGuardError extends Error {
 
 const destructive = (change: PlannedResource) => change.actions.includes('delete');
 
+/** True when the text is what the stack renders for some mount and path with this config's profile. */
+function renderedByStack(text: string | undefined, config: MaasVaultConfig): boolean {
+  if (!text) return false;
+  const granted = /path\s+"([^"]+?)\/data\/([^"]+?)\/\*"/.exec(text);
+  if (!granted) return false;
+  try {
+    const rendered = renderMaasPolicy({ mount: granted[1]!, path: granted[2]!, profile: config.policy.profile, lookupSelf: config.policy.lookupSelf });
+    return rendered.trim() === text.trim();
+  } catch {
+    return false;
+  }
+}
+
 /** The KV paths (`MOUNT/PATH`) a MAAS policy text grants, as rendered from policies/maas-*.hcl. */
 export function grantedSecretPaths(policy: string | undefined): string[] {
   if (!policy) return [];
@@ -131,6 +145,11 @@ export async function checkPlan(
         const renamed = change.before.role_name !== undefined && change.after.role_name !== undefined && change.before.role_name !== change.after.role_name;
         if (!destructive(change) && !renamed) continue;
         const role = change.before.role_name ?? change.address;
+        if (change.reason === 'replace_because_tainted' && !renamed) {
+          // Tainted: its creation failed part-way (an interrupted apply), so no apply handed out its role ID.
+          findings.notes.push(`the role ${role} is replaced: its creation did not finish (tainted), so no region was configured with its role ID`);
+          continue;
+        }
         const what = change.actions.includes('create') || renamed ? 'replaced (a new role ID)' : 'deleted';
         findings.losses.push({ kind: 'roles', address: change.address, count: 1, why: `the role ${role} would be ${what}: every region controller on it must be configured again` });
         break;
@@ -138,7 +157,9 @@ export async function checkPlan(
       case 'vault_policy': {
         const before = grantedSecretPaths(change.before.policy);
         const after = grantedSecretPaths(change.after.policy);
-        if (!destructive(change) && before.length > 0 && after.length > 0 && before.join() !== after.join()) {
+        // A move is the config's kv.mount/secretsPath changing under a policy the stack wrote; a
+        // policy text edited by hand is drift the apply puts back.
+        if (!destructive(change) && before.length > 0 && after.length > 0 && before.join() !== after.join() && renderedByStack(change.before.policy, config)) {
           findings.moves.push(`${change.address}: the policy ${change.before.name} would grant ${after.join(', ')} instead of ${before.join(', ')} (secretsPath or kv.mount changed)`);
           continue;
         }
