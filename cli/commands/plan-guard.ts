@@ -104,6 +104,11 @@ export async function checkPlan(
   const changes = plan.resources;
   // Roles this plan deletes itself: they are not "left behind" by a deleted policy or auth method.
   const goingRoles = new Set(changes.filter((change) => change.type === 'vault_approle_auth_backend_role' && destructive(change)).map((change) => change.before.role_name ?? ''));
+  const plannedPolicies = new Map(
+    changes
+      .filter((change) => change.type === 'vault_approle_auth_backend_role' && !destructive(change) && change.after.role_name !== undefined && change.after.token_policies !== undefined)
+      .map((change) => [change.after.role_name!, change.after.token_policies!] as const),
+  );
   let liveRoles: Promise<Map<string, string[]>> | undefined;
   const rolesWithPolicies = () => (liveRoles ??= readRolePolicies(client, config.approle.mount));
 
@@ -167,6 +172,8 @@ export async function checkPlan(
         if (!destructive(change) && !renamed) continue;
         const name = change.before.name ?? '';
         const naming = [...(await rolesWithPolicies())]
+          // A role this plan updates names what the plan gives it (this site's roles follow a renamed policy).
+          .map(([role, policies]) => [role, plannedPolicies.get(role) ?? policies] as const)
           .filter(([role, policies]) => (policies.includes(name) || policies.includes(UNREADABLE)) && !goingRoles.has(role))
           .map(([role, policies]) => (policies.includes(UNREADABLE) ? `${role} (not readable with this token)` : role));
         if (naming.length === 0) continue;

@@ -203,6 +203,25 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
     await everyoneIntact();
   });
 
+  it('a policy another region\'s role names is not renamed away without --delete-policy: that region keeps reading', async () => {
+    const site = await applyWithSecret({ site: 'named', approle: { adopt: true }, kv: { mount: 'kv-named' }, controllers: [{ name: 'region-1' }] });
+    const policies = (await vaultHttp(server.address, 'LIST', 'sys/policies/acl', { token: server.rootToken })).body.data.keys as string[];
+    const policy = policies.find((name) => name.includes('named'))!;
+    // A region set up by hand on this site's policy (another team's role).
+    expect((await vaultHttp(server.address, 'POST', 'auth/approle/role/handmade-region', { token: server.rootToken, body: { token_policies: [policy] } })).status).toBe(204);
+    const handmadeRoleId = (await vaultHttp(server.address, 'GET', 'auth/approle/role/handmade-region/role-id', { token: server.rootToken })).body.data.role_id;
+    const handmadeSecretId = (await vaultHttp(server.address, 'POST', 'auth/approle/role/handmade-region/secret-id', { token: server.rootToken })).body.data.secret_id;
+    const handmade: Region = { site: site.site, mount: 'kv-named', secretsPath: 'maas', roleId: handmadeRoleId, secretId: handmadeSecretId };
+
+    site.site.update((input) => ({ ...input, policy: { name: `${policy}_v2` } }));
+    const refused = await site.site.cli(['apply', '--auto-approve']);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`the policy ${policy} would be \\w+ while 1 role staying in Vault names it \\(handmade-region\\).*only with --delete-policy`));
+    expect((await vaultHttp(server.address, 'GET', `sys/policies/acl/${policy}`, { token: server.rootToken })).status).toBe(200);
+    expect(await regionReads(handmade)).toBe('pw-named');
+    await everyoneIntact(site);
+  });
+
   describe('on a terminal', () => {
     /** apply under a pseudo-terminal; `meanwhile` runs while it waits for the answer, then `yes` is typed. */
     async function applyOnTerminal(site: TestSite, meanwhile: () => void) {
