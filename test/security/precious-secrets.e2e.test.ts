@@ -224,8 +224,8 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
 
   describe('on a terminal', () => {
     /** apply under a pseudo-terminal; `meanwhile` runs while it waits for the answer, then `yes` is typed. */
-    async function applyOnTerminal(site: TestSite, meanwhile: () => void) {
-      const line = [process.execPath, CLI, 'apply', '--config', site.configPath].join(' ');
+    async function applyOnTerminal(site: TestSite, meanwhile: () => void, command: string[] = ['apply'], answer = 'yes') {
+      const line = [process.execPath, CLI, ...command, '--config', site.configPath].join(' ');
       const subprocess = execa('script', ['-qefc', line, '/dev/null'], {
         reject: false,
         extendEnv: false,
@@ -241,7 +241,7 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
           answered = true;
           try {
             meanwhile();
-            subprocess.stdin?.write('yes\n');
+            subprocess.stdin?.write(`${answer}\n`);
           } catch (error) {
             failed = error;
             subprocess.kill('SIGKILL');
@@ -290,6 +290,18 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
       expect(await roleStatus('region-2')).toBe(true);
       await everyoneIntact(tty);
     }, 400_000);
+
+    it('destroy --delete-secrets on a terminal repeats what will be lost, with counts, before asking; a wrong answer deletes nothing', async () => {
+      const ttyd = await applyWithSecret({ site: 'ttyd', approle: { adopt: true }, kv: { mount: 'kv-ttyd' }, controllers: [{ name: 'region-1' }] });
+      const declined = await applyOnTerminal(ttyd.site, () => undefined, ['destroy', '--delete-secrets'], 'no');
+      const loss = declined.output.indexOf('the KV mount kv-ttyd/ would be deleted with 1 secret in it (maas/: 1)');
+      expect(loss).toBeGreaterThanOrEqual(0);
+      expect(loss).toBeLessThan(declined.output.indexOf('1 loss listed above. Type the site name (ttyd) to destroy it.'));
+      expect(declined.output).toContain('operator raft snapshot save');
+      expect(declined.exitCode).toBe(1);
+      expect(await mounts()).toContain('kv-ttyd/');
+      await everyoneIntact(ttyd);
+    });
   });
 });
 
