@@ -27,7 +27,7 @@ const SERVERS = [
 const SERVER_INDEPENDENT = ['/test/toolchain/'];
 
 /** The e2e core that runs on the second engine too: apply, plan, destroy, adoption with import blocks. */
-const E2E_CORE = ['stacks/maas-vault-stack', 'cli/commands', 'cli/adopt'].map((suite) => `<rootDir>/test/${suite}.e2e.test.ts`);
+const E2E_CORE = ['stacks/maas-vault-stack', 'cli/commands', 'cli/adopt', 'security/precious-secrets'].map((suite) => `<rootDir>/test/${suite}.e2e.test.ts`);
 
 function column(server, engine = 'main') {
   return { globals: { __MAAS_VAULT_MATRIX__: { server, engine } }, setupFilesAfterEnv: ['<rootDir>/test/support/matrix-setup.ts'] };

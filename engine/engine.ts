@@ -2,7 +2,8 @@
  * Runs the engine on a synthesized stack. Output streams to the caller's sink (stderr in human
  * mode); the engine masks sensitive values, and outputs are read back only with `output -json`.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { EngineBinary } from './locate.js';
@@ -47,13 +48,48 @@ export interface PlanResult {
 
 export interface PlannedResource {
   address: string;
-  /** The engine's actions: ['no-op'], ['create'], ['update'], ['delete'], ['delete','create'] (a replace)... */
+  /** The resource type (`vault_mount`...), for the guard's checks. */
+  type: string;
+  /** The engine's actions: ['no-op'], ['create'], ['update'], ['delete'], ['delete','create'] (a replace), ['forget']... */
   actions: string[];
   importing: boolean;
+  /** Why the engine plans it so (`replace_because_tainted`, `delete_because_no_resource_config`...). */
+  reason?: string;
+  /**
+   * The few identifying attributes before and after (path, name, role_name, backend, policy text):
+   * never the whole objects, which hold secret IDs and wrapping tokens.
+   */
+  before: IdentifyingAttributes;
+  after: IdentifyingAttributes;
 }
 
+export interface IdentifyingAttributes {
+  path?: string;
+  name?: string;
+  role_name?: string;
+  backend?: string;
+  policy?: string;
+  type?: string;
+  token_policies?: string[];
+}
+
+const IDENTIFYING = ['path', 'name', 'role_name', 'backend', 'policy', 'type', 'token_policies'] as const;
+
 export interface SavedPlan extends PlanResult {
+  /** The plan file `show -json` read: what a later applySaved applies, exactly. */
+  planFile: string;
+  /** sha256 of the plan file as read: applySaved refuses a file changed since. */
+  digest: string;
   resources: PlannedResource[];
+}
+
+/** The saved plan file is not the one that was checked: nothing was applied. */
+export class PlanFileChangedError extends Error {
+  override name = 'PlanFileChangedError';
+  readonly exitCode = 2;
+  constructor(planFile: string) {
+    super(`the plan file ${planFile} changed after it was checked and shown: nothing was applied. Run the command again to plan afresh (and find out what wrote to the work directory)`);
+  }
 }
 
 export type EngineOutputs = Record<string, { value: unknown; sensitive: boolean }>;
@@ -63,6 +99,11 @@ export class Engine {
 
   constructor(private options: EngineOptions) {
     this.earlyInit = options.earlyInit;
+  }
+
+  /** The directory of the synthesized stack (where plan files are saved). */
+  get stackDir(): string {
+    return this.options.stackDir;
   }
 
   get binary(): EngineBinary {
@@ -98,34 +139,46 @@ export class Engine {
   }
 
   /**
-   * A plan saved to `planFile` (it may hold sensitive values: the CLI's umask makes it 0600), and
-   * what it would do to each resource, from `show -json`.
+   * A plan saved to `planFile` (0600: it may hold sensitive values), and what it would do to each
+   * resource, from `show -json`; `destroy` plans the removal of everything in the state.
    */
-  async savedPlan(planFile: string): Promise<SavedPlan> {
-    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', this.lockTimeoutFlag, `-out=${planFile}`], [0, 2]);
+  async savedPlan(planFile: string, { destroy = false }: { destroy?: boolean } = {}): Promise<SavedPlan> {
+    rmSync(planFile, { force: true });
+    // Created owner-only before the engine writes it (it truncates, keeping the mode), whatever the umask.
+    closeSync(openSync(planFile, 'w', 0o600));
+    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', this.lockTimeoutFlag, ...(destroy ? ['-destroy'] : []), `-out=${planFile}`], [0, 2]);
+    chmodSync(planFile, 0o600);
+    const digest = fileDigest(planFile);
     const shown = await this.run(['show', '-json', '-no-color', planFile], [0], { quiet: true });
-    const json = JSON.parse(shown.stdout) as {
-      resource_changes?: Array<{ address: string; change: { actions: string[]; importing?: unknown } }>;
-    };
+    if (fileDigest(planFile) !== digest) throw new PlanFileChangedError(planFile);
+    // The plan holds wrapping tokens: a parse error names the command, never the text.
+    const json = parseQuietly<{
+      resource_changes?: Array<{ address: string; type: string; action_reason?: string; change: { actions: string[]; importing?: unknown; before?: unknown; after?: unknown } }>;
+    }>(shown.stdout, (where) => new EngineError(`${this.binary.kind} show -json`, `its answer is not JSON (${where})`));
     const changes = (json.resource_changes ?? []).map((change) => ({
       address: change.address,
+      type: change.type,
       actions: change.change.actions,
       importing: change.change.importing !== undefined && change.change.importing !== null,
+      ...(change.action_reason ? { reason: change.action_reason } : {}),
+      before: identifying(change.change.before),
+      after: identifying(change.change.after),
     }));
-    return { changes: result.exitCode === 2, resources: changes };
+    return { planFile, digest, changes: result.exitCode === 2, resources: changes };
   }
 
-  /** Applies exactly the saved plan (the engine refuses it if the state moved since). */
-  async applySaved(planFile: string): Promise<void> {
-    await this.run(['apply', '-input=false', '-no-color', this.lockTimeoutFlag, planFile]);
+  /** Applies exactly the saved plan (the engine refuses it if the state moved since it was made). */
+  async applySaved(plan: SavedPlan): Promise<void> {
+    if (!existsSync(plan.planFile) || fileDigest(plan.planFile) !== plan.digest) throw new PlanFileChangedError(plan.planFile);
+    await this.run(['apply', '-input=false', '-no-color', this.lockTimeoutFlag, plan.planFile]);
   }
 
-  async apply(): Promise<void> {
+  /**
+   * Plans and applies in one engine run, unguarded: only for a dev server this process started
+   * and throws away (`maas-vault dev`), never for a site's Vault.
+   */
+  async applyUnguarded(): Promise<void> {
     await this.run(['apply', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
-  }
-
-  async destroy(): Promise<void> {
-    await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
   }
 
   /** Drops resources from the state without touching Vault (a shared mount that must stay). */
@@ -187,6 +240,8 @@ export class Engine {
       if (/Error acquiring the state lock/.test(line)) lockError = true;
       lines.push(line);
       if (lockError) return;
+      // The plan file is maas-vault's to apply, after its checks: never advise applying it directly.
+      if (SAVED_PLAN_HINT.test(line)) return;
       // Once stopped, the engine says so for every pending resource: one line says it all.
       if (interrupts.signal && /Error: execution halted/.test(line)) return;
       if (/^\s*╷\s*$/.test(line)) {
@@ -226,6 +281,23 @@ export class Engine {
     }
     return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout) };
   }
+}
+
+const SAVED_PLAN_HINT = /^(Saved the plan to: |To perform exactly these actions, run the following command to apply:|\s+(terraform|tofu) apply ")/;
+
+function fileDigest(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function identifying(value: unknown): IdentifyingAttributes {
+  if (value === null || typeof value !== 'object') return {};
+  const source = value as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const key of IDENTIFYING) {
+    const field = source[key];
+    if (typeof field === 'string' || (Array.isArray(field) && field.every((item) => typeof item === 'string'))) picked[key] = field;
+  }
+  return picked as IdentifyingAttributes;
 }
 
 /** The engine's "Error:" blocks, which say what failed; the plan before them was already shown. */

@@ -4,3 +4,7 @@ path "sys/mounts/{{mount}}" {
 path "sys/mounts/{{mount}}/tune" {
   capabilities = ["read", "update"]
 }
+# Before deleting this mount, destroy counts what it holds: key names only, never a value.
+path "{{mount}}/metadata/*" {
+  capabilities = ["list"]
+}

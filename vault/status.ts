@@ -420,7 +420,7 @@ async function checkOtherRoles(client: VaultClient, config: MaasVaultConfig, exp
   const findings = await allInOrder(
     candidates.map(async (role): Promise<Finding | undefined> => {
       if (inventory.roles.includes(role)) {
-        return drift(`role ${role} was created by the stack but the config no longer names it`, '`maas-vault apply` deletes it, and whoever logs in with it is cut off');
+        return drift(`role ${role} was created by the stack but the config no longer names it`, '`maas-vault apply --replace-roles` deletes it, and whoever logs in with it is cut off');
       }
       const claim = claimRole(config, role);
       if (claim === 'not-ours') return undefined;

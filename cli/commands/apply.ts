@@ -18,42 +18,53 @@ import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
 import { readBackendOutputs } from '../../engine/state.js';
 import { adoptedRoles, type MaasVaultConfig } from '../../config/index.js';
 import type { Engine } from '../../engine/engine.js';
-import { adoptionSummary, planAdoptionRun, refuse, removePlanFile, type AdoptionRun } from './adoption-run.js';
+import { adoptionCounts, adoptionRefusal, adoptionSummary, refuseAdoption } from './adoption-run.js';
+import { dropPlan, optInsOf, planGuarded, withOptIns, type GuardedPlan, type OptInArgs } from './guarded-run.js';
+import { describeFindings, lossSummary, OPT_INS, refusePlan, type PlanFindings } from './plan-guard.js';
+import { printAdoption, type PlanCounts } from '../present-adoption.js';
 
-export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
+export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
   ...COMMAND_TEXT.apply,
   builder: (yargs: Argv<GlobalArgs>) =>
-    withAutoApprove(yargs, 'apply')
+    withOptIns(withAutoApprove(yargs, 'apply'), 'apply')
       .example('VAULT_TOKEN=... $0 apply --config maas-vault.yaml', 'shows the plan, asks, applies, prints the commands'),
   handler: async (argv) => {
     if (!argv.autoApprove) requireTerminalOrFlag('apply');
     await refuseUnmarkedRevocations(openContext(argv).config, 'apply');
     const session = await openStackSession(argv, true, 'apply');
     const { engine, report, config, client } = session;
-    let adoption: AdoptionRun | undefined;
+    let guarded: GuardedPlan | undefined;
+    let counts: PlanCounts | undefined;
     try {
+      if (session.adoption && !report.json) printAdoption(report, session.adoption);
+      guarded = await planGuarded(session, 'apply');
+      const { saved, findings } = guarded;
       if (session.adoption) {
-        adoption = await planAdoptionRun({ ...session, adoption: session.adoption });
-        if (adoption.refusal) refuse(adoption);
-        if (!report.json) report.line(adoptionSummary(adoption));
-        if (!argv.autoApprove && adoption.saved.changes && !(await confirm(`Import and apply these changes to Vault at ${config.vault.address}?`))) {
-          report.line('Apply cancelled: nothing was imported or changed.');
-          process.exitCode = EXIT.failure;
-          return;
-        }
-      } else if (!argv.autoApprove) {
-        const plan = await session.engineStep(`${engine.binary.kind} plan`, () => engine.plan());
-        if (plan.changes && !(await confirm(`Apply these changes to Vault at ${config.vault.address}?`))) {
-          report.line('Apply cancelled: nothing was changed.');
+        // An adoption must keep every role ID: no delete at all, whatever the flags.
+        const refusal = adoptionRefusal(saved);
+        if (refusal) refuseAdoption(refusal);
+        counts = adoptionCounts(saved);
+      }
+      refusePlan(findings, optInsOf(argv), 'apply', config);
+      if (!report.json) {
+        for (const line of describeFindings(findings)) report.line(line);
+        if (counts) report.line(adoptionSummary(counts));
+      }
+      const losses = lossSummary(findings);
+      if (losses.length > 0) report.warn([`this apply will, as ${optInFlags(findings)} allow${findings.losses.length === 1 ? 's' : ''}:`, ...losses].join('\n'));
+      if (!argv.autoApprove && saved.changes) {
+        const question = session.adoption ? `Import and apply these changes to Vault at ${config.vault.address}?` : `Apply these changes to Vault at ${config.vault.address}?`;
+        if (!(await confirm(losses.length > 0 ? `${losses.length} loss${losses.length === 1 ? '' : 'es'} listed above. ${question}` : question))) {
+          report.line(session.adoption ? 'Apply cancelled: nothing was imported or changed.' : 'Apply cancelled: nothing was changed.');
           process.exitCode = EXIT.failure;
           return;
         }
       }
       const before = new Set(await existingTokens(config, session.statePath, engine));
       session.markUnfinished();
-      // An adoption applies exactly the saved plan it checked for destroys (the engine refuses it if the state moved since).
-      const planned = adoption;
-      await session.engineStep(`${engine.binary.kind} apply`, () => (planned ? engine.applySaved(planned.planFile) : engine.apply()));
+      // Exactly the plan that was checked and shown (the engine refuses it if the state moved since).
+      await session.engineStep(`${engine.binary.kind} apply`, () => engine.applySaved(saved));
+      session.recordSite();
       const controllers = await appliedControllers(engine, session.statePath, config);
       if (session.wasInterrupted) {
         // An unfinished run may have issued secret IDs it never recorded: only this apply can find them.
@@ -80,9 +91,10 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
           ...migrateJson(migrated),
           ...regionTrustJson(config),
           ...(config.issuer.enabled ? { issuer: { role: outputs[OUTPUTS.issuerRoleName]?.value, roleId: outputs[OUTPUTS.issuerRoleId]?.value } } : {}),
-          ...(session.adoption && adoption
-            ? { adoption: { importing: session.adoption.importing, creating: session.adoption.creating, differences: session.adoption.differences, plan: adoption.counts } }
+          ...(session.adoption && counts
+            ? { adoption: { importing: session.adoption.importing, creating: session.adoption.creating, differences: session.adoption.differences, plan: counts } }
             : {}),
+          ...(findings.forgets.length > 0 ? { forgotten: findings.forgets } : {}),
         });
         return;
       }
@@ -118,7 +130,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
       const issuerRole = outputs[OUTPUTS.issuerRoleName]?.value;
       if (config.issuer.enabled && typeof issuerRoleId === 'string' && typeof issuerRole === 'string') printIssuerHandOff(report, issuerRole, issuerRoleId);
     } finally {
-      removePlanFile(adoption);
+      dropPlan(guarded);
       await client?.close();
     }
   },
@@ -128,4 +140,9 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs>({
 async function existingTokens(config: MaasVaultConfig, statePath: string, engine: Engine): Promise<string[]> {
   const outputs = (await readBackendOutputs(config, statePath)) ?? (config.state.encryption ? await engine.outputs() : undefined);
   return outputs ? controllersFromOutputs(outputs).flatMap((controller) => (controller.wrappedToken ? [controller.wrappedToken] : [])) : [];
+}
+
+/** The flags that allowed this run's losses, as the user typed them. */
+function optInFlags(findings: PlanFindings): string {
+  return [...new Set(findings.losses.map((loss) => OPT_INS[loss.kind].flag))].join(' and ');
 }

@@ -20,6 +20,13 @@ export interface DestroyPlan {
   approleCreated: boolean;
   /** Set when others' roles live under the approle this site created: it is forgotten, not disabled. */
   keepApprole?: { address: string; otherRoles: string[] };
+  /** Set when kv.adopt now says the mount this site created is not its own: forgotten, not deleted. */
+  keepKv?: { addresses: string[] };
+}
+
+/** What destroy removes from the state without touching Vault, before it plans. */
+export function forgottenAddresses(plan: DestroyPlan): string[] {
+  return [...(plan.keepApprole ? [plan.keepApprole.address] : []), ...(plan.keepKv?.addresses ?? [])];
 }
 
 export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, resources: StateResource[]): Promise<DestroyPlan> {
@@ -27,14 +34,20 @@ export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, 
   const approle = resources.find(
     (resource) => resource.type === 'vault_auth_backend' && resource.instances.some((instance) => trimPath(String(instance.attributes?.path ?? '')) === config.approle.mount),
   );
+  // kv.adopt set on a mount this site's state created: the admin now says it is not this site's to delete.
+  const adoptedKv = config.kv.adopt
+    ? resources.filter((resource) => (resource.type === 'vault_mount' || resource.type === 'vault_kv_secret_backend_v2') && resource.instances.some((instance) => trimPath(String(instance.attributes?.path ?? instance.attributes?.mount ?? '')) === config.kv.mount))
+    : [];
   const plan: DestroyPlan = {
     resources: resources.length,
     roles: owned.roles,
     policies: owned.policies,
-    mounts: owned.mounts,
+    mounts: adoptedKv.length > 0 ? owned.mounts.filter((mount) => mount !== config.kv.mount) : owned.mounts,
     approleCreated: approle !== undefined,
+    ...(adoptedKv.length > 0 ? { keepKv: { addresses: adoptedKv.map((resource) => `${resource.type}.${resource.name}`) } } : {}),
   };
-  if (approle) {
+  if (approle && config.approle.adopt) plan.keepApprole = { address: `${approle.type}.${approle.name}`, otherRoles: [] };
+  else if (approle) {
     const otherRoles = (await listRoles(client, config.approle.mount)).filter((role) => !owned.roles.includes(role));
     if (otherRoles.length > 0) plan.keepApprole = { address: `${approle.type}.${approle.name}`, otherRoles };
   }
@@ -46,9 +59,11 @@ export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan):
   const lines = [`destroy of site ${config.site} will delete:`];
   if (plan.roles.length > 0) lines.push(`  - ${plan.roles.length} AppRole role${plan.roles.length === 1 ? '' : 's'} (${sample(plan.roles)}) and every secret ID of them: no region controller of this site can log in again`);
   for (const policy of plan.policies) lines.push(`  - the policy ${policy}`);
-  for (const mount of plan.mounts) lines.push(`  - the KV mount ${mount}/ and EVERY SECRET IN IT`);
+  for (const mount of plan.mounts) lines.push(`  - the KV mount ${mount}/ and EVERY SECRET IN IT (refused while it holds secrets, unless --delete-secrets)`);
   if (plan.approleCreated && !plan.keepApprole) lines.push(`  - the auth method ${config.approle.mount}/ (no other roles live under it)`);
-  if (plan.keepApprole) {
+  if (plan.keepApprole && plan.keepApprole.otherRoles.length === 0) {
+    lines.push(`and keep: the auth method ${config.approle.mount}/ (approle.adopt is set: this site stops managing it, Vault keeps it)`);
+  } else if (plan.keepApprole) {
     const others = plan.keepApprole.otherRoles;
     lines.push(`and keep: the auth method ${config.approle.mount}/, since ${others.length} role${others.length === 1 ? '' : 's'} of others live under it (${sample(others)})`);
   }

@@ -63,7 +63,7 @@ export async function runDev(argv: GlobalArgs & { keep: boolean; server: DevServ
       }),
     );
     await report.step(`${toolchain.engine.kind} ${toolchain.engine.version} init`, () => engine.init());
-    await report.step(`${toolchain.engine.kind} apply`, () => engine.apply());
+    await report.step(`${toolchain.engine.kind} apply`, () => engine.applyUnguarded());
     protectState(statePath);
     const controllers = await appliedControllers(engine, statePath);
 

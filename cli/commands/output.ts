@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import { openContext, vaultClient, type GlobalArgs } from '../context.js';
-import { handOffCommands, handOffTarget, printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
+import { handOffCommands, handOffJson, handOffTarget, printConfigureCommands, printIssuerHandOff, spentTokenNote } from '../present.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
 import { readBackendOutputs } from '../../engine/state.js';
 import { MIGRATE_COMMAND } from '../../stacks/commands.js';
@@ -39,7 +39,13 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     if (problem) report.warn(`could not ask Vault whether the wrapping tokens are still unused, so none is marked as spent: ${problem.message}`);
     if (report.json) {
       report.data({
-        controllers: controllers.map((controller, index) => ({ ...controller, ...(controller.wrappedToken ? { wrappedTokenUsable: usable[index] ?? null } : {}) })),
+        // Both hand-off forms, as apply gives them; whether a region is configured takes a token, which output does without.
+        controllers: controllers.map((controller, index) => ({
+          ...controller,
+          ...(controller.wrappedToken
+            ? { wrappedTokenUsable: usable[index] ?? null, ...handOffJson(handOffTarget(config), undefined, handOffCommands(handOffTarget(config), controller.roleId, controller.wrappedToken, undefined)) }
+            : {}),
+        })),
         migrateCommand: MIGRATE_COMMAND,
         ...(issuer ? { issuer } : {}),
       });

@@ -5,7 +5,10 @@ import type { GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withEngine, withLockTimeout, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
-import { adoptionSummary, planAdoptionRun, removePlanFile } from './adoption-run.js';
+import { adoptionCounts, adoptionRefusal, adoptionSummary } from './adoption-run.js';
+import { dropPlan, planGuarded, type GuardedPlan } from './guarded-run.js';
+import { describeFindings, OPT_INS, refusePlan } from './plan-guard.js';
+import { printAdoption } from '../present-adoption.js';
 
 interface PlanArgs extends GlobalArgs, EngineArgs {
   detailedExitcode: boolean;
@@ -27,28 +30,46 @@ export const planCommand = defineCommand<PlanArgs>({
       .example('$0 plan --detailed-exitcode -q', 'for CI: 0 no changes, 2 changes, 1 error'),
   handler: async (argv) => {
     const session = await openStackSession(argv, true, 'plan');
+    let guarded: GuardedPlan | undefined;
     try {
-      if (session.adoption) {
-        const run = await planAdoptionRun({ ...session, adoption: session.adoption });
-        removePlanFile(run);
-        if (session.report.json) {
-          session.report.data({ changes: run.saved.changes, adoption: { ...session.adoption, imports: undefined, plan: run.counts, refusal: run.refusal } });
-        } else {
-          session.report.line(adoptionSummary(run));
-          session.report.line(run.saved.changes ? 'Vault differs from the config: `maas-vault apply` would import and change it.' : 'No changes: Vault matches the config.');
-        }
-        if (run.refusal) {
-          session.report.warn(`apply would refuse this plan: ${run.refusal}`);
-          process.exitCode = EXIT.failure;
-        } else if (argv.detailedExitcode && run.saved.changes) process.exitCode = CHANGES_PRESENT;
-        return;
+      const { report } = session;
+      if (session.adoption && !report.json) printAdoption(report, session.adoption);
+      // The same plan and check as apply's, so plan says what apply would refuse or forget.
+      guarded = await planGuarded(session, 'plan');
+      const { saved, findings } = guarded;
+      const refusal = session.adoption ? adoptionRefusal(saved) : undefined;
+      const counts = session.adoption ? adoptionCounts(saved) : undefined;
+      let guardRefusal: string | undefined;
+      try {
+        refusePlan(findings, {}, 'apply', session.config);
+      } catch (error) {
+        guardRefusal = (error as Error).message.replace(/^apply refused before changing anything in Vault \(nothing was changed\):/, 'apply would refuse this plan unless allowed:');
       }
-      const result = await session.engineStep(`${session.engine.binary.kind} plan`, () => session.engine.plan());
-      if (session.report.json) session.report.data({ changes: result.changes });
-      else session.report.line(result.changes ? 'Vault differs from the config: `maas-vault apply` would change it.' : 'No changes: Vault matches the config.');
-      if (argv.detailedExitcode && result.changes) process.exitCode = CHANGES_PRESENT;
+      if (report.json) {
+        report.data({
+          changes: saved.changes,
+          ...(session.adoption ? { adoption: { ...session.adoption, imports: undefined, plan: counts, refusal } } : {}),
+          ...(findings.forgets.length > 0 ? { forgets: findings.forgets } : {}),
+          ...(findings.losses.length > 0 ? { losses: findings.losses.map(({ kind, address, why }) => ({ kind, address, why, optIn: OPT_INS[kind].flag })) } : {}),
+          ...(findings.moves.length > 0 ? { moves: findings.moves } : {}),
+        });
+      } else {
+        for (const line of describeFindings(findings)) report.line(line);
+        if (counts) report.line(adoptionSummary(counts));
+        report.line(
+          saved.changes
+            ? `Vault differs from the config: \`maas-vault apply\` would ${session.adoption ? 'import and change' : 'change'} it.`
+            : 'No changes: Vault matches the config.',
+        );
+      }
+      if (guardRefusal) report.warn(guardRefusal);
+      if (refusal) {
+        report.warn(`apply would refuse this plan: ${refusal}`);
+        process.exitCode = EXIT.failure;
+      } else if (argv.detailedExitcode && saved.changes) process.exitCode = CHANGES_PRESENT;
       else process.exitCode = EXIT.ok;
     } finally {
+      dropPlan(guarded);
       await session.client?.close();
     }
   },

@@ -19,6 +19,8 @@ import { isConcurrentCreation, requirePgConnection } from '../../engine/pg-conne
 import { explainStateLock } from './state-lock.js';
 import { lockTimeoutSeconds } from './engine-args.js';
 import type { Reporter } from '../reporter.js';
+import { UsageError } from '../exit-codes.js';
+import { compareSiteRecord, readSiteRecord, removeSiteRecord, writeSiteRecord } from '../../engine/site-record.js';
 
 export interface StackSession extends CommandContext {
   engine: Engine;
@@ -38,6 +40,10 @@ export interface StackSession extends CommandContext {
   stateResources(): Promise<StateResource[]>;
   /** plan and apply on a site that adopts a hand-made set-up: what is imported and what changes. */
   adoption?: AdoptionPlan;
+  /** After a successful apply: the work directory records this site and the Vault cluster it was applied to. */
+  recordSite(): void;
+  /** After a complete destroy: the work directory belongs to no one. */
+  forgetSite(): void;
 }
 
 /** `action` names the command for messages and the lock record; commands that only read pass 'output'. */
@@ -110,6 +116,9 @@ export async function openStackSession(
   // A session that cannot open must not leave Vault's connection pool keeping the process alive.
   try {
     const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
+    // Whose state this is, before the engine first runs on it (engine/site-record.ts).
+    const clusterId = client ? (await client.serverProfile())?.clusterId : undefined;
+    if (client) checkSiteRecord(config, clusterId, report);
     if (client && action !== 'output') {
       const route = await engineRoute(client, config.vault.caCert);
       if (route.address !== client.address) engine.routeProvider(route.address);
@@ -173,10 +182,40 @@ export async function openStackSession(
       release,
       stateResources: siteResources,
       adoption,
+      recordSite: () => {
+        if (clusterId) writeSiteRecord(config.workDir, { site: config.site, vault: { address: config.vault.address, clusterId } });
+      },
+      forgetSite: () => removeSiteRecord(config.workDir),
     };
   } catch (error) {
     await client?.close();
     throw error;
+  }
+}
+
+/**
+ * Refuses (exit 2, before the engine runs) a state of another site or another Vault cluster; a
+ * moved address of the same cluster is accepted, recorded and said once.
+ */
+function checkSiteRecord(config: CommandContext['config'], clusterId: string | undefined, report: Reporter): void {
+  const check = compareSiteRecord(readSiteRecord(config.workDir), { site: config.site, address: config.vault.address, clusterId });
+  const where = config.vault.addressFromEnv ? 'VAULT_ADDR' : 'vault.address';
+  if (check.kind === 'other-site') {
+    throw new UsageError(
+      `the work directory ${config.workDir} holds the state of site ${check.recorded.site} (applied to ${check.recorded.vault.address}), and this config is site ${config.site}: ` +
+        `its plan would rewrite or delete site ${check.recorded.site}'s mount, policy and roles. Give each site its own workDir (and state.schema with the pg backend). Nothing was changed.`,
+    );
+  }
+  if (check.kind === 'other-cluster') {
+    throw new UsageError(
+      `the state in ${config.workDir} belongs to site ${config.site} on the Vault cluster ${check.recorded.vault.clusterId} (applied at ${check.recorded.vault.address}), but ${where} ${config.vault.address} ` +
+        `reaches another cluster, ${clusterId}: its plan would act on that Vault's objects of the same names. Point ${where} back at ${check.recorded.vault.address}'s cluster ` +
+        '(or, to set this site up on the new Vault, give it its own workDir). Nothing was changed.',
+    );
+  }
+  if (check.kind === 'moved' && clusterId) {
+    report.note(`Vault's address for site ${config.site} moved from ${check.from} to ${config.vault.address} (same cluster, ${clusterId}): recorded`);
+    writeSiteRecord(config.workDir, { site: config.site, vault: { address: config.vault.address, clusterId } });
   }
 }
 

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
 import { AuthBackend, DataVaultAuthBackend } from '../vault-provider.js';
 import { APPROLE_MOUNT_DESCRIPTION } from '../managed-settings.js';
+import { RemovedBlock } from '../removed-block.js';
 
 export interface ApproleMountProps {
   /** Always `approle`: MAAS logs in at auth/approle/login. */
@@ -22,6 +23,8 @@ export class ApproleMount extends Construct {
     super(scope, id);
     if (props.adopt) {
       const existing = stableId(this, 'existing', new DataVaultAuthBackend(this, 'existing', { path: props.path }));
+      // An auth method this site enabled before approle.adopt was set: forgotten, never disabled.
+      new RemovedBlock(this, 'forget_mount', `vault_auth_backend.${id}_mount`);
       this.path = existing.path;
     } else {
       const mount = stableId(this, 'mount', new AuthBackend(this, 'mount', {

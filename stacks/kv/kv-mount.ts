@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
 import { GenericEndpoint, KvSecretBackendV2, Mount } from '../vault-provider.js';
 import { KV_MOUNT_DESCRIPTION } from '../managed-settings.js';
+import { RemovedBlock } from '../removed-block.js';
 
 export interface KvMountProps {
   path: string;
@@ -34,6 +35,9 @@ export class KvMount extends Construct {
         ignoreAbsentFields: true,
         disableDelete: true,
       }));
+      // A mount this site created before kv.adopt was set: forgotten, never unmounted.
+      new RemovedBlock(this, 'forget_mount', `vault_mount.${id}_mount`);
+      new RemovedBlock(this, 'forget_settings', `vault_kv_secret_backend_v2.${id}_settings`);
       this.path = props.path;
       return;
     }

@@ -43,7 +43,11 @@ describeE2E('status reads the state where it lives (e2e: engine + provider + Pos
     expect(findings.filter((finding: { kind: string }) => finding.kind === 'extra')).toEqual([]);
     // ...which is what the plan says too.
     const plan = await site.cli(['plan', '--json'], server.rootToken, env);
-    expect(JSON.parse(plan.stdout)).toEqual({ changes: true });
+    // ...and that apply would need the flag that names the role's deletion.
+    expect(JSON.parse(plan.stdout)).toEqual({
+      changes: true,
+      losses: [expect.objectContaining({ kind: 'roles', address: 'vault_approle_auth_backend_role.region_region-2_role', optIn: '--replace-roles' })],
+    });
   }
 
   it('pg backend: from the state row, without a local state file', async () => {

@@ -74,7 +74,8 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
     const fromPg = JSON.parse(output.stdout).controllers;
     expect(fromPg.map((controller: { role: string }) => controller.role)).toEqual(['region-1', 'region-2', 'region-3'].map((name) => roleName(names(site), name)));
     // output, as apply, says whether each wrapping token is still unused (h12): all fresh here.
-    expect(fromPg).toEqual(JSON.parse(applied.stdout).controllers);
+    // The same records as apply's, except whether each region is configured: that takes a Vault token, which output does without.
+    expect(fromPg).toEqual(JSON.parse(applied.stdout).controllers.map((controller: Record<string, unknown>) => ({ ...controller, configured: null })));
     const plan = await site.cli(['plan', '--json'], server.rootToken, postgres.env);
     expect(JSON.parse(plan.stdout)).toEqual({ changes: false });
 

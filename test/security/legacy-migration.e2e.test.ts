@@ -53,7 +53,7 @@ describeE2E('migration from the old role names (e2e: engine + provider)', () => 
       env: { VAULT_TOKEN: server.rootToken, VAULT_ADDR: server.address, ...(env.MAAS_VAULT_PROVIDER_MIRROR ? { TF_CLI_CONFIG_FILE: cliConfig } : {}) },
     });
     await engine.init();
-    await engine.apply();
+    await engine.applyUnguarded();
     const outputs = await engine.outputs();
     const roleIds = outputs.role_ids.value as Record<string, string>;
     const tokens = outputs.wrapping_tokens.value as Record<string, string>;
@@ -99,7 +99,12 @@ describeE2E('migration from the old role names (e2e: engine + provider)', () => 
 
     // Step 3: once every region is re-configured, drop keepLegacyNames: the old roles and policy go.
     site.update((input) => ({ ...input, keepLegacyNames: false }));
-    const finished = await site.cli(['apply', '--auto-approve'], admin);
+    // Deleting roles takes the flag that names it; without it nothing goes.
+    const unflagged = await site.cli(['apply', '--auto-approve'], admin);
+    expect(unflagged.exitCode).toBe(2);
+    expect(unflagged.stderr).toContain('only with --replace-roles');
+    expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${legacyNames.role(old, 'region-1')}`, { token: server.rootToken })).status).toBe(200);
+    const finished = await site.cli(['apply', '--auto-approve', '--replace-roles'], admin);
     expect([finished.exitCode, finished.exitCode === 0 ? '' : finished.all]).toEqual([0, '']);
     for (const path of [
       `auth/approle/role/${legacyNames.role(old, 'region-1')}`,

@@ -92,7 +92,13 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
 
     it('removing a controller deletes its role and its secret IDs', async () => {
       lab.update((input) => ({ ...input, controllers: controllers('region-1', 'region-2', 'region-3') }));
-      const applied = await lab.apply();
+      // Deleting a role takes the flag that names it: refused without, nothing deleted.
+      const refused = await lab.cli(['apply', '--auto-approve']);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain('only with --replace-roles');
+      expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'lab' }, 'region-4')}`, { token: server.rootToken })).status).toBe(200);
+      const applied = await lab.cli(['apply', '--auto-approve', '--replace-roles']);
+      expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
       expect(applied.stderr).toMatch(/0 added, 0 changed, 2 destroyed/);
       const role = await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'lab' }, 'region-4')}`, { token: server.rootToken });
       expect(role.status).toBe(404);

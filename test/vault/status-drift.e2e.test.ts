@@ -19,6 +19,8 @@ interface HandEdit {
   edit: () => Promise<void>;
   /** Whether the engine's plan should see a change (checked against the plan too). */
   planSees: boolean;
+  /** Flags the repairing apply needs (an opt-in that names the loss). */
+  applyWith?: string[];
   /** Text the status output must contain for this edit. */
   says?: RegExp;
 }
@@ -122,7 +124,7 @@ describeE2E('status agrees with plan on every hand edit (e2e: engine + provider)
     } },
     { name: 'config: generation bumped (not applied)', planSees: true, says: /issued for generation 1, the config says 2/, edit: async () => site.update((input) => ({ ...input, generation: (input.generation ?? 1) + 1 })) },
     { name: 'config: controller added (not applied)', planSees: true, says: /not created yet/, edit: async () => site.update((input) => ({ ...input, controllers: [...input.controllers, { name: 'region-4' }] })) },
-    { name: 'config: controller removed (not applied)', planSees: true, says: /created by the stack but the config no longer names it: `maas-vault apply` deletes it/, edit: async () => site.update((input) => ({ ...input, controllers: input.controllers.filter((controller: { name: string }) => controller.name !== 'region-4') })) },
+    { name: 'config: controller removed (not applied)', planSees: true, says: /created by the stack but the config no longer names it: `maas-vault apply --replace-roles` deletes it/, applyWith: ['--replace-roles'], edit: async () => site.update((input) => ({ ...input, controllers: input.controllers.filter((controller: { name: string }) => controller.name !== 'region-4') })) },
     // Hand edits the provider does not manage: neither may report them as drift.
     { name: 'approle mount tuned (max-lease-ttl, not managed)', planSees: false, edit: () => bao('auth', 'tune', '-max-lease-ttl=2h', 'approle/') },
     { name: 'KV mount tuned (default-lease-ttl, computed)', planSees: false, edit: () => bao('secrets', 'tune', '-default-lease-ttl=1h', `${mount}/`) },
@@ -141,7 +143,8 @@ describeE2E('status agrees with plan on every hand edit (e2e: engine + provider)
     expect({ status, plan }).toEqual(edit.planSees ? { status: 4, plan: 2 } : { status: 0, plan: 0 });
     if (edit.says) expect(text).toMatch(edit.says);
     if (edit.planSees) {
-      await site.apply();
+      const applied = await site.cli(['apply', '--auto-approve', ...(edit.applyWith ?? [])]);
+      expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
       const after = await statusAndPlan();
       expect([after.status, after.plan, after.status === 0 ? '' : after.text]).toEqual([0, 0, '']);
     }
