@@ -12,6 +12,7 @@ import { resourceIds, restoreBrokenState, stateResources, stateTextResources, ty
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
 import { engineRoute } from '../../vault/active-node.js';
+import { erroredStateAdvice, erroredStatePath, ErroredStateError, recoverErroredState } from '../../engine/errored-state.js';
 import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { synthOnce } from '../../stacks/synth-once.js';
@@ -115,7 +116,7 @@ export async function openStackSession(
   });
   // A session that cannot open must not leave Vault's connection pool keeping the process alive.
   try {
-    const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
+    const [, { engine, statePath, jsonPath, stackDir }] = await Promise.all([ready, prepared]);
     // Whose state this is, before the engine first runs on it (engine/site-record.ts).
     const clusterId = client ? (await client.serverProfile())?.clusterId : undefined;
     if (client) checkSiteRecord(config, clusterId, report);
@@ -135,10 +136,21 @@ export async function openStackSession(
         if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
           throw describeInterruption(error as EngineInterruptedError, action, statePath);
         }
+        const unsaved = (error as Error | undefined)?.name === 'EngineError' ? erroredStateAdvice((error as { output?: string }).output ?? '', stackDir, action) : undefined;
+        if (unsaved) throw new ErroredStateError(unsaved);
         throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
       }
     };
     await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+    // Before anything reads or plans on the state: an earlier run's unsaved state goes back first.
+    if (existsSync(erroredStatePath(stackDir))) {
+      if (action === 'apply' || action === 'destroy') {
+        const recovered = await engineStep('pushing back the state an earlier run could not save', () => recoverErroredState(engine, stackDir));
+        if (recovered) report.warn(recovered);
+      } else {
+        report.warn(`${erroredStatePath(stackDir)} holds the state an earlier run could not save: this ${action} does not see what that run created; \`maas-vault apply\` pushes it back first`);
+      }
+    }
     const siteResources = async (): Promise<StateResource[]> =>
       throughEngine ? stateTextResources(await engineStep(`${engine.binary.kind} state pull`, () => engine.pullState())) : stateResources(statePath);
     if (adopting && throughEngine) {
