@@ -19,6 +19,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { SYNTH_FINGERPRINT_FILE } from '../stacks/synth-once.js';
+import { FRAMEWORK_PACKAGES } from '../stacks/framework-packages.js';
 import { deferInit } from './bundle/defer-init.js';
 import { vendor, vendorEntry } from './bundle/vendor.js';
 import { yargsHome } from './bundle/yargs-home.js';
@@ -32,7 +33,7 @@ function synthFingerprint(): string {
   const files = ['config', 'policies', 'stacks'].flatMap((dir) => listFiles(join(ROOT, dir))).sort();
   for (const file of files) hash.update(`${relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
-  for (const name of ['cdktf', 'constructs', '@cdktf/provider-vault']) hash.update(`${name}@${lock.packages[`node_modules/${name}`]?.version}\0`);
+  for (const name of FRAMEWORK_PACKAGES) hash.update(`${name}@${lock.packages[`node_modules/${name}`]?.version}\0`);
   return hash.digest('hex');
 }
 
@@ -47,7 +48,7 @@ const OUT = join(ROOT, 'dist/bundle');
 
 /** Large libraries that only some commands use, by the file they are bundled into. */
 const VENDOR_GROUPS = {
-  synth: ['cdktf', 'constructs', '@cdktf/provider-vault'],
+  synth: FRAMEWORK_PACKAGES,
   engine: ['execa'],
   pg: ['pg'],
   download: ['undici'],

@@ -1,5 +1,4 @@
-import type { Construct } from 'constructs';
-import { TerraformElement, type TerraformResource } from 'cdktf';
+import { TerraformElement, type Construct, type TerraformResource } from './framework.js';
 
 /**
  * An `import` block (Terraform >= 1.5, OpenTofu >= 1.5) for an object that exists already. Written

@@ -1,5 +1,4 @@
-import type { Construct } from 'constructs';
-import type { TerraformElement } from 'cdktf';
+import type { Construct, TerraformElement } from './framework.js';
 
 /**
  * Gives a resource the address `<construct id>_<leaf>` instead of cdktf's hash-suffixed one, so

@@ -2,8 +2,6 @@
  * The whole Vault set-up of the MAAS docs' "How to enable Vault" page, for one site: approle auth,
  * a KV-v2 mount, the MAAS policy, and one AppRole with one wrapped secret ID per region controller.
  */
-import type { Construct } from 'constructs';
-import { TerraformStack } from 'cdktf';
 import { controllerLogicalId, issuerPolicyName, issuerRoleName, legacyNames, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
 import { ApproleMount } from './auth/approle-mount.js';
 import { RegionController } from './controllers/region-controller.js';
@@ -14,7 +12,7 @@ import { OUTPUTS, publish } from './outputs.js';
 import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
 import { stackSecretIdMetadata } from './managed-settings.js';
-import { VaultProvider } from './vault-provider.js';
+import { TerraformStack, VaultProvider, type Construct } from './framework.js';
 import { ADOPTABLE, NO_IMPORTS, type StackImports } from './import-ids.js';
 import { addStateBackend } from './state-backend.js';
 import { addStateEncryption } from './state-encryption.js';

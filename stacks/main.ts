@@ -2,7 +2,7 @@
  * Entry point for cdktf-cli users (`cdktf synth` reads cdktf.json): the config comes from
  * MAAS_VAULT_CONFIG (default ./maas-vault.json). The maas-vault CLI does not need this file.
  */
-import { App } from 'cdktf';
+import { App } from './framework.js';
 import { loadConfigFile } from '../config/index.js';
 import { MaasVaultStack } from './maas-vault-stack.js';
 

@@ -1,4 +1,4 @@
-import { TerraformOutput, type TerraformStack } from 'cdktf';
+import { TerraformOutput, type TerraformStack } from './framework.js';
 import type { OutputName } from './output-names.js';
 
 export { OUTPUTS, type OutputName } from './output-names.js';

@@ -4,7 +4,7 @@
  * cluster's active node instead (TF_VAR_vault_address) without synthesizing again. See
  * vault/active-node.ts for why.
  */
-import { TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack, TerraformVariable } from './framework.js';
 import { PROVIDER_ADDRESS_VARIABLE } from './provider-address-variable.js';
 
 export function providerAddress(stack: TerraformStack, configured: string): string {

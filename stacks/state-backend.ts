@@ -4,8 +4,7 @@
  * PG_CONN_STR or libpq's PG* variables in the engine's environment, so no password is ever in the
  * config, the synthesized JSON, or the engine's `.terraform/` backend cache.
  */
-import { LocalBackend, PgBackend, type PgBackendConfig } from 'cdktf';
-import type { Construct } from 'constructs';
+import { LocalBackend, PgBackend, type Construct, type PgBackendConfig } from './framework.js';
 import type { MaasVaultConfig } from '../config/index.js';
 import { stateSchemaName } from './state-schema.js';
 

@@ -4,7 +4,7 @@
  * environment (TF_VAR_…), so it is in no file; OpenTofu evaluates such variables early enough for
  * the encryption block.
  */
-import { TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack, TerraformVariable } from './framework.js';
 import type { MaasVaultConfig } from '../config/index.js';
 import { encryptionBlock, PASSPHRASE_VARIABLE } from './state-encryption-block.js';
 

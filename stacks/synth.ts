@@ -1,7 +1,7 @@
 /** Synthesizes the stack of one config into its work directory, for the engine to run in. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'cdktf';
+import { App } from './framework.js';
 import type { MaasVaultConfig } from '../config/index.js';
 import { MaasVaultStack } from './maas-vault-stack.js';
 import type { StackImports } from './import-ids.js';

@@ -1,6 +1,5 @@
-import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
-import { AuthBackend, DataVaultAuthBackend } from '../vault-provider.js';
+import { AuthBackend, Construct, DataVaultAuthBackend } from '../framework.js';
 import { APPROLE_MOUNT_DESCRIPTION } from '../managed-settings.js';
 import { RemovedBlock } from '../removed-block.js';
 

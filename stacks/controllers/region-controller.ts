@@ -1,6 +1,5 @@
-import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
-import { ApproleAuthBackendRole, ApproleAuthBackendRoleSecretId } from '../vault-provider.js';
+import { ApproleAuthBackendRole, ApproleAuthBackendRoleSecretId, Construct } from '../framework.js';
 import { ImportBlock } from '../import-block.js';
 
 export interface RegionControllerProps {

@@ -1,8 +1,7 @@
-import { Construct } from 'constructs';
 import { seconds, type MaasVaultConfig } from '../../config/index.js';
 import { issuerPolicyFor } from '../../policies/render.js';
 import { stableId } from '../logical-id.js';
-import { ApproleAuthBackendRole, Policy } from '../vault-provider.js';
+import { ApproleAuthBackendRole, Construct, Policy } from '../framework.js';
 
 export interface CiIssuerProps {
   config: MaasVaultConfig;

@@ -1,6 +1,5 @@
-import { Construct } from 'constructs';
 import { stableId } from '../logical-id.js';
-import { GenericEndpoint, KvSecretBackendV2, Mount } from '../vault-provider.js';
+import { Construct, GenericEndpoint, KvSecretBackendV2, Mount } from '../framework.js';
 import { KV_MOUNT_DESCRIPTION } from '../managed-settings.js';
 import { RemovedBlock } from '../removed-block.js';
 

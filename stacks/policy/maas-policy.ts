@@ -1,7 +1,6 @@
-import { Construct } from 'constructs';
 import { renderMaasPolicy, type MaasPolicyProfile } from '../../policies/render.js';
 import { stableId } from '../logical-id.js';
-import { Policy } from '../vault-provider.js';
+import { Construct, Policy } from '../framework.js';
 import { ImportBlock } from '../import-block.js';
 
 export interface MaasPolicyProps {

@@ -40,7 +40,7 @@ it('no command loads cdktf, the provider bindings, the engine runner, the Postgr
   const loaded = [...(await staticallyLoaded())];
   expect(loaded.length).toBeGreaterThan(20);
   for (const heavy of ['cdktf', 'constructs', '@cdktf/provider-vault', 'pg', 'execa', 'undici']) expect([heavy, loaded.includes(heavy)]).toEqual([heavy, false]);
-  for (const module of ['stacks/synth.ts', 'stacks/maas-vault-stack.ts', 'engine/stack-runner.ts', 'engine/pg-state.ts']) {
+  for (const module of ['stacks/framework.ts', 'stacks/synth.ts', 'stacks/maas-vault-stack.ts', 'engine/stack-runner.ts', 'engine/pg-state.ts']) {
     expect([module, loaded.includes(module)]).toEqual([module, false]);
   }
 });

@@ -1,5 +1,5 @@
 /**
- * The prebuilt vault bindings are archived: every import of them lives in stacks/vault-provider.ts,
+ * The prebuilt vault bindings are archived: every import of them lives in stacks/framework.ts,
  * and only as deep imports, so moving to other bindings is a one-file change and start-up stays fast.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -18,15 +18,15 @@ function sources(dir: string): string[] {
   });
 }
 
-it('only stacks/vault-provider.ts imports @cdktf/provider-vault, and only its submodules', () => {
+it('only stacks/framework.ts imports @cdktf/provider-vault, and only its submodules', () => {
   const importers = new Map<string, string[]>();
   for (const path of sources(ROOT)) {
     if (path.endsWith('provider-imports.test.ts')) continue;
     const specifiers = [...readFileSync(path, 'utf8').matchAll(/(?:from|import\(|require\()\s*['"](@cdktf\/provider-vault[^'"]*)['"]/g)].map((match) => match[1]);
     if (specifiers.length > 0) importers.set(relative(ROOT, path), specifiers);
   }
-  expect([...importers.keys()]).toEqual(['stacks/vault-provider.ts']);
-  const specifiers = importers.get('stacks/vault-provider.ts')!;
+  expect([...importers.keys()]).toEqual(['stacks/framework.ts']);
+  const specifiers = importers.get('stacks/framework.ts')!;
   expect(specifiers.length).toBeGreaterThanOrEqual(8);
   for (const specifier of specifiers) expect(specifier).toMatch(/^@cdktf\/provider-vault\/lib\/[a-z0-9-]+\/index\.js$/);
 });

@@ -1,5 +1,5 @@
 /** One view over `Testing.synth` so tests ask for resources and outputs instead of digging in JSON. */
-import { Testing } from 'cdktf';
+import { Testing } from '../../stacks/framework.js';
 import type { MaasVaultConfig } from '../../config/index.js';
 import { MaasVaultStack } from '../../stacks/maas-vault-stack.js';
 import { STATE_PATH_FROM_STACK } from '../../stacks/synth.js';

@@ -1,8 +1,14 @@
 /**
- * The only module that imports @cdktf/provider-vault. The prebuilt bindings were archived with
- * cdktf (provider frozen at 5.6.0), so moving to CDK Terrain or locally generated bindings is a
- * change to this file alone. Deep imports load 10 resource classes instead of the whole provider.
+ * The only module that imports the CDK framework: cdktf, constructs and the prebuilt vault
+ * bindings. cdktf was archived (its bindings frozen at provider 5.6.0), so a move to its fork CDK
+ * Terrain (`cdktn`) or to locally generated bindings is this file, FRAMEWORK_PACKAGES and
+ * package.json (see the README's "Moving to CDK Terrain"). Only stacks/ imports it, and only
+ * modules that synth loads, so no other command pays for loading the framework.
+ * Deep imports of the bindings load 9 resource classes instead of the whole provider.
  */
+export { Construct } from 'constructs';
+export { App, LocalBackend, PgBackend, TerraformElement, TerraformOutput, TerraformStack, TerraformVariable, Testing } from 'cdktf';
+export type { PgBackendConfig, TerraformResource } from 'cdktf';
 export { VaultProvider } from '@cdktf/provider-vault/lib/provider/index.js';
 export { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend/index.js';
 export { DataVaultAuthBackend } from '@cdktf/provider-vault/lib/data-vault-auth-backend/index.js';
