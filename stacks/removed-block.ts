@@ -1,5 +1,4 @@
-import type { Construct } from 'constructs';
-import { TerraformElement } from 'cdktf';
+import { TerraformElement, type Construct } from './framework.js';
 
 /**
  * A `removed` block with `lifecycle { destroy = false }` (Terraform >= 1.7, OpenTofu >= 1.10): the
