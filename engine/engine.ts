@@ -124,6 +124,14 @@ export class Engine {
     await this.run(['apply', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
   }
 
+  /**
+   * Brings the state in line with Vault and the outputs in line with the stack, changing nothing in
+   * Vault: after `rotate --finish` destroyed a secret ID the stack no longer declares.
+   */
+  async refreshOnly(): Promise<void> {
+    await this.run(['apply', '-refresh-only', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
+  }
+
   async destroy(): Promise<void> {
     await this.run(['destroy', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
   }

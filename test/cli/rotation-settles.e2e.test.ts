@@ -53,7 +53,7 @@ describeE2E('a finished rotation settles (e2e: engine + provider)', () => {
     const applied = await site.cli(['apply', '--auto-approve']);
     expect(applied.exitCode).toBe(0);
     expect(applied.stdout).not.toMatch(/config-vault configure/);
-    expect(applied.stdout).toContain(`region-1: its secret ID is managed by \`maas-vault rotate\``);
+    expect(applied.stdout).toContain("# region-1\n#   its secret ID is managed by `maas-vault rotate`");
     expect(await liveAccessors()).toEqual([accessor]);
     const output = await site.cli(['output', '--json']);
     expect(output.exitCode).toBe(0);
