@@ -88,5 +88,12 @@ describeE2E('a finished rotation settles (e2e: engine + provider)', () => {
     // The first rotation's secret ID was destroyed by the second --finish.
     const old = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: first.roleId, secret_id: first.secretId } });
     expect(old.status).toBe(400);
+
+    // The rotated secret ID is what status checks now: gone, it is drift, and the fix is to rotate.
+    const gone = await vaultHttp(server.address, 'POST', `auth/approle/role/${role}/secret-id-accessor/destroy`, { token: server.rootToken, body: { secret_id_accessor: second.accessor } });
+    expect(gone.status).toBe(204);
+    const status = await site.cli(['status']);
+    expect(status.exitCode).toBe(4);
+    expect(status.stdout).toContain('the one rotation handed it no longer exists (destroyed or expired): `maas-vault rotate --controller region-1` issues a new one');
   });
 });
