@@ -181,6 +181,14 @@ export class Engine {
     await this.run(['apply', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
   }
 
+  /**
+   * Brings the state in line with Vault and the outputs in line with the stack, changing nothing in
+   * Vault: after `rotate --finish` destroyed a secret ID the stack no longer declares.
+   */
+  async refreshOnly(): Promise<void> {
+    await this.run(['apply', '-refresh-only', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
+  }
+
   /** Drops resources from the state without touching Vault (a shared mount that must stay). */
   async forget(addresses: string[]): Promise<void> {
     if (addresses.length === 0) return;

@@ -28,6 +28,8 @@ export interface StackRunnerOptions {
   env?: NodeJS.ProcessEnv;
   /** Objects of a hand-made set-up to import (see vault/adoption.ts). */
   imports?: StackImports;
+  /** Controllers whose secret ID rotation manages (vault/rotation-record.ts): the stack issues them none. */
+  rotated: ReadonlySet<string>;
   /** How long plan, apply and destroy wait for the state lock (e.g. `5s`). */
   lockTimeout?: string;
   /** With `engine` a locator's promise: the command it is expected to settle on (engine/locate.ts engineCandidate). */
@@ -53,7 +55,7 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   let binary: EngineBinary;
   let layout: { stackDir: string; statePath: string; jsonPath: string };
   try {
-    layout = await synthOnce(config, undefined, options.imports);
+    layout = await synthOnce(config, undefined, options.imports, options.rotated);
     binary = await located;
   } catch (error) {
     await early?.abandon();

@@ -24,6 +24,11 @@ export interface MaasVaultStackOptions {
   statePath: string;
   /** Objects of a hand-made set-up to import rather than create (only those not yet in the state). */
   imports?: StackImports;
+  /**
+   * Controllers whose secret ID rotation manages (`rotate --finish` destroyed the stack's one): the
+   * stack issues them none, so the plan stays empty and no second live secret ID is issued.
+   */
+  rotated?: ReadonlySet<string>;
 }
 
 export { stackName } from './work-layout.js';
@@ -47,11 +52,11 @@ export class MaasVaultStack extends TerraformStack {
 
     const approle = new ApproleMount(this, 'approle', { path: config.approle.mount, adopt: config.approle.adopt });
     new KvMount(this, 'kv', { path: config.kv.mount, adopt: config.kv.adopt, maxVersions: config.kv.maxVersions });
-    this.declareSite(config, approle.path, 'current', imports);
+    this.declareSite(config, approle.path, 'current', imports, options.rotated ?? new Set());
     // During the migration to the '_' names the old roles, policy and issuer keep their old
     // resource addresses and settings, so the engine neither replaces nor destroys them while
     // region controllers still log in with them.
-    if (config.keepLegacyNames) this.declareSite(config, approle.path, 'legacy', NO_IMPORTS);
+    if (config.keepLegacyNames) this.declareSite(config, approle.path, 'legacy', NO_IMPORTS, new Set());
 
     if (config.issuer.enabled) {
       const issuer = this.issuers.get('current')!;
@@ -66,7 +71,7 @@ export class MaasVaultStack extends TerraformStack {
    * The MAAS policy, one role per controller and the issuer, under current or legacy names and
    * addresses; `imports` (current names only) are the objects of a hand-made set-up to import.
    */
-  private declareSite(config: MaasVaultConfig, backend: string, names: 'current' | 'legacy', imports: StackImports): void {
+  private declareSite(config: MaasVaultConfig, backend: string, names: 'current' | 'legacy', imports: StackImports, rotated: ReadonlySet<string>): void {
     const legacy = names === 'legacy';
     const policy = new MaasPolicy(this, legacy ? 'policy' : 'maas_policy', {
       name: legacy ? legacyNames.policy(config) : config.policy.name,
@@ -85,8 +90,9 @@ export class MaasVaultStack extends TerraformStack {
         tokenTtlSeconds: seconds(config.tokenTtl),
         tokenMaxTtlSeconds: config.tokenMaxTtl === undefined ? undefined : seconds(config.tokenMaxTtl),
         secretIdTtlSeconds: config.secretIdTtl === undefined ? undefined : seconds(config.secretIdTtl),
-        // A revoked controller keeps its role but gets no secret ID, whatever generation says.
-        wrapTtl: config.stackSecretIds && !controller.revoked ? config.wrapTtl : undefined,
+        // A revoked controller keeps its role but gets no secret ID, whatever generation says; nor
+        // does one whose region runs on the secret ID a finished rotation handed it.
+        wrapTtl: config.stackSecretIds && !controller.revoked && !rotated.has(controller.name) ? config.wrapTtl : undefined,
         cidrs: controller.cidrs,
         ...(imports.roles.has(controller.name) ? { importId: ADOPTABLE.role.id(config.approle.mount, role(controller.name)) } : {}),
         metadata: stackSecretIdMetadata(config, controller.name),

@@ -50,9 +50,15 @@ function readRecord(path: string): SynthRecord | undefined {
 }
 
 /** `code` is the build's fingerprint of the synth code (read from the package unless given; null: none). */
-export async function synthOnce(config: MaasVaultConfig, code: string | null = fingerprint() ?? null, imports?: StackImports): Promise<SynthOnceResult> {
-  // The import blocks of an adoption shape the JSON too (they go once the state holds the objects).
-  const key = code === null ? undefined : sha256(`${code}\n${JSON.stringify(config)}\n${importsKey(imports)}`);
+export async function synthOnce(
+  config: MaasVaultConfig,
+  code: string | null = fingerprint() ?? null,
+  imports?: StackImports,
+  rotated: ReadonlySet<string> = new Set(),
+): Promise<SynthOnceResult> {
+  // The import blocks of an adoption shape the JSON too (they go once the state holds the objects),
+  // and so do the controllers whose secret ID rotation took over.
+  const key = code === null ? undefined : sha256(`${code}\n${JSON.stringify(config)}\n${importsKey(imports)}\n${JSON.stringify([...rotated].sort())}`);
   const layout = workLayout(config);
   const record = recordPath(config);
   if (key !== undefined && existsSync(layout.jsonPath)) {
@@ -60,7 +66,7 @@ export async function synthOnce(config: MaasVaultConfig, code: string | null = f
     if (recorded?.key === key && recorded.json === sha256(readFileSync(layout.jsonPath))) return { ...layout, reused: true };
   }
   const { synthStack } = await import('./synth.js');
-  const result = synthStack(config, imports);
+  const result = synthStack(config, imports, rotated);
   if (key !== undefined) {
     writePrivateFile(record, JSON.stringify({ key, json: sha256(readFileSync(result.jsonPath)) }));
   }

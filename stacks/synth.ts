@@ -10,7 +10,7 @@ import { STATE_PATH_FROM_STACK, workLayout, type WorkLayout } from './work-layou
 export type SynthResult = WorkLayout;
 export { STATE_PATH_FROM_STACK, workLayout } from './work-layout.js';
 
-export function synthStack(config: MaasVaultConfig, imports?: StackImports): SynthResult {
+export function synthStack(config: MaasVaultConfig, imports?: StackImports, rotated?: ReadonlySet<string>): SynthResult {
   // The work directory holds state with wrapping tokens: only its owner may enter it.
   mkdirSync(join(config.workDir, 'cdktf.out'), { recursive: true, mode: 0o700 });
   // ...and git must never pick it up, wherever the config (and so the work directory) lives.
@@ -18,7 +18,7 @@ export function synthStack(config: MaasVaultConfig, imports?: StackImports): Syn
   if (!existsSync(gitignore)) writeFileSync(gitignore, '# maas-vault work directory: engine state holds wrapping tokens\n*\n');
   // Stack traces in construct metadata cost most of synth time for large sites and are never read.
   const app = new App({ outdir: join(config.workDir, 'cdktf.out'), stackTraces: false, skipBackendValidation: true });
-  new MaasVaultStack(app, { config, statePath: STATE_PATH_FROM_STACK, imports });
+  new MaasVaultStack(app, { config, statePath: STATE_PATH_FROM_STACK, imports, rotated });
   app.synth();
   return workLayout(config);
 }

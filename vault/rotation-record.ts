@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writePrivateFile } from '../config/private-file.js';
 import { join } from 'node:path';
+import { roleName, type MaasVaultConfig } from '../config/index.js';
 
 export const ROTATION_RECORD_VERSION = 1;
 
@@ -23,10 +24,25 @@ export interface PendingRotation {
   wrappingAccessors: string[];
 }
 
+/**
+ * A controller whose rotation finished: the region runs on the secret ID `rotate` issued and the
+ * stack's own one was destroyed, so from then on the stack issues it no secret ID (it would be a
+ * second live one) and `status` checks these accessors instead. Kept until the role changes.
+ */
+export interface RotatedCredential {
+  role: string;
+  /** When `rotate --finish` last finished a rotation of this controller (ISO 8601). */
+  finishedAt: string;
+  /** The secret IDs the region may run on now: those `rotate` issued and `--finish` kept. */
+  secretIdAccessors: string[];
+}
+
 export interface RotationRecord {
   version: typeof ROTATION_RECORD_VERSION;
   site: string;
   controllers: Record<string, PendingRotation>;
+  /** Controllers whose secret ID is managed by rotation (absent in records written before it existed). */
+  rotated?: Record<string, RotatedCredential>;
 }
 
 export function rotationRecordPath(workDir: string): string {
@@ -50,13 +66,24 @@ export function readRotationRecord(workDir: string, site: string): RotationRecor
   if (parsed.site !== site) {
     throw new RotationRecordError(`${path} belongs to site "${String(parsed.site)}", not "${site}": each site needs its own workDir`);
   }
+  if (parsed.rotated !== undefined && (typeof parsed.rotated !== 'object' || parsed.rotated === null)) {
+    throw new RotationRecordError(`${path}: "rotated" is not an object: it was edited by hand. Move the file away and run \`maas-vault rotate\` again`);
+  }
   return parsed as RotationRecord;
 }
 
-/** Replaces the record atomically (a 0600 temporary file, then a rename); removes it when nothing is pending. */
+/**
+ * The controllers whose secret ID is managed by rotation under the config as it is now: same role
+ * as when the rotation finished. The stack issues them none, and `status` checks the rotated one.
+ */
+export function rotationManaged(record: RotationRecord, roleOf: (controller: string) => string): Map<string, RotatedCredential> {
+  return new Map(Object.entries(record.rotated ?? {}).filter(([name, rotated]) => rotated.role === roleOf(name)));
+}
+
+/** Replaces the record atomically (a 0600 temporary file, then a rename); removes it when it holds nothing. */
 export function writeRotationRecord(workDir: string, record: RotationRecord): void {
   const path = rotationRecordPath(workDir);
-  if (Object.keys(record.controllers).length === 0) {
+  if (Object.keys(record.controllers).length === 0 && Object.keys(record.rotated ?? {}).length === 0) {
     rmSync(path, { force: true });
     return;
   }
@@ -70,4 +97,14 @@ export function writeRotationRecord(workDir: string, record: RotationRecord): vo
 export class RotationRecordError extends Error {
   override name = 'RotationRecordError';
   readonly exitCode = 2;
+}
+
+/**
+ * The names of the controllers the stack must issue no secret ID for, because rotation manages
+ * theirs (see RotatedCredential): what every synth of the site is given.
+ */
+export function rotationManagedControllers(config: MaasVaultConfig): ReadonlySet<string> {
+  if (!config.stackSecretIds) return new Set();
+  const record = readRotationRecord(config.workDir, config.site);
+  return new Set(rotationManaged(record, (controller) => roleName(config, controller)).keys());
 }

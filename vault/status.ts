@@ -11,6 +11,7 @@
 import { issuerPolicyName, issuerRoleName, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
 import { legacyNames } from '../config/naming.js';
 import { issuerPolicyFor, maasPolicyFor } from '../policies/render.js';
+import type { RotatedCredential } from './rotation-record.js';
 import { APPROLE_MOUNT_DESCRIPTION, KV_MOUNT_DESCRIPTION, stackSecretIdMetadata } from '../stacks/managed-settings.js';
 import type { VaultClient } from './client.js';
 import { APPROLE_MOUNT, lookupWrappingToken, rolePath } from './approle.js';
@@ -133,7 +134,16 @@ const WHY: Record<string, string> = {
   bind_secret_id: 'without it, the role ID alone logs in',
 };
 
-export async function checkStatus(client: VaultClient, config: MaasVaultConfig, inventory: StackInventory = EMPTY_INVENTORY): Promise<StatusReport> {
+/**
+ * `rotated`: controllers whose secret ID is managed by rotation (vault/rotation-record.ts): the
+ * stack issues them none, and the secret ID `rotate` handed them is checked instead.
+ */
+export async function checkStatus(
+  client: VaultClient,
+  config: MaasVaultConfig,
+  inventory: StackInventory = EMPTY_INVENTORY,
+  rotated: ReadonlyMap<string, RotatedCredential> = new Map(),
+): Promise<StatusReport> {
   const server = await serverInfo(client);
   if (server.sealed) return { server, checks: [], drift: true };
   Object.assign(server, await leaderInfo(client));
@@ -164,7 +174,7 @@ export async function checkStatus(client: VaultClient, config: MaasVaultConfig, 
           secretIdTtl: config.secretIdTtl === undefined ? 0 : seconds(config.secretIdTtl),
           cidrs: controller.cidrs ?? [],
         }, `run the configure command it prints on ${controller.name}`)),
-        ...(await checkStackSecretId(client, config, controller.name, role, inventory)),
+        ...(await checkStackSecretId(client, config, controller.name, role, inventory, rotated.get(controller.name))),
       ]),
     ),
     ...(config.issuer.enabled
@@ -379,7 +389,14 @@ async function checkRole(client: VaultClient, role: string, inventory: StackInve
 }
 
 /** The secret ID the stack issued for a controller: still there, and issued as the config now says. */
-async function checkStackSecretId(client: VaultClient, config: MaasVaultConfig, controller: string, role: string, inventory: StackInventory): Promise<Finding[]> {
+async function checkStackSecretId(
+  client: VaultClient,
+  config: MaasVaultConfig,
+  controller: string,
+  role: string,
+  inventory: StackInventory,
+  rotated: RotatedCredential | undefined,
+): Promise<Finding[]> {
   const issued = inventory.secretIds.find((secretId) => secretId.role === role);
   if (config.controllers.find((entry) => entry.name === controller)?.revoked) {
     return issued ? [drift('has a secret ID the stack issued, and the controller is marked revoked', '`maas-vault apply` destroys it')] : [];
@@ -387,6 +404,7 @@ async function checkStackSecretId(client: VaultClient, config: MaasVaultConfig, 
   if (!config.stackSecretIds) {
     return issued ? [drift('has a secret ID the stack issued, and stackSecretIds is false', '`maas-vault apply` destroys it: hand the controller a credential from `maas-vault credentials` first')] : [];
   }
+  if (rotated && rotated.role === role) return checkRotatedSecretId(client, controller, role, issued, rotated);
   if (!issued) {
     return inventory.roles.includes(role)
       ? [drift('has no secret ID from the stack', `\`maas-vault apply\` issues one; run the configure command it prints on ${controller}`)]
@@ -410,6 +428,40 @@ async function checkStackSecretId(client: VaultClient, config: MaasVaultConfig, 
       throw error;
     });
   if (lookup.status === 404) findings.push(drift('the secret ID the stack issued no longer exists (destroyed or expired)', reissue));
+  return findings;
+}
+
+/** A controller whose rotation finished: the secret ID `rotate` handed it is its credential, the stack issues none. */
+async function checkRotatedSecretId(client: VaultClient, controller: string, role: string, issued: { accessor: string } | undefined, rotated: RotatedCredential): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  if (issued) {
+    findings.push(
+      drift(
+        `its secret ID is managed by \`maas-vault rotate\` (finished ${rotated.finishedAt}), but the stack's state still lists the one the stack issued before`,
+        '`maas-vault apply` drops it from the state (destroying it if it still exists) and issues none',
+      ),
+    );
+  }
+  const answers = await Promise.all(
+    rotated.secretIdAccessors.map((accessor) =>
+      client.write(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept: [404] }).then(
+        (response) => response.status === 200,
+        (error: unknown) => {
+          // The role itself is gone: the role's own finding says so.
+          if (error instanceof VaultApiError && /does not exist/i.test(error.errors.join(' '))) return true;
+          throw error;
+        },
+      ),
+    ),
+  );
+  if (!answers.some(Boolean)) {
+    findings.push(
+      drift(
+        `its secret ID is managed by \`maas-vault rotate\`, and the one rotation handed it no longer exists (destroyed or expired)`,
+        `\`maas-vault rotate --controller ${controller}\` issues a new one; run the configure command it prints on ${controller}, then \`rotate --finish\``,
+      ),
+    );
+  }
   return findings;
 }
 

@@ -14,7 +14,7 @@ import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { destroyUnrecordedStackSecretIds } from '../../vault/orphan-secret-ids.js';
-import { appliedControllers, controllersFromOutputs } from './stack-outputs.js';
+import { appliedControllers, controllersFromOutputs, rotatedNote, withRotatedCredentials } from './stack-outputs.js';
 import { readBackendOutputs } from '../../engine/state.js';
 import { adoptedRoles, type MaasVaultConfig } from '../../config/index.js';
 import type { Engine } from '../../engine/engine.js';
@@ -65,7 +65,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
       // Exactly the plan that was checked and shown (the engine refuses it if the state moved since).
       await session.engineStep(`${engine.binary.kind} apply`, () => engine.applySaved(saved));
       session.recordSite();
-      const controllers = await appliedControllers(engine, session.statePath, config);
+      const controllers = withRotatedCredentials(config, await appliedControllers(engine, session.statePath, config));
       if (session.wasInterrupted) {
         // An unfinished run may have issued secret IDs it never recorded: only this apply can find them.
         const removed = config.stackSecretIds
@@ -117,7 +117,9 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
             configured: loggedIn[index],
             unusable: revoked.has(controller.name)
               ? 'revoked ("revoked": true in the config): no secret ID is issued for it'
-              : usable[index] === false
+              : controller.rotationFinishedAt
+                ? rotatedNote(controller)
+                : usable[index] === false
                 ? loggedIn[index]
                   ? configuredNote(controller.name)
                   : spentTokenNote(controller.name)

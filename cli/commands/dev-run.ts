@@ -58,6 +58,8 @@ export async function runDev(argv: GlobalArgs & { keep: boolean; server: DevServ
         config,
         engine: toolchain.engine.path,
         token: server.rootToken,
+        // A fresh dev site: no rotation has finished on it.
+        rotated: new Set(),
         // The demo shows results, not the engine's plan: `maas-vault apply` streams that.
         env: { MAAS_VAULT_PROVIDER_MIRROR: provider.dir },
       }),

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { rotationManagedControllers } from '../../vault/rotation-record.js';
 import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import { openContext, type GlobalArgs } from '../context.js';
@@ -68,7 +69,7 @@ export const encryptStateCommand = defineCommand<GlobalArgs & EngineArgs>({
       }
       const { prepareStack } = await import('../../engine/stack-runner.js');
       const { engine, jsonPath } = await report.step('synthesizing the stack', () =>
-        prepareStack({ config, engine: binary, lockTimeout: argv.lockTimeout, onOutput: (line) => report.engineLine(line), onNotice: (text) => report.warn(text) }),
+        prepareStack({ config, engine: binary, rotated: rotationManagedControllers(config), lockTimeout: argv.lockTimeout, onOutput: (line) => report.engineLine(line), onNotice: (text) => report.warn(text) }),
       );
       const { encryptClearState } = await import('../../engine/state-encryption-migration.js');
       const step = async <T>(label: string, run: () => Promise<T>): Promise<T> => {

@@ -10,7 +10,7 @@ import { MIGRATE_COMMAND } from '../../stacks/commands.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
-import { controllersFromOutputs } from './stack-outputs.js';
+import { controllersFromOutputs, rotatedNote, withRotatedCredentials } from './stack-outputs.js';
 import { wrappingTokenUsability } from './token-usability.js';
 
 export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
@@ -23,7 +23,7 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     let outputs = await readBackendOutputs(config, statePath);
     // Encrypted state is read by the engine, which holds the passphrase.
     if (!outputs && (config.state.encryption || (config.state.backend === 'local' && existsSync(statePath)))) outputs = await (await openStackSession(argv, false)).engine.outputs();
-    const controllers = controllersFromOutputs(outputs ?? {});
+    const controllers = withRotatedCredentials(config, controllersFromOutputs(outputs ?? {}));
     if (controllers.length === 0) {
       // --json promises one object on stdout: a site not created yet is an answer, not an error.
       if (report.json) report.data({ applied: false, controllers: [] });
@@ -62,7 +62,9 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
       controllers.map((controller, index) =>
         revoked.has(controller.name)
           ? { ...controller, unusable: 'revoked ("revoked": true in the config): no secret ID is issued for it' }
-          : {
+          : controller.rotationFinishedAt
+            ? { ...controller, unusable: rotatedNote(controller) }
+            : {
               ...controller,
               ...(controller.wrappedToken ? { initCommand: handOffCommands(handOffTarget(config), controller.roleId, controller.wrappedToken, undefined).initCommand } : {}),
               unusable: usable[index] === false ? spentTokenNote(controller.name) : undefined,

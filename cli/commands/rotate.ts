@@ -11,12 +11,15 @@ import type { Reporter } from '../reporter.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import type { MaasVaultConfig } from '../../config/index.js';
 import { beginRotation, destroyOlderSecretIds, planFinish, type RotationStarted } from '../../vault/rotation.js';
-import { readRotationRecord, type RotationRecord, rotationRecordPath, writeRotationRecord } from '../../vault/rotation-record.js';
-import { withLockTimeout } from './engine-args.js';
+import { readRotationRecord, rotationManaged, type RotatedCredential, type RotationRecord, rotationRecordPath, writeRotationRecord } from '../../vault/rotation-record.js';
+import { roleName } from '../../config/index.js';
+import { openStackSession } from './stack-session.js';
+import { withEngine, withLockTimeout } from './engine-args.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 import { lockSite, siteLockSeconds } from '../site-lock.js';
 
 interface RotateArgs extends GlobalArgs {
+  engine?: string;
   controller?: string[];
   finish: boolean;
   wrapTtl?: string;
@@ -28,7 +31,7 @@ interface RotateArgs extends GlobalArgs {
 export const rotateCommand = defineCommand<RotateArgs>({
   ...COMMAND_TEXT.rotate,
   builder: (yargs: Argv<GlobalArgs>) =>
-    withLockTimeout(yargs)
+    withEngine(withLockTimeout(yargs))
       .option('controller', { type: 'string', array: true, describe: 'only these controllers (repeatable; default: all, or with --finish all pending)' })
       .option('finish', {
         type: 'boolean',
@@ -154,14 +157,42 @@ async function finish(argv: RotateArgs): Promise<void> {
   // Held from reading the record to writing it back: a rotate meanwhile would add a secret ID the
   // region may be configured with next, which the plan made here would not know about.
   const release = await lockSite(config, 'rotate --finish', lockSeconds);
+  let handedOver: string[];
   try {
-    await finishLocked(argv, config, report);
+    handedOver = await finishLocked(argv, config, report);
   } finally {
     release();
   }
+  if (handedOver.length > 0) await forgetStackSecretIds(argv, report, handedOver);
 }
 
-async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: Reporter): Promise<void> {
+/**
+ * The stack no longer declares the secret IDs just destroyed (their controllers' credentials are
+ * managed by rotation now): a refresh-only apply drops them and their wrapping tokens from the state
+ * and outputs, without a write to Vault, so the plan is empty and `output` prints nothing stale.
+ * The engine takes the site's lock itself (the stack session), hence after --finish released it.
+ */
+async function forgetStackSecretIds(argv: RotateArgs, report: Reporter, controllers: readonly string[]): Promise<void> {
+  const names = controllers.join(', ');
+  try {
+    const session = await openStackSession(argv, true, 'apply');
+    try {
+      await session.engineStep(`${session.engine.binary.kind} apply -refresh-only (the stack stops managing the secret ID of ${names})`, () => session.engine.refreshOnly());
+    } finally {
+      session.release();
+      await session.client?.close();
+    }
+  } catch (error) {
+    report.warn(
+      `the rotation finished, but the stack's state still lists the destroyed secret ID of ${names}: ${(error as Error).message}. ` +
+        '`maas-vault apply` drops it from the state (it changes nothing in Vault and issues no new secret ID).',
+    );
+    process.exitCode = EXIT.failure;
+  }
+}
+
+/** Finishes what it can; returns the controllers whose secret ID the stack has just stopped managing. */
+async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: Reporter): Promise<string[]> {
   const record = readRotationRecord(config.workDir, config.site);
   const pendingNames = Object.keys(record.controllers);
   const requested = argv.controller && argv.controller.length > 0 ? selectControllers(config, argv.controller) : pendingNames;
@@ -171,7 +202,7 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
     const whom = idle.length > 0 ? ` for ${idle.join(', ')}` : '';
     if (report.json) report.data({ finished: [], blocked: [], nothingToFinish: idle });
     else report.line(`Nothing to finish: no rotation was begun${whom}. \`maas-vault rotate --controller NAME\` begins one.`);
-    return;
+    return [];
   }
   for (const name of idle) report.note(`${name}: no rotation was begun, nothing to finish`);
 
@@ -195,7 +226,7 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
       if (!(await confirm(question))) {
         report.line('Finish cancelled: nothing was destroyed; the rotation stays pending.');
         process.exitCode = EXIT.failure;
-        return;
+        return [];
       }
     }
     const settled = await report.step(`destroying ${total} older secret IDs`, () => Promise.allSettled(ready.map((plan) => destroyOlderSecretIds(client, plan))));
@@ -206,12 +237,22 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
     const finished = ready.filter((_, index) => settled[index].status === 'fulfilled');
     const left = { ...record.controllers };
     for (const plan of finished) delete left[plan.name];
-    writeRotationRecord(config.workDir, { ...record, controllers: left });
+    // Where the stack issues secret IDs, the one it issued was among those destroyed: from now on
+    // the region's credential is the rotated one, and the stack must not issue another.
+    const before = rotationManaged(record, (name) => roleName(config, name));
+    const rotated: Record<string, RotatedCredential> = { ...record.rotated };
+    const finishedAt = new Date().toISOString();
+    if (config.stackSecretIds) {
+      for (const plan of finished) rotated[plan.name] = { role: plan.role, finishedAt, secretIdAccessors: record.controllers[plan.name].issuedAccessors };
+    }
+    writeRotationRecord(config.workDir, { ...record, controllers: left, ...(Object.keys(rotated).length > 0 ? { rotated } : {}) });
+    const handedOver = config.stackSecretIds ? finished.map(({ name }) => name).filter((name) => !before.has(name)) : [];
     if (failures.length > 0) {
       const reason = await tokenEndedReason(client, life, failures[0].error);
       const account = `Finished (older secret IDs destroyed): ${namesOrNone(finished.map(({ name }) => name))}. Not finished, still pending (run --finish again): ${namesOrNone(failures.map(({ plan }) => plan.name))}.`;
       if (reason) throw new VaultTokenEndedError(client.address, reason, account);
       report.warn(account);
+      if (handedOver.length > 0) report.warn(`run \`maas-vault apply\` once: the stack's state still lists the destroyed secret ID of ${handedOver.join(', ')} (it changes nothing in Vault)`);
       throw failures[0].error;
     }
     if (report.json) {
@@ -226,6 +267,7 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
       );
     }
     if (blocked.length > 0) process.exitCode = EXIT.failure;
+    return handedOver;
   } finally {
     await client.close();
   }

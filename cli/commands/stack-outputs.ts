@@ -1,7 +1,8 @@
 /** Reads the applied stack's outputs into one record per controller. */
 import type { Engine, EngineOutputs } from '../../engine/engine.js';
 import { readBackendOutputs, readStateOutputs } from '../../engine/state.js';
-import type { MaasVaultConfig } from '../../config/index.js';
+import { roleName, type MaasVaultConfig } from '../../config/index.js';
+import { readRotationRecord, rotationManaged } from '../../vault/rotation-record.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
 
 export interface AppliedController {
@@ -12,6 +13,8 @@ export interface AppliedController {
   wrappedToken?: string;
   secretIdAccessor?: string;
   command?: string;
+  /** Set when rotation manages its secret ID (see withRotatedCredentials): when it last finished. */
+  rotationFinishedAt?: string;
 }
 
 export function controllersFromOutputs(outputs: EngineOutputs): AppliedController[] {
@@ -35,4 +38,30 @@ export function controllersFromOutputs(outputs: EngineOutputs): AppliedControlle
 export async function appliedControllers(engine: Engine, statePath: string, config?: Pick<MaasVaultConfig, 'site' | 'state'>): Promise<AppliedController[]> {
   const direct = config ? await readBackendOutputs(config, statePath) : readStateOutputs(statePath);
   return controllersFromOutputs(direct ?? (await engine.outputs()));
+}
+
+/** The hand-off line of a controller whose secret ID rotation manages: nothing of the stack's to run. */
+export function rotatedNote(controller: AppliedController): string {
+  return `its secret ID is managed by \`maas-vault rotate\` (rotation finished ${controller.rotationFinishedAt}, accessor ${controller.secretIdAccessor}): nothing to run; \`maas-vault rotate --controller ${controller.name}\` hands it a new one`;
+}
+
+/**
+ * What is true of controllers whose secret ID rotation manages: their credential is the one
+ * `rotate` issued (its accessor shown), and no wrapping token or command of the stack's applies,
+ * even while the state still holds an old one (a refresh that did not run after `rotate --finish`).
+ */
+export function withRotatedCredentials(config: MaasVaultConfig, controllers: readonly AppliedController[]): AppliedController[] {
+  if (!config.stackSecretIds) return [...controllers];
+  const rotated = rotationManaged(readRotationRecord(config.workDir, config.site), (name) => roleName(config, name));
+  return controllers.map((controller) => {
+    const credential = rotated.get(controller.name);
+    if (!credential) return controller;
+    return {
+      name: controller.name,
+      role: controller.role,
+      roleId: controller.roleId,
+      secretIdAccessor: credential.secretIdAccessors[credential.secretIdAccessors.length - 1],
+      rotationFinishedAt: credential.finishedAt,
+    };
+  });
 }

@@ -22,6 +22,7 @@ import { lockTimeoutSeconds } from './engine-args.js';
 import type { Reporter } from '../reporter.js';
 import { UsageError } from '../exit-codes.js';
 import { compareSiteRecord, readSiteRecord, removeSiteRecord, writeSiteRecord } from '../../engine/site-record.js';
+import { rotationManagedControllers } from '../../vault/rotation-record.js';
 
 export interface StackSession extends CommandContext {
   engine: Engine;
@@ -101,10 +102,14 @@ export async function openStackSession(
       throw error;
     }
   }
+  // Read under the lock, so a `rotate --finish` is seen whole or not at all.
+  let rotated: ReadonlySet<string> | undefined;
+  const rotationManaged = () => (rotated ??= rotationManagedControllers(config));
   const prepared = report.step('synthesizing the stack', async () => {
     const { prepareStack } = await import('../../engine/stack-runner.js');
     return prepareStack({
       config,
+      rotated: rotationManaged(),
       engine: located,
       engineCommand: engineCandidate(argv.engine ?? process.env.MAAS_VAULT_ENGINE),
       token,
@@ -158,7 +163,7 @@ export async function openStackSession(
       if (hasImports(adoption.imports)) {
         const imports = adoption.imports;
         // Same stack directory and backend, only the import blocks are added; init again all the same.
-        await report.step('synthesizing the stack with its imports', () => synthOnce(config, undefined, imports));
+        await report.step('synthesizing the stack with its imports', () => synthOnce(config, undefined, imports, rotationManaged()));
         await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
       }
     }

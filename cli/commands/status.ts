@@ -8,7 +8,8 @@ import { checkStatus, notReadyError, type StackInventory, type StatusCheck } fro
 import { clusterReport, type ClusterReport } from '../../vault/cluster.js';
 import { readBackendInventory, stackInventoryOf, stateNeedsEngine } from '../../engine/state-inventory.js';
 import { workLayout } from '../../stacks/work-layout.js';
-import type { MaasVaultConfig } from '../../config/index.js';
+import { roleName, type MaasVaultConfig } from '../../config/index.js';
+import { readRotationRecord, rotationManaged } from '../../vault/rotation-record.js';
 import type { Reporter } from '../reporter.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
@@ -33,10 +34,11 @@ async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Repo
   // The state is read first: an encrypted one needs the engine, which is found (or refused, exit 2)
   // before the first request to Vault.
   const inventory = await siteInventory(argv, config);
+  const rotated = config.stackSecretIds ? rotationManaged(readRotationRecord(config.workDir, config.site), (name) => roleName(config, name)) : new Map();
   const client = vaultClient(config, token);
   try {
     const status = await report
-      .step(`checking Vault at ${config.vault.address}`, () => checkStatus(client, config, inventory))
+      .step(`checking Vault at ${config.vault.address}`, () => checkStatus(client, config, inventory, rotated))
       .catch((error: unknown) => explainTokenRefusal(client, error));
     if (status.server.sealed) throw notReadyError(status.server);
     const cluster = await clusterReport(client);

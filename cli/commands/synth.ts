@@ -9,7 +9,8 @@ export const synthCommand = defineCommand<GlobalArgs>({
   handler: async (argv) => {
     const { config, report } = openContext(argv);
     const { synthStack } = await import('../../stacks/synth.js');
-    const result = synthStack(config);
+    const { rotationManagedControllers } = await import('../../vault/rotation-record.js');
+    const result = synthStack(config, undefined, rotationManagedControllers(config));
     if (report.json) report.data({ stackDir: result.stackDir, json: result.jsonPath });
     else report.line(result.jsonPath);
   },
