@@ -68,6 +68,7 @@ export function vaultClient(config: MaasVaultConfig, token?: string): VaultClien
     address: config.vault.address,
     token,
     caCert: config.vault.caCert,
+    clientCert: config.vault.clientCert && { cert: config.vault.clientCert.cert, key: config.vault.clientCert.key, certVariable: config.vault.clientCert.certVariable },
     origin: config.vault.origin,
   });
 }

@@ -111,7 +111,7 @@ export async function openStackSession(
   try {
     const [, { engine, statePath, jsonPath }] = await Promise.all([ready, prepared]);
     if (client && action !== 'output') {
-      const route = await engineRoute(client, config.vault.caCert);
+      const route = await engineRoute(client, config.vault.caCert, config.vault.clientCert);
       if (route.address !== client.address) engine.routeProvider(route.address);
       if (route.note) report.note(route.note);
     }
