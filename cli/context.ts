@@ -9,6 +9,7 @@ import { notReadyError, serverInfo } from '../vault/status.js';
 import { VaultPermissionError, VaultTokenRefusedError } from '../vault/errors.js';
 import { Reporter } from './reporter.js';
 import { UsageError } from './exit-codes.js';
+import { requireTrustedWorkDir } from '../stacks/work-trust.js';
 
 /** --config when none is given. */
 export const DEFAULT_CONFIG = './maas-vault.json';
@@ -34,7 +35,10 @@ export function openContext(args: GlobalArgs, options: { workDirAccess?: 'write'
   const report = new Reporter({ json: args.json, quiet: args.quiet });
   if (!environmentNoted) for (const note of environment.notes) report.warn(note);
   environmentNoted = true;
-  return { config: loadConfigFile(args.config ?? DEFAULT_CONFIG, options), report };
+  const config = loadConfigFile(args.config ?? DEFAULT_CONFIG, options);
+  // Before any request: another user's code in the work directory would run with the admin's token.
+  requireTrustedWorkDir(config);
+  return { config, report };
 }
 
 /**
@@ -64,6 +68,7 @@ export function vaultClient(config: MaasVaultConfig, token?: string): VaultClien
     address: config.vault.address,
     token,
     caCert: config.vault.caCert,
+    clientCert: config.vault.clientCert && { cert: config.vault.clientCert.cert, key: config.vault.clientCert.key, certVariable: config.vault.clientCert.certVariable },
     origin: config.vault.origin,
   });
 }

@@ -1,7 +1,7 @@
 /** How per-controller credentials are shown: the one place that prints wrapping tokens. */
 import type { Reporter } from './reporter.js';
 import type { MaasVaultConfig } from '../config/index.js';
-import { installCaCommands, SYSTEM_BUNDLE } from '../vault/region-trust.js';
+import { requiresClientCert, installCaCommands, SYSTEM_BUNDLE } from '../vault/region-trust.js';
 import { configureCommand, initRegionCommand, MIGRATE_COMMAND, reconfigureCommand, RESTART_COMMANDS } from '../stacks/commands.js';
 
 export interface ControllerLine {
@@ -132,6 +132,20 @@ export function regionTrustNote(config: Pick<MaasVaultConfig, 'vault'>): string 
     `every region controller must trust Vault's CA ${caCert} (${origin?.caCert ?? 'vault.caCert'}): MAAS gives hvac no CA, so a region verifies ` +
     `${maasAddress} against its system store ${SYSTEM_BUNDLE} (deb and snap alike: the snap's python3-requests reads the same file). ` +
     `On each one, before its configure, with a copy of that file: ${installCaCommands('<copy of the CA>').join(' && ')}`
+  );
+}
+
+/**
+ * Said by apply, credentials and verify when maas-vault got through with a client certificate
+ * and the listener regions are told to use would refuse them: MAAS presents none.
+ */
+export async function regionClientCertProblem(config: Pick<MaasVaultConfig, 'vault'>): Promise<string | undefined> {
+  const { clientCert, maasAddress } = config.vault;
+  if (!clientCert || !(await requiresClientCert(maasAddress))) return undefined;
+  return (
+    `the listener at ${maasAddress} requires a client certificate (maas-vault presented ${clientCert.cert} from ${clientCert.certVariable}), ` +
+    `but MAAS presents none (hvac is given no client certificate), so region controllers could not connect: give them a listener without ` +
+    `tls_require_and_verify_client_cert and set vault.maasAddress to it`
   );
 }
 

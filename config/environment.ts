@@ -8,13 +8,15 @@ import { printable } from './rules.js';
 import { ConfigError } from './errors.js';
 
 /** A setting maas-vault takes from the environment under either spelling. */
-export type VaultSetting = 'address' | 'token' | 'caCert' | 'namespace' | 'format' | 'skipVerify' | 'maxRetries';
+export type VaultSetting = 'address' | 'token' | 'caCert' | 'clientCert' | 'clientKey' | 'namespace' | 'format' | 'skipVerify' | 'maxRetries';
 
 /** The `vault` CLI's spelling, then OpenBao's: when both are set the `vault` one wins (and the run says so once). */
 export const SPELLINGS: Record<VaultSetting, readonly [string, string]> = {
   address: ['VAULT_ADDR', 'BAO_ADDR'],
   token: ['VAULT_TOKEN', 'BAO_TOKEN'],
   caCert: ['VAULT_CACERT', 'BAO_CACERT'],
+  clientCert: ['VAULT_CLIENT_CERT', 'BAO_CLIENT_CERT'],
+  clientKey: ['VAULT_CLIENT_KEY', 'BAO_CLIENT_KEY'],
   namespace: ['VAULT_NAMESPACE', 'BAO_NAMESPACE'],
   format: ['VAULT_FORMAT', 'BAO_FORMAT'],
   skipVerify: ['VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY'],
@@ -64,6 +66,9 @@ export interface MaasVaultEnvironment {
   address?: FromEnvironment;
   token?: FromEnvironment;
   caCert?: FromEnvironment;
+  /** A client certificate and its key (PEM files) for a listener that requires one: both or neither. */
+  clientCert?: FromEnvironment;
+  clientKey?: FromEnvironment;
   /** VAULT_FORMAT=json (or BAO_FORMAT): the same as --json. */
   json: boolean;
   /** Said once per run: both spellings of a setting are set, and which one is used. */
@@ -87,6 +92,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): MaasVault
     address: environmentValue(env, 'address'),
     token: environmentValue(env, 'token'),
     caCert: environmentValue(env, 'caCert'),
+    clientCert: environmentValue(env, 'clientCert'),
+    clientKey: environmentValue(env, 'clientKey'),
     json: outputFormat(env).json,
     notes,
   };
@@ -108,6 +115,10 @@ function environmentProblems(env: NodeJS.ProcessEnv): string[] {
       `${namespace.variable}="${printable(namespace.value)}": ${NO_NAMESPACE_IN_MAAS}: unset ${namespace.variable} (maas-vault works in the root namespace, where MAAS logs in)`,
     );
   }
+  const clientCert = environmentValue(env, 'clientCert');
+  const clientKey = environmentValue(env, 'clientKey');
+  if (clientCert && !clientKey) problems.push(`${clientCert.variable} is set but VAULT_CLIENT_KEY is not: a client certificate is presented with its key; export VAULT_CLIENT_KEY with the path of the PEM key (or unset ${clientCert.variable})`);
+  if (clientKey && !clientCert) problems.push(`${clientKey.variable} is set but VAULT_CLIENT_CERT is not: export VAULT_CLIENT_CERT with the path of the PEM client certificate (or unset ${clientKey.variable})`);
   const skipVerify = skipVerifyProblem(env);
   if (skipVerify) problems.push(skipVerify);
   const format = outputFormat(env).problem;

@@ -13,7 +13,7 @@ import { parseDuration } from './duration.js';
 import { defaultPolicyName } from './naming.js';
 import { jsonDuplicateKey, jsonErrorPosition } from './json-position.js';
 import { printable } from './rules.js';
-import { readEnvironment, type MaasVaultEnvironment } from './environment.js';
+import { readEnvironment, type FromEnvironment, type MaasVaultEnvironment } from './environment.js';
 
 /** A config file this large is a mistake or an attack; a 1,000-controller site fits in 100 KiB. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -23,6 +23,11 @@ export interface MaasVaultConfig extends ParsedConfig {
   readonly source: string;
   readonly policy: ParsedConfig['policy'] & { name: string };
   readonly vault: ParsedConfig['vault'] & {
+    /**
+     * A client certificate for listeners that require one (VAULT_CLIENT_CERT / VAULT_CLIENT_KEY or
+     * their BAO_ spellings; absolute paths). Never in the config file: it is this machine's identity.
+     */
+    clientCert?: { cert: string; key: string; certVariable: string; keyVariable: string };
     /** Where vault.address and vault.caCert came from, so messages blame the right one. */
     origin?: VaultSettingOrigin;
     /** Where this tool reaches Vault: VAULT_ADDR when exported, else vault.address. */
@@ -188,6 +193,7 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
   if (caProblem) {
     throw new ConfigError(environment.caCert ? 'environment' : source, [`${caCertField}: file ${caCert} ${caProblem}: give the path of the PEM bundle that signed Vault's certificate`]);
   }
+  const clientCert = environment.clientCert && environment.clientKey ? clientCertFiles(environment.clientCert, environment.clientKey) : undefined;
   const fileAddress = (fileVault as { address?: unknown }).address;
   return {
     ...parsed,
@@ -195,6 +201,7 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
     vault: {
       ...parsed.vault,
       caCert,
+      ...(clientCert ? { clientCert } : {}),
       maasAddress: parsed.vault.maasAddress ?? (typeof fileAddress === 'string' ? fileAddress : parsed.vault.address),
       addressFromEnv: parsed.vault.address !== fileAddress,
       maasAddressKey: parsed.vault.maasAddress === undefined ? 'vault.address' : 'vault.maasAddress',
@@ -217,6 +224,18 @@ function blameEnvironment(line: string, environment: MaasVaultEnvironment): stri
     if (variable && line.startsWith(`${key}: `)) return `${variable} (from the environment; it overrides ${key}): ${line.slice(key.length + 2)}`;
   }
   return line;
+}
+
+/** Relative to where the command runs, as for the vault CLI; each a regular file this user can read. */
+function clientCertFiles(cert: FromEnvironment, key: FromEnvironment): NonNullable<MaasVaultConfig['vault']['clientCert']> {
+  const files = { cert: resolve(cert.value), key: resolve(key.value), certVariable: cert.variable, keyVariable: key.variable };
+  const problems: string[] = [];
+  const certProblem = pemFileProblem(files.cert);
+  if (certProblem) problems.push(`${cert.variable}: file ${files.cert} ${certProblem}: give the path of the PEM client certificate Vault's listener accepts`);
+  const keyProblem = pemFileProblem(files.key);
+  if (keyProblem) problems.push(`${key.variable}: file ${files.key} ${keyProblem}: give the path of the PEM key of that certificate`);
+  if (problems.length > 0) throw new ConfigError('environment', problems);
+  return files;
 }
 
 /** Opened without blocking: a FIFO there would hold the run, and a bundle read once by this tool cannot be read again by the engine. */

@@ -12,6 +12,7 @@ import { engineCandidate, locateEngine, type EngineBinary } from './locate.js';
 import { EarlyInit, needsFirstInit } from './early-init.js';
 import { localEngineSettings } from '../stacks/engine-settings.js';
 import { workLayout } from '../stacks/work-layout.js';
+import { requireTrustedWorkDir } from '../stacks/work-trust.js';
 import { keepGoodState } from './state.js';
 import { engineApplicationName, requirePgConnection } from './pg-connection.js';
 import { encryptionEnv } from './state-encryption-env.js';
@@ -40,6 +41,8 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   const env = options.env ?? process.env;
   const { config } = options;
   if (config.state.backend === 'pg') requirePgConnection(env);
+  // Again here, for callers without a command context (dev) and for what changed since it was opened.
+  requireTrustedWorkDir(config, env);
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
   const located = typeof options.engine === 'object'
     ? Promise.resolve(options.engine)

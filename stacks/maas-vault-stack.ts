@@ -46,6 +46,8 @@ export class MaasVaultStack extends TerraformStack {
     new VaultProvider(this, 'vault', {
       address: providerAddress(this, config.vault.address),
       ...(config.vault.caCert ? { caCertFile: config.vault.caCert } : {}),
+      // Paths only: the key itself never enters the synthesized JSON.
+      ...(config.vault.clientCert ? { clientAuth: [{ certFile: config.vault.clientCert.cert, keyFile: config.vault.clientCert.key }] } : {}),
     });
     addStateBackend(this, config, options.statePath);
     addStateEncryption(this, config);

@@ -22,6 +22,11 @@ export interface OpenBaoServer {
   detach(): void;
 }
 
+/** A dev server with a listener that requires client certificates (DevServerOptions.clientCertListener). */
+export interface ClientCertOpenBaoServer extends OpenBaoServer {
+  clientCertAddress: string;
+}
+
 export interface PersistentOpenBaoServer extends OpenBaoServer {
   unsealKey: string;
   /** SIGKILL: a crash, with no chance to flush or seal. */
@@ -130,20 +135,41 @@ export interface DevServerOptions {
   logFile?: string;
   /** Serve HTTPS with a certificate from a CA the dev server makes (`caCert` of the result). */
   tls?: boolean;
+  /**
+   * A second listener, on a port of its own (`clientCertAddress` of the result), that serves these
+   * PEM files and requires a client certificate signed by `clientCaFile` (mutual TLS).
+   */
+  clientCertListener?: { certFile: string; keyFile: string; clientCaFile: string };
 }
 
-export async function startDevServer(options: DevServerOptions = {}): Promise<OpenBaoServer> {
+export async function startDevServer(options: DevServerOptions & { clientCertListener: NonNullable<DevServerOptions['clientCertListener']> }): Promise<ClientCertOpenBaoServer>;
+export async function startDevServer(options?: DevServerOptions): Promise<OpenBaoServer>;
+export async function startDevServer(options: DevServerOptions = {}): Promise<OpenBaoServer | ClientCertOpenBaoServer> {
   const bao = options.bao ?? 'bao';
   const port = options.port ?? (await freePort());
   const rootToken = options.rootToken ?? `dev-root-${randomBytes(12).toString('hex')}`;
   const certDir = options.tls ? mkdtempSync(join(tmpdir(), 'maas-vault-tls-')) : undefined;
   const address = `${certDir ? 'https' : 'http'}://127.0.0.1:${port}`;
   const tlsArgs = certDir ? ['-dev-tls', `-dev-tls-cert-dir=${certDir}`] : [];
-  const spawned = spawnBao(bao, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token', ...tlsArgs], options.logFile);
+  const mtls = options.clientCertListener;
+  const mtlsPort = mtls ? await freePort() : undefined;
+  const mtlsArgs: string[] = [];
+  if (mtls) {
+    const configFile = join(mkdtempSync(join(tmpdir(), 'maas-vault-mtls-')), 'listener.hcl');
+    writeFileSync(
+      configFile,
+      `listener "tcp" {\n  address = "127.0.0.1:${mtlsPort}"\n  tls_cert_file = ${JSON.stringify(mtls.certFile)}\n  tls_key_file = ${JSON.stringify(mtls.keyFile)}\n` +
+        `  tls_require_and_verify_client_cert = true\n  tls_client_ca_file = ${JSON.stringify(mtls.clientCaFile)}\n}\n`,
+      { mode: 0o600 },
+    );
+    mtlsArgs.push(`-config=${configFile}`);
+  }
+  const spawned = spawnBao(bao, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token', ...tlsArgs, ...mtlsArgs], options.logFile);
   const caCert = certDir ? join(certDir, 'vault-ca.pem') : undefined;
   await waitForHealth(address, spawned, false, [rootToken], caCert);
   return {
     address,
+    ...(mtlsPort ? { clientCertAddress: `https://127.0.0.1:${mtlsPort}` } : {}),
     caCert,
     rootToken,
     pid: spawned.child.pid!,

@@ -18,11 +18,11 @@ export interface EngineRoute {
   note?: string;
 }
 
-export async function engineRoute(client: VaultClient, caCert: string | undefined): Promise<EngineRoute> {
+export async function engineRoute(client: VaultClient, caCert: string | undefined, clientCert?: { cert: string; key: string }): Promise<EngineRoute> {
   const cluster = await clusterReport(client);
   if (!cluster.haEnabled || !cluster.isStandby) return { address: client.address };
   const active = cluster.activeAddress?.replace(/\/+$/, '');
-  const reachable = active ? await answersAsActive(active, caCert) : 'sys/leader names no active node';
+  const reachable = active ? await answersAsActive(active, caCert, clientCert) : 'sys/leader names no active node';
   if (active && reachable === true) {
     return { address: active, note: `${client.address} is a standby of a Vault cluster: the engine talks to the active node ${active} (sys/leader)` };
   }
@@ -36,8 +36,8 @@ export async function engineRoute(client: VaultClient, caCert: string | undefine
 }
 
 /** true when the address answers sys/health as the active node (200), else why not. */
-async function answersAsActive(address: string, caCert: string | undefined): Promise<true | string> {
-  const probe = new VaultClient({ address, caCert, timeoutMs: 5000, retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0 } });
+async function answersAsActive(address: string, caCert: string | undefined, clientCert?: { cert: string; key: string }): Promise<true | string> {
+  const probe = new VaultClient({ address, caCert, clientCert, timeoutMs: 5000, retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0 } });
   try {
     const health = await probe.read('sys/health?standbyok=false', { token: null, forwardToActive: false, accept: [429, 472, 473, 501, 503] });
     return health.status === 200 ? true : `it answers sys/health with ${health.status}, not as the active node`;

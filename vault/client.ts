@@ -26,6 +26,8 @@ export interface VaultClientOptions {
   namespace?: string;
   /** Path of a PEM bundle to trust for Vault's TLS certificate. */
   caCert?: string;
+  /** A client certificate for a listener that requires one (VAULT_CLIENT_CERT / VAULT_CLIENT_KEY). */
+  clientCert?: { cert: string; key: string; certVariable?: string };
   /** Where address and caCert came from (`VAULT_ADDR` or `vault.address`...), for messages. */
   origin?: ConnectionOrigin;
   /** Most requests open at once (the pool's socket count). */
@@ -83,6 +85,7 @@ export class VaultClient {
   retries = 0;
   private readonly origin: ConnectionOrigin;
   private readonly caCert?: string;
+  private readonly clientCert?: VaultClientOptions['clientCert'];
 
   constructor(options: VaultClientOptions) {
     this.retry = options.retry ?? retryPolicy();
@@ -92,7 +95,8 @@ export class VaultClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.origin = options.origin ?? {};
     this.caCert = options.caCert;
-    this.transport = new HttpTransport({ address: this.address, caCert: options.caCert, connections: options.connections ?? 32, timeoutMs: this.timeoutMs });
+    this.clientCert = options.clientCert;
+    this.transport = new HttpTransport({ address: this.address, caCert: options.caCert, clientCert: options.clientCert, connections: options.connections ?? 32, timeoutMs: this.timeoutMs });
   }
 
   /** Says which failure it is, and blames the setting (VAULT_ADDR, VAULT_CACERT, or their config keys) that was used. */
@@ -104,6 +108,23 @@ export class VaultClient {
         ? `the CA bundle in ${caFrom} (${this.caCert}) did not sign Vault's certificate: point ${caFrom} at the one that did`
         : `this machine does not trust Vault's certificate: set VAULT_CACERT (or vault.caCert) to the PEM bundle of the CA that signed it`;
       return new VaultTlsError(this.address, reason, advice);
+    }
+    // The server's alerts: what it made of the certificate this client presented, or did not.
+    if (code && CLIENT_CERT_REQUIRED.has(code)) {
+      return new VaultTlsError(
+        this.address,
+        this.clientCert ? 'the listener refused the client certificate' : 'the listener requires a client certificate',
+        this.clientCert
+          ? `Vault's listener did not accept ${this.clientCert.cert} (${this.clientCert.certVariable ?? 'VAULT_CLIENT_CERT'}): use a certificate signed by the CA in its tls_client_ca_file. ${MAAS_HAS_NO_CLIENT_CERT}`
+          : `export VAULT_CLIENT_CERT and VAULT_CLIENT_KEY with a certificate it accepts. ${MAAS_HAS_NO_CLIENT_CERT}`,
+      );
+    }
+    if (code && CLIENT_CERT_UNKNOWN_CA.has(code)) {
+      return new VaultTlsError(
+        this.address,
+        'the listener does not know the CA of the client certificate',
+        `${this.clientCert ? `${this.clientCert.cert} (${this.clientCert.certVariable ?? 'VAULT_CLIENT_CERT'})` : 'the client certificate'} was not signed by the CA in the listener's tls_client_ca_file: use one that was. ${MAAS_HAS_NO_CLIENT_CERT}`,
+      );
     }
     if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
       return new VaultTlsError(this.address, reason, "Vault's certificate is outside its validity period: renew it (or check this machine's clock)");
@@ -270,8 +291,19 @@ function describeNetworkError(error: unknown): string {
   const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.cause?.code ?? err.code;
   const message = err.cause?.message ?? err.message ?? String(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
+  // OpenSSL's text is several lines naming its own source files: its code says it all.
+  if (code?.startsWith('ERR_SSL_')) return code;
+  const line = message.split('\n')[0].trim();
+  return code && !line.includes(code) ? `${code}: ${line}` : line;
 }
+
+/** Why a region controller could not use a listener that requires client certificates. */
+export const MAAS_HAS_NO_CLIENT_CERT =
+  "MAAS presents no client certificate (hvac is given none), so region controllers could not connect to this listener either: give them one that does not require client certificates (tls_require_and_verify_client_cert = false) and set vault.maasAddress to it";
+
+/** The server's TLS alerts when it wanted a client certificate and got none, or one it would not take. */
+const CLIENT_CERT_REQUIRED = new Set(['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED']);
+const CLIENT_CERT_UNKNOWN_CA = new Set(['ERR_SSL_TLSV1_ALERT_UNKNOWN_CA']);
 
 function collectSecrets(token: string | undefined, body: unknown): string[] {
   const found: string[] = token ? [token] : [];

@@ -15,6 +15,8 @@ export interface TransportOptions {
   address: string;
   /** Path of a PEM bundle to trust for Vault's TLS certificate. */
   caCert?: string;
+  /** A client certificate and its key (PEM paths), for a listener that requires one. */
+  clientCert?: { cert: string; key: string };
   /** Most sockets open at once. */
   connections: number;
   /** Longest wait for an answer (connecting included). */
@@ -34,7 +36,12 @@ export class HttpTransport {
   constructor(private readonly options: TransportOptions) {
     if (options.address.startsWith('https:')) {
       const https = loadBuiltin('node:https') as typeof import('node:https');
-      this.agent = new https.Agent({ keepAlive: true, maxSockets: options.connections, ...(options.caCert ? { ca: readFileSync(options.caCert) } : {}) });
+      this.agent = new https.Agent({
+        keepAlive: true,
+        maxSockets: options.connections,
+        ...(options.caCert ? { ca: readFileSync(options.caCert) } : {}),
+        ...(options.clientCert ? { cert: readFileSync(options.clientCert.cert), key: readFileSync(options.clientCert.key) } : {}),
+      });
       this.send = https.request;
     } else {
       this.agent = new HttpAgent({ keepAlive: true, maxSockets: options.connections });

@@ -60,3 +60,24 @@ export function probeRegionTrust(address: string, bundle = systemBundle(), timeo
     probe.end();
   });
 }
+
+/** The server's TLS alerts when it wanted a client certificate and got none. */
+const NO_CLIENT_CERT_ALERTS = new Set(['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE']);
+
+/**
+ * True when the listener at `address` refuses a client that presents no certificate, as MAAS's
+ * hvac does (it is given none). Vault's own certificate is not judged here (probeRegionTrust
+ * does that), and nothing but the handshake and an unauthenticated sys/health is sent.
+ */
+export function requiresClientCert(address: string, timeoutMs = 10_000): Promise<boolean> {
+  if (!address.startsWith('https:')) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const probe = request(new URL('/v1/sys/health', address), { method: 'GET', rejectUnauthorized: false, timeout: timeoutMs, agent: false }, (response) => {
+      response.resume();
+      resolve(false);
+    });
+    probe.on('timeout', () => probe.destroy(new Error('timeout')));
+    probe.on('error', (error: NodeJS.ErrnoException) => resolve(NO_CLIENT_CERT_ALERTS.has(error.code ?? '')));
+    probe.end();
+  });
+}

@@ -3,7 +3,7 @@ import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
-import { configuredNote, handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, printIssuerHandOff, regionTrustJson, regionTrustNote, spentTokenNote } from '../present.js';
+import { configuredNote, handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, printIssuerHandOff, regionClientCertProblem, regionTrustJson, regionTrustNote, spentTokenNote } from '../present.js';
 import { regionStates } from '../../vault/region-state.js';
 import { addressNote, openContext } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
@@ -85,6 +85,8 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
       const forms = controllers.map((controller, index) => (controller.wrappedToken ? handOffCommands(target, controller.roleId, controller.wrappedToken, loggedIn[index]) : undefined));
       const caNote = regionTrustNote(config);
       if (caNote) report.note(caNote);
+      const clientCertProblem = await regionClientCertProblem(config);
+      if (clientCertProblem) report.warn(clientCertProblem);
       if (report.json) {
         report.data({
           controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] ?? false, ...handOffJson(target, loggedIn[index], forms[index]) })),

@@ -4,7 +4,7 @@ import { COMMAND_TEXT } from './texts.js';
 import { addressNote, explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
-import { handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, regionTrustJson, regionTrustNote } from '../present.js';
+import { handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, regionClientCertProblem, regionTrustJson, regionTrustNote } from '../present.js';
 import { regionStates } from '../../vault/region-state.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -140,6 +140,8 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       };
       const caNote = regionTrustNote(config);
       if (caNote) report.note(caNote);
+      const clientCertProblem = await regionClientCertProblem(config);
+      if (clientCertProblem) report.warn(clientCertProblem);
       if (client.retries > 0) report.warn(`sent ${client.retries} requests again: the Vault cluster had no active node for a moment (a leader change) or rejected a write that raced another`);
       out?.commit(`${JSON.stringify(result, null, 2)}\n`);
       // With --out, stdout (often a CI job's log) never carries a wrapping token: they are in the file only.

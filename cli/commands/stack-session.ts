@@ -126,7 +126,7 @@ export async function openStackSession(
     const clusterId = client ? (await client.serverProfile())?.clusterId : undefined;
     if (client) checkSiteRecord(config, clusterId, report);
     if (client && action !== 'output') {
-      const route = await engineRoute(client, config.vault.caCert);
+      const route = await engineRoute(client, config.vault.caCert, config.vault.clientCert);
       if (route.address !== client.address) engine.routeProvider(route.address);
       if (route.note) report.note(route.note);
     }

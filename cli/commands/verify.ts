@@ -3,6 +3,7 @@ import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import { openContext, ensureVaultReady, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { regionClientCertProblem } from '../present.js';
 import { verifyControllers } from '../../vault/verify.js';
 import { installCaCommands, probeRegionTrust, systemBundle, SYSTEM_BUNDLE } from '../../vault/region-trust.js';
 
@@ -33,7 +34,13 @@ export const verifyCommand = defineCommand<VerifyArgs>({
             `${config.vault.caCert ? `${config.vault.caCert} (${config.vault.origin?.caCert ?? 'vault.caCert'})` : 'its own trust'}. ` +
             `Install ${config.vault.caCert ?? 'the CA that signed it'} on every region controller: ${installCaCommands('<copy of the CA>').join(' && ')} (deb and snap alike: ${SYSTEM_BUNDLE})`
           : undefined;
-      if (report.json) report.data({ controllers: results, tls: { trustedAsMaas: probe.trusted ?? null, ...(tls ? { problem: tls, caToInstall: config.vault.caCert ?? null } : {}) } });
+      const clientCert = await regionClientCertProblem(config);
+      if (report.json) {
+        report.data({
+          controllers: results,
+          tls: { trustedAsMaas: probe.trusted ?? null, ...(tls ? { problem: tls, caToInstall: config.vault.caCert ?? null } : {}), ...(clientCert ? { clientCertificateRequired: clientCert } : {}) },
+        });
+      }
       else {
         for (const result of results) {
           report.line(
@@ -43,8 +50,9 @@ export const verifyCommand = defineCommand<VerifyArgs>({
           );
         }
         if (tls) report.line(`FAILED  ${tls}`);
+        if (clientCert) report.line(`FAILED  TLS as MAAS sees it: ${clientCert}`);
       }
-      if (results.some((result) => !result.ok) || tls) process.exitCode = EXIT.failure;
+      if (results.some((result) => !result.ok) || tls || clientCert) process.exitCode = EXIT.failure;
     } finally {
       await client.close();
     }
