@@ -203,6 +203,21 @@ async function api(address: string, method: string, path: string, body?: unknown
  * A production-mode server storing its data on disk, initialised with one key share, unsealed.
  * OpenBao dropped Vault's "file" storage; a one-node integrated (raft) store is its on-disk one.
  */
+/** A one-node production config (integrated storage under `<dataDir>/data`, plain HTTP on loopback); returns its path. */
+function writeOneNodeConfig(dataDir: string, port: number, clusterPort: number): string {
+  const address = `http://127.0.0.1:${port}`;
+  mkdirSync(join(dataDir, 'data'), { recursive: true, mode: 0o700 });
+  const configFile = join(dataDir, 'server.hcl');
+  writeFileSync(
+    configFile,
+    `storage "raft" {\n  path    = ${JSON.stringify(join(dataDir, 'data'))}\n  node_id = "maas-vault-test"\n}\n` +
+      `listener "tcp" {\n  address         = "127.0.0.1:${port}"\n  cluster_address = "127.0.0.1:${clusterPort}"\n  tls_disable     = true\n}\n` +
+      `api_addr     = "${address}"\ncluster_addr = "http://127.0.0.1:${clusterPort}"\n${NO_MLOCK}`,
+    { mode: 0o600 },
+  );
+  return configFile;
+}
+
 /** A server started with `initialize: false`: listening, never initialized (no keys, no root token). */
 export interface UninitializedServer {
   address: string;
@@ -214,15 +229,7 @@ export async function startUninitializedServer(options: { bao?: string; dataDir:
   const bao = options.bao ?? 'bao';
   const [port, clusterPort] = [await freePort(), await freePort()];
   const address = `http://127.0.0.1:${port}`;
-  mkdirSync(join(options.dataDir, 'data'), { recursive: true, mode: 0o700 });
-  const configFile = join(options.dataDir, 'server.hcl');
-  writeFileSync(
-    configFile,
-    `storage "raft" {\n  path    = ${JSON.stringify(join(options.dataDir, 'data'))}\n  node_id = "maas-vault-test"\n}\n` +
-      `listener "tcp" {\n  address         = "127.0.0.1:${port}"\n  cluster_address = "127.0.0.1:${clusterPort}"\n  tls_disable     = true\n}\n` +
-      `api_addr     = "${address}"\ncluster_addr = "http://127.0.0.1:${clusterPort}"\n${NO_MLOCK}`,
-    { mode: 0o600 },
-  );
+  const configFile = writeOneNodeConfig(options.dataDir, port, clusterPort);
   const spawned = spawnBao(bao, ['server', `-config=${configFile}`]);
   await waitForHealth(address, spawned, true, []);
   return { address, stop: () => stopChild(spawned.child) };
@@ -233,15 +240,7 @@ export async function startPersistentServer(options: { bao?: string; dataDir: st
   const port = options.port ?? (await freePort());
   const clusterPort = await freePort();
   const address = `http://127.0.0.1:${port}`;
-  mkdirSync(join(options.dataDir, 'data'), { recursive: true, mode: 0o700 });
-  const configFile = join(options.dataDir, 'server.hcl');
-  writeFileSync(
-    configFile,
-    `storage "raft" {\n  path    = ${JSON.stringify(join(options.dataDir, 'data'))}\n  node_id = "maas-vault-test"\n}\n` +
-      `listener "tcp" {\n  address         = "127.0.0.1:${port}"\n  cluster_address = "127.0.0.1:${clusterPort}"\n  tls_disable     = true\n}\n` +
-      `api_addr     = "${address}"\ncluster_addr = "http://127.0.0.1:${clusterPort}"\n${NO_MLOCK}`,
-    { mode: 0o600 },
-  );
+  const configFile = writeOneNodeConfig(options.dataDir, port, clusterPort);
   const initFile = join(options.dataDir, 'init.json');
   let spawned = spawnBao(bao, ['server', `-config=${configFile}`]);
   await waitForHealth(address, spawned, true, []);

@@ -6,36 +6,32 @@
  * another user's file. And the vault CLI's habits that are honoured: VAULT_FORMAT=json, BAO_ADDR.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { chownSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
+import { startNotAVault, type NotAVault } from '../support/not-a-vault.js';
 
-let listener: Server;
+let listener: NotAVault;
 let address: string;
-let requests: string[] = [];
+let requests: readonly string[] = [];
 let dir: string;
 let config: string;
 
 beforeAll(async () => {
-  listener = createServer((request, response) => {
-    requests.push(`${request.method} ${request.url}`);
-    response.writeHead(500).end('{"errors":["not a Vault"]}');
-  });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  address = `http://127.0.0.1:${(listener.address() as { port: number }).port}`;
+  listener = await startNotAVault();
+  ({ address, requests } = listener);
   dir = mkdtempSync(join(tmpdir(), 'maas-vault-hostile-'));
   config = join(dir, 'maas-vault.json');
   writeFileSync(config, JSON.stringify({ site: 'hostile', vault: { address }, controllers: [{ name: 'region-1' }] }));
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => listener.close(resolve));
+  await listener.close();
 });
 
 beforeEach(() => {
-  requests = [];
+  listener.reset();
 });
 
 /** The CLI with a token, a HOME without ~/.vault-token, and this site's config unless args name another. */

@@ -5,30 +5,26 @@
  * token. (hostile-workdir.e2e.test.ts shows, on a real server, that such a file changes nothing.)
  */
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
+import { startNotAVault, type NotAVault } from '../support/not-a-vault.js';
 
-let listener: Server;
+let listener: NotAVault;
 let address: string;
-let requests: string[] = [];
+let requests: readonly string[] = [];
 
 beforeAll(async () => {
-  listener = createServer((request, response) => {
-    requests.push(`${request.method} ${request.url}`);
-    response.writeHead(500).end('{"errors":["not a Vault"]}');
-  });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  address = `http://127.0.0.1:${(listener.address() as { port: number }).port}`;
+  listener = await startNotAVault();
+  ({ address, requests } = listener);
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => listener.close(resolve));
+  await listener.close();
 });
 
 beforeEach(() => {
-  requests = [];
+  listener.reset();
 });
 
 const COMMANDS = [['plan'], ['apply', '--auto-approve'], ['credentials'], ['status'], ['verify'], ['output'], ['rotate']];

@@ -3,37 +3,33 @@
  * is run against an HTTP listener standing where Vault would be, which counts what reaches it:
  * each must exit 2, name its cause, and leave the count at zero.
  */
-import { createServer, type Server } from 'node:http';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
+import { startNotAVault, type NotAVault } from '../support/not-a-vault.js';
 
 describe('exit 2 sends nothing to Vault', () => {
-  let listener: Server;
+  let listener: NotAVault;
   let address: string;
-  let requests: string[] = [];
+  let requests: readonly string[] = [];
   let dir: string;
   let config: string;
 
   beforeAll(async () => {
-    listener = createServer((request, response) => {
-      requests.push(`${request.method} ${request.url}`);
-      response.writeHead(500).end('{"errors":["not a Vault"]}');
-    });
-    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-    address = `http://127.0.0.1:${(listener.address() as { port: number }).port}`;
+    listener = await startNotAVault();
+    ({ address, requests } = listener);
     dir = mkdtempSync(join(tmpdir(), 'maas-vault-usage-'));
     config = join(dir, 'maas-vault.json');
     writeFileSync(config, JSON.stringify({ site: 'usage', vault: { address }, controllers: [{ name: 'region-1' }] }));
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => listener.close(resolve));
+    await listener.close();
   });
 
   beforeEach(() => {
-    requests = [];
+    listener.reset();
   });
 
   /** The CLI with a token, a HOME without ~/.vault-token, and this site's config unless args name another. */
