@@ -17,6 +17,8 @@ export class Reporter {
   readonly quiet: boolean;
   private readonly stdout: NodeJS.WritableStream;
   private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** A spinner is on the terminal's current line: a line written now erases it first (the next frame redraws it). */
+  private spinning = false;
 
   constructor(options: ReporterOptions) {
     this.json = options.json;
@@ -42,12 +44,12 @@ export class Reporter {
 
   /** A remark on stderr (suppressed by --quiet and --json). */
   note(text: string): void {
-    if (this.chatty) this.stderr.write(`${text}\n`);
+    if (this.chatty) this.stderr.write(`${this.eraseSpinner()}${text}\n`);
   }
 
   /** A warning on stderr: shown even with --quiet, since it asks for attention. */
   warn(text: string): void {
-    this.stderr.write(`warning: ${text}\n`);
+    this.stderr.write(`${this.eraseSpinner()}warning: ${text}\n`);
   }
 
   /** Runs `action`; if it takes over a second, says so while it runs and how long it took. */
@@ -62,6 +64,7 @@ export class Reporter {
       shown = true;
       if (tty) {
         spinner = setInterval(() => {
+          this.spinning = true;
           this.stderr.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text} (${seconds(started)})`);
         }, 100);
       } else {
@@ -78,7 +81,14 @@ export class Reporter {
     } finally {
       clearTimeout(show);
       if (spinner) clearInterval(spinner);
+      this.spinning = false;
     }
+  }
+
+  private eraseSpinner(): string {
+    if (!this.spinning) return '';
+    this.spinning = false;
+    return '\r\x1b[2K';
   }
 
   private finish(tty: boolean, text: string): void {
@@ -87,7 +97,7 @@ export class Reporter {
 
   /** Engine output lines, shown to people as they come. */
   engineLine(line: string): void {
-    if (this.chatty) this.stderr.write(`  | ${line}\n`);
+    if (this.chatty) this.stderr.write(`${this.eraseSpinner()}  | ${line}\n`);
   }
 }
 
