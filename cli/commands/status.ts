@@ -13,7 +13,7 @@ import type { Reporter } from '../reporter.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 
-const LABEL = { ok: 'ok     ', drift: 'DRIFT  ', extra: 'EXTRA  ', note: 'note   ' } as const;
+const LABEL = { ok: 'ok     ', drift: 'DRIFT  ', extra: 'EXTRA  ', note: 'note   ', new: 'new    ' } as const;
 
 type StatusArgs = GlobalArgs & EngineArgs;
 
@@ -41,8 +41,8 @@ async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Repo
     if (status.server.sealed) throw notReadyError(status.server);
     const cluster = await clusterReport(client);
     if (report.json) report.data({ ...status, cluster });
-    else printStatus(report, status.server, cluster, status.checks, status.drift);
-    if (status.drift) process.exitCode = EXIT.drift;
+    else printStatus(report, config.site, status.server, cluster, status);
+    if (status.drift) process.exitCode = status.notCreated ? EXIT.notCreated : EXIT.drift;
   } finally {
     await client.close();
   }
@@ -56,13 +56,19 @@ async function siteInventory(argv: StatusArgs, config: MaasVaultConfig): Promise
   return stackInventoryOf(pulled);
 }
 
-function printStatus(report: Reporter, server: { flavour: ServerFlavour; version: string; address: string; active?: boolean }, cluster: ClusterReport, checks: StatusCheck[], drift: boolean): void {
+function printStatus(report: Reporter, site: string, server: { flavour: ServerFlavour; version: string; address: string; active?: boolean }, cluster: ClusterReport, { checks, drift, notCreated }: { checks: StatusCheck[]; drift: boolean; notCreated: boolean }): void {
   report.line(`${flavourName(server.flavour)} ${server.version} at ${server.address}: unsealed${server.active === false ? ', standby' : ''}`);
   printCluster(report, cluster);
   for (const check of checks) {
+    // A site never applied: only what apply will create, which is all there is to say.
+    if (notCreated && check.ok && check.findings.length === 0) continue;
     const worst = check.findings.find((finding) => finding.kind === 'drift') ?? check.findings.find((finding) => finding.kind === 'extra') ?? check.findings[0];
-    report.line(`${LABEL[worst?.kind ?? 'ok']} ${check.subject}`);
+    report.line(`${LABEL[notCreated && worst?.kind === 'drift' ? 'new' : (worst?.kind ?? 'ok')]} ${check.subject}`);
     for (const problem of check.problems) report.line(`          ${problem}`);
+  }
+  if (notCreated) {
+    report.line(`Site ${site} is not created yet: \`maas-vault plan\` lists what \`maas-vault apply\` would create.`);
+    return;
   }
   report.line(drift ? 'Drift found: each line above says what to run; `maas-vault plan` lists what apply would change.' : 'Vault matches the config.');
 }
