@@ -8,6 +8,7 @@ import { explainEngineFailure } from './engine-failure.js';
 import { describeInterruption, type StackAction } from './interrupted.js';
 import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
 import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
+import { initNoiseFilter } from '../../engine/init-noise.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
@@ -198,8 +199,9 @@ async function initEngine(engine: Engine, pg: boolean): Promise<void> {
  */
 function streamUntilError(report: Reporter): (line: string) => void {
   let failed = false;
+  const shown = initNoiseFilter();
   return (line) => {
     if (/^(\s*\|\s*)?(│\s*)?Error:/.test(line)) failed = true;
-    if (!failed) report.engineLine(line);
+    if (!failed && shown(line)) report.engineLine(line);
   };
 }
