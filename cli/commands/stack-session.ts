@@ -5,6 +5,7 @@ import { openContext, ensureVaultReady, vaultClient, vaultToken, type CommandCon
 import type { Engine } from '../../engine/engine.js';
 import type { VaultClient } from '../../vault/client.js';
 import { explainEngineFailure } from './engine-failure.js';
+import { explainMissingProvider } from './provider-missing.js';
 import { describeInterruption, type StackAction } from './interrupted.js';
 import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
 import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
@@ -130,7 +131,11 @@ export async function openStackSession(
         throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
       }
     };
-    await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+    await engineStep(`${engine.binary.kind} init`, () =>
+      initEngine(engine, pg).catch(async (error: unknown) => {
+        throw await explainMissingProvider(error);
+      }),
+    );
     const siteResources = async (): Promise<StateResource[]> =>
       throughEngine ? stateTextResources(await engineStep(`${engine.binary.kind} state pull`, () => engine.pullState())) : stateResources(statePath);
     if (adopting && throughEngine) {
@@ -139,7 +144,11 @@ export async function openStackSession(
         const imports = adoption.imports;
         // Same stack directory and backend, only the import blocks are added; init again all the same.
         await report.step('synthesizing the stack with its imports', () => synthOnce(config, undefined, imports));
-        await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+        await engineStep(`${engine.binary.kind} init`, () =>
+      initEngine(engine, pg).catch(async (error: unknown) => {
+        throw await explainMissingProvider(error);
+      }),
+    );
       }
     }
     const creates = stackFootprint(jsonPath);
