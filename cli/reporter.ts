@@ -8,14 +8,22 @@ export interface ReporterOptions {
   quiet: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where NO_COLOR and TERM are read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
+
+/** The colours result lines use on a terminal: findings by kind, and the summary line. */
+const COLOURS = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
+export type Colour = keyof typeof COLOURS;
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export class Reporter {
   readonly json: boolean;
   readonly quiet: boolean;
-  private readonly stdout: NodeJS.WritableStream;
+  private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Result lines may carry colour: stdout is a terminal, NO_COLOR is unset or empty (no-color.org), TERM is not dumb. */
+  readonly colour: boolean;
   private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** A spinner is on the terminal's current line: a line written now erases it first (the next frame redraws it). */
   private spinning = false;
@@ -25,6 +33,13 @@ export class Reporter {
     this.quiet = options.quiet;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
+    const env = options.env ?? process.env;
+    this.colour = !this.json && Boolean(this.stdout.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+  }
+
+  /** `text` in `colour` on a terminal that takes it; elsewhere the text exactly as it is. */
+  paint(text: string, colour: Colour): string {
+    return this.colour ? `\x1b[${COLOURS[colour]}m${text}\x1b[0m` : text;
   }
 
   private get chatty(): boolean {

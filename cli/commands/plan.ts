@@ -45,7 +45,7 @@ export const planCommand = defineCommand<PlanArgs>({
       }
       const result = await session.engineStep(`${session.engine.binary.kind} plan`, () => session.engine.plan());
       if (session.report.json) session.report.data({ changes: result.changes });
-      else session.report.line(result.changes ? 'Vault differs from the config: `maas-vault apply` would change it.' : 'No changes: Vault matches the config.');
+      else session.report.line(result.changes ? session.report.paint('Vault differs from the config: `maas-vault apply` would change it.', 'yellow') : session.report.paint('No changes: Vault matches the config.', 'green'));
       if (argv.detailedExitcode && result.changes) process.exitCode = CHANGES_PRESENT;
       else process.exitCode = EXIT.ok;
     } finally {

@@ -9,11 +9,12 @@ import { clusterReport, type ClusterReport } from '../../vault/cluster.js';
 import { readBackendInventory, stackInventoryOf, stateNeedsEngine } from '../../engine/state-inventory.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import type { MaasVaultConfig } from '../../config/index.js';
-import type { Reporter } from '../reporter.js';
+import type { Colour, Reporter } from '../reporter.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 
 const LABEL = { ok: 'ok     ', drift: 'DRIFT  ', extra: 'EXTRA  ', note: 'note   ', new: 'new    ' } as const;
+const LABEL_COLOUR: Record<keyof typeof LABEL, Colour> = { ok: 'green', drift: 'red', extra: 'yellow', note: 'dim', new: 'cyan' };
 
 type StatusArgs = GlobalArgs & EngineArgs;
 
@@ -63,14 +64,16 @@ function printStatus(report: Reporter, site: string, server: { flavour: ServerFl
     // A site never applied: only what apply will create, which is all there is to say.
     if (notCreated && check.ok && check.findings.length === 0) continue;
     const worst = check.findings.find((finding) => finding.kind === 'drift') ?? check.findings.find((finding) => finding.kind === 'extra') ?? check.findings[0];
-    report.line(`${LABEL[notCreated && worst?.kind === 'drift' ? 'new' : (worst?.kind ?? 'ok')]} ${check.subject}`);
+    const kind = notCreated && worst?.kind === 'drift' ? 'new' : (worst?.kind ?? 'ok');
+    // Only the label is painted: its padding and the subject stay as they are.
+    report.line(`${report.paint(LABEL[kind].trimEnd(), LABEL_COLOUR[kind])}${LABEL[kind].slice(LABEL[kind].trimEnd().length)} ${check.subject}`);
     for (const problem of check.problems) report.line(`          ${problem}`);
   }
   if (notCreated) {
-    report.line(`Site ${site} is not created yet: \`maas-vault plan\` lists what \`maas-vault apply\` would create.`);
+    report.line(report.paint(`Site ${site} is not created yet: \`maas-vault plan\` lists what \`maas-vault apply\` would create.`, 'cyan'));
     return;
   }
-  report.line(drift ? 'Drift found: each line above says what to run; `maas-vault plan` lists what apply would change.' : 'Vault matches the config.');
+  report.line(drift ? report.paint('Drift found: each line above says what to run; `maas-vault plan` lists what apply would change.', 'red') : report.paint('Vault matches the config.', 'green'));
 }
 
 function printCluster(report: Reporter, cluster: ClusterReport): void {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { roleName, type MaasVaultConfig } from '../../config/index.js';
 import { maasPolicyFor, renderAdminPolicy } from '../../policies/render.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
-import { runCli } from '../support/cli.js';
+import { execa } from 'execa';
+import { CLI, runCli } from '../support/cli.js';
 import { testConfig } from '../support/configs.js';
 import { vaultHttp } from '../support/http.js';
 import { controllerRoleBody } from '../support/manual-site.js';
@@ -87,4 +88,36 @@ it('a site with one of its roles in Vault and its KV mount gone is a loss, exit 
   } finally {
     await root('DELETE', 'sys/auth/approle');
   }
+});
+
+describe('on a terminal', () => {
+  /** status under a pseudo-terminal (`script`), as a person runs it. */
+  async function onTerminal(configPath: string, token: string, env: Record<string, string>): Promise<string> {
+    const line = [process.execPath, CLI, 'status', '--config', configPath].join(' ');
+    const result = await execa('script', ['-qefc', line, '/dev/null'], {
+      reject: false,
+      extendEnv: false,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, VAULT_TOKEN: token, ...env },
+    });
+    expect(result.exitCode).toBe(5);
+    return String(result.stdout);
+  }
+
+  it('labels and the summary are in colour, the rest of each line as it is off a terminal', async () => {
+    const { configPath, token } = await siteWithAdmin('colour');
+    const output = await onTerminal(configPath, token, { TERM: 'xterm-256color' });
+    expect(output).toContain('\x1b[36mnew\x1b[0m     approle auth at approle/');
+    expect(output).toContain('\x1b[36mSite colour is not created yet: `maas-vault plan` lists what `maas-vault apply` would create.\x1b[0m');
+    const plain = await runCli(['status', '--config', configPath], { token });
+    expect(plain.stdout).not.toMatch(/\x1b/);
+    // Without the colour codes, the terminal shows what a pipe gets.
+    expect(output.replace(/\x1b\[\d+m/g, '').replace(/\r\n/g, '\n')).toBe(plain.stdout);
+  });
+
+  it.each([[{ TERM: 'xterm-256color', NO_COLOR: '1' }], [{ TERM: 'dumb' }]])('%j: no colour at all', async (env) => {
+    const { configPath, token } = await siteWithAdmin(`nocolour${Object.keys(env).length}`);
+    const output = await onTerminal(configPath, token, env);
+    expect(output).toContain('new     approle auth at approle/');
+    expect(output).not.toMatch(/\x1b\[/);
+  });
 });
