@@ -9,6 +9,8 @@ export const EXIT = {
   unavailable: 3,
   /** `status` found drift between Vault and the config. */
   drift: 4,
+  /** `status` found nothing of the site in Vault or in its state: it was never applied. */
+  notCreated: 5,
   /** plan, apply or destroy stopped by SIGHUP, SIGINT or SIGTERM (128 + the signal's number). */
   hangup: 129,
   interrupted: 130,

@@ -8,6 +8,8 @@ export interface NormalizedArguments {
   /** `plan --detailed-exitcode` was asked for: 2 then means "changes", so errors exit 1. */
   detailedExitcode: boolean;
   completionShell?: 'bash' | 'zsh';
+  /** `completion --help`: yargs would print the script for it, so the CLI prints its help itself. */
+  completionHelp: boolean;
   /** A usage problem found here (e.g. `-format=yaml`); nothing runs. */
   problem?: string;
 }
@@ -46,5 +48,6 @@ export function normalizeArguments(raw: readonly string[]): NormalizedArguments 
   if (args[0] === 'completion' && raw[1] !== undefined && !raw[1].startsWith('-') && !completionShell) {
     problem ??= `completion ${raw[1]}: the shells supported are bash and zsh`;
   }
-  return { args, detailedExitcode, completionShell, problem };
+  const completionHelp = args[0] === 'completion' && args.some((arg) => arg === '--help' || arg === '-h');
+  return { args, detailedExitcode, completionShell, completionHelp, problem };
 }

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     .epilogue(
       'Vault is reached at VAULT_ADDR (else vault.address), with VAULT_TOKEN and VAULT_CACERT as the vault CLI reads them (or BAO_ADDR, BAO_TOKEN, BAO_CACERT); ' +
         'VAULT_NAMESPACE and VAULT_SKIP_VERIFY are refused (MAAS can use neither).\n' +
-        'Exit codes: 0 ok, 1 failure, 2 bad usage or config (nothing was changed in Vault), 3 Vault sealed or unreachable, 4 drift found by status, ' +
+        'Exit codes: 0 ok, 1 failure, 2 bad usage or config (nothing was changed in Vault), 3 Vault sealed or unreachable, 4 drift found by status, 5 site not created yet (status: nothing of it in Vault or its state), ' +
         '129/130/143 stopped by SIGHUP/SIGINT/SIGTERM. `plan --detailed-exitcode`: 0 no changes, 2 changes, 1 any error.',
     )
     .wrap(Math.min(110, process.stdout.columns ?? 110))
@@ -54,7 +54,9 @@ async function main(): Promise<void> {
       throw error ?? new UsageFailure(message);
     });
 
-  if (problem) {
+  if (habits.completionHelp && !problem) {
+    process.stdout.write(COMPLETION_HELP);
+  } else if (problem) {
     process.stderr.write(`maas-vault: ${problem}\nRun \`maas-vault --help\` for usage.\n`);
     process.exitCode = habits.detailedExitcode ? EXIT.failure : EXIT.usage;
   } else {
@@ -78,6 +80,14 @@ async function main(): Promise<void> {
     }
   }
 }
+
+const COMPLETION_HELP = `maas-vault completion [bash|zsh]
+
+Prints a shell completion script for maas-vault on stdout (for the shell in $SHELL when none is named):
+
+  maas-vault completion bash >> ~/.bashrc
+  maas-vault completion zsh >> ~/.zshrc
+`;
 
 function wantsJson(args: readonly string[], byEnvironment: boolean): boolean {
   if (args.some((arg) => arg === '--no-json' || arg === '--json=false')) return false;

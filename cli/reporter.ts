@@ -8,21 +8,38 @@ export interface ReporterOptions {
   quiet: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where NO_COLOR and TERM are read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
+
+/** The colours result lines use on a terminal: findings by kind, and the summary line. */
+const COLOURS = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
+export type Colour = keyof typeof COLOURS;
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export class Reporter {
   readonly json: boolean;
   readonly quiet: boolean;
-  private readonly stdout: NodeJS.WritableStream;
+  private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Result lines may carry colour: stdout is a terminal, NO_COLOR is unset or empty (no-color.org), TERM is not dumb. */
+  readonly colour: boolean;
   private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** A spinner is on the terminal's current line: a line written now erases it first (the next frame redraws it). */
+  private spinning = false;
 
   constructor(options: ReporterOptions) {
     this.json = options.json;
     this.quiet = options.quiet;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
+    const env = options.env ?? process.env;
+    this.colour = !this.json && Boolean(this.stdout.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+  }
+
+  /** `text` in `colour` on a terminal that takes it; elsewhere the text exactly as it is. */
+  paint(text: string, colour: Colour): string {
+    return this.colour ? `\x1b[${COLOURS[colour]}m${text}\x1b[0m` : text;
   }
 
   private get chatty(): boolean {
@@ -42,12 +59,12 @@ export class Reporter {
 
   /** A remark on stderr (suppressed by --quiet and --json). */
   note(text: string): void {
-    if (this.chatty) this.stderr.write(`${text}\n`);
+    if (this.chatty) this.stderr.write(`${this.eraseSpinner()}${text}\n`);
   }
 
   /** A warning on stderr: shown even with --quiet, since it asks for attention. */
   warn(text: string): void {
-    this.stderr.write(`warning: ${text}\n`);
+    this.stderr.write(`${this.eraseSpinner()}warning: ${text}\n`);
   }
 
   /** Runs `action`; if it takes over a second, says so while it runs and how long it took. */
@@ -62,6 +79,7 @@ export class Reporter {
       shown = true;
       if (tty) {
         spinner = setInterval(() => {
+          this.spinning = true;
           this.stderr.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text} (${seconds(started)})`);
         }, 100);
       } else {
@@ -78,7 +96,14 @@ export class Reporter {
     } finally {
       clearTimeout(show);
       if (spinner) clearInterval(spinner);
+      this.spinning = false;
     }
+  }
+
+  private eraseSpinner(): string {
+    if (!this.spinning) return '';
+    this.spinning = false;
+    return '\r\x1b[2K';
   }
 
   private finish(tty: boolean, text: string): void {
@@ -87,7 +112,7 @@ export class Reporter {
 
   /** Engine output lines, shown to people as they come. */
   engineLine(line: string): void {
-    if (this.chatty) this.stderr.write(`  | ${line}\n`);
+    if (this.chatty) this.stderr.write(`${this.eraseSpinner()}  | ${line}\n`);
   }
 }
 

@@ -22,6 +22,16 @@ path "auth/token/create" {
   }
 }
 {{approle}}
+# `status` on an HA cluster, read only: the nodes (API and cluster addresses, versions) and the
+# server's sanitized configuration (no secrets: Vault strips them), which says whether standbys
+# answer reads themselves and so can fail MAAS's configure. Neither needs sudo.
+path "sys/ha-status" {
+  capabilities = ["read"]
+}
+path "sys/config/state/sanitized" {
+  capabilities = ["read"]
+}
+
 # The KV-v2 mount and its settings
 path "sys/mounts" {
   capabilities = ["read"]

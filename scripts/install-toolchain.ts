@@ -16,20 +16,29 @@ try {
       process.stderr.write(`toolchain: ${line}\n`);
     },
   });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  process.stderr.write(`toolchain ready in ${seconds}s (${installed ? 'installed what was missing' : 'everything from the cache'}): ${describeToolchain(toolchain)}\n`);
+  // What is missing is said first, and the ready line names it: a reader who stops at "ready" is not misled.
+  const missing: string[] = [];
   if (!toolchain.provider.found) {
+    missing.push(`terraform-provider-vault ${toolchain.provider.version} (no e2e tier, no demo)`);
     process.stderr.write(
       `toolchain: terraform-provider-vault ${toolchain.provider.version} is missing, so the e2e tier is skipped and \`npm run demo\` cannot run. ` +
         `To supply it, ${toolchain.provider.fix}.\n`,
     );
   }
   if (!toolchain.vaultServer.found) {
+    missing.push('HashiCorp Vault (no HashiCorp Vault column)');
     process.stderr.write(
       `toolchain: HashiCorp Vault is missing (${toolchain.vaultServer.reason}), so its column of the server matrix is skipped. To supply it, ${toolchain.vaultServer.fix}.\n`,
     );
   }
-  if (!toolchain.opentofu.found) process.stderr.write(`toolchain: OpenTofu is missing (${toolchain.opentofu.reason}), so the OpenTofu suites are skipped.\n`);
+  if (!toolchain.opentofu.found) {
+    missing.push('OpenTofu (no OpenTofu suites)');
+    process.stderr.write(`toolchain: OpenTofu is missing (${toolchain.opentofu.reason}), so the OpenTofu suites are skipped.\n`);
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const source = installed ? 'installed what it could' : 'everything from the cache';
+  const state = missing.length === 0 ? 'ready' : `ready without ${missing.join(', ')}`;
+  process.stderr.write(`toolchain ${state} in ${seconds}s (${source}): ${describeToolchain(toolchain)}\n`);
 } catch (error) {
   process.stderr.write(`toolchain: ${(error as Error).message}\n`);
   process.exitCode = 1;

@@ -70,6 +70,14 @@ export function providerFix(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
+/** Why a mirror named by MAAS_VAULT_PROVIDER_MIRROR does not do: where the provider was expected in it. */
+export function mirrorLacksProvider(mirror: string): string {
+  return (
+    `MAAS_VAULT_PROVIDER_MIRROR=${mirror} holds no ${BINARY} for ${platform()}: ` +
+    `expected ${binaryIn(resolve(mirror), VAULT_PROVIDER_ADDRESSES[1])} (or the same under registry.terraform.io)`
+  );
+}
+
 export interface ProviderOptions {
   cache: string;
   progress: (line: string) => void;
@@ -99,10 +107,7 @@ export async function ensureVaultProvider(options: ProviderOptions): Promise<Pro
     const userMirror = resolve(env.MAAS_VAULT_PROVIDER_MIRROR);
     const found = findInMirror(userMirror);
     if (!found) {
-      return missing(
-        `MAAS_VAULT_PROVIDER_MIRROR=${env.MAAS_VAULT_PROVIDER_MIRROR} holds no ${BINARY} for ${platform()}: ` +
-          `expected ${binaryIn(userMirror, VAULT_PROVIDER_ADDRESSES[1])} (or the same under registry.terraform.io)`,
-      );
+      return missing(mirrorLacksProvider(env.MAAS_VAULT_PROVIDER_MIRROR));
     }
     if (!sameFile(found, binaryIn(dir, VAULT_PROVIDER_ADDRESSES[0])) || !sameFile(found, binaryIn(dir, VAULT_PROVIDER_ADDRESSES[1]))) {
       progress(`taking terraform-provider-vault ${VAULT_PROVIDER_VERSION} from MAAS_VAULT_PROVIDER_MIRROR (${userMirror})`);

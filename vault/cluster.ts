@@ -44,9 +44,10 @@ export async function clusterReport(client: VaultClient): Promise<ClusterReport>
   const disabled = forwardsEverything ? true : settings?.status === 200 ? settings.data?.disable_standby_reads : undefined;
   const standbyReads = disabled === undefined ? undefined : !disabled;
   const report: ClusterReport = { haEnabled: true, isStandby: body.is_self === false, activeAddress: body.leader_address || undefined, standbys, standbyReads, warnings: [] };
-  if (standbyReads !== false) {
+  // Unknown is not a finding: the admin policy may read the setting, so only a token without it cannot tell, and status says "unknown" on its line.
+  if (standbyReads === true) {
     report.warnings.push(
-      `${standbyReads === undefined ? 'standbys may answer reads themselves (the token may not read sys/config/state/sanitized to tell)' : 'standbys answer reads themselves'}: ` +
+      'standbys answer reads themselves: ' +
         "a MAAS region pointed at a standby can fail `maas config-vault configure` with a 404 when it reads back the test secret it just wrote; " +
         STANDBY_READS_ADVICE,
     );

@@ -45,6 +45,11 @@ export interface Finding {
   text: string;
   /** What to run about it. */
   fix: string;
+  /**
+   * Set on an object that is missing and that the stack's state does not hold either: what to say
+   * instead ("not created yet", and this fix) when the whole site turns out never to have been applied.
+   */
+  whenNew?: string;
 }
 
 export interface StatusCheck {
@@ -60,6 +65,11 @@ export interface StatusReport {
   server: ServerInfo;
   checks: StatusCheck[];
   drift: boolean;
+  /**
+   * Nothing of the site exists, in Vault or in the stack's state: it was never applied. Every
+   * difference is then "not created yet" (exit 5), not a loss to recover from.
+   */
+  notCreated: boolean;
 }
 
 /** What the applied stack manages, from its state (see engine/state-inventory.ts). */
@@ -145,7 +155,7 @@ export async function checkStatus(
   rotated: ReadonlyMap<string, RotatedCredential> = new Map(),
 ): Promise<StatusReport> {
   const server = await serverInfo(client);
-  if (server.sealed) return { server, checks: [], drift: true };
+  if (server.sealed) return { server, checks: [], drift: true, notCreated: false };
   Object.assign(server, await leaderInfo(client));
 
   const controllerRoles = config.controllers.map((controller) => ({ controller, role: roleName(config, controller.name), policy: config.policy.name }));
@@ -160,10 +170,10 @@ export async function checkStatus(
   const checks = await allInOrder([
     check(`approle auth at ${APPROLE_MOUNT}/`, () => checkApprole(client, config, inventory)),
     check(`KV-v2 at ${config.kv.mount}/`, () => checkKv(client, config, inventory)),
-    check(`policy ${config.policy.name}`, () => checkPolicy(client, config.policy.name, 'maas', maasPolicyFor(config)),
+    check(`policy ${config.policy.name}`, () => checkPolicy(client, config.policy.name, 'maas', maasPolicyFor(config), inventory),
     ),
     ...(config.keepLegacyNames
-      ? [check(`policy ${legacyNames.policy(config)} (legacy name)`, () => checkPolicy(client, legacyNames.policy(config), 'maas', maasPolicyFor(config)))]
+      ? [check(`policy ${legacyNames.policy(config)} (legacy name)`, () => checkPolicy(client, legacyNames.policy(config), 'maas', maasPolicyFor(config), inventory))]
       : []),
     ...[...controllerRoles, ...legacyRoles].map(({ controller, role, policy }) =>
       check(`role ${role}`, async () => [
@@ -182,7 +192,7 @@ export async function checkStatus(
           check(`role ${issuerRoleName(config)}`, () =>
             checkRole(client, issuerRoleName(config), inventory, issuerRoleExpected(config, issuerPolicyName(config)), 'hand CI the new issuer role ID (`issuer_role_id` output) and a new secret ID for it'),
           ),
-          check(`policy ${issuerPolicyName(config)}`, () => checkPolicy(client, issuerPolicyName(config), 'issuer', issuerPolicyFor(config)),
+          check(`policy ${issuerPolicyName(config)}`, () => checkPolicy(client, issuerPolicyName(config), 'issuer', issuerPolicyFor(config), inventory),
           ),
         ]
       : []),
@@ -192,7 +202,7 @@ export async function checkStatus(
             checkRole(client, legacyNames.issuerRole(config), inventory, issuerRoleExpected(config, legacyNames.issuerPolicy(config)), 'hand CI the new issuer role ID (`issuer_role_id` output) and a new secret ID for it'),
           ),
           check(`policy ${legacyNames.issuerPolicy(config)} (legacy name)`, () =>
-            checkPolicy(client, legacyNames.issuerPolicy(config), 'issuer', issuerPolicyFor(config, legacyRoles.filter(({ controller }) => !controller.revoked).map(({ role }) => role))),
+            checkPolicy(client, legacyNames.issuerPolicy(config), 'issuer', issuerPolicyFor(config, legacyRoles.filter(({ controller }) => !controller.revoked).map(({ role }) => role)), inventory),
           ),
         ]
       : []),
@@ -214,7 +224,25 @@ export async function checkStatus(
     });
     checks.at(-1)!.problems = checks.at(-1)!.findings.map(line);
   }
-  return { server, checks, drift: checks.some((item) => !item.ok) };
+  const notCreated = neverApplied(inventory, checks);
+  for (const item of checks) {
+    item.findings = item.findings.map(({ whenNew, ...finding }) => (notCreated && whenNew ? { kind: finding.kind, text: 'not created yet', fix: whenNew } : finding));
+    item.problems = item.findings.map(line);
+  }
+  return { server, checks, drift: checks.some((item) => !item.ok), notCreated };
+}
+
+/**
+ * A site is new when its state holds nothing and every difference is an object missing from
+ * Vault that the state never held: one of its roles or policies found in Vault, and a missing
+ * object is a loss, said as such. The mounts may be there already (shared with other uses).
+ */
+function neverApplied(inventory: StackInventory, checks: StatusCheck[]): boolean {
+  const stateHolds = inventory.roles.length + inventory.policies.length + inventory.secretIds.length + (inventory.kvMounts?.length ?? 0) + (inventory.authMounts?.length ?? 0);
+  if (stateHolds > 0) return false;
+  const differences = checks.flatMap((item) => item.findings).filter((finding) => finding.kind !== 'note');
+  const siteObjects = checks.filter((item) => /^(role|policy) /.test(item.subject));
+  return differences.length > 0 && differences.every((finding) => finding.whenNew !== undefined) && siteObjects.every((item) => item.findings.some((finding) => finding.whenNew !== undefined));
 }
 
 /** The policies the stack writes for this config (legacy names only while keepLegacyNames). */
@@ -271,10 +299,13 @@ async function checkApprole(client: VaultClient, config: MaasVaultConfig, invent
   if (!mount) {
     return config.approle.adopt
       ? [drift('not enabled, and approle.adopt is true so the stack does not enable it', 'enable it with `vault auth enable approle`, or set approle.adopt to false, then `maas-vault apply`')]
-      : [drift(
-          'not enabled: MAAS logs in at auth/approle/login, and every role on it went with it',
-          '`maas-vault apply` enables it and re-creates every role with a new role ID: run the configure command it prints on every region controller',
-        )];
+      : [{
+          ...drift(
+            'not enabled: MAAS logs in at auth/approle/login, and every role on it went with it',
+            '`maas-vault apply` enables it and re-creates every role with a new role ID: run the configure command it prints on every region controller',
+          ),
+          whenNew: '`maas-vault apply` enables it',
+        }];
   }
   if (mount.type !== 'approle') return [drift(`mounted, but of type ${mount.type}`, `disable that mount (\`vault auth disable ${APPROLE_MOUNT}\`), then \`maas-vault apply\``)];
   if (config.approle.adopt) return [];
@@ -303,10 +334,13 @@ async function checkKv(client: VaultClient, config: MaasVaultConfig, inventory: 
           'not mounted: MAAS would fail with "no handler for route"; kv.adopt is true, so the stack does not create it',
           `mount it (\`vault secrets enable -path=${config.kv.mount} kv-v2\`, and restore MAAS's secrets from a backup), or set kv.adopt to false; then \`maas-vault apply\``,
         )]
-      : [drift(
-          'not mounted: MAAS would fail with "no handler for route"',
-          "`maas-vault apply` mounts it again, empty: restore MAAS's secrets from a backup (or run `maas config-vault migrate` again)",
-        )];
+      : [{
+          ...drift(
+            'not mounted: MAAS would fail with "no handler for route"',
+            "`maas-vault apply` mounts it again, empty: restore MAAS's secrets from a backup (or run `maas config-vault migrate` again)",
+          ),
+          whenNew: '`maas-vault apply` mounts it; then `maas config-vault migrate` on one region controller moves MAAS\'s secrets in',
+        }];
   }
   const findings: Finding[] = [];
   if (mount.type !== 'kv' || mount.options?.version !== '2') {
@@ -349,9 +383,11 @@ function durationSeconds(text: string | undefined): number {
   return total;
 }
 
-async function checkPolicy(client: VaultClient, name: string, which: 'maas' | 'issuer', expected: string): Promise<Finding[]> {
+async function checkPolicy(client: VaultClient, name: string, which: 'maas' | 'issuer', expected: string, inventory: StackInventory): Promise<Finding[]> {
   const response = await client.read<{ policy: string }>(`sys/policies/acl/${name}`, { accept: [404] });
-  if (response.status === 404 || !response.data) return [drift('missing', '`maas-vault apply` writes it again')];
+  if (response.status === 404 || !response.data) {
+    return [{ ...drift('missing', '`maas-vault apply` writes it again'), ...(inventory.policies.includes(name) ? {} : { whenNew: '`maas-vault apply` writes it' }) }];
+  }
   // The provider compares the text exactly as Vault stores it: so does this.
   if (response.data.policy === expected) return [];
   return [drift(
@@ -365,7 +401,7 @@ async function checkRole(client: VaultClient, role: string, inventory: StackInve
   if (response.status === 404 || !response.data) {
     return inventory.roles.includes(role)
       ? [drift('missing (deleted outside the stack)', `\`maas-vault apply\` re-creates it with a new role ID; then ${reconfigure}`)]
-      : [drift('not created yet', `\`maas-vault apply\` creates it; then ${reconfigure}`)];
+      : [{ ...drift('not created yet', `\`maas-vault apply\` creates it; then ${reconfigure}`), whenNew: `\`maas-vault apply\` creates it; then ${reconfigure}` }];
   }
   const actual = response.data;
   const cidrs = sortedSet(expected.cidrs);

@@ -58,8 +58,8 @@ export const planCommand = defineCommand<PlanArgs>({
         if (counts) report.line(adoptionSummary(counts));
         report.line(
           saved.changes
-            ? `Vault differs from the config: \`maas-vault apply\` would ${session.adoption ? 'import and change' : 'change'} it.`
-            : 'No changes: Vault matches the config.',
+            ? report.paint(`Vault differs from the config: \`maas-vault apply\` would ${session.adoption ? 'import and change' : 'change'} it.`, 'yellow')
+            : report.paint('No changes: Vault matches the config.', 'green'),
         );
       }
       if (guardRefusal) report.warn(guardRefusal);

@@ -5,9 +5,11 @@ import { openContext, ensureVaultReady, vaultClient, vaultToken, type CommandCon
 import type { Engine } from '../../engine/engine.js';
 import type { VaultClient } from '../../vault/client.js';
 import { explainEngineFailure } from './engine-failure.js';
+import { explainMissingProvider } from './provider-missing.js';
 import { describeInterruption, type StackAction } from './interrupted.js';
 import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
 import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
+import { initNoiseFilter } from '../../engine/init-noise.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
@@ -146,7 +148,11 @@ export async function openStackSession(
         throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
       }
     };
-    await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+    await engineStep(`${engine.binary.kind} init`, () =>
+      initEngine(engine, pg).catch(async (error: unknown) => {
+        throw await explainMissingProvider(error);
+      }),
+    );
     // Before anything reads or plans on the state: an earlier run's unsaved state goes back first.
     if (existsSync(erroredStatePath(stackDir))) {
       if (action === 'apply' || action === 'destroy') {
@@ -164,7 +170,11 @@ export async function openStackSession(
         const imports = adoption.imports;
         // Same stack directory and backend, only the import blocks are added; init again all the same.
         await report.step('synthesizing the stack with its imports', () => synthOnce(config, undefined, imports, rotationManaged()));
-        await engineStep(`${engine.binary.kind} init`, () => initEngine(engine, pg));
+        await engineStep(`${engine.binary.kind} init`, () =>
+          initEngine(engine, pg).catch(async (error: unknown) => {
+            throw await explainMissingProvider(error);
+          }),
+        );
       }
     }
     const creates = stackFootprint(jsonPath);
@@ -254,8 +264,9 @@ async function initEngine(engine: Engine, pg: boolean): Promise<void> {
  */
 function streamUntilError(report: Reporter): (line: string) => void {
   let failed = false;
+  const shown = initNoiseFilter();
   return (line) => {
     if (/^(\s*\|\s*)?(│\s*)?Error:/.test(line)) failed = true;
-    if (!failed) report.engineLine(line);
+    if (!failed && shown(line)) report.engineLine(line);
   };
 }

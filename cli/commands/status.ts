@@ -10,11 +10,12 @@ import { readBackendInventory, stackInventoryOf, stateNeedsEngine } from '../../
 import { workLayout } from '../../stacks/work-layout.js';
 import { roleName, type MaasVaultConfig } from '../../config/index.js';
 import { readRotationRecord, rotationManaged } from '../../vault/rotation-record.js';
-import type { Reporter } from '../reporter.js';
+import type { Colour, Reporter } from '../reporter.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 
-const LABEL = { ok: 'ok     ', drift: 'DRIFT  ', extra: 'EXTRA  ', note: 'note   ' } as const;
+const LABEL = { ok: 'ok     ', drift: 'DRIFT  ', extra: 'EXTRA  ', note: 'note   ', new: 'new    ' } as const;
+const LABEL_COLOUR: Record<keyof typeof LABEL, Colour> = { ok: 'green', drift: 'red', extra: 'yellow', note: 'dim', new: 'cyan' };
 
 type StatusArgs = GlobalArgs & EngineArgs;
 
@@ -43,8 +44,8 @@ async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Repo
     if (status.server.sealed) throw notReadyError(status.server);
     const cluster = await clusterReport(client);
     if (report.json) report.data({ ...status, cluster });
-    else printStatus(report, status.server, cluster, status.checks, status.drift);
-    if (status.drift) process.exitCode = EXIT.drift;
+    else printStatus(report, config.site, status.server, cluster, status);
+    if (status.drift) process.exitCode = status.notCreated ? EXIT.notCreated : EXIT.drift;
   } finally {
     await client.close();
   }
@@ -58,15 +59,23 @@ async function siteInventory(argv: StatusArgs, config: MaasVaultConfig): Promise
   return stackInventoryOf(pulled);
 }
 
-function printStatus(report: Reporter, server: { flavour: ServerFlavour; version: string; address: string; active?: boolean }, cluster: ClusterReport, checks: StatusCheck[], drift: boolean): void {
+function printStatus(report: Reporter, site: string, server: { flavour: ServerFlavour; version: string; address: string; active?: boolean }, cluster: ClusterReport, { checks, drift, notCreated }: { checks: StatusCheck[]; drift: boolean; notCreated: boolean }): void {
   report.line(`${flavourName(server.flavour)} ${server.version} at ${server.address}: unsealed${server.active === false ? ', standby' : ''}`);
   printCluster(report, cluster);
   for (const check of checks) {
+    // A site never applied: only what apply will create, which is all there is to say.
+    if (notCreated && check.ok && check.findings.length === 0) continue;
     const worst = check.findings.find((finding) => finding.kind === 'drift') ?? check.findings.find((finding) => finding.kind === 'extra') ?? check.findings[0];
-    report.line(`${LABEL[worst?.kind ?? 'ok']} ${check.subject}`);
+    const kind = notCreated && worst?.kind === 'drift' ? 'new' : (worst?.kind ?? 'ok');
+    // Only the label is painted: its padding and the subject stay as they are.
+    report.line(`${report.paint(LABEL[kind].trimEnd(), LABEL_COLOUR[kind])}${LABEL[kind].slice(LABEL[kind].trimEnd().length)} ${check.subject}`);
     for (const problem of check.problems) report.line(`          ${problem}`);
   }
-  report.line(drift ? 'Drift found: each line above says what to run; `maas-vault plan` lists what apply would change.' : 'Vault matches the config.');
+  if (notCreated) {
+    report.line(report.paint(`Site ${site} is not created yet: \`maas-vault plan\` lists what \`maas-vault apply\` would create.`, 'cyan'));
+    return;
+  }
+  report.line(drift ? report.paint('Drift found: each line above says what to run; `maas-vault plan` lists what apply would change.', 'red') : report.paint('Vault matches the config.', 'green'));
 }
 
 function printCluster(report: Reporter, cluster: ClusterReport): void {

@@ -142,7 +142,9 @@ describe('errors name the real cause (openbao)', () => {
     const home = mkdtempSync(join(tmpdir(), 'maas-vault-home-'));
     writeFileSync(join(home, '.vault-token'), `${server.rootToken}\n`, { mode: 0o600 });
     const result = await runCli(['status', '-format=json', '--config', config], { env: { HOME: home } });
-    expect(result.exitCode).toBe(4);
+    // The site was never applied: status read Vault with that token and found nothing of it (exit 5).
+    expect(result.exitCode).toBe(5);
+    expect(JSON.parse(result.stdout).notCreated).toBe(true);
     expect(JSON.parse(result.stdout).server.sealed).toBe(false);
     expect(result.all).not.toContain(server.rootToken);
     const none = await runCli(['status', '--config', config], { env: { HOME: dir } });

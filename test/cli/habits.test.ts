@@ -34,4 +34,13 @@ describe('maas-vault completion', () => {
     expect([result.exitCode, result.stderr]).toEqual([0, '']);
     expect(result.stdout).toMatch(pattern);
   });
+
+  it.each([['--help'], ['bash', '--help'], ['-h']])('completion %s prints its help, not the script', async (...args) => {
+    const { runCli } = await import('../support/cli.js');
+    const result = await runCli(['completion', ...args]);
+    expect([result.exitCode, result.stderr]).toEqual([0, '']);
+    expect(result.stdout).toContain('maas-vault completion [bash|zsh]');
+    expect(result.stdout).toContain('maas-vault completion bash >> ~/.bashrc');
+    expect(result.stdout).not.toMatch(/completions|compdef|complete -o/);
+  });
 });

@@ -57,6 +57,11 @@ it('with no provider anywhere and no registry: exit 0 within seconds, the e2e ti
   expect(result.stderr).toContain('export MAAS_VAULT_PROVIDER_MIRROR=<dir>');
   expect(result.stderr).toContain(join(env.HOME, '.terraform.d/plugins/registry.terraform.io/hashicorp/vault/5.6.0/'));
   expect(result.stderr).not.toMatch(/go install/);
+  // Nothing says "ready" before it says what is missing, and the ready line names it.
+  const lines = result.stderr.trimEnd().split('\n');
+  const ready = lines.findIndex((line) => /ready|done/.test(line));
+  expect(lines[ready]).toMatch(/^toolchain ready without terraform-provider-vault 5\.6\.0 \(no e2e tier, no demo\)/);
+  expect(ready).toBeGreaterThan(lines.findIndex((line) => line.includes('terraform-provider-vault 5.6.0 is missing')));
   const recorded = readToolchain({ MAAS_VAULT_CACHE: env.MAAS_VAULT_CACHE, PATH: env.PATH });
   expect(recorded.provider.found).toBe(false);
 });

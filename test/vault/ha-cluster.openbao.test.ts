@@ -7,6 +7,7 @@ import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { roleName, type MaasVaultConfig } from '../../config/index.js';
+import { renderAdminPolicy } from '../../policies/render.js';
 import type { RaftCluster } from '../../toolchain/openbao-server.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
@@ -178,6 +179,25 @@ describe('a cluster with disable_standby_reads = true', () => {
     const status = await cli(configPath, ['status'], cluster.rootToken);
     expect(status.stdout).toMatch(/standby reads: disabled/);
     expect(status.stderr).not.toMatch(/warning: standbys/);
+  });
+
+  it('status with only the admin policy names the standbys and whether they serve reads, and warns about nothing', async () => {
+    const standby = (await cluster.standbys())[0]!;
+    const input = { site: 'haadmin', controllers: controllers(2) };
+    const config = siteConfig(standby.address, input);
+    await setUpSite(cluster, config);
+    const { address } = await cluster.active();
+    const policy = 'maas-admin-haadmin';
+    expect((await vaultHttp(address, 'POST', `sys/policies/acl/${policy}`, { token: cluster.rootToken, body: { policy: renderAdminPolicy(config) } })).status).toBe(204);
+    const admin = (await vaultHttp(address, 'POST', 'auth/token/create', { token: cluster.rootToken, body: { policies: [policy], ttl: '10m' } })).body.auth.client_token;
+    const status = await cli(writeConfig(standby.address, input), ['status'], admin);
+    expect(status.stdout).toContain(`HA cluster: this node is a standby; active node ${address}`);
+    const standbys = /standbys: (.*)/.exec(status.stdout)?.[1] ?? '';
+    for (const node of cluster.nodes.filter((node) => node.address !== address)) expect(standbys).toContain(node.address);
+    expect(status.stdout).toMatch(/standby reads: disabled/);
+    expect(status.all).not.toContain('unknown');
+    expect(status.stderr).toBe('');
+    expect(status.exitCode).toBe(0);
   });
 });
 
