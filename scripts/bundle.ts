@@ -30,7 +30,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Every file whose content can change the synthesized JSON, and the versions of the libraries that write it. */
 function synthFingerprint(): string {
   const hash = createHash('sha256');
-  const files = ['config', 'policies', 'stacks'].flatMap((dir) => listFiles(join(ROOT, dir))).sort();
+  const files = ['config', 'policies', 'site', 'stacks'].flatMap((dir) => listFiles(join(ROOT, dir))).sort();
   for (const file of files) hash.update(`${relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
   for (const name of FRAMEWORK_PACKAGES) hash.update(`${name}@${lock.packages[`node_modules/${name}`]?.version}\0`);

@@ -16,6 +16,6 @@ export { Mount } from '@cdktf/provider-vault/lib/mount/index.js';
 export { KvSecretBackendV2 } from '@cdktf/provider-vault/lib/kv-secret-backend-v2/index.js';
 export { GenericEndpoint } from '@cdktf/provider-vault/lib/generic-endpoint/index.js';
 export { Policy } from '@cdktf/provider-vault/lib/policy/index.js';
-export { ApproleAuthBackendRole } from '@cdktf/provider-vault/lib/approle-auth-backend-role/index.js';
+export { ApproleAuthBackendRole, type ApproleAuthBackendRoleConfig } from '@cdktf/provider-vault/lib/approle-auth-backend-role/index.js';
 export { ApproleAuthBackendRoleSecretId } from '@cdktf/provider-vault/lib/approle-auth-backend-role-secret-id/index.js';
 export { VAULT_PROVIDER_VERSION } from './vault-provider-version.js';

@@ -2,7 +2,8 @@
  * The whole Vault set-up of the MAAS docs' "How to enable Vault" page, for one site: approle auth,
  * a KV-v2 mount, the MAAS policy, and one AppRole with one wrapped secret ID per region controller.
  */
-import { controllerLogicalId, issuerPolicyName, issuerRoleName, legacyNames, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
+import { controllerLogicalId, type MaasVaultConfig } from '../config/index.js';
+import { desiredSite, type DesiredSite, type NameSet } from '../site/site.js';
 import { ApproleMount } from './auth/approle-mount.js';
 import { RegionController } from './controllers/region-controller.js';
 import { configureCommand, MIGRATE_COMMAND } from './commands.js';
@@ -11,7 +12,6 @@ import { KvMount } from './kv/kv-mount.js';
 import { OUTPUTS, publish } from './outputs.js';
 import { stackName } from './work-layout.js';
 import { MaasPolicy } from './policy/maas-policy.js';
-import { stackSecretIdMetadata } from './managed-settings.js';
 import { TerraformStack, VaultProvider, type Construct } from './framework.js';
 import { ADOPTABLE, NO_IMPORTS, type StackImports } from './import-ids.js';
 import { addStateBackend } from './state-backend.js';
@@ -52,13 +52,14 @@ export class MaasVaultStack extends TerraformStack {
     addStateBackend(this, config, options.statePath);
     addStateEncryption(this, config);
 
-    const approle = new ApproleMount(this, 'approle', { path: config.approle.mount, adopt: config.approle.adopt });
-    new KvMount(this, 'kv', { path: config.kv.mount, adopt: config.kv.adopt, maxVersions: config.kv.maxVersions });
-    this.declareSite(config, approle.path, 'current', imports, options.rotated ?? new Set());
+    const site = desiredSite(config, options.rotated ?? new Set());
+    const approle = new ApproleMount(this, 'approle', site.approle);
+    new KvMount(this, 'kv', site.kv);
+    this.declareSite(config, site, approle.path, 'current', imports);
     // During the migration to the '_' names the old roles, policy and issuer keep their old
     // resource addresses and settings, so the engine neither replaces nor destroys them while
     // region controllers still log in with them.
-    if (config.keepLegacyNames) this.declareSite(config, approle.path, 'legacy', NO_IMPORTS, new Set());
+    if (config.keepLegacyNames) this.declareSite(config, site, approle.path, 'legacy', NO_IMPORTS);
 
     if (config.issuer.enabled) {
       const issuer = this.issuers.get('current')!;
@@ -70,45 +71,35 @@ export class MaasVaultStack extends TerraformStack {
   }
 
   /**
-   * The MAAS policy, one role per controller and the issuer, under current or legacy names and
-   * addresses; `imports` (current names only) are the objects of a hand-made set-up to import.
+   * The MAAS policy, one role per controller and the issuer of one name set of the desired site,
+   * at that set's addresses; `imports` (current names only) are the objects of a hand-made set-up
+   * to import.
    */
-  private declareSite(config: MaasVaultConfig, backend: string, names: 'current' | 'legacy', imports: StackImports, rotated: ReadonlySet<string>): void {
+  private declareSite(config: MaasVaultConfig, site: DesiredSite, backend: string, names: NameSet, imports: StackImports): void {
     const legacy = names === 'legacy';
+    const policies = site.policies.filter((policy) => policy.names === names);
+    const roles = site.roles.filter((role) => role.names === names);
+    const maas = policies.find((policy) => policy.kind === 'maas')!;
     const policy = new MaasPolicy(this, legacy ? 'policy' : 'maas_policy', {
-      name: legacy ? legacyNames.policy(config) : config.policy.name,
-      mount: config.kv.mount,
-      secretsPath: config.secretsPath,
-      profile: config.policy.profile,
-      lookupSelf: config.policy.lookupSelf,
-      ...(imports.policy ? { importId: ADOPTABLE.policy.id(config.policy.name) } : {}),
+      policy: maas,
+      ...(imports.policy ? { importId: ADOPTABLE.policy.id(maas.name) } : {}),
     });
-    const role = (controller: string) => (legacy ? legacyNames.role(config, controller) : roleName(config, controller));
-    for (const controller of config.controllers) {
-      const region = new RegionController(this, `${legacy ? 'controller' : 'region'}_${controllerLogicalId(controller.name)}`, {
+    for (const role of roles.filter((entry) => entry.kind === 'controller')) {
+      const controller = role.controller!;
+      const region = new RegionController(this, `${legacy ? 'controller' : 'region'}_${controllerLogicalId(controller)}`, {
         backend,
-        roleName: role(controller.name),
+        role,
         policyName: policy.name,
-        tokenTtlSeconds: seconds(config.tokenTtl),
-        tokenMaxTtlSeconds: config.tokenMaxTtl === undefined ? undefined : seconds(config.tokenMaxTtl),
-        secretIdTtlSeconds: config.secretIdTtl === undefined ? undefined : seconds(config.secretIdTtl),
-        // A revoked controller keeps its role but gets no secret ID, whatever generation says; nor
-        // does one whose region runs on the secret ID a finished rotation handed it.
-        wrapTtl: config.stackSecretIds && !controller.revoked && !rotated.has(controller.name) ? config.wrapTtl : undefined,
-        cidrs: controller.cidrs,
-        ...(imports.roles.has(controller.name) ? { importId: ADOPTABLE.role.id(config.approle.mount, role(controller.name)) } : {}),
-        metadata: stackSecretIdMetadata(config, controller.name),
+        ...(imports.roles.has(controller) ? { importId: ADOPTABLE.role.id(config.approle.mount, role.name) } : {}),
       });
-      if (!legacy) this.controllers.set(controller.name, region);
+      if (!legacy) this.controllers.set(controller, region);
     }
-    if (!config.issuer.enabled) return;
-    const issued = config.controllers.filter((controller) => !controller.revoked).map((controller) => role(controller.name));
+    const issuerRole = roles.find((role) => role.kind === 'issuer');
+    if (!issuerRole) return;
     this.issuers.set(names, new CiIssuer(this, legacy ? 'issuer' : 'ci_issuer', {
-      config,
       backend,
-      roleName: legacy ? legacyNames.issuerRole(config) : issuerRoleName(config),
-      policyName: legacy ? legacyNames.issuerPolicy(config) : issuerPolicyName(config),
-      roles: issued,
+      role: issuerRole,
+      policy: policies.find((entry) => entry.kind === 'issuer')!,
     }));
   }
 

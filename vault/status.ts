@@ -12,7 +12,7 @@ import { issuerPolicyName, issuerRoleName, roleName, seconds, type MaasVaultConf
 import { legacyNames } from '../config/naming.js';
 import { issuerPolicyFor, maasPolicyFor } from '../policies/render.js';
 import type { RotatedCredential } from './rotation-record.js';
-import { APPROLE_MOUNT_DESCRIPTION, KV_MOUNT_DESCRIPTION, stackSecretIdMetadata } from '../stacks/managed-settings.js';
+import { APPROLE_MOUNT_DESCRIPTION, KV_MOUNT_DESCRIPTION, stackSecretIdMetadata } from '../site/site.js';
 import type { VaultClient } from './client.js';
 import { APPROLE_MOUNT, lookupWrappingToken, rolePath } from './approle.js';
 import { VaultApiError, VaultNotInitializedError, VaultSealedError, WrappingTokenError, type VaultError } from './errors.js';

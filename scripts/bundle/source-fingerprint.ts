@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-export const SOURCE_DIRS = ['cli', 'config', 'engine', 'policies', 'stacks', 'toolchain', 'vault', 'scripts'];
+export const SOURCE_DIRS = ['cli', 'config', 'engine', 'policies', 'site', 'stacks', 'toolchain', 'vault', 'scripts'];
 export const SOURCE_FINGERPRINT_FILE = 'dist/bundle/source-fingerprint';
 
 export function sourceFingerprint(root: string): string {

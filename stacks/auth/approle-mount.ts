@@ -1,17 +1,13 @@
 import { stableId } from '../logical-id.js';
 import { AuthBackend, Construct, DataVaultAuthBackend } from '../framework.js';
-import { APPROLE_MOUNT_DESCRIPTION } from '../managed-settings.js';
+import type { DesiredApprole } from '../../site/site.js';
 import { RemovedBlock } from '../removed-block.js';
 
-export interface ApproleMountProps {
-  /** Always `approle`: MAAS logs in at auth/approle/login. */
-  path: string;
-  /**
-   * Use an approle mount that already exists. It is read (so plan fails if it is missing), never
-   * managed: destroying the stack must not take other users' roles with it.
-   */
-  adopt: boolean;
-}
+/**
+ * With `adopt`, an approle mount that already exists: read (so plan fails if it is missing), never
+ * managed, since destroying the stack must not take other users' roles with it.
+ */
+export type ApproleMountProps = DesiredApprole;
 
 /** The AppRole auth method MAAS logs in with. */
 export class ApproleMount extends Construct {
@@ -21,15 +17,15 @@ export class ApproleMount extends Construct {
   constructor(scope: Construct, id: string, props: ApproleMountProps) {
     super(scope, id);
     if (props.adopt) {
-      const existing = stableId(this, 'existing', new DataVaultAuthBackend(this, 'existing', { path: props.path }));
+      const existing = stableId(this, 'existing', new DataVaultAuthBackend(this, 'existing', { path: props.mount }));
       // An auth method this site enabled before approle.adopt was set: forgotten, never disabled.
       new RemovedBlock(this, 'forget_mount', `vault_auth_backend.${id}_mount`);
       this.path = existing.path;
     } else {
       const mount = stableId(this, 'mount', new AuthBackend(this, 'mount', {
         type: 'approle',
-        path: props.path,
-        description: APPROLE_MOUNT_DESCRIPTION,
+        path: props.mount,
+        description: props.description,
       }));
       this.path = mount.path;
     }

@@ -1,15 +1,13 @@
-import { seconds, type MaasVaultConfig } from '../../config/index.js';
-import { issuerPolicyFor } from '../../policies/render.js';
+import type { DesiredPolicy, DesiredRole } from '../../site/site.js';
 import { stableId } from '../logical-id.js';
-import { ApproleAuthBackendRole, Construct, Policy } from '../framework.js';
+import { Construct, Policy } from '../framework.js';
+import { siteRole } from '../auth/site-role.js';
 
 export interface CiIssuerProps {
-  config: MaasVaultConfig;
   backend: string;
-  roleName: string;
-  policyName: string;
-  /** The controller roles it may mint secret IDs for (revoked controllers are left out). */
-  roles: readonly string[];
+  /** The issuer's role and policy as the desired site describes them (site/site.ts). */
+  role: DesiredRole;
+  policy: DesiredPolicy;
 }
 
 /**
@@ -23,21 +21,9 @@ export class CiIssuer extends Construct {
 
   constructor(scope: Construct, id: string, props: CiIssuerProps) {
     super(scope, id);
-    const { config } = props;
-    const policy = stableId(this, 'policy', new Policy(this, 'policy', {
-      name: props.policyName,
-      policy: issuerPolicyFor(config, props.roles),
-    }));
-    const role = stableId(this, 'role', new ApproleAuthBackendRole(this, 'role', {
-      backend: props.backend,
-      roleName: props.roleName,
-      tokenPolicies: [policy.name],
-      tokenTtl: seconds(config.issuer.tokenTtl),
-      tokenMaxTtl: seconds(config.issuer.tokenTtl),
-      bindSecretId: true,
-      ...(config.issuer.cidrs ? { tokenBoundCidrs: config.issuer.cidrs, secretIdBoundCidrs: config.issuer.cidrs } : {}),
-    }));
+    const policy = stableId(this, 'policy', new Policy(this, 'policy', { name: props.policy.name, policy: props.policy.text }));
+    const role = siteRole(this, props.backend, props.role, policy.name);
     this.roleId = role.roleId;
-    this.roleName = props.roleName;
+    this.roleName = props.role.name;
   }
 }
