@@ -3,8 +3,9 @@
  * imports (each only until the state holds it), and, before anything is imported, every
  * difference between what exists and what the config asks for, in words. Only reads Vault.
  */
-import { adoptedRoles, formatDuration, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
-import { renderMaasPolicy } from '../policies/render.js';
+import { adoptedRoles, formatDuration, roleName, type MaasVaultConfig } from '../config/index.js';
+import { desiredSite, type DesiredRole, type DesiredSite } from '../site/site.js';
+import { roleDrift, type FieldDifference, type LiveRole } from '../site/compare.js';
 import { ADOPTABLE, stateKey, type StackImports } from '../stacks/import-ids.js';
 import type { VaultClient } from './client.js';
 import { listSecretIdAccessors, rolePath } from './approle.js';
@@ -24,23 +25,6 @@ export interface AdoptionPlan {
 export class AdoptionError extends Error {
   override name = 'AdoptionError';
   readonly exitCode = 2;
-}
-
-interface LiveRole {
-  token_policies?: string[] | null;
-  policies?: string[] | null;
-  token_ttl?: number;
-  token_max_ttl?: number;
-  token_explicit_max_ttl?: number;
-  token_period?: number;
-  token_num_uses?: number;
-  token_no_default_policy?: boolean;
-  token_type?: string;
-  bind_secret_id?: boolean;
-  secret_id_num_uses?: number;
-  secret_id_ttl?: number;
-  token_bound_cidrs?: string[] | null;
-  secret_id_bound_cidrs?: string[] | null;
 }
 
 /** True when the stack has something to import (an empty set synthesizes as no adoption at all). */
@@ -64,8 +48,9 @@ export interface OwnedMounts {
  */
 export async function planAdoption(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, owned: OwnedMounts = { mounts: [], authMounts: [] }): Promise<AdoptionPlan> {
   const plan: AdoptionPlan = { imports: { roles: new Set(), policy: false }, importing: [], differences: [], creating: [] };
+  const site = desiredSite(config);
   await allInOrder([checkApprole(client, config, managed, owned), checkKv(client, config, managed, owned, plan)]);
-  await checkPolicy(client, config, managed, plan);
+  await checkPolicy(client, config, site, managed, plan);
   // Read concurrently, reported in the config's order.
   const roles = await allInOrder([...adoptedRoles(config)].map(([controller, role]) => readAdoptedRole(client, config, managed, controller, role)));
   // controllers[].role adopts a role that exists: a missing one is a typo or the wrong Vault, and
@@ -85,7 +70,7 @@ export async function planAdoption(client: VaultClient, config: MaasVaultConfig,
     if (role === undefined || role.live === undefined) continue;
     plan.imports.roles = new Set([...plan.imports.roles, role.controller]);
     plan.importing.push(`role ${role.role} (controller ${role.controller}): role ID and secret IDs kept`);
-    plan.differences.push(...roleDifferences(config, role.controller, role.role, role.live));
+    plan.differences.push(...roleDifferences(config, desiredRoleOf(site, role.controller), role.live));
   }
   return plan;
 }
@@ -130,7 +115,7 @@ async function checkKv(client: VaultClient, config: MaasVaultConfig, managed: Re
   }
 }
 
-async function checkPolicy(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, plan: AdoptionPlan): Promise<void> {
+async function checkPolicy(client: VaultClient, config: MaasVaultConfig, site: DesiredSite, managed: ReadonlySet<string>, plan: AdoptionPlan): Promise<void> {
   const name = config.policy.name;
   if (!config.policy.adopt || managed.has(stateKey(ADOPTABLE.policy.type, ADOPTABLE.policy.id(name)))) return;
   const response = await client.read<{ policy: string }>(`sys/policies/acl/${encodeURIComponent(name)}`, { accept: [404] });
@@ -140,7 +125,7 @@ async function checkPolicy(client: VaultClient, config: MaasVaultConfig, managed
   }
   plan.imports = { ...plan.imports, policy: true };
   plan.importing.push(`policy ${name}`);
-  const wanted = renderMaasPolicy({ mount: config.kv.mount, path: config.secretsPath, profile: config.policy.profile, lookupSelf: config.policy.lookupSelf });
+  const wanted = site.policies.find((policy) => policy.adopted)!.text;
   if (normalizePolicy(response.data.policy) !== normalizePolicy(wanted)) {
     plan.differences.push(
       `policy ${name} grants other paths or capabilities than the ${config.policy.profile} profile for ${config.kv.mount}/${config.secretsPath} ` +
@@ -197,44 +182,50 @@ async function otherSiteOf(client: VaultClient, config: MaasVaultConfig, role: s
   return sites.find((site) => typeof site === 'string' && site !== config.site);
 }
 
-/** Each setting of a live role that apply would change, with what it means for MAAS. */
-export function roleDifferences(config: MaasVaultConfig, controller: string, role: string, live: LiveRole): string[] {
-  const found: string[] = [];
-  const entry = config.controllers.find((item) => item.name === controller);
-  const say = (text: string) => found.push(`role ${role} ${text}`);
-  const duration = (value: number) => (value === 0 ? '0 (Vault default)' : formatDuration(value));
-
-  const policies = [...(live.token_policies ?? live.policies ?? [])].sort();
-  if (JSON.stringify(policies) !== JSON.stringify([config.policy.name])) {
-    say(`grants policies [${policies.join(', ')}]: the config grants only ${config.policy.name}; apply sets token_policies=[${config.policy.name}]`);
-  }
-  if ((live.secret_id_num_uses ?? 0) !== 0) {
-    say(`has secret_id_num_uses=${live.secret_id_num_uses}: MAAS logs in again with the same secret_id whenever its token nears expiry, so it would lock itself out after ${live.secret_id_num_uses} login${live.secret_id_num_uses === 1 ? '' : 's'} (its next token expiry); apply sets 0`);
-  }
-  if ((live.token_num_uses ?? 0) !== 0) {
-    say(`has token_num_uses=${live.token_num_uses}: each MAAS token would stop working after ${live.token_num_uses} requests; apply sets 0`);
-  }
-  const secretIdTtl = config.secretIdTtl === undefined ? 0 : seconds(config.secretIdTtl);
-  if ((live.secret_id_ttl ?? 0) !== secretIdTtl) {
-    say(`has secret_id_ttl=${duration(live.secret_id_ttl ?? 0)}: ${secretIdTtl === 0 ? 'MAAS would be locked out once its secret ID expires; apply sets 0 (never expires)' : `the config asks for secretIdTtl ${config.secretIdTtl}; apply sets it`}`);
-  }
-  if (live.bind_secret_id === false) say('has bind_secret_id=false: anyone who knows the role ID can log in; apply requires a secret ID');
-  if (live.token_no_default_policy) say("has token_no_default_policy=true: MAAS calls auth/token/lookup-self, which Vault's default policy grants; apply attaches default again");
-  const tokenTtl = seconds(config.tokenTtl);
-  if ((live.token_ttl ?? 0) !== tokenTtl) say(`gives tokens a TTL of ${duration(live.token_ttl ?? 0)}: the config asks for tokenTtl ${config.tokenTtl}; apply sets it`);
-  const maxTtl = config.tokenMaxTtl === undefined ? 0 : seconds(config.tokenMaxTtl);
-  if ((live.token_max_ttl ?? 0) !== maxTtl) say(`has token_max_ttl=${duration(live.token_max_ttl ?? 0)}: the config asks for ${config.tokenMaxTtl ?? "Vault's default (tokenMaxTtl unset)"}; apply sets it`);
-  if ((live.token_explicit_max_ttl ?? 0) !== 0) say(`has token_explicit_max_ttl=${duration(live.token_explicit_max_ttl!)}: MAAS tokens could not be renewed past it; apply sets 0`);
-  if ((live.token_period ?? 0) !== 0) say(`has token_period=${duration(live.token_period!)} (periodic tokens): apply sets 0`);
-  if (live.token_type && live.token_type !== 'default' && live.token_type !== 'service') {
-    say(`issues ${live.token_type} tokens: MAAS renews its token and calls lookup-self, which batch tokens do not support; apply sets token_type=default`);
-  }
-  const cidrs = [...(entry?.cidrs ?? [])].sort();
-  for (const field of ['token_bound_cidrs', 'secret_id_bound_cidrs'] as const) {
-    const have = [...(live[field] ?? [])].sort();
-    if (JSON.stringify(have) !== JSON.stringify(cidrs)) {
-      say(`has ${field}=[${have.join(', ')}]: the config asks for [${cidrs.join(', ')}] (controllers[].cidrs); apply sets it${cidrs.length > 0 ? ': make sure the region logs in from there' : ''}`);
-    }
-  }
-  return found;
+/** The controller's role under the current names: the one a hand-made set-up's role is adopted as. */
+export function desiredRoleOf(site: DesiredSite, controller: string): DesiredRole {
+  return site.roles.find((role) => role.kind === 'controller' && role.names === 'current' && role.controller === controller)!;
 }
+
+type Phrase = (difference: FieldDifference, config: MaasVaultConfig) => string;
+
+const duration = (value: unknown) => (value === 0 ? '0 (Vault default)' : formatDuration(Number(value)));
+const list = (value: unknown) => `[${(value as string[]).join(', ')}]`;
+const cidrs: Phrase = ({ field, actual, expected }) =>
+  `has ${field}=${list(actual)}: the config asks for ${list(expected)} (controllers[].cidrs); apply sets it${(expected as string[]).length > 0 ? ': make sure the region logs in from there' : ''}`;
+
+/**
+ * What a difference means for MAAS, in the order the plan lists them; a setting without its own
+ * words is said plainly (`has FIELD=VALUE: apply sets EXPECTED`).
+ */
+const PHRASES: Partial<Record<string, Phrase>> = {
+  token_policies: ({ actual, expected }) => `grants policies ${list(actual)}: the config grants only ${list(expected).slice(1, -1)}; apply sets token_policies=${list(expected)}`,
+  secret_id_num_uses: ({ actual }) =>
+    `has secret_id_num_uses=${String(actual)}: MAAS logs in again with the same secret_id whenever its token nears expiry, so it would lock itself out after ${String(actual)} login${actual === 1 ? '' : 's'} (its next token expiry); apply sets 0`,
+  token_num_uses: ({ actual }) => `has token_num_uses=${String(actual)}: each MAAS token would stop working after ${String(actual)} requests; apply sets 0`,
+  secret_id_ttl: ({ actual, expected }, config) =>
+    `has secret_id_ttl=${duration(actual)}: ${expected === 0 ? 'MAAS would be locked out once its secret ID expires; apply sets 0 (never expires)' : `the config asks for secretIdTtl ${config.secretIdTtl}; apply sets it`}`,
+  bind_secret_id: () => 'has bind_secret_id=false: anyone who knows the role ID can log in; apply requires a secret ID',
+  token_no_default_policy: () => "has token_no_default_policy=true: MAAS calls auth/token/lookup-self, which Vault's default policy grants; apply attaches default again",
+  token_ttl: ({ actual }, config) => `gives tokens a TTL of ${duration(actual)}: the config asks for tokenTtl ${config.tokenTtl}; apply sets it`,
+  token_max_ttl: ({ actual }, config) => `has token_max_ttl=${duration(actual)}: the config asks for ${config.tokenMaxTtl ?? "Vault's default (tokenMaxTtl unset)"}; apply sets it`,
+  token_explicit_max_ttl: ({ actual }) => `has token_explicit_max_ttl=${duration(actual)}: MAAS tokens could not be renewed past it; apply sets 0`,
+  token_period: ({ actual }) => `has token_period=${duration(actual)} (periodic tokens): apply sets 0`,
+  token_type: ({ actual }) =>
+    actual === 'batch'
+      ? 'issues batch tokens: MAAS renews its token and calls lookup-self, which batch tokens do not support; apply sets token_type=default'
+      : `has token_type=${String(actual)}: apply sets token_type=default`,
+  token_bound_cidrs: cidrs,
+  secret_id_bound_cidrs: cidrs,
+};
+const ORDER = Object.keys(PHRASES);
+const plainly: Phrase = ({ field, actual, expected }) => `has ${field}=${JSON.stringify(actual)}: apply sets ${JSON.stringify(expected)}`;
+
+/** Each setting of a live role that apply would change (site/compare.ts), with what it means for MAAS. */
+export function roleDifferences(config: MaasVaultConfig, role: DesiredRole, live: LiveRole): string[] {
+  const rank = (field: string) => (ORDER.includes(field) ? ORDER.indexOf(field) : ORDER.length);
+  return roleDrift(role, live)
+    .sort((a, b) => rank(a.field) - rank(b.field))
+    .map((difference) => `role ${role.name} ${(PHRASES[difference.field] ?? plainly)(difference, config)}`);
+}
+

@@ -8,16 +8,26 @@
  * the config nor the stack's state names, spent or expired wrapping tokens in the state, a
  * standby node. Each finding says what to run.
  */
-import { issuerPolicyName, issuerRoleName, roleName, seconds, type MaasVaultConfig } from '../config/index.js';
-import { legacyNames } from '../config/naming.js';
-import { issuerPolicyFor, maasPolicyFor } from '../policies/render.js';
+import { issuerPolicyName, roleName, type MaasVaultConfig } from '../config/index.js';
+import { desiredSite, type DesiredPolicy, type DesiredRole, type DesiredSite } from '../site/site.js';
+import { ROLE_SETTINGS } from '../site/role-settings.js';
 import type { RotatedCredential } from './rotation-record.js';
-import { APPROLE_MOUNT_DESCRIPTION, KV_MOUNT_DESCRIPTION, stackSecretIdMetadata } from '../site/site.js';
 import type { VaultClient } from './client.js';
 import { APPROLE_MOUNT, lookupWrappingToken, rolePath } from './approle.js';
 import { VaultApiError, VaultNotInitializedError, VaultSealedError, WrappingTokenError, type VaultError } from './errors.js';
-import { differences, firstDifferentLine, normalizeTokenCidr, sortedSet, type FieldDifference } from './status-compare.js';
-import { claimRole } from './site-roles.js';
+import {
+  approleMountDrift,
+  firstDifferentLine,
+  kvMountDrift,
+  kvSettingsDrift,
+  roleDrift,
+  type FieldDifference,
+  type LiveAuthMount,
+  type LiveKvSettings,
+  type LiveMount,
+  type LiveRole,
+} from '../site/compare.js';
+import { claimRole } from '../site/site-roles.js';
 import { allInOrder } from './in-order.js';
 import { flavourOf, serverCli, type SealStatusBody, type ServerFlavour } from './server-flavour.js';
 
@@ -109,41 +119,6 @@ async function leaderInfo(client: VaultClient): Promise<{ active: boolean; leade
   return { active: Boolean(leader.is_self), leaderAddress: leader.leader_address || undefined };
 }
 
-interface RoleSettings {
-  token_policies: string[] | null;
-  token_ttl: number;
-  token_max_ttl: number;
-  token_explicit_max_ttl: number;
-  token_period: number;
-  token_type: string;
-  token_num_uses: number;
-  token_no_default_policy: boolean;
-  token_bound_cidrs: string[] | null;
-  bind_secret_id: boolean;
-  secret_id_num_uses: number;
-  secret_id_ttl: number;
-  secret_id_bound_cidrs: string[] | null;
-  alias_metadata?: Record<string, string> | null;
-}
-
-/** A role as the stack writes it; every other managed field is expected at its zero value. */
-interface ExpectedRole {
-  policy: string;
-  tokenTtl: number;
-  tokenMaxTtl: number;
-  secretIdTtl: number;
-  cidrs: readonly string[];
-}
-
-/** Why a field matters to MAAS, said beside its difference. */
-const WHY: Record<string, string> = {
-  token_num_uses: 'MAAS tokens must not run out of uses',
-  secret_id_num_uses: 'MAAS logs in with the same secret_id again and again',
-  token_no_default_policy: 'MAAS needs auth/token/lookup-self from the default policy',
-  token_type: 'MAAS renews its token, which a batch token cannot do',
-  bind_secret_id: 'without it, the role ID alone logs in',
-};
-
 /**
  * `rotated`: controllers whose secret ID is managed by rotation (vault/rotation-record.ts): the
  * stack issues them none, and the secret ID `rotate` handed them is checked instead.
@@ -158,57 +133,34 @@ export async function checkStatus(
   if (server.sealed) return { server, checks: [], drift: true, notCreated: false };
   Object.assign(server, await leaderInfo(client));
 
-  const controllerRoles = config.controllers.map((controller) => ({ controller, role: roleName(config, controller.name), policy: config.policy.name }));
   // During the migration from the old names the stack keeps a second, legacy set alive: so does status.
-  const legacyRoles = config.keepLegacyNames
-    ? config.controllers.map((controller) => ({ controller, role: legacyNames.role(config, controller.name), policy: legacyNames.policy(config) }))
-    : [];
-  const expectedRoles = new Set([...controllerRoles, ...legacyRoles].map(({ role }) => role));
-  if (config.issuer.enabled) expectedRoles.add(issuerRoleName(config));
-  if (config.issuer.enabled && config.keepLegacyNames) expectedRoles.add(legacyNames.issuerRole(config));
+  const site = desiredSite(config);
+  const expectedRoles = new Set(site.roles.map((role) => role.name));
+  const legacy = (names: string) => (names === 'legacy' ? ' (legacy name)' : '');
+  const policyCheck = (policy: DesiredPolicy) => check(`policy ${policy.name}${legacy(policy.names)}`, () => checkPolicy(client, policy, inventory));
+  const issuerReconfigure = 'hand CI the new issuer role ID (`issuer_role_id` output) and a new secret ID for it';
 
   const checks = await allInOrder([
-    check(`approle auth at ${APPROLE_MOUNT}/`, () => checkApprole(client, config, inventory)),
-    check(`KV-v2 at ${config.kv.mount}/`, () => checkKv(client, config, inventory)),
-    check(`policy ${config.policy.name}`, () => checkPolicy(client, config.policy.name, 'maas', maasPolicyFor(config), inventory),
-    ),
-    ...(config.keepLegacyNames
-      ? [check(`policy ${legacyNames.policy(config)} (legacy name)`, () => checkPolicy(client, legacyNames.policy(config), 'maas', maasPolicyFor(config), inventory))]
-      : []),
-    ...[...controllerRoles, ...legacyRoles].map(({ controller, role, policy }) =>
-      check(`role ${role}`, async () => [
-        ...(await checkRole(client, role, inventory, {
-          policy,
-          tokenTtl: seconds(config.tokenTtl),
-          tokenMaxTtl: config.tokenMaxTtl === undefined ? 0 : seconds(config.tokenMaxTtl),
-          secretIdTtl: config.secretIdTtl === undefined ? 0 : seconds(config.secretIdTtl),
-          cidrs: controller.cidrs ?? [],
-        }, `run the configure command it prints on ${controller.name}`)),
-        ...(await checkStackSecretId(client, config, controller.name, role, inventory, rotated.get(controller.name))),
+    check(`approle auth at ${APPROLE_MOUNT}/`, () => checkApprole(client, site, inventory)),
+    check(`KV-v2 at ${config.kv.mount}/`, () => checkKv(client, site, inventory)),
+    ...site.policies.filter((policy) => policy.kind === 'maas').map(policyCheck),
+    ...site.roles
+      .filter((role) => role.kind === 'controller')
+      .map((role) =>
+        check(`role ${role.name}`, async () => [
+          ...(await checkRole(client, role, inventory, `run the configure command it prints on ${role.controller}`)),
+          ...(await checkStackSecretId(client, config, role, inventory, rotated.get(role.controller!))),
+        ]),
+      ),
+    ...site.roles
+      .filter((role) => role.kind === 'issuer')
+      .flatMap((role) => [
+        check(`role ${role.name}${legacy(role.names)}`, () => checkRole(client, role, inventory, issuerReconfigure)),
+        policyCheck(site.policies.find((policy) => policy.name === role.policy)!),
       ]),
-    ),
-    ...(config.issuer.enabled
-      ? [
-          check(`role ${issuerRoleName(config)}`, () =>
-            checkRole(client, issuerRoleName(config), inventory, issuerRoleExpected(config, issuerPolicyName(config)), 'hand CI the new issuer role ID (`issuer_role_id` output) and a new secret ID for it'),
-          ),
-          check(`policy ${issuerPolicyName(config)}`, () => checkPolicy(client, issuerPolicyName(config), 'issuer', issuerPolicyFor(config), inventory),
-          ),
-        ]
-      : []),
-    ...(config.issuer.enabled && config.keepLegacyNames
-      ? [
-          check(`role ${legacyNames.issuerRole(config)} (legacy name)`, () =>
-            checkRole(client, legacyNames.issuerRole(config), inventory, issuerRoleExpected(config, legacyNames.issuerPolicy(config)), 'hand CI the new issuer role ID (`issuer_role_id` output) and a new secret ID for it'),
-          ),
-          check(`policy ${legacyNames.issuerPolicy(config)} (legacy name)`, () =>
-            checkPolicy(client, legacyNames.issuerPolicy(config), 'issuer', issuerPolicyFor(config, legacyRoles.filter(({ controller }) => !controller.revoked).map(({ role }) => role)), inventory),
-          ),
-        ]
-      : []),
-    check(`other roles of site ${config.site}`, () => checkOtherRoles(client, config, expectedRoles, inventory)),
+    check(`other roles of site ${config.site}`, () => checkOtherRoles(client, config, site, expectedRoles, inventory)),
     check('policies the stack no longer needs', async () => {
-      const wanted = new Set(sitePolicies(config));
+      const wanted = new Set(site.policies.map((policy) => policy.name));
       return inventory.policies
         .filter((name) => !wanted.has(name))
         .map((name) => drift(`policy ${name} was created by the stack but the config no longer names it`, '`maas-vault apply` deletes it'));
@@ -245,18 +197,6 @@ function neverApplied(inventory: StackInventory, checks: StatusCheck[]): boolean
   return differences.length > 0 && differences.every((finding) => finding.whenNew !== undefined) && siteObjects.every((item) => item.findings.some((finding) => finding.whenNew !== undefined));
 }
 
-/** The policies the stack writes for this config (legacy names only while keepLegacyNames). */
-function sitePolicies(config: MaasVaultConfig): string[] {
-  const names = [config.policy.name, ...(config.issuer.enabled ? [issuerPolicyName(config)] : [])];
-  if (config.keepLegacyNames) names.push(legacyNames.policy(config), ...(config.issuer.enabled ? [legacyNames.issuerPolicy(config)] : []));
-  return names;
-}
-
-/** The issuer's role as stacks/issuer/ci-issuer.ts writes it. */
-function issuerRoleExpected(config: MaasVaultConfig, policy: string): ExpectedRole {
-  return { policy, tokenTtl: seconds(config.issuer.tokenTtl), tokenMaxTtl: seconds(config.issuer.tokenTtl), secretIdTtl: 0, cidrs: config.issuer.cidrs ?? [] };
-}
-
 async function check(subject: string, run: () => Promise<Finding[]>): Promise<StatusCheck> {
   const findings = await run();
   return { subject, ok: findings.every((finding) => finding.kind === 'note'), findings, problems: findings.map(line) };
@@ -275,7 +215,8 @@ function note(text: string, fix: string): Finding {
 }
 
 function settingDrift(difference: FieldDifference): Finding {
-  const why = WHY[difference.field];
+  // Why a role field matters to MAAS, said beside its difference (site/role-settings.ts).
+  const why = difference.field in ROLE_SETTINGS ? ROLE_SETTINGS[difference.field as keyof typeof ROLE_SETTINGS].atDrift : undefined;
   return drift(
     `${difference.field} is ${JSON.stringify(difference.actual)}, expected ${JSON.stringify(difference.expected)}${why ? `: ${why}` : ''}`,
     APPLY_SETS_IT_BACK,
@@ -293,11 +234,11 @@ function notTheStacksMount(key: 'kv' | 'approle'): Finding {
   );
 }
 
-async function checkApprole(client: VaultClient, config: MaasVaultConfig, inventory: StackInventory): Promise<Finding[]> {
-  const auth = await client.read<Record<string, { type: string; description: string; local: boolean }>>('sys/auth');
+async function checkApprole(client: VaultClient, site: DesiredSite, inventory: StackInventory): Promise<Finding[]> {
+  const auth = await client.read<Record<string, LiveAuthMount>>('sys/auth');
   const mount = auth.data?.[`${APPROLE_MOUNT}/`];
   if (!mount) {
-    return config.approle.adopt
+    return site.approle.adopt
       ? [drift('not enabled, and approle.adopt is true so the stack does not enable it', 'enable it with `vault auth enable approle`, or set approle.adopt to false, then `maas-vault apply`')]
       : [{
           ...drift(
@@ -308,31 +249,20 @@ async function checkApprole(client: VaultClient, config: MaasVaultConfig, invent
         }];
   }
   if (mount.type !== 'approle') return [drift(`mounted, but of type ${mount.type}`, `disable that mount (\`vault auth disable ${APPROLE_MOUNT}\`), then \`maas-vault apply\``)];
-  if (config.approle.adopt) return [];
+  if (site.approle.adopt) return [];
   if (!inventory.authMounts?.includes(APPROLE_MOUNT)) return [notTheStacksMount('approle')];
-  return differences([
-    ['description', mount.description, APPROLE_MOUNT_DESCRIPTION],
-    ['local', mount.local, false],
-  ]).map(settingDrift);
+  return approleMountDrift(site.approle, mount).map(settingDrift);
 }
 
-interface MountEntry {
-  type: string;
-  description: string;
-  local: boolean;
-  external_entropy_access?: boolean;
-  options: Record<string, string> | null;
-  config?: { listing_visibility?: string; passthrough_request_headers?: string[]; allowed_response_headers?: string[] };
-}
-
-async function checkKv(client: VaultClient, config: MaasVaultConfig, inventory: StackInventory): Promise<Finding[]> {
-  const mounts = await client.read<Record<string, MountEntry>>('sys/mounts');
-  const mount = mounts.data?.[`${config.kv.mount}/`];
+async function checkKv(client: VaultClient, site: DesiredSite, inventory: StackInventory): Promise<Finding[]> {
+  const { kv } = site;
+  const mounts = await client.read<Record<string, LiveMount>>('sys/mounts');
+  const mount = mounts.data?.[`${kv.mount}/`];
   if (!mount) {
-    return config.kv.adopt
+    return kv.adopt
       ? [drift(
           'not mounted: MAAS would fail with "no handler for route"; kv.adopt is true, so the stack does not create it',
-          `mount it (\`vault secrets enable -path=${config.kv.mount} kv-v2\`, and restore MAAS's secrets from a backup), or set kv.adopt to false; then \`maas-vault apply\``,
+          `mount it (\`vault secrets enable -path=${kv.mount} kv-v2\`, and restore MAAS's secrets from a backup), or set kv.adopt to false; then \`maas-vault apply\``,
         )]
       : [{
           ...drift(
@@ -345,45 +275,21 @@ async function checkKv(client: VaultClient, config: MaasVaultConfig, inventory: 
   const findings: Finding[] = [];
   if (mount.type !== 'kv' || mount.options?.version !== '2') {
     findings.push(drift(`is ${mount.type} version ${mount.options?.version ?? '1'}, not KV version 2`, '`maas-vault apply` replaces the mount (its data is lost)'));
-  } else if (!config.kv.adopt && !inventory.kvMounts?.includes(config.kv.mount)) {
+  } else if (!kv.adopt && !inventory.kvMounts?.includes(kv.mount)) {
     findings.push(notTheStacksMount('kv'));
-  } else if (!config.kv.adopt) {
-    findings.push(
-      ...differences([
-        ['description', mount.description, KV_MOUNT_DESCRIPTION],
-        ['options', mount.options, { version: '2' }],
-        ['local', mount.local, false],
-        ['external_entropy_access', mount.external_entropy_access ?? false, false],
-        ['listing_visibility', mount.config?.listing_visibility ?? '', ''],
-        ['passthrough_request_headers', sortedSet(mount.config?.passthrough_request_headers), []],
-        ['allowed_response_headers', sortedSet(mount.config?.allowed_response_headers), []],
-      ]).map(settingDrift),
-    );
+  } else if (!kv.adopt) {
+    findings.push(...kvMountDrift(kv, mount).map(settingDrift));
   }
-  const settings = await client.read<{ cas_required: boolean; max_versions: number; delete_version_after?: string }>(`${config.kv.mount}/config`, { accept: [404] });
+  const settings = await client.read<LiveKvSettings>(`${kv.mount}/config`, { accept: [404] });
   if (settings.data) {
-    const casRequired = settings.data.cas_required;
-    if (casRequired) findings.push(drift('cas_required is true: MAAS writes without check-and-set, so every write would fail', APPLY_SETS_IT_BACK));
-    // An adopted mount is shared: the stack writes only cas_required and a configured max_versions there.
-    const fields: [string, unknown, unknown][] = config.kv.adopt ? [] : [['delete_version_after', durationSeconds(settings.data.delete_version_after), 0]];
-    // Without kv.maxVersions the provider leaves max_versions alone (it is "computed").
-    if (config.kv.maxVersions !== undefined) fields.push(['max_versions', settings.data.max_versions, config.kv.maxVersions]);
-    findings.push(...differences(fields).map(settingDrift));
+    if (settings.data.cas_required) findings.push(drift('cas_required is true: MAAS writes without check-and-set, so every write would fail', APPLY_SETS_IT_BACK));
+    findings.push(...kvSettingsDrift(kv, settings.data).map(settingDrift));
   }
   return findings;
 }
 
-/** Vault's `1h2m3s` / `0s` duration strings, in seconds. */
-function durationSeconds(text: string | undefined): number {
-  if (!text) return 0;
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(h|m|s|ms)/g)) {
-    total += Number(amount) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : unit === 's' ? 1 : 0.001);
-  }
-  return total;
-}
-
-async function checkPolicy(client: VaultClient, name: string, which: 'maas' | 'issuer', expected: string, inventory: StackInventory): Promise<Finding[]> {
+async function checkPolicy(client: VaultClient, policy: DesiredPolicy, inventory: StackInventory): Promise<Finding[]> {
+  const { name, kind: which, text: expected } = policy;
   const response = await client.read<{ policy: string }>(`sys/policies/acl/${name}`, { accept: [404] });
   if (response.status === 404 || !response.data) {
     return [{ ...drift('missing', '`maas-vault apply` writes it again'), ...(inventory.policies.includes(name) ? {} : { whenNew: '`maas-vault apply` writes it' }) }];
@@ -396,45 +302,27 @@ async function checkPolicy(client: VaultClient, name: string, which: 'maas' | 'i
   )];
 }
 
-async function checkRole(client: VaultClient, role: string, inventory: StackInventory, expected: ExpectedRole, reconfigure: string): Promise<Finding[]> {
-  const response = await client.read<RoleSettings>(rolePath(role), { accept: [404] });
+async function checkRole(client: VaultClient, role: DesiredRole, inventory: StackInventory, reconfigure: string): Promise<Finding[]> {
+  const response = await client.read<LiveRole>(rolePath(role.name), { accept: [404] });
   if (response.status === 404 || !response.data) {
-    return inventory.roles.includes(role)
+    return inventory.roles.includes(role.name)
       ? [drift('missing (deleted outside the stack)', `\`maas-vault apply\` re-creates it with a new role ID; then ${reconfigure}`)]
       : [{ ...drift('not created yet', `\`maas-vault apply\` creates it; then ${reconfigure}`), whenNew: `\`maas-vault apply\` creates it; then ${reconfigure}` }];
   }
-  const actual = response.data;
-  const cidrs = sortedSet(expected.cidrs);
-  return differences([
-    ['token_policies', sortedSet(actual.token_policies), [expected.policy]],
-    ['token_ttl', actual.token_ttl, expected.tokenTtl],
-    ['token_max_ttl', actual.token_max_ttl, expected.tokenMaxTtl],
-    ['token_explicit_max_ttl', actual.token_explicit_max_ttl ?? 0, 0],
-    ['token_period', actual.token_period ?? 0, 0],
-    ['token_type', actual.token_type ?? 'default', 'default'],
-    ['token_num_uses', actual.token_num_uses, 0],
-    ['token_no_default_policy', actual.token_no_default_policy, false],
-    ['token_bound_cidrs', sortedSet((actual.token_bound_cidrs ?? []).map(normalizeTokenCidr)), sortedSet(cidrs.map(normalizeTokenCidr))],
-    ['bind_secret_id', actual.bind_secret_id, true],
-    ['secret_id_num_uses', actual.secret_id_num_uses, 0],
-    ['secret_id_ttl', actual.secret_id_ttl, expected.secretIdTtl],
-    // Read back exactly as written (Vault keeps the /32 here): the provider compares them as sets.
-    ['secret_id_bound_cidrs', sortedSet(actual.secret_id_bound_cidrs), cidrs],
-    ['alias_metadata', actual.alias_metadata ?? {}, {}],
-  ]).map(settingDrift);
+  return roleDrift(role, response.data).map(settingDrift);
 }
 
 /** The secret ID the stack issued for a controller: still there, and issued as the config now says. */
 async function checkStackSecretId(
   client: VaultClient,
   config: MaasVaultConfig,
-  controller: string,
-  role: string,
+  desired: DesiredRole,
   inventory: StackInventory,
   rotated: RotatedCredential | undefined,
 ): Promise<Finding[]> {
+  const { name: role, controller = '' } = desired;
   const issued = inventory.secretIds.find((secretId) => secretId.role === role);
-  if (config.controllers.find((entry) => entry.name === controller)?.revoked) {
+  if (desired.revoked) {
     return issued ? [drift('has a secret ID the stack issued, and the controller is marked revoked', '`maas-vault apply` destroys it')] : [];
   }
   if (!config.stackSecretIds) {
@@ -448,12 +336,13 @@ async function checkStackSecretId(
   }
   const findings: Finding[] = [];
   const reissue = `\`maas-vault apply\` issues a new one; run the configure command it prints on ${controller}`;
-  const expectedMetadata = stackSecretIdMetadata(config, controller);
+  // Neither revoked nor left to CI, so the desired site issues this role a secret ID.
+  const expected = desired.secretId!;
   const metadata = parseJson(issued.metadata);
-  if (JSON.stringify(sortKeys(metadata)) !== JSON.stringify(sortKeys(expectedMetadata))) {
+  if (JSON.stringify(sortKeys(metadata)) !== JSON.stringify(sortKeys(expected.metadata))) {
     findings.push(drift(`its secret ID was issued for generation ${String(metadata?.generation)}, the config says ${config.generation}`, reissue));
   }
-  if (issued.wrappingTtl !== config.wrapTtl) {
+  if (issued.wrappingTtl !== expected.wrapTtl) {
     findings.push(drift(`its secret ID was wrapped for ${issued.wrappingTtl}, the config says wrapTtl ${config.wrapTtl}`, reissue));
   }
   const lookup = await client
@@ -501,10 +390,10 @@ async function checkRotatedSecretId(client: VaultClient, controller: string, rol
   return findings;
 }
 
-async function checkOtherRoles(client: VaultClient, config: MaasVaultConfig, expected: Set<string>, inventory: StackInventory): Promise<Finding[]> {
+async function checkOtherRoles(client: VaultClient, config: MaasVaultConfig, site: DesiredSite, expected: Set<string>, inventory: StackInventory): Promise<Finding[]> {
   const listed = await client.list(`auth/${APPROLE_MOUNT}/role`, { accept: [404] });
   const candidates = (listed.data?.keys ?? []).filter((role) => !expected.has(role));
-  const ourPolicies = new Set([...sitePolicies(config), issuerPolicyName(config)]);
+  const ourPolicies = new Set([...site.policies.map((policy) => policy.name), issuerPolicyName(config)]);
   const findings = await allInOrder(
     candidates.map(async (role): Promise<Finding | undefined> => {
       if (inventory.roles.includes(role)) {
@@ -514,7 +403,7 @@ async function checkOtherRoles(client: VaultClient, config: MaasVaultConfig, exp
       if (claim === 'not-ours') return undefined;
       if (claim === 'ambiguous') {
         // Its name fits another site too: it is this site's only if it carries this site's policies.
-        const settings = await client.read<RoleSettings>(rolePath(role), { accept: [404] });
+        const settings = await client.read<LiveRole>(rolePath(role), { accept: [404] });
         if (!(settings.data?.token_policies ?? []).some((policy) => ourPolicies.has(policy))) return undefined;
       }
       return {

@@ -1,7 +1,7 @@
 /** A site claims the roles of its own namespace, never another site's whose names share a prefix. */
 import { issuerRoleName, roleName } from '../../config/index.js';
-import { claimRole } from '../../vault/site-roles.js';
-import { normalizeTokenCidr } from '../../vault/status-compare.js';
+import { claimRole } from '../../site/site-roles.js';
+import { normalizeTokenCidr } from '../../site/compare.js';
 
 describe('claimRole', () => {
   const dc1 = { site: 'dc1' };
