@@ -94,6 +94,8 @@ function hclString(text: string): string {
 export function renderAdminPolicy(config: MaasVaultConfig): string {
   const problem = vaultPathProblem(config.kv.mount, 'mount');
   if (problem) throw new Error(`KV mount "${config.kv.mount}" ${problem}`);
+  // The role settings the admin token may write: exactly what site/role-settings.ts decides
+  // (test/site/role-settings.test.ts holds the two together).
   const roleParameters = template('admin-role-parameters');
   const values = {
     site: config.site,

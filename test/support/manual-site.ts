@@ -13,7 +13,7 @@ import { renderIssuerPolicy, renderMaasPolicy } from '../../policies/render.js';
 import { vaultHttp } from './http.js';
 import { TestSite, type TestServer } from './site.js';
 
-/** The role settings the stack gives a region controller (stacks/controllers/region-controller.ts). */
+/** The role settings the stack gives a region controller (site/role-settings.ts), as an admin following the docs writes them. */
 export function controllerRoleBody(config: MaasVaultConfig, cidrs?: string[]): Record<string, unknown> {
   return {
     token_policies: [config.policy.name],
