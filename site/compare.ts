@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { ROLE_FIELDS, ROLE_SETTINGS, type RoleField, type RoleFields } from './role-settings.js';
-import type { DesiredApprole, DesiredKv, DesiredRole } from './site.js';
+import type { DesiredApprole, DesiredKv, DesiredPolicy, DesiredRole, DesiredSecretId } from './site.js';
 
 /** `127.0.0.1` -> `127.0.0.1/32`, `::1` -> `::1/128`: how the provider reads token_bound_cidrs back. */
 export function normalizeTokenCidr(value: string): string {
@@ -132,4 +132,52 @@ export function durationSeconds(text: string | undefined): number {
     total += Number(amount) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : unit === 's' ? 1 : 0.001);
   }
   return total;
+}
+
+/**
+ * How a live policy's text differs from its description: not at all; in layout only (comments,
+ * spacing: the same grants); or in what it grants. The provider compares the text exactly as Vault
+ * stores it, so either difference is one the plan would write back. `where`: the first line that parts.
+ */
+export type PolicyDifference = { kind: 'same' } | { kind: 'layout' | 'grants'; where: string };
+
+export function policyDifference(policy: Pick<DesiredPolicy, 'text'>, live: string): PolicyDifference {
+  if (live === policy.text) return { kind: 'same' };
+  return { kind: policyGrants(live) === policyGrants(policy.text) ? 'layout' : 'grants', where: firstDifferentLine(live, policy.text) };
+}
+
+/** A policy without comments and blank space, to tell layout from grants. */
+function policyGrants(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').replace(/\s+/g, ''))
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+/** A secret ID the stack issued, as its state records it (metadata as the JSON text it was written with). */
+export interface IssuedSecretId {
+  metadata: string;
+  wrappingTtl: string;
+}
+
+/**
+ * The ways a secret ID the stack issued differs from the one the site describes; each one makes
+ * the plan issue a new one. `metadata` compares keys in any order; unreadable metadata is a difference.
+ */
+export function secretIdDrift(desired: DesiredSecretId, issued: IssuedSecretId): FieldDifference[] {
+  const metadata = parseMetadata(issued.metadata);
+  const sorted = (value: Record<string, unknown> | undefined) => Object.entries(value ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return [
+    ...(JSON.stringify(sorted(metadata)) === JSON.stringify(sorted(desired.metadata)) ? [] : [{ field: 'metadata', actual: metadata, expected: desired.metadata }]),
+    ...differences([['wrapping_ttl', issued.wrappingTtl, desired.wrapTtl]]),
+  ];
+}
+
+function parseMetadata(text: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { adoptedRoles, formatDuration, roleName, type MaasVaultConfig } from '../config/index.js';
 import { desiredSite, type DesiredRole, type DesiredSite } from '../site/site.js';
-import { roleDrift, type FieldDifference, type LiveRole } from '../site/compare.js';
+import { policyDifference, roleDrift, type FieldDifference, type LiveRole } from '../site/compare.js';
 import { ADOPTABLE, stateKey, type StackImports } from '../stacks/import-ids.js';
 import type { VaultClient } from './client.js';
 import { listSecretIdAccessors, rolePath } from './approle.js';
@@ -125,24 +125,15 @@ async function checkPolicy(client: VaultClient, config: MaasVaultConfig, site: D
   }
   plan.imports = { ...plan.imports, policy: true };
   plan.importing.push(`policy ${name}`);
-  const wanted = site.policies.find((policy) => policy.adopted)!.text;
-  if (normalizePolicy(response.data.policy) !== normalizePolicy(wanted)) {
+  const difference = policyDifference(site.policies.find((policy) => policy.adopted)!, response.data.policy);
+  if (difference.kind === 'grants') {
     plan.differences.push(
       `policy ${name} grants other paths or capabilities than the ${config.policy.profile} profile for ${config.kv.mount}/${config.secretsPath} ` +
         '(`maas-vault policy maas` prints it): apply replaces its text',
     );
-  } else if (response.data.policy !== wanted) {
+  } else if (difference.kind === 'layout') {
     plan.differences.push(`policy ${name} grants exactly what the config asks; apply rewrites its text in maas-vault's layout (comments and spacing only)`);
   }
-}
-
-/** A policy without comments and blank space, to tell layout from grants. */
-function normalizePolicy(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.replace(/#.*$/, '').replace(/\s+/g, ''))
-    .filter((line) => line !== '')
-    .join('\n');
 }
 
 /** An adopted role the state does not hold yet, as Vault has it (undefined `live`: it does not exist). */

@@ -17,10 +17,11 @@ import { APPROLE_MOUNT, lookupWrappingToken, rolePath } from './approle.js';
 import { VaultApiError, VaultNotInitializedError, VaultSealedError, WrappingTokenError, type VaultError } from './errors.js';
 import {
   approleMountDrift,
-  firstDifferentLine,
   kvMountDrift,
   kvSettingsDrift,
+  policyDifference,
   roleDrift,
+  secretIdDrift,
   type FieldDifference,
   type LiveAuthMount,
   type LiveKvSettings,
@@ -289,15 +290,16 @@ async function checkKv(client: VaultClient, site: DesiredSite, inventory: StackI
 }
 
 async function checkPolicy(client: VaultClient, policy: DesiredPolicy, inventory: StackInventory): Promise<Finding[]> {
-  const { name, kind: which, text: expected } = policy;
+  const { name, kind: which } = policy;
   const response = await client.read<{ policy: string }>(`sys/policies/acl/${name}`, { accept: [404] });
   if (response.status === 404 || !response.data) {
     return [{ ...drift('missing', '`maas-vault apply` writes it again'), ...(inventory.policies.includes(name) ? {} : { whenNew: '`maas-vault apply` writes it' }) }];
   }
   // The provider compares the text exactly as Vault stores it: so does this.
-  if (response.data.policy === expected) return [];
+  const difference = policyDifference(policy, response.data.policy);
+  if (difference.kind === 'same') return [];
   return [drift(
-    `differs from \`maas-vault policy ${which}\` (${firstDifferentLine(response.data.policy, expected)})`,
+    `differs from \`maas-vault policy ${which}\` (${difference.where})`,
     '`maas-vault apply` writes the rendered text back',
   )];
 }
@@ -338,12 +340,13 @@ async function checkStackSecretId(
   const reissue = `\`maas-vault apply\` issues a new one; run the configure command it prints on ${controller}`;
   // Neither revoked nor left to CI, so the desired site issues this role a secret ID.
   const expected = desired.secretId!;
-  const metadata = parseJson(issued.metadata);
-  if (JSON.stringify(sortKeys(metadata)) !== JSON.stringify(sortKeys(expected.metadata))) {
-    findings.push(drift(`its secret ID was issued for generation ${String(metadata?.generation)}, the config says ${config.generation}`, reissue));
-  }
-  if (issued.wrappingTtl !== expected.wrapTtl) {
-    findings.push(drift(`its secret ID was wrapped for ${issued.wrappingTtl}, the config says wrapTtl ${config.wrapTtl}`, reissue));
+  for (const difference of secretIdDrift(expected, issued)) {
+    const metadata = difference.actual as Record<string, unknown> | undefined;
+    findings.push(
+      difference.field === 'metadata'
+        ? drift(`its secret ID was issued for generation ${String(metadata?.generation)}, the config says ${config.generation}`, reissue)
+        : drift(`its secret ID was wrapped for ${issued.wrappingTtl}, the config says wrapTtl ${config.wrapTtl}`, reissue),
+    );
   }
   const lookup = await client
     .write(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: issued.accessor }, { accept: [404] })
@@ -436,16 +439,4 @@ async function checkWrappingTokens(client: VaultClient, config: MaasVaultConfig,
     }),
   );
   return findings.filter((finding): finding is Finding => finding !== undefined);
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-function sortKeys(value: Record<string, unknown> | undefined): [string, unknown][] {
-  return Object.entries(value ?? {}).sort(([a], [b]) => a.localeCompare(b));
 }

@@ -3,7 +3,17 @@
  * Vault's answers written by hand here, each kind of drift is found, and Vault's own
  * normalization (CIDRs without /32, lists in any order, fields older servers leave out) is none.
  */
-import { approleMountDrift, kvMountDrift, kvSettingsDrift, liveRoleFields, roleDrift, type LiveMount, type LiveRole } from '../../site/compare.js';
+import {
+  approleMountDrift,
+  kvMountDrift,
+  kvSettingsDrift,
+  liveRoleFields,
+  policyDifference,
+  roleDrift,
+  secretIdDrift,
+  type LiveMount,
+  type LiveRole,
+} from '../../site/compare.js';
 import { ROLE_FIELDS, type RoleFields } from '../../site/role-settings.js';
 import { desiredSite } from '../../site/site.js';
 import { testConfig } from '../support/configs.js';
@@ -116,5 +126,36 @@ describe('mount comparisons', () => {
   it("leaves an adopted mount's other settings alone: only a configured max_versions is compared", () => {
     const adopted = desiredSite(testConfig({ kv: { mount: 'secret', adopt: true } })).kv;
     expect(kvSettingsDrift(adopted, { cas_required: false, max_versions: 3, delete_version_after: '1h' })).toEqual([]);
+  });
+});
+
+describe('policyDifference', () => {
+  const policy = site.policies[0];
+
+  it('finds nothing in the text exactly as rendered', () => {
+    expect(policyDifference(policy, policy.text)).toEqual({ kind: 'same' });
+  });
+
+  it('tells a policy laid out differently (comments, spacing) from one that grants more, and says where they part', () => {
+    const relaidOut = policy.text.replace(/^#.*\n/gm, '').replace(/ = /g, '=');
+    expect(policyDifference(policy, relaidOut)).toMatchObject({ kind: 'layout', where: expect.stringMatching(/^line 1 is /) });
+    const wider = `${policy.text}\npath "sys/*" {\n  capabilities = ["sudo"]\n}\n`;
+    expect(policyDifference(policy, wider)).toMatchObject({ kind: 'grants', where: expect.stringMatching(/^line \d+ is "path \\"sys\/\*\\" \{", expected \(end of text\)$/) });
+  });
+});
+
+describe('secretIdDrift', () => {
+  const secretId = site.roles[0].secretId!;
+  const issued = { metadata: JSON.stringify(secretId.metadata), wrappingTtl: secretId.wrapTtl };
+
+  it('finds nothing in the secret ID as issued, whatever the order of its metadata keys', () => {
+    const reordered = Object.fromEntries(Object.entries(secretId.metadata).reverse());
+    expect(secretIdDrift(secretId, { ...issued, metadata: JSON.stringify(reordered) })).toEqual([]);
+  });
+
+  it('finds a secret ID of another generation, one wrapped for another TTL, and one whose metadata cannot be read', () => {
+    expect(secretIdDrift(secretId, { ...issued, metadata: JSON.stringify({ ...secretId.metadata, generation: '0' }) }).map((difference) => difference.field)).toEqual(['metadata']);
+    expect(secretIdDrift(secretId, { ...issued, wrappingTtl: '1h' })).toEqual([{ field: 'wrapping_ttl', actual: '1h', expected: secretId.wrapTtl }]);
+    expect(secretIdDrift(secretId, { ...issued, metadata: '{' })).toEqual([{ field: 'metadata', actual: undefined, expected: secretId.metadata }]);
   });
 });
