@@ -199,10 +199,6 @@ async function api(address: string, method: string, path: string, body?: unknown
   return text ? JSON.parse(text) : {};
 }
 
-/**
- * A production-mode server storing its data on disk, initialised with one key share, unsealed.
- * OpenBao dropped Vault's "file" storage; a one-node integrated (raft) store is its on-disk one.
- */
 /** A one-node production config (integrated storage under `<dataDir>/data`, plain HTTP on loopback); returns its path. */
 function writeOneNodeConfig(dataDir: string, port: number, clusterPort: number): string {
   const address = `http://127.0.0.1:${port}`;
@@ -235,6 +231,10 @@ export async function startUninitializedServer(options: { bao?: string; dataDir:
   return { address, stop: () => stopChild(spawned.child) };
 }
 
+/**
+ * A production-mode server storing its data on disk, initialised with one key share, unsealed.
+ * OpenBao dropped Vault's "file" storage; a one-node integrated (raft) store is its on-disk one.
+ */
 export async function startPersistentServer(options: { bao?: string; dataDir: string; port?: number }): Promise<PersistentOpenBaoServer> {
   const bao = options.bao ?? 'bao';
   const port = options.port ?? (await freePort());
@@ -289,15 +289,6 @@ export async function startPersistentServer(options: { bao?: string; dataDir: st
   };
   return server;
 }
-
-/** The brief's name for the persistent server: a production-mode OpenBao whose data is on disk. */
-export type FileOpenBaoServer = PersistentOpenBaoServer;
-
-/**
- * Same as startPersistentServer. OpenBao has no `file` storage (2.7.2 answers "unknown storage
- * type file"), so the data under `<dataDir>/data` is a one-node raft store.
- */
-export const startFileServer: (options: { bao?: string; dataDir: string; port?: number }) => Promise<FileOpenBaoServer> = startPersistentServer;
 
 export interface RaftNode {
   /** e.g. `node-1` (raft node_id). */
