@@ -102,7 +102,7 @@ export function runWithCodeCache(dir: string, args: readonly string[]): void {
     if (cached === undefined || script.cachedDataRejected) uncached.push({ cacheFile, script });
     const module = { exports: {} };
     const nodeRequire = createRequire(path);
-    const requireHere = Object.assign((id: string) => (file === MAIN && id.startsWith(VENDOR) ? load(id.slice(2)) : nodeRequire(id)), nodeRequire);
+    const requireHere = Object.assign((id: string): unknown => (file === MAIN && id.startsWith(VENDOR) ? load(id.slice(2)) : nodeRequire(id)), nodeRequire);
     (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, requireHere, module, path, dirname(path));
     loaded.set(file, module.exports);
     return module.exports;

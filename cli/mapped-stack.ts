@@ -4,7 +4,7 @@
  * at start-up would decode them on every run, and every library's inline ones too.
  */
 import { readFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import { SourceMap, type SourceMapPayload, type SourceMapping } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,7 +20,8 @@ export function mappedFrames(stack: string): string[] {
       line.replace(LOCATION, (location: string, file: string, line: string, column: string) => {
         const path = file.startsWith('file:') ? fileURLToPath(file) : file;
         if (!maps.has(path)) maps.set(path, readMap(path));
-        const entry = maps.get(path)?.findEntry(Number(line) - 1, Number(column) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+        // Node answers {} for a position the map does not cover.
+        const entry: Partial<SourceMapping> | undefined = maps.get(path)?.findEntry(Number(line) - 1, Number(column) - 1);
         if (entry?.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return location;
         return `${resolve(dirname(path), entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
       }),
@@ -29,7 +30,7 @@ export function mappedFrames(stack: string): string[] {
 
 function readMap(path: string): SourceMap | undefined {
   try {
-    return new SourceMap(JSON.parse(readFileSync(`${path}.map`, 'utf8')));
+    return new SourceMap(JSON.parse(readFileSync(`${path}.map`, 'utf8')) as SourceMapPayload);
   } catch {
     return undefined;
   }

@@ -35,16 +35,16 @@ export function reserveOutFile(path: string): OutFile {
   return {
     path,
     commit(text: string) {
-      writeSync(fd!, text);
-      fsyncSync(fd!);
-      closeSync(fd!);
+      writeSync(fd, text);
+      fsyncSync(fd);
+      closeSync(fd);
       renameSync(temporary, path);
       committed = true;
     },
     discard() {
       if (committed) return;
       try {
-        closeSync(fd!);
+        closeSync(fd);
       } catch {
         // Already closed.
       }

@@ -345,7 +345,7 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
     while (node && node._zod.def.innerType && ['optional', 'default', 'prefault', 'nullable'].includes(node._zod.def.type)) node = node._zod.def.innerType;
     return node;
   };
-  let node = unwrap(configSchema as unknown as SchemaNode);
+  let node = unwrap(configSchema);
   for (const key of path) node = unwrap(typeof key === 'number' ? node?._zod.def.element : node?._zod.def.shape?.[String(key)]);
   return Object.keys(node?._zod.def.shape ?? {});
 }

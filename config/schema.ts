@@ -2,7 +2,7 @@
  * The shape of `maas-vault.json` / `maas-vault.yaml`, with defaults taken from the MAAS docs.
  * Every rule's message is written for the person fixing the file: it says what is allowed.
  * Written with zod's functional `zod/mini` API: the same zod 4 core, but it bundles only the parts
- * used, where the chained API loads all of zod on every command's start-up (see issue 15).
+ * used, where the chained API loads all of zod on every command's start-up.
  */
 import * as z from 'zod/mini';
 import {

@@ -305,7 +305,7 @@ function identifying(value: unknown): IdentifyingAttributes {
     const field = source[key];
     if (typeof field === 'string' || (Array.isArray(field) && field.every((item) => typeof item === 'string'))) picked[key] = field;
   }
-  return picked as IdentifyingAttributes;
+  return picked;
 }
 
 /** The engine's "Error:" blocks, which say what failed; the plan before them was already shown. */

@@ -120,7 +120,7 @@ async function probe(command: string, env: NodeJS.ProcessEnv): Promise<EngineBin
   if (result.failed && result.exitCode === undefined) return `cannot run "${command}" (${result.code ?? 'not found'})`;
   let info: { terraform_version?: string };
   try {
-    info = JSON.parse(String(result.stdout));
+    info = JSON.parse(String(result.stdout)) as typeof info;
   } catch {
     return `"${command} version -json" did not print JSON: is it OpenTofu or Terraform?`;
   }

@@ -266,7 +266,7 @@ function report(toolchain: Toolchain, seconds: number): string {
   target(synth.time.median < 1500, `synth for 100 controllers under 1.5 s wall: ${synth.time.median.toFixed(0)} ms`);
   target((synth.rss?.median ?? Infinity) < 200, `synth for 100 controllers under 200 MB RSS: ${synth.rss?.median.toFixed(0)} MiB`);
   target(applyVsHcl <= 1.3, `apply for 100 controllers within 1.3× of hand-written HCL: ${applyVsHcl.toFixed(2)}×`);
-  // Start-up targets (issue 15): the small cases, which are the common ones.
+  // Start-up targets: the small cases, which are the common ones.
   const oneCredential = ratio('credentials', 1, 'maas-vault credentials', 'bao write loop');
   const oneApply = ratio('apply from empty', 1, 'maas-vault apply', 'hand-written HCL');
   const planVsHcl = ratio('re-apply, no change (plan)', 100, 'maas-vault plan', 'hand-written HCL plan');

@@ -82,7 +82,7 @@ async function buildOpenTofu(cache: string, progress: (line: string) => void, en
       signal,
       progress,
       verify: async (binary) => {
-        const reported = (await locateEngine(binary).catch((error: Error) => error.message)) as EngineBinary | string;
+        const reported = await locateEngine(binary).catch<string>((error: Error) => error.message);
         if (typeof reported === 'string' || reported.version !== version) {
           throw new ToolchainError(`OpenTofu ${version} was built but does not report itself as ${version}: ${typeof reported === 'string' ? reported : reported.version}`);
         }

@@ -188,7 +188,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Op
  */
 const NO_MLOCK = 'disable_mlock = true\n';
 
-async function api(address: string, method: string, path: string, body?: unknown, token?: string): Promise<any> {
+/** `sys/init` with one key share. */
+interface InitAnswer {
+  root_token: string;
+  keys: string[];
+}
+
+/** `sys/storage/raft/autopilot/state`, the parts read here. */
+interface AutopilotState {
+  data?: { healthy?: boolean; voters?: string[] };
+}
+
+/** The server's JSON answer, as the caller expects it to be shaped (these are test servers: a wrong shape fails the test). */
+async function api<T = unknown>(address: string, method: string, path: string, body?: unknown, token?: string): Promise<T> {
   const response = await fetch(`${address}/v1/${path}`, {
     method,
     headers: { ...(token ? { 'X-Vault-Token': token } : {}), 'Content-Type': 'application/json' },
@@ -196,13 +208,9 @@ async function api(address: string, method: string, path: string, body?: unknown
   });
   const text = await response.text();
   if (response.status >= 400) throw new Error(`OpenBao ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
-  return text ? JSON.parse(text) : {};
+  return (text ? JSON.parse(text) : {}) as T;
 }
 
-/**
- * A production-mode server storing its data on disk, initialised with one key share, unsealed.
- * OpenBao dropped Vault's "file" storage; a one-node integrated (raft) store is its on-disk one.
- */
 /** A one-node production config (integrated storage under `<dataDir>/data`, plain HTTP on loopback); returns its path. */
 function writeOneNodeConfig(dataDir: string, port: number, clusterPort: number): string {
   const address = `http://127.0.0.1:${port}`;
@@ -235,6 +243,10 @@ export async function startUninitializedServer(options: { bao?: string; dataDir:
   return { address, stop: () => stopChild(spawned.child) };
 }
 
+/**
+ * A production-mode server storing its data on disk, initialised with one key share, unsealed.
+ * OpenBao dropped Vault's "file" storage; a one-node integrated (raft) store is its on-disk one.
+ */
 export async function startPersistentServer(options: { bao?: string; dataDir: string; port?: number }): Promise<PersistentOpenBaoServer> {
   const bao = options.bao ?? 'bao';
   const port = options.port ?? (await freePort());
@@ -247,9 +259,9 @@ export async function startPersistentServer(options: { bao?: string; dataDir: st
 
   let keys: { rootToken: string; unsealKey: string };
   if (existsSync(initFile)) {
-    keys = JSON.parse(readFileSync(initFile, 'utf8'));
+    keys = JSON.parse(readFileSync(initFile, 'utf8')) as typeof keys;
   } else {
-    const init = await api(address, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
+    const init = await api<InitAnswer>(address, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
     keys = { rootToken: init.root_token, unsealKey: init.keys[0] };
     writeFileSync(initFile, JSON.stringify(keys), { mode: 0o600 });
   }
@@ -284,20 +296,11 @@ export async function startPersistentServer(options: { bao?: string; dataDir: st
       await waitForHealth(address, spawned, true, []);
       await unseal();
     },
-    seal: () => api(address, 'PUT', 'sys/seal', undefined, keys.rootToken),
+    seal: () => api<void>(address, 'PUT', 'sys/seal', undefined, keys.rootToken),
     unseal,
   };
   return server;
 }
-
-/** The brief's name for the persistent server: a production-mode OpenBao whose data is on disk. */
-export type FileOpenBaoServer = PersistentOpenBaoServer;
-
-/**
- * Same as startPersistentServer. OpenBao has no `file` storage (2.7.2 answers "unknown storage
- * type file"), so the data under `<dataDir>/data` is a one-node raft store.
- */
-export const startFileServer: (options: { bao?: string; dataDir: string; port?: number }) => Promise<FileOpenBaoServer> = startPersistentServer;
 
 export interface RaftNode {
   /** e.g. `node-1` (raft node_id). */
@@ -351,7 +354,7 @@ async function waitForVoters(address: string, rootToken: string, size: number): 
   const deadline = Date.now() + 60_000;
   let voters = 0;
   while (Date.now() < deadline) {
-    const state = await api(address, 'GET', 'sys/storage/raft/autopilot/state', undefined, rootToken).catch(() => undefined);
+    const state = await api<AutopilotState>(address, 'GET', 'sys/storage/raft/autopilot/state', undefined, rootToken).catch(() => undefined);
     voters = state?.data?.voters?.length ?? 0;
     if (state?.data?.healthy && voters === size) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -370,8 +373,8 @@ export async function startRaftCluster(options: RaftClusterOptions): Promise<Raf
   const ports = await Promise.all(Array.from({ length: size * 2 }, () => freePort()));
   const specs = Array.from({ length: size }, (_, index) => ({
     id: `node-${index + 1}`,
-    port: ports[index * 2]!,
-    clusterPort: ports[index * 2 + 1]!,
+    port: ports[index * 2],
+    clusterPort: ports[index * 2 + 1],
     dir: join(options.dataDir, `node-${index + 1}`),
   }));
   const addresses = specs.map((spec) => `http://127.0.0.1:${spec.port}`);
@@ -397,31 +400,31 @@ export async function startRaftCluster(options: RaftClusterOptions): Promise<Raf
   let keys: { rootToken: string; unsealKey: string } | undefined;
   const secrets = () => (keys ? [keys.rootToken, keys.unsealKey] : []);
   const stopAll = async () => {
-    await Promise.all(children.map((spawned) => (spawned ? stopChild(spawned.child) : undefined)));
+    await Promise.all(children.flatMap((spawned) => (spawned ? [stopChild(spawned.child)] : [])));
   };
 
   const launch = async (index: number) => {
-    const spawned = spawnBao(bao, ['server', `-config=${configFiles[index]}`], join(specs[index]!.dir, 'server.log'));
+    const spawned = spawnBao(bao, ['server', `-config=${configFiles[index]}`], join(specs[index].dir, 'server.log'));
     children[index] = spawned;
-    await waitForHealth(addresses[index]!, spawned, true, secrets());
+    await waitForHealth(addresses[index], spawned, true, secrets());
   };
   /** An unsealed node of a cluster answers 200 (active) or 429 (standby); joining takes a moment. */
   const unsealNode = async (index: number) => {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const status = await healthStatus(addresses[index]!);
+      const status = await healthStatus(addresses[index]);
       if (status === 200 || status === 429) return;
-      if (status === 501 || status === 503) await api(addresses[index]!, 'PUT', 'sys/unseal', { key: keys!.unsealKey }).catch(() => undefined);
+      if (status === 501 || status === 503) await api(addresses[index], 'PUT', 'sys/unseal', { key: keys!.unsealKey }).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     let tail = children[index]!.output().split('\n').slice(-15).join('\n');
     for (const secret of secrets()) tail = tail.split(secret).join('<redacted>');
-    throw new Error(`OpenBao ${specs[index]!.id} at ${addresses[index]} did not join the cluster unsealed within 30 s. Its last output:\n${tail}`);
+    throw new Error(`OpenBao ${specs[index].id} at ${addresses[index]} did not join the cluster unsealed within 30 s. Its last output:\n${tail}`);
   };
 
   try {
     await launch(0);
-    const init = await api(addresses[0]!, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
+    const init = await api<InitAnswer>(addresses[0], 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
     keys = { rootToken: init.root_token, unsealKey: init.keys[0] };
     writeFileSync(join(options.dataDir, 'init.json'), JSON.stringify(keys), { mode: 0o600 });
     await unsealNode(0);
@@ -436,7 +439,7 @@ export async function startRaftCluster(options: RaftClusterOptions): Promise<Raf
 
   const nodes: RaftNode[] = specs.map((spec, index) => ({
     id: spec.id,
-    address: addresses[index]!,
+    address: addresses[index],
     get pid() {
       return children[index]!.child.pid!;
     },
@@ -466,11 +469,11 @@ export async function startRaftCluster(options: RaftClusterOptions): Promise<Raf
     throw new Error(`no active node in the OpenBao cluster within ${timeoutMs} ms`);
   };
   const leader = await active();
-  await waitForVoters(leader.address, keys!.rootToken, size);
+  await waitForVoters(leader.address, keys.rootToken, size);
   return {
     nodes,
-    rootToken: keys!.rootToken,
-    unsealKey: keys!.unsealKey,
+    rootToken: keys.rootToken,
+    unsealKey: keys.unsealKey,
     active,
     async standbys() {
       const leader = await active();

@@ -84,7 +84,9 @@ export async function startPostgres(): Promise<TestPostgres> {
         await client.end().catch(() => undefined);
         if (Date.now() > deadline || started.exitCode !== null) {
           started.kill('SIGKILL');
-          throw new Error(`PostgreSQL did not start on port ${port}: ${(error as Error).message}\n${log.split(password).join('<redacted>')}`);
+          throw new Error(`PostgreSQL did not start on port ${port}: ${(error as Error).message}\n${log.split(password).join('<redacted>')}`, {
+            cause: error,
+          });
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

@@ -50,19 +50,13 @@ export interface IssueOptions {
   issuedBy?: string;
 }
 
-export async function issueCredentials(client: VaultClient, config: MaasVaultConfig, options: IssueOptions): Promise<ControllerCredentials[]> {
-  const { issued, failed } = await issueEachCredential(client, config, options);
-  if (failed.length > 0) throw failed[0].error;
-  return issued;
-}
-
 export interface IssueOutcome {
   /** In the order of the controllers asked for. */
   issued: ControllerCredentials[];
   failed: { name: string; error: unknown }[];
 }
 
-/** As issueCredentials, per controller: one that fails does not hide what the others were issued. */
+/** A wrapped secret ID per controller: one that fails does not hide what the others were issued. */
 export async function issueEachCredential(client: VaultClient, config: MaasVaultConfig, options: IssueOptions): Promise<IssueOutcome> {
   // Region controllers are told vault.maasAddress (else the file's vault.address), never VAULT_ADDR.
   const url = config.vault.maasAddress;

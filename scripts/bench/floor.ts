@@ -19,7 +19,7 @@ function call(method: string, path: string, headers: Record<string, string> = {}
     const req = request({ host: address.hostname, port: address.port, method, path: `/v1/${path}`, agent, headers: { 'X-Vault-Token': token, ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => (res.statusCode! < 400 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`${method} ${path}: ${res.statusCode}`))));
+      res.on('end', () => (res.statusCode! < 400 ? resolve(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>) : reject(new Error(`${method} ${path}: ${res.statusCode}`))));
     });
     req.on('error', reject);
     req.end(body);

@@ -67,7 +67,7 @@ describeE2E('adopting a hand-made set-up with the state in PostgreSQL (e2e: engi
     for (const { name } of config.controllers) expect(await currentRoleId(name)).toBe(roleIds.get(name));
     expect(existsSync(join(site.dir, '.maas-vault', 'handpg', 'terraform.tfstate'))).toBe(false);
     const rows = await postgres.query<{ data: string }>("SELECT data FROM maas_vault_handpg.states WHERE name = 'default'");
-    const ids = JSON.parse(rows[0]!.data).resources.flatMap((resource: { type: string; instances: Array<{ attributes: { id: string } }> }) =>
+    const ids = JSON.parse(rows[0].data).resources.flatMap((resource: { type: string; instances: Array<{ attributes: { id: string } }> }) =>
       resource.instances.map((instance) => `${resource.type} ${instance.attributes.id}`),
     );
     expect(ids).toEqual(expect.arrayContaining([`vault_policy ${config.policy.name}`, `vault_approle_auth_backend_role auth/approle/role/${roleName(config, 'region-2')}`]));

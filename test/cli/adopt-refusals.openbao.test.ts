@@ -52,7 +52,7 @@ describe('adoption refusals (openbao: no engine)', () => {
     expect((await vaultHttp(server.address, 'GET', 'sys/policies/acl/maas-secrets', root())).status).toBe(404);
   });
 
-  it('an adopted role that does not exist (the lead\'s decision: creating it would hand the region a role ID it never had)', async () => {
+  it('an adopted role that does not exist (creating it would hand the region a role ID it never had)', async () => {
     await vaultHttp(server.address, 'POST', 'auth/approle/role/someone-else', { ...root(), body: { token_policies: ['default'] } });
     const result = await planOf({ approle: { adopt: true }, kv: { mount: 'kv-two', adopt: true }, controllers: [{ name: 'region-0' }, { name: 'region-1', role: 'maas-region-1' }] });
     expect(result.exitCode).toBe(2);

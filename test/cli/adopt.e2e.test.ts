@@ -101,7 +101,7 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
     adminToken = created.body.auth.client_token;
   });
 
-  // The one addition is the adopted KV mount's shared settings (cas_required only: #10 writes an
+  // The one addition is the adopted KV mount's shared settings (cas_required only: the stack writes an
   // adopted mount's settings through an endpoint that never deletes them); nothing else is created.
   it('plan explains each difference in words and shows only imports, in-place updates and the shared KV settings: 1 to add, 0 to destroy, 0 to replace', async () => {
     const text = await site.cli(['plan'], adminToken);

@@ -43,7 +43,7 @@ describeWithTofu('encrypt-state: a clear state encrypted in one step (e2e: tofu 
   }
 
   async function pgRow(schema: string): Promise<string> {
-    return (await postgres.query<{ data: string }>(`SELECT data FROM ${schema}.states WHERE name = 'default'`))[0]!.data;
+    return (await postgres.query<{ data: string }>(`SELECT data FROM ${schema}.states WHERE name = 'default'`))[0].data;
   }
 
   const workDir = (target: TestSite) => join(target.dir, '.maas-vault', target.config.site as string);

@@ -265,7 +265,7 @@ describe('rotate (openbao: no engine)', () => {
     expect(text).toContain('use `maas-vault rotate`');
   });
 
-  // What main (#10, #11) asks of every command that hands out secret IDs, applied to rotate.
+  // What every command that hands out secret IDs must do, applied to rotate.
   // Last in the file: they rotate and revoke in work directories of their own.
   it('the configure command carries the config\'s address, never VAULT_ADDR, and the run says which is which', async () => {
     const tunnelled = new TestSite(server, { ...site.config, vault: { address: 'https://vault.example.test:8200' } });

@@ -2,7 +2,8 @@
  * What every command pays before it does anything: the modules the bundled CLI's entry file loads
  * statically. cdktf and the provider bindings (synth only), the engine runner and the PostgreSQL
  * client (pg sites only) must stay behind dynamic imports, and Vault is reached with Node's own
- * `http`/`https` (no HTTP library), or every `credentials`, `status` and `policy` run loads them. Read from esbuild's own import graph of the shipped entry point.
+ * `http`/`https` (no HTTP library), or every `credentials`, `status` and `policy` run loads them.
+ * Read from esbuild's own import graph of the shipped entry point.
  */
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';

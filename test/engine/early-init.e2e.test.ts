@@ -121,7 +121,7 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
 
   it('what an early init killed outright left behind goes with the next one; a running one\'s stays', async () => {
     const { site, workDir } = siteWith('orphan');
-    const dead = spawnSync('true').pid!;
+    const dead = spawnSync('true').pid;
     const scratch = join(workDir, 'cdktf.out');
     for (const pid of [dead, process.pid]) mkdirSync(join(scratch, `init-${pid}`, 'maas-vault-orphan'), { recursive: true });
     await site.apply();
@@ -132,7 +132,7 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
     const { site } = siteWith('shared');
     // workDir: "." puts maas-vault's files beside the config, among whatever else lives there.
     site.update((input) => ({ ...input, workDir: '.' }));
-    const dead = spawnSync('true').pid!;
+    const dead = spawnSync('true').pid;
     const theirs = join(site.dir, `init-${dead}`);
     mkdirSync(theirs);
     writeFileSync(join(theirs, 'notes.txt'), 'mine');

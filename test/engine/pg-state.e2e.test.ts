@@ -66,7 +66,7 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
     const layoutDir = join(site.dir, '.maas-vault', 'pgbasic');
     expect(existsSync(join(layoutDir, 'terraform.tfstate'))).toBe(false);
     const rows = await postgres.query<{ data: string }>("SELECT data FROM maas_vault_pgbasic.states WHERE name = 'default'");
-    expect(JSON.parse(rows[0]!.data).outputs).toHaveProperty('role_ids');
+    expect(JSON.parse(rows[0].data).outputs).toHaveProperty('role_ids');
 
     // Outputs from the backend, with libpq's variables this time, and no Vault token at all.
     const output = await site.cli(['output', '--json'], null, postgres.env);
@@ -108,7 +108,7 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
     await holder.connect();
     try {
       await holder.query("SELECT pg_advisory_lock(id) FROM maas_vault_pglocked.states WHERE name = 'default'");
-      const since = (await holder.query<{ backend_start: Date }>('SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()')).rows[0]!.backend_start;
+      const since = (await holder.query<{ backend_start: Date }>('SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()')).rows[0].backend_start;
       site.update((input) => ({ ...input, controllers: [...input.controllers, { name: 'region-4' }] }));
       const started = Date.now();
       const second = await site.cli(['apply', '--auto-approve', '--lock-timeout', '2s'], server.rootToken, postgres.env);
@@ -121,7 +121,7 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
       const role4 = await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName(names(site), 'region-4')}`, { token: server.rootToken });
       expect(role4.status).toBe(404);
       const after = await postgres.query<{ data: string }>("SELECT data FROM maas_vault_pglocked.states WHERE name = 'default'");
-      expect(after[0]!.data).toBe(before[0]!.data);
+      expect(after[0].data).toBe(before[0].data);
     } finally {
       await holder.end();
     }

@@ -45,7 +45,7 @@ describeWithTofu('state encryption with OpenTofu (e2e: tofu + provider + Postgre
   }
 
   async function pgRow(schema: string): Promise<string> {
-    return (await postgres.query<{ data: string }>(`SELECT data FROM ${schema}.states WHERE name = 'default'`))[0]!.data;
+    return (await postgres.query<{ data: string }>(`SELECT data FROM ${schema}.states WHERE name = 'default'`))[0].data;
   }
 
   it('the pg row holds no wrapping token in clear with encryption on, and holds them without it', async () => {

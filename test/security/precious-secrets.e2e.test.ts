@@ -1,5 +1,5 @@
 /**
- * MAAS's secrets are precious (issue 22): after `maas config-vault migrate` Vault holds MAAS's only
+ * MAAS's secrets are precious: after `maas config-vault migrate` Vault holds MAAS's only
  * copy. Each site here has a region that stored a secret with the credentials the tool issued;
  * every config edit and command below either keeps that secret readable by its region (and every
  * other site's region logging in), or is refused before anything is written, unless the flag that

@@ -1,5 +1,5 @@
 /**
- * A state knows whose it is (issue 22, item 5): the work directory records the site and the
+ * A state knows whose it is: the work directory records the site and the
  * Vault cluster it was applied to. Another site's config on that work directory, or the same
  * config reaching another Vault cluster, is refused before the engine runs, and each Vault still
  * holds what it held; the same cluster at a new address is accepted and said once.

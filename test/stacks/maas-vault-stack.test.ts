@@ -217,7 +217,7 @@ describe('MaasVaultStack imports for an adopted set-up', () => {
   it("never imports an adopted KV mount's settings: only the settings MAAS needs are written, nothing deleted", () => {
     const json = synthJson({ roles: new Set(['region-1']), policy: true });
     expect(json.resource.vault_kv_secret_backend_v2).toBeUndefined();
-    const endpoints = Object.values(json.resource.vault_generic_endpoint ?? {}) as Array<Record<string, unknown>>;
+    const endpoints = Object.values<Record<string, unknown>>(json.resource.vault_generic_endpoint ?? {});
     expect(endpoints).toEqual([expect.objectContaining({ path: 'kv-maas/config', disable_delete: true })]);
     expect(JSON.parse(endpoints[0].data_json as string)).toEqual({ cas_required: false });
   });

@@ -38,7 +38,7 @@ export async function vaultHttp(
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     ...(options.caCert ? { dispatcher: trustingAgent(options.caCert) } : {}),
-  } as RequestInit);
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : {} };
 }

@@ -48,7 +48,7 @@ describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving 
   });
 
   it('status through a standby names the active node and the standbys, and says what the standbys do to MAAS', async () => {
-    const standby = (await cluster.standbys())[0]!;
+    const standby = (await cluster.standbys())[0];
     const input = { site: 'hastatus', controllers: controllers(2) };
     await setUpSite(cluster, siteConfig(standby.address, input));
     const result = await cli(writeConfig(standby.address, input), ['status'], cluster.rootToken);
@@ -70,17 +70,17 @@ describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving 
   it("credentials through a standby read the role IDs just written through another node, every time", async () => {
     const [standby, other] = await cluster.standbys();
     const input = { site: 'harolefresh', controllers: controllers(20) };
-    const config = siteConfig(standby!.address, input);
+    const config = siteConfig(standby.address, input);
     // Roles written through one standby, read at once through the other: without forwarding, most reads 404.
     await setUpSite(cluster, config);
-    const result = await cli(writeConfig(other!.address, input), ['credentials', '--json'], cluster.rootToken);
+    const result = await cli(writeConfig(other.address, input), ['credentials', '--json'], cluster.rootToken);
     expect({ exitCode: result.exitCode, stderr: result.stderr.replace(/^warning: sent \d+ requests again: .*\n?/, '') }).toEqual({ exitCode: 0, stderr: '' });
     const issued = JSON.parse(result.stdout).controllers as { name: string; roleId: string }[];
     expect(issued).toHaveLength(20);
   });
 
   it(`verify replays MAAS without any header MAAS does not send${onServer('openbao') ? ", and explains the standby's 404 in plain words" : ': through a forwarding standby it passes every time'}`, async () => {
-    const standby = (await cluster.standbys())[0]!;
+    const standby = (await cluster.standbys())[0];
     const input = { site: 'haverify', controllers: controllers(10) };
     await setUpSite(cluster, siteConfig(standby.address, input));
     const configPath = writeConfig(standby.address, input);
@@ -112,11 +112,11 @@ describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving 
   it('credentials for 100 controllers while the active node is SIGKILLed: exactly one valid wrapped token each, nothing issued twice', async () => {
     const [standby] = await cluster.standbys();
     const input = { site: 'hafailover', controllers: controllers(100) };
-    const config = siteConfig(standby!.address, input);
+    const config = siteConfig(standby.address, input);
     await setUpSite(cluster, config);
     const leader = await cluster.active();
     const started = Date.now();
-    const running = cli(writeConfig(standby!.address, input), ['credentials', '--json'], cluster.rootToken);
+    const running = cli(writeConfig(standby.address, input), ['credentials', '--json'], cluster.rootToken);
     await leader.kill();
     const result = await running;
     const elapsed = Date.now() - started;
@@ -138,7 +138,7 @@ describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving 
   });
 
   it('with no quorum left, credentials exits 3 saying the cluster has no active node, after the bounded retries', async () => {
-    const standby = (await cluster.standbys())[0]!;
+    const standby = (await cluster.standbys())[0];
     const input = { site: 'hanoquorum', controllers: controllers(3) };
     await setUpSite(cluster, siteConfig(standby.address, input));
     const others = cluster.nodes.filter((node) => node !== standby);
@@ -166,7 +166,7 @@ describe('a cluster with disable_standby_reads = true', () => {
   });
 
   it('verify through a standby passes for every controller, and status says standby reads are off without a warning', async () => {
-    const standby = (await cluster.standbys())[0]!;
+    const standby = (await cluster.standbys())[0];
     const input = { site: 'hanoreads', controllers: controllers(10) };
     await setUpSite(cluster, siteConfig(standby.address, input));
     const configPath = writeConfig(standby.address, input);
@@ -182,7 +182,7 @@ describe('a cluster with disable_standby_reads = true', () => {
   });
 
   it('status with only the admin policy names the standbys and whether they serve reads, and warns about nothing', async () => {
-    const standby = (await cluster.standbys())[0]!;
+    const standby = (await cluster.standbys())[0];
     const input = { site: 'haadmin', controllers: controllers(2) };
     const config = siteConfig(standby.address, input);
     await setUpSite(cluster, config);
