@@ -4,7 +4,7 @@
  * with Vault; reading the JSON keeps them right whatever names the stack derives.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { stateResources, type StateResource } from './state.js';
+import type { StateResource } from './state.js';
 
 export interface Footprint {
   /** Secrets-engine mount paths (vault_mount). */
@@ -72,11 +72,6 @@ export function stackFootprint(jsonPath: string): Footprint {
     for (const attributes of Object.values(resources)) add(footprint, type, attributes);
   }
   return footprint;
-}
-
-/** What the local state file says this site owns. */
-export function stateFootprint(statePath: string): Footprint {
-  return resourcesFootprint(stateResources(statePath));
 }
 
 /** What these state resources (a local or remote state's) say this site owns. */

@@ -20,6 +20,7 @@ import { differences, firstDifferentLine, normalizeTokenCidr, sortedSet, type Fi
 import { claimRole } from './site-roles.js';
 import { allInOrder } from './in-order.js';
 import { flavourOf, serverCli, type SealStatusBody, type ServerFlavour } from './server-flavour.js';
+import type { StackInventory } from '../engine/state.js';
 
 export interface ServerInfo {
   address: string;
@@ -72,17 +73,7 @@ export interface StatusReport {
   notCreated: boolean;
 }
 
-/** What the applied stack manages, from its state (see engine/state-inventory.ts). */
-export interface StackInventory {
-  roles: string[];
-  policies: string[];
-  secretIds: { role: string; accessor: string; metadata: string; wrappingTtl: string; wrappingToken?: string }[];
-  /** Mount paths the stack created (absent: none known). */
-  kvMounts?: string[];
-  authMounts?: string[];
-}
-
-const EMPTY_INVENTORY: StackInventory = { roles: [], policies: [], secretIds: [] };
+const EMPTY_INVENTORY: StackInventory = { roles: [], policies: [], secretIds: [], kvMounts: [], authMounts: [] };
 
 const APPLY_SETS_IT_BACK = '`maas-vault apply` sets it back';
 
