@@ -1,6 +1,6 @@
 /** The AppRole and response-wrapping calls maas-vault makes outside Terraform. */
 import type { RequestOptions, VaultClient } from './client.js';
-import { VaultApiError, WrappingTokenError } from './errors.js';
+import { isPermissionDenied, isVaultApiError, VaultApiError, WrappingTokenError } from './errors.js';
 
 export const APPROLE_MOUNT = 'approle';
 
@@ -63,7 +63,7 @@ export async function destroySecretIdAccessorIfPresent(client: VaultClient, role
     await destroySecretIdAccessor(client, role, accessor);
     return true;
   } catch (error) {
-    if (error instanceof VaultApiError && (error.status === 400 || error.status === 404 || /failed to find accessor entry/i.test(error.message))) return false;
+    if (isVaultApiError(error) && (error.status === 400 || error.status === 404 || /failed to find accessor entry/i.test(error.message))) return false;
     throw error;
   }
 }
@@ -96,13 +96,13 @@ export async function unwrap<T>(client: VaultClient, wrappingToken: string, opti
 
 /** Vault says "wrapping token is not valid or does not exist" (400) for used, expired and bogus tokens alike. */
 function asWrappingError(error: unknown): unknown {
-  if (error instanceof VaultApiError && (error.status === 400 || error.status === 403)) {
+  if (isVaultApiError(error, 400, 403)) {
     const text = error.errors.join('; ');
     if (/wrapping token|permission denied|invalid token|bad token/i.test(text)) {
       return new WrappingTokenError('already used, expired, or never issued');
     }
   }
-  if (error instanceof Error && error.name === 'VaultPermissionError') {
+  if (isPermissionDenied(error)) {
     return new WrappingTokenError('already used, expired, or never issued');
   }
   return error;

@@ -11,7 +11,7 @@
  * and prints the commands for either state.
  */
 import type { VaultClient } from './client.js';
-import { VaultPermissionError } from './errors.js';
+import { isPermissionDenied } from './errors.js';
 import { APPROLE_MOUNT } from './approle.js';
 
 export interface RegionStates {
@@ -57,7 +57,7 @@ async function unlessRefused<T>(ask: () => Promise<T>): Promise<T | undefined> {
   try {
     return await ask();
   } catch (error) {
-    if (error instanceof VaultPermissionError) return undefined;
+    if (isPermissionDenied(error)) return undefined;
     throw error;
   }
 }

@@ -15,7 +15,7 @@ import type { RotatedCredential } from './rotation-record.js';
 import { APPROLE_MOUNT_DESCRIPTION, KV_MOUNT_DESCRIPTION, stackSecretIdMetadata } from '../stacks/managed-settings.js';
 import type { VaultClient } from './client.js';
 import { APPROLE_MOUNT, lookupWrappingToken, rolePath } from './approle.js';
-import { VaultApiError, VaultNotInitializedError, VaultSealedError, WrappingTokenError, type VaultError } from './errors.js';
+import { isVaultApiError, isWrappingTokenInvalid, VaultNotInitializedError, VaultSealedError, type VaultError } from './errors.js';
 import { differences, firstDifferentLine, normalizeTokenCidr, sortedSet, type FieldDifference } from './status-compare.js';
 import { claimRole } from './site-roles.js';
 import { allInOrder } from './in-order.js';
@@ -451,7 +451,7 @@ async function checkStackSecretId(
     .write(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: issued.accessor }, { accept: [404] })
     .catch((error: unknown) => {
       // The role itself is gone: the role's own finding says so.
-      if (error instanceof VaultApiError && /does not exist/i.test(error.errors.join(' '))) return { status: 0 };
+      if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return { status: 0 };
       throw error;
     });
   if (lookup.status === 404) findings.push(drift('the secret ID the stack issued no longer exists (destroyed or expired)', reissue));
@@ -475,7 +475,7 @@ async function checkRotatedSecretId(client: VaultClient, controller: string, rol
         (response) => response.status === 200,
         (error: unknown) => {
           // The role itself is gone: the role's own finding says so.
-          if (error instanceof VaultApiError && /does not exist/i.test(error.errors.join(' '))) return true;
+          if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return true;
           throw error;
         },
       ),
@@ -529,7 +529,7 @@ async function checkWrappingTokens(client: VaultClient, config: MaasVaultConfig,
         await lookupWrappingToken(client, issued.wrappingToken);
         return undefined;
       } catch (error) {
-        if (!(error instanceof WrappingTokenError)) throw error;
+        if (!isWrappingTokenInvalid(error)) throw error;
         return note(
           `the wrapping token of ${controller} in the state was already unwrapped or has expired: \`maas-vault output\` prints its command as spent`,
           `nothing if ${controller} is configured; otherwise \`maas-vault credentials --controller ${controller}\``,

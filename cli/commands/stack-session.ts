@@ -16,7 +16,8 @@ import type { VaultClient } from '../../vault/client.js';
 import { explainEngineFailure } from './engine-failure.js';
 import { explainMissingProvider } from './provider-missing.js';
 import { describeInterruption, idleInterruption, type StackAction } from './interrupted.js';
-import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
+import { interrupts, isEngineInterrupted, SIGNAL_EXIT_CODES } from '../../engine/interrupts.js';
+import { engineOutput } from '../../engine/errors.js';
 import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
 import { initNoiseFilter } from '../../engine/init-noise.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
@@ -258,11 +259,10 @@ async function openStack({ argv, context, steps, action, client, token, release,
       try {
         return await report.step(label, run);
       } catch (error) {
-        if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
-          throw describeInterruption(error as EngineInterruptedError, action, statePath);
-        }
+        if (isEngineInterrupted(error)) throw describeInterruption(error, action, statePath);
         // encrypt-state changes nothing in Vault: its unsaved push is said by the migration itself.
-        const unsaved = action !== 'encrypt-state' && (error as Error | undefined)?.name === 'EngineError' ? erroredStateAdvice((error as { output?: string }).output ?? '', stackDir, action) : undefined;
+        const output = action === 'encrypt-state' ? undefined : engineOutput(error);
+        const unsaved = output === undefined ? undefined : erroredStateAdvice(output, stackDir, action);
         if (unsaved) throw new ErroredStateError(unsaved);
         throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
       }
