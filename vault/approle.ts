@@ -49,6 +49,16 @@ export async function listSecretIdAccessors(client: VaultClient, role: string): 
   return response.status === 404 ? [] : (response.data?.keys ?? []);
 }
 
+/** What Vault holds about one secret ID of `role`, by its accessor: here, the metadata it was issued with. */
+export interface SecretIdInfo {
+  metadata?: Record<string, string>;
+}
+
+/** auth/approle/role/ROLE/secret-id-accessor/lookup; `accept` lists the statuses that are answers (404: no such secret ID). */
+export function lookupSecretIdAccessor(client: VaultClient, role: string, accessor: string, accept: number[] = [404]) {
+  return client.write<SecretIdInfo>(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept });
+}
+
 export async function destroySecretIdAccessor(client: VaultClient, role: string, accessor: string): Promise<void> {
   await client.write(`${rolePath(role)}/secret-id-accessor/destroy`, { secret_id_accessor: accessor });
 }
