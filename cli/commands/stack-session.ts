@@ -5,7 +5,8 @@
  * the engine (located once, its version probe cached in the work directory), the synthesized
  * stack, Vault's readiness, the site record, the engine's route, a broken state restored, init, an
  * errored state pushed back, the adoption read, pre-flight. What differs per command is the action
- * (SESSION_DEFAULTS) and the options a command passes; nothing else opens an engine.
+ * (SESSION_DEFAULTS) and the options a command passes; nothing else opens an engine. The plan
+ * guard hooks onto the session: plan, apply and destroy plan only through guarded-run.ts.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
