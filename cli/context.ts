@@ -6,7 +6,7 @@ import { loadConfigFile, type MaasVaultConfig } from '../config/index.js';
 import { readEnvironment } from '../config/environment.js';
 import { VaultClient } from '../vault/client.js';
 import { notReadyError, serverInfo } from '../vault/status.js';
-import { VaultPermissionError, VaultTokenRefusedError } from '../vault/errors.js';
+import { isPermissionDenied, VaultTokenRefusedError } from '../vault/errors.js';
 import { Reporter } from './reporter.js';
 import { UsageError } from './exit-codes.js';
 import { requireTrustedWorkDir } from '../stacks/work-trust.js';
@@ -81,7 +81,7 @@ export async function ensureVaultReady(client: VaultClient): Promise<void> {
   const server = await serverInfo(client);
   if (server.sealed) throw notReadyError(server);
   await client.read('auth/token/lookup-self').catch((error: unknown) => {
-    if (error instanceof VaultPermissionError) throw new VaultTokenRefusedError(client.address);
+    if (isPermissionDenied(error)) throw new VaultTokenRefusedError(client.address);
     throw error;
   });
 }
@@ -91,10 +91,10 @@ export async function ensureVaultReady(client: VaultClient): Promise<void> {
  * ask Vault about the token, and say which it is.
  */
 export async function explainTokenRefusal(client: VaultClient, error: unknown): Promise<never> {
-  if (error instanceof VaultPermissionError) {
+  if (isPermissionDenied(error)) {
     const valid = await client.read('auth/token/lookup-self').then(
       () => true,
-      (probe: unknown) => !(probe instanceof VaultPermissionError),
+      (probe: unknown) => !isPermissionDenied(probe),
     );
     if (!valid) throw new VaultTokenRefusedError(client.address);
   }

@@ -1,4 +1,5 @@
 /** The CLI's documented exit codes (README, "Exit codes"). */
+import { isConfigError } from '../config/errors.js';
 export const EXIT = {
   ok: 0,
   /** The command ran and failed: an engine error, a failing verify, a permission denied. */
@@ -28,6 +29,6 @@ export class UsageError extends Error {
 /** The exit code an error maps to: errors that know theirs say so, anything else is a failure. */
 export function exitCodeOf(error: unknown): ExitCode {
   const code = (error as { exitCode?: unknown } | null)?.exitCode;
-  if (error instanceof Error && error.name === 'ConfigError') return EXIT.usage;
+  if (isConfigError(error)) return EXIT.usage;
   return code === 2 || code === 3 || code === 4 || code === 129 || code === 130 || code === 143 ? code : EXIT.failure;
 }

@@ -13,3 +13,7 @@ export class ConfigError extends Error {
     );
   }
 }
+
+export function isConfigError(error: unknown): error is ConfigError {
+  return error instanceof ConfigError;
+}

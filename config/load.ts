@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as z from 'zod/mini';
-import { ConfigError } from './errors.js';
+import { ConfigError, isConfigError } from './errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { parseDuration } from './duration.js';
 import { defaultPolicyName } from './naming.js';
@@ -100,7 +100,7 @@ function readConfigText(path: string): string {
     }
     return buffer.toString('utf8', 0, length);
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
+    if (isConfigError(error)) throw error;
     throw new ConfigError(path, [`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass --config a config file this user may read`]);
   } finally {
     closeSync(fd);

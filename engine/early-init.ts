@@ -9,7 +9,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Engine, EngineError } from './engine.js';
+import { Engine } from './engine.js';
+import { EngineError, isEngineError } from './errors.js';
 import type { EngineBinary } from './locate.js';
 import { initSettledBy } from '../stacks/engine-settings.js';
 import { isRunning } from './process-alive.js';
@@ -81,7 +82,7 @@ export class EarlyInit {
         });
       } catch (error) {
         // Named after the engine located, which the stand-in could only guess.
-        throw error instanceof EngineError ? new EngineError(`${binary.kind} init`, error.output) : error;
+        throw isEngineError(error) ? new EngineError(`${binary.kind} init`, error.output) : error;
       }
       if (!needsFirstInit(this.options.stackDir)) return false;
       try {

@@ -13,6 +13,7 @@ import { lockHeldError, lockWaitSeconds } from './lock.js';
 import { parseQuietly } from './state.js';
 import { LineSplitter, scrubEngineLine } from './scrub.js';
 import { PROVIDER_ADDRESS_VARIABLE } from '../stacks/provider-address-variable.js';
+import { EngineError } from './errors.js';
 
 export interface EngineOptions {
   binary: EngineBinary;
@@ -32,14 +33,7 @@ export interface EngineOptions {
   earlyInit?: () => Promise<boolean>;
 }
 
-/** A failed engine command; `output` is its last lines, for the error message. */
-export class EngineError extends Error {
-  override name = 'EngineError';
-  readonly exitCode = 1;
-  constructor(readonly command: string, readonly output: string) {
-    super(`${command} failed:\n${output}`);
-  }
-}
+export { EngineError } from './errors.js';
 
 export interface PlanResult {
   /** False when the engine reports "No changes". */

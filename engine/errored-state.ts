@@ -12,25 +12,12 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { stateHeader } from './state.js';
 
 export const ERRORED_STATE = 'errored.tfstate';
 
 export function erroredStatePath(stackDir: string): string {
   return join(stackDir, ERRORED_STATE);
-}
-
-interface StateHeader {
-  serial?: number;
-  lineage?: string;
-  resources?: unknown[];
-}
-
-function header(text: string): StateHeader | undefined {
-  try {
-    return JSON.parse(text) as StateHeader;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface ErroredStateEngine {
@@ -53,11 +40,11 @@ export async function recoverErroredState(engine: ErroredStateEngine, stackDir: 
   const path = erroredStatePath(stackDir);
   if (!existsSync(path)) return undefined;
   const text = readFileSync(path, 'utf8');
-  const errored = header(text);
+  const errored = stateHeader(text);
   if (!errored || typeof errored.serial !== 'number') {
     throw new ErroredStateError(`${path} is left from an earlier run that could not save its state, but it is not a state file: move it away (it may hold wrapping tokens) and run this again`);
   }
-  const current = header(await engine.pullState()) ?? {};
+  const current = stateHeader(await engine.pullState()) ?? {};
   const currentSerial = typeof current.serial === 'number' ? current.serial : -1;
   if (current.lineage && errored.lineage && current.lineage !== errored.lineage) {
     throw new ErroredStateError(

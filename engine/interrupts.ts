@@ -113,3 +113,7 @@ export class EngineInterruptedError extends Error {
     this.exitCode = SIGNAL_EXIT_CODES[signal];
   }
 }
+
+export function isEngineInterrupted(error: unknown): error is EngineInterruptedError {
+  return error instanceof EngineInterruptedError;
+}

@@ -4,6 +4,7 @@
  * PostgreSQL client.
  */
 import { hostname, userInfo } from 'node:os';
+import { engineOutput } from './errors.js';
 
 /** Thrown before anything runs when the engine would have no database to connect to. */
 export class PgConnectionMissingError extends Error {
@@ -40,6 +41,6 @@ export function engineApplicationName(): string {
  * it finds everything in place.
  */
 export function isConcurrentCreation(error: unknown): boolean {
-  const output = (error as { name?: string; output?: string } | undefined)?.name === 'EngineError' ? (error as { output: string }).output : '';
+  const output = engineOutput(error) ?? '';
   return /duplicate key value violates unique constraint "pg_(type_typname_nsp|namespace_nspname|class_relname_nsp)_index"/.test(output);
 }

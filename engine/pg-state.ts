@@ -1,13 +1,12 @@
 /**
- * The pg backend read directly (only pg sites load this module and the PostgreSQL client): outputs read
- * straight from the state row (no engine process), and who holds a site's lock.
+ * The pg backend read directly (only pg sites load this module and the PostgreSQL client): the state
+ * row as the engine wrote it (no engine process; parsed by engine/state.ts), and who holds a site's lock.
  *
  * The engines keep each workspace in `<schema>.states` (one row, name 'default', state JSON in
  * `data`) and lock it with a session-level PostgreSQL advisory lock on the row's id, so a holder
  * that dies, however it dies, loses its connection and with it the lock.
  */
 import pg from 'pg';
-import type { EngineOutputs } from './engine.js';
 
 async function withClient<T>(env: NodeJS.ProcessEnv, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const url = env.PG_CONN_STR && /^postgres(ql)?:\/\//.test(env.PG_CONN_STR) ? env.PG_CONN_STR : undefined;
@@ -33,14 +32,6 @@ export async function readPgStateText(schema: string, env: NodeJS.ProcessEnv = p
     const row = await client.query<{ data: string }>(`SELECT data FROM ${quoteIdent(schema)}.states WHERE name = 'default'`);
     return row.rows[0]?.data;
   });
-}
-
-/** The outputs of the site's state row; undefined before the first apply. */
-export async function readPgStateOutputs(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<EngineOutputs | undefined> {
-  const text = await readPgStateText(schema, env);
-  if (text === undefined) return undefined;
-  const state = JSON.parse(text) as { version?: number; outputs?: EngineOutputs };
-  return state.version === 4 && state.outputs ? state.outputs : undefined;
 }
 
 export interface LockHolder {

@@ -13,7 +13,6 @@ import { EarlyInit, needsFirstInit } from './early-init.js';
 import { localEngineSettings } from '../stacks/engine-settings.js';
 import { workLayout } from '../stacks/work-layout.js';
 import { requireTrustedWorkDir } from '../stacks/work-trust.js';
-import { keepGoodState } from './state.js';
 import { engineApplicationName, requirePgConnection } from './pg-connection.js';
 import { encryptionEnv } from './state-encryption-env.js';
 
@@ -94,9 +93,4 @@ function startEarlyInit(options: StackRunnerOptions, env: Record<string, string>
   const { stackDir } = workLayout(config);
   if (command === undefined || !needsFirstInit(stackDir)) return undefined;
   return EarlyInit.start({ command, workDir: config.workDir, stackDir, settings: localEngineSettings(), env, onOutput: options.onOutput, lockTimeout: options.lockTimeout });
-}
-
-/** State and its backup hold wrapping tokens: owner-only, whatever umask the engine ran under. */
-export function protectState(statePath: string): void {
-  keepGoodState(statePath);
 }

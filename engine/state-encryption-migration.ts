@@ -12,7 +12,7 @@ import { writePrivateFile } from '../config/private-file.js';
 import { isDeepStrictEqual } from 'node:util';
 import { withClearStateFallback } from '../stacks/state-encryption-block.js';
 import type { Engine } from './engine.js';
-import { parseQuietly, storedStateKind } from './state.js';
+import { parseQuietly, storedStateKind, type EngineState } from './state.js';
 
 export interface ClearStateMigration {
   engine: Engine;
@@ -29,13 +29,6 @@ export interface ClearStateMigration {
 export class StateMigrationError extends Error {
   override name = 'StateMigrationError';
   readonly exitCode = 1;
-}
-
-interface PulledState {
-  serial?: unknown;
-  lineage?: unknown;
-  outputs?: unknown;
-  resources?: unknown;
 }
 
 export async function encryptClearState({ engine, jsonPath, readStored, where, step }: ClearStateMigration): Promise<void> {
@@ -97,6 +90,6 @@ function sameState(before: string, after: string): boolean {
 }
 
 /** Parsed without ever quoting the text in an error: it holds wrapping tokens. */
-function parsed(text: string, what: string): PulledState {
-  return parseQuietly<PulledState>(text, (position) => new StateMigrationError(`${what} is not JSON (${position}); nothing was changed`));
+function parsed(text: string, what: string): Partial<EngineState> {
+  return parseQuietly<Partial<EngineState>>(text, (position) => new StateMigrationError(`${what} is not JSON (${position}); nothing was changed`));
 }

@@ -1,7 +1,8 @@
 /**
- * The local state file the stack's backend writes. Format version 4 (every engine since
- * Terraform 0.12 and OpenTofu 1.0) keeps outputs under "outputs" as `terraform output -json`
- * prints them, and resources under "resources"; reading the file spares an engine process.
+ * The engine's state, and its one parser: the local file the stack's backend writes, the pg
+ * backend's row and what `state pull` prints are all read here. Format version 4 (every engine
+ * since Terraform 0.12 and OpenTofu 1.0) keeps outputs under "outputs" as `terraform output -json`
+ * prints them, and resources under "resources"; reading the state spares an engine process.
  *
  * A verified copy of the last good state (`<state>.good`, mode 0600) is kept beside it: written
  * only once a state parses as version 4, and restored when the engine's file is not valid JSON
@@ -16,12 +17,16 @@ import { jsonErrorPosition } from '../config/json-position.js';
 import { stateSchemaName } from '../stacks/state-schema.js';
 import { requirePgConnection } from './pg-connection.js';
 
-interface StateV4 {
+/** A version 4 state, as far as maas-vault reads it. */
+export interface EngineState {
   version: 4;
+  serial?: number;
+  lineage?: string;
   outputs?: EngineOutputs;
   resources?: StateResource[];
 }
 
+/** One resource block of a state: its instances' attributes are the objects the engine last read from Vault. */
 export interface StateResource {
   mode: 'managed' | 'data';
   type: string;
@@ -40,7 +45,7 @@ export function goodStatePath(statePath: string): string {
 }
 
 /** The parsed state, undefined when the file is absent; throws BrokenStateError when it is not a v4 state. */
-export function readState(statePath: string): StateV4 | undefined {
+export function readState(statePath: string): EngineState | undefined {
   if (!existsSync(statePath)) return undefined;
   const text = readFileSync(statePath, 'utf8');
   const parsed = parseState(text);
@@ -78,13 +83,32 @@ function isWholeState(text: string): boolean {
   return parseState(text) !== undefined || isEncryptedState(text);
 }
 
-function parseState(text: string): StateV4 | undefined {
+/** The state a text holds (a file, a pg row, `state pull`); undefined when it is not a version 4 state. Never quotes the text. */
+export function parseState(text: string): EngineState | undefined {
   try {
     const parsed = JSON.parse(text) as { version?: unknown };
-    return parsed && parsed.version === 4 ? (parsed as StateV4) : undefined;
+    return parsed && parsed.version === 4 ? (parsed as EngineState) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A text's state fields whatever its version (serial, lineage, resources of a file the engine
+ * left, to compare with the backend's); undefined when it is not JSON. Never quotes the text.
+ */
+export function stateHeader(text: string): Partial<EngineState> | undefined {
+  try {
+    const parsed = JSON.parse(text) as Partial<EngineState> | null;
+    return parsed ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Managed resources of a state (data sources left out); none when there is no state. */
+export function managedResources(state: EngineState | undefined): StateResource[] {
+  return (Array.isArray(state?.resources) ? state.resources : []).filter((resource) => resource.mode === 'managed');
 }
 
 /** The outputs, or undefined when the file is absent or holds none. */
@@ -94,12 +118,12 @@ export function readStateOutputs(statePath: string): EngineOutputs | undefined {
 
 /** Managed resources in the state (data sources left out). */
 export function stateResources(statePath: string): StateResource[] {
-  return (readState(statePath)?.resources ?? []).filter((resource) => resource.mode === 'managed');
+  return managedResources(readState(statePath));
 }
 
 /** The managed resources of a state given as text (`state pull` from a remote backend); none when it is not a v4 state. */
 export function stateTextResources(text: string): StateResource[] {
-  return (parseState(text)?.resources ?? []).filter((resource) => resource.mode === 'managed');
+  return managedResources(parseState(text));
 }
 
 /**
@@ -166,10 +190,86 @@ export async function readBackendOutputs(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<EngineOutputs | undefined> {
   if (config.state.backend !== 'pg') return readStateOutputs(statePath);
-  requirePgConnection(env);
-  // Only a pg site loads the PostgreSQL client.
-  const { readPgStateOutputs } = await import('./pg-state.js');
-  return readPgStateOutputs(stateSchemaName(config), env);
+  const text = await readStoredState(config, statePath, env);
+  return text === undefined ? undefined : parseState(text)?.outputs;
+}
+
+/*
+ * What the applied stack manages, read from its state: the roles, policies and secret IDs the
+ * next plan compares with Vault (and destroys when the config no longer names them). `status`
+ * needs this to tell drift the plan would fix from objects it cannot see. The state is read where
+ * it lives: the local file, the pg backend's row, or (encrypted) whatever the engine pulls.
+ */
+
+export interface StateSecretId {
+  role: string;
+  accessor: string;
+  /** The secret ID's metadata as the stack wrote it (JSON text). */
+  metadata: string;
+  wrappingTtl: string;
+  wrappingToken?: string;
+}
+
+/** The one shape of what a site's state owns, for status (vault/status.ts) and anything else that asks. */
+export interface StackInventory {
+  roles: string[];
+  policies: string[];
+  secretIds: StateSecretId[];
+  /** Mount paths the stack created (not adopted ones). */
+  kvMounts: string[];
+  authMounts: string[];
+}
+
+const EMPTY: StackInventory = { roles: [], policies: [], secretIds: [], kvMounts: [], authMounts: [] };
+
+/** The inventory from a local state file, empty when nothing was applied yet (or the state is of another format). */
+export function readStackInventory(statePath: string): StackInventory {
+  // A broken file is a BrokenStateError that says how to restore it, never what it holds.
+  return inventoryOfState(readState(statePath));
+}
+
+/**
+ * Whether the site's state can be read without the engine: a pg row or local file in clear. An
+ * encrypted state (OpenTofu's state encryption) is read only by the engine, which holds the passphrase.
+ */
+export function stateNeedsEngine(config: Pick<MaasVaultConfig, 'state'>): boolean {
+  return config.state.encryption !== undefined;
+}
+
+/** The inventory from the site's state in clear: the pg backend's row, else the local file. */
+export async function readBackendInventory(
+  config: Pick<MaasVaultConfig, 'site' | 'state'>,
+  statePath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<StackInventory> {
+  if (config.state.backend !== 'pg') return readStackInventory(statePath);
+  const text = await readStoredState(config, statePath, env);
+  return text === undefined ? EMPTY : stackInventoryOf(text);
+}
+
+/** The inventory of a state given as text (a file, a pg row, `state pull`); empty when it is not a state. */
+export function stackInventoryOf(text: string): StackInventory {
+  // Never the text itself: the state holds wrapping tokens.
+  return inventoryOfState(parseState(text));
+}
+
+function inventoryOfState(state: EngineState | undefined): StackInventory {
+  const resources = managedResources(state);
+  const attributes = (type: string) => resources.filter((resource) => resource.type === type).flatMap((resource) => resource.instances.map((instance) => instance.attributes ?? {}));
+  const text_ = (value: unknown) => (typeof value === 'string' ? value : '');
+  return {
+    roles: attributes('vault_approle_auth_backend_role').map((item) => text_(item.role_name)),
+    policies: attributes('vault_policy').map((item) => text_(item.name)),
+    secretIds: attributes('vault_approle_auth_backend_role_secret_id').map((item) => ({
+      role: text_(item.role_name),
+      accessor: text_(item.accessor),
+      metadata: text_(item.metadata),
+      wrappingTtl: text_(item.wrapping_ttl),
+      wrappingToken: text_(item.wrapping_token) || undefined,
+    })),
+    kvMounts: attributes('vault_mount').map((item) => text_(item.path)),
+    authMounts: attributes('vault_auth_backend').map((item) => text_(item.path)),
+  };
 }
 
 /** What a site's stored state is, read as the backend holds it (never decrypted here). */

@@ -1,6 +1,6 @@
 /** The AppRole and response-wrapping calls maas-vault makes outside Terraform. */
 import type { RequestOptions, VaultClient } from './client.js';
-import { VaultApiError, WrappingTokenError } from './errors.js';
+import { isPermissionDenied, isVaultApiError, VaultApiError, WrappingTokenError } from './errors.js';
 
 export const APPROLE_MOUNT = 'approle';
 
@@ -49,6 +49,16 @@ export async function listSecretIdAccessors(client: VaultClient, role: string): 
   return response.status === 404 ? [] : (response.data?.keys ?? []);
 }
 
+/** What Vault holds about one secret ID of `role`, by its accessor: here, the metadata it was issued with. */
+export interface SecretIdInfo {
+  metadata?: Record<string, string>;
+}
+
+/** auth/approle/role/ROLE/secret-id-accessor/lookup; `accept` lists the statuses that are answers (404: no such secret ID). */
+export function lookupSecretIdAccessor(client: VaultClient, role: string, accessor: string, accept: number[] = [404]) {
+  return client.write<SecretIdInfo>(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept });
+}
+
 export async function destroySecretIdAccessor(client: VaultClient, role: string, accessor: string): Promise<void> {
   await client.write(`${rolePath(role)}/secret-id-accessor/destroy`, { secret_id_accessor: accessor });
 }
@@ -63,7 +73,7 @@ export async function destroySecretIdAccessorIfPresent(client: VaultClient, role
     await destroySecretIdAccessor(client, role, accessor);
     return true;
   } catch (error) {
-    if (error instanceof VaultApiError && (error.status === 400 || error.status === 404 || /failed to find accessor entry/i.test(error.message))) return false;
+    if (isVaultApiError(error) && (error.status === 400 || error.status === 404 || /failed to find accessor entry/i.test(error.message))) return false;
     throw error;
   }
 }
@@ -96,13 +106,13 @@ export async function unwrap<T>(client: VaultClient, wrappingToken: string, opti
 
 /** Vault says "wrapping token is not valid or does not exist" (400) for used, expired and bogus tokens alike. */
 function asWrappingError(error: unknown): unknown {
-  if (error instanceof VaultApiError && (error.status === 400 || error.status === 403)) {
+  if (isVaultApiError(error, 400, 403)) {
     const text = error.errors.join('; ');
     if (/wrapping token|permission denied|invalid token|bad token/i.test(text)) {
       return new WrappingTokenError('already used, expired, or never issued');
     }
   }
-  if (error instanceof Error && error.name === 'VaultPermissionError') {
+  if (isPermissionDenied(error)) {
     return new WrappingTokenError('already used, expired, or never issued');
   }
   return error;

@@ -4,7 +4,7 @@
  * its login metadata. A prefix revoke of auth/approle/login would end every site's controllers.
  */
 import type { VaultClient } from './client.js';
-import { VaultPermissionError } from './errors.js';
+import { isPermissionDenied } from './errors.js';
 
 export interface EndedTokens {
   /** Accessors looked up. */
@@ -57,7 +57,7 @@ async function refusable<T>(path: string, capability: string, call: () => Promis
   try {
     return await call();
   } catch (error) {
-    if (error instanceof VaultPermissionError) throw new TokenSweepRefused(path, capability);
+    if (isPermissionDenied(error)) throw new TokenSweepRefused(path, capability);
     throw error;
   }
 }

@@ -4,7 +4,7 @@
  * metadata as the one returned but a different accessor: nobody holds it, so it is destroyed.
  */
 import type { VaultClient } from './client.js';
-import { destroySecretIdAccessor, listSecretIdAccessors, rolePath } from './approle.js';
+import { destroySecretIdAccessor, listSecretIdAccessors, lookupSecretIdAccessor } from './approle.js';
 
 interface Issued {
   role: string;
@@ -17,11 +17,7 @@ export async function destroyDuplicates(client: VaultClient, run: string, issued
       const others = (await listSecretIdAccessors(client, role)).filter((accessor) => accessor !== secretIdAccessor);
       let destroyed = 0;
       for (const accessor of others) {
-        const lookup = await client.write<{ metadata?: Record<string, string> }>(
-          `${rolePath(role)}/secret-id-accessor/lookup`,
-          { secret_id_accessor: accessor },
-          { accept: [404] },
-        );
+        const lookup = await lookupSecretIdAccessor(client, role, accessor);
         if (lookup.data?.metadata?.issue_run !== run) continue;
         await destroySecretIdAccessor(client, role, accessor);
         destroyed++;

@@ -111,3 +111,28 @@ export class VaultApiError extends VaultError {
 export function isServerUnavailable(error: unknown): boolean {
   return error instanceof VaultError && error.exitCode === 3;
 }
+
+/** Any failure told as a Vault error (its exitCode is the CLI's for it). */
+export function isVaultError(error: unknown): error is VaultError {
+  return error instanceof VaultError;
+}
+
+/** Vault refused the token itself (invalid, expired, revoked). */
+export function isTokenRefused(error: unknown): error is VaultTokenRefusedError {
+  return error instanceof VaultTokenRefusedError;
+}
+
+/** The token lacks a capability on a path (which may also mean the token is no good: see explainTokenRefusal). */
+export function isPermissionDenied(error: unknown): error is VaultPermissionError {
+  return error instanceof VaultPermissionError;
+}
+
+/** A response-wrapping token already unwrapped, expired, or never issued. */
+export function isWrappingTokenInvalid(error: unknown): error is WrappingTokenError {
+  return error instanceof WrappingTokenError;
+}
+
+/** Any other error answer from Vault; with `statuses`, only an answer with one of those HTTP statuses. */
+export function isVaultApiError(error: unknown, ...statuses: number[]): error is VaultApiError {
+  return error instanceof VaultApiError && (statuses.length === 0 || statuses.includes(error.status));
+}

@@ -6,7 +6,7 @@
  * token up and parse its expire_time, write, read and delete `test-ROLE_ID`).
  */
 import type { VaultClient } from './client.js';
-import { VaultError } from './errors.js';
+import { isVaultError, VaultError } from './errors.js';
 import { loginWithAppRole, unwrap } from './approle.js';
 
 export interface MaasConfigureInput {
@@ -42,7 +42,7 @@ export class MaasStepError extends VaultError {
   override readonly exitCode: number;
   constructor(readonly step: MaasStep, override readonly cause: Error) {
     super(`MAAS would fail to ${STEP_TEXT[step]}: ${cause.message}`);
-    this.exitCode = cause instanceof VaultError ? cause.exitCode : 1;
+    this.exitCode = isVaultError(cause) ? cause.exitCode : 1;
   }
 }
 

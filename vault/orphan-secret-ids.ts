@@ -6,7 +6,7 @@
  * `maas-vault credentials` (what MAAS may be running on) and anyone else's stay.
  */
 import type { VaultClient } from './client.js';
-import { destroySecretIdAccessor, listSecretIdAccessors, rolePath } from './approle.js';
+import { destroySecretIdAccessor, listSecretIdAccessors, lookupSecretIdAccessor } from './approle.js';
 
 export interface RecordedSecretId {
   role: string;
@@ -20,11 +20,7 @@ export async function destroyUnrecordedStackSecretIds(client: VaultClient, site:
       const accessors = (await listSecretIdAccessors(client, role)).filter((candidate) => candidate !== accessor);
       const unrecorded = await Promise.all(
         accessors.map(async (candidate) => {
-          const found = await client.write<{ metadata?: Record<string, string> }>(
-            `${rolePath(role)}/secret-id-accessor/lookup`,
-            { secret_id_accessor: candidate },
-            { accept: [404] },
-          );
+          const found = await lookupSecretIdAccessor(client, role, candidate);
           const metadata = found.data?.metadata ?? {};
           return metadata.issued_by === 'maas-vault stack' && metadata.site === site ? candidate : undefined;
         }),

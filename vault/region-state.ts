@@ -11,8 +11,9 @@
  * and prints the commands for either state.
  */
 import type { VaultClient } from './client.js';
-import { VaultPermissionError } from './errors.js';
+import { isPermissionDenied } from './errors.js';
 import { APPROLE_MOUNT } from './approle.js';
+import { readMounts } from './mounts.js';
 
 export interface RegionStates {
   /** Per role ID given, in order. */
@@ -36,8 +37,7 @@ export async function rolesLoggedIn(client: VaultClient, roleIds: readonly (stri
 }
 
 async function approleAccessor(client: VaultClient): Promise<string | undefined> {
-  const mounts = await client.read<Record<string, { accessor?: string }>>('sys/auth');
-  return mounts.data?.[`${APPROLE_MOUNT}/`]?.accessor;
+  return (await readMounts(client, 'auth')).get(APPROLE_MOUNT)?.accessor;
 }
 
 async function roleHasLoggedIn(client: VaultClient, mountAccessor: string, roleId: string): Promise<boolean> {
@@ -57,7 +57,7 @@ async function unlessRefused<T>(ask: () => Promise<T>): Promise<T | undefined> {
   try {
     return await ask();
   } catch (error) {
-    if (error instanceof VaultPermissionError) return undefined;
+    if (isPermissionDenied(error)) return undefined;
     throw error;
   }
 }

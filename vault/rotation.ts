@@ -8,7 +8,7 @@
 import { roleName, type MaasVaultConfig } from '../config/index.js';
 import { reconfigureCommand, RESTART_COMMANDS } from '../stacks/commands.js';
 import type { VaultClient } from './client.js';
-import { VaultApiError } from './errors.js';
+import { isVaultApiError } from './errors.js';
 import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
 import type { PendingRotation, RotationRecord } from './rotation-record.js';
 import type { ControllerCredentials } from './credentials.js';
@@ -176,7 +176,7 @@ export async function destroyOlderSecretIds(client: VaultClient, plan: FinishPla
       destroySecretIdAccessor(client, plan.role, accessor).then(
         () => 1,
         (error: unknown) => {
-          if (error instanceof VaultApiError && (error.status === 400 || error.status === 404)) return 0;
+          if (isVaultApiError(error, 400, 404)) return 0;
           throw error;
         },
       ),

@@ -14,7 +14,7 @@ import { ROLE_SETTINGS } from '../site/role-settings.js';
 import type { RotatedCredential } from './rotation-record.js';
 import type { VaultClient } from './client.js';
 import { APPROLE_MOUNT, lookupWrappingToken, rolePath } from './approle.js';
-import { VaultApiError, VaultNotInitializedError, VaultSealedError, WrappingTokenError, type VaultError } from './errors.js';
+import { isVaultApiError, isWrappingTokenInvalid, VaultNotInitializedError, VaultSealedError, type VaultError } from './errors.js';
 import {
   approleMountDrift,
   kvMountDrift,
@@ -31,6 +31,7 @@ import {
 import { claimRole } from '../site/site-roles.js';
 import { allInOrder } from './in-order.js';
 import { flavourOf, serverCli, type SealStatusBody, type ServerFlavour } from './server-flavour.js';
+import type { StackInventory } from '../engine/state.js';
 
 export interface ServerInfo {
   address: string;
@@ -83,17 +84,7 @@ export interface StatusReport {
   notCreated: boolean;
 }
 
-/** What the applied stack manages, from its state (see engine/state-inventory.ts). */
-export interface StackInventory {
-  roles: string[];
-  policies: string[];
-  secretIds: { role: string; accessor: string; metadata: string; wrappingTtl: string; wrappingToken?: string }[];
-  /** Mount paths the stack created (absent: none known). */
-  kvMounts?: string[];
-  authMounts?: string[];
-}
-
-const EMPTY_INVENTORY: StackInventory = { roles: [], policies: [], secretIds: [] };
+const EMPTY_INVENTORY: StackInventory = { roles: [], policies: [], secretIds: [], kvMounts: [], authMounts: [] };
 
 const APPLY_SETS_IT_BACK = '`maas-vault apply` sets it back';
 
@@ -352,7 +343,7 @@ async function checkStackSecretId(
     .write(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: issued.accessor }, { accept: [404] })
     .catch((error: unknown) => {
       // The role itself is gone: the role's own finding says so.
-      if (error instanceof VaultApiError && /does not exist/i.test(error.errors.join(' '))) return { status: 0 };
+      if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return { status: 0 };
       throw error;
     });
   if (lookup.status === 404) findings.push(drift('the secret ID the stack issued no longer exists (destroyed or expired)', reissue));
@@ -376,7 +367,7 @@ async function checkRotatedSecretId(client: VaultClient, controller: string, rol
         (response) => response.status === 200,
         (error: unknown) => {
           // The role itself is gone: the role's own finding says so.
-          if (error instanceof VaultApiError && /does not exist/i.test(error.errors.join(' '))) return true;
+          if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return true;
           throw error;
         },
       ),
@@ -430,7 +421,7 @@ async function checkWrappingTokens(client: VaultClient, config: MaasVaultConfig,
         await lookupWrappingToken(client, issued.wrappingToken);
         return undefined;
       } catch (error) {
-        if (!(error instanceof WrappingTokenError)) throw error;
+        if (!isWrappingTokenInvalid(error)) throw error;
         return note(
           `the wrapping token of ${controller} in the state was already unwrapped or has expired: \`maas-vault output\` prints its command as spent`,
           `nothing if ${controller} is configured; otherwise \`maas-vault credentials --controller ${controller}\``,

@@ -5,7 +5,7 @@
  * lookup said at the start (expiry, uses left) names which of the three it was.
  */
 import type { VaultClient } from './client.js';
-import { isServerUnavailable, VaultApiError, VaultError, VaultPermissionError, VaultTokenRefusedError } from './errors.js';
+import { isPermissionDenied, isServerUnavailable, isTokenRefused, isVaultApiError, VaultError } from './errors.js';
 
 export interface TokenLife {
   /**
@@ -29,7 +29,7 @@ export async function readTokenLife(client: VaultClient): Promise<TokenLife | un
   } catch (error) {
     // A Vault that cannot answer at all stops the command here, before anything is recorded or sent.
     if (isServerUnavailable(error)) throw error;
-    return error instanceof VaultPermissionError ? { known: false } : undefined;
+    return isPermissionDenied(error) ? { known: false } : undefined;
   }
 }
 
@@ -41,10 +41,10 @@ export async function tokenEndedReason(client: VaultClient, life: TokenLife | un
   if (life?.known === false) return undefined;
   // Refusals, and what a use-limited token's last request may get instead (OpenBao answers 500
   // "internal error" when the token is used up during the request); the probe below decides.
-  if (!(error instanceof VaultPermissionError) && !(error instanceof VaultTokenRefusedError) && !(error instanceof VaultApiError)) return undefined;
+  if (!isPermissionDenied(error) && !isTokenRefused(error) && !isVaultApiError(error)) return undefined;
   const gone = await client.read('auth/token/lookup-self').then(
     () => false,
-    (probe: unknown) => probe instanceof VaultPermissionError,
+    (probe: unknown) => isPermissionDenied(probe),
   );
   if (!gone) return undefined;
   if (life?.expiresAt && Date.now() >= life.expiresAt.getTime()) return `it expired at ${life.expiresAt.toISOString()}`;

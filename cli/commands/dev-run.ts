@@ -12,14 +12,13 @@ import { loadConfigFile, parseConfigText } from '../../config/index.js';
 import { readEnvironment } from '../../config/environment.js';
 import { ensureToolchain, requireProvider, ToolchainError, type VaultServerResolution } from '../../toolchain/index.js';
 import { startDevServer } from '../../toolchain/openbao-server.js';
-import { prepareStack, protectState } from '../../engine/stack-runner.js';
-import { VaultClient } from '../../vault/client.js';
 import { verifyControllers } from '../../vault/verify.js';
 import { EXIT } from '../exit-codes.js';
 import { handOffCommands, handOffTarget, printConfigureCommands } from '../present.js';
 import { Reporter } from '../reporter.js';
 import { appliedControllers } from './stack-outputs.js';
 import type { GlobalArgs } from '../context.js';
+import { openStackSession } from './stack-session.js';
 
 export type DevServerKind = 'openbao' | 'vault';
 
@@ -53,27 +52,28 @@ export async function runDev(argv: GlobalArgs & { keep: boolean; server: DevServ
     const config = loadConfigFile(configPath, { env: {} });
     report.note(`${serverName} ${binary.version} dev server at ${server.address}; config ${configPath}`);
 
-    const { engine, statePath } = await report.step('synthesizing the stack', () =>
-      prepareStack({
-        config,
-        engine: toolchain.engine.path,
-        token: server.rootToken,
-        // A fresh dev site: no rotation has finished on it.
-        rotated: new Set(),
-        // The demo shows results, not the engine's plan: `maas-vault apply` streams that.
-        env: { MAAS_VAULT_PROVIDER_MIRROR: provider.dir },
-      }),
-    );
-    await report.step(`${toolchain.engine.kind} ${toolchain.engine.version} init`, () => engine.init());
-    await report.step(`${toolchain.engine.kind} apply`, () => engine.applyUnguarded());
-    protectState(statePath);
-    const controllers = await appliedControllers(engine, statePath);
-
-    const client = new VaultClient({ address: server.address, token: server.rootToken });
-    const results = await report.step('verifying every controller with MAAS\'s configure sequence', () =>
-      verifyControllers(client, config, controllers.map((controller) => controller.name)),
-    );
-    await client.close();
+    // The one engine session, as apply's, with the dev server's root token and the toolchain's
+    // engine and provider; its defaults for dev (stack-session.ts) say why there is no pre-flight.
+    const session = await openStackSession(argv, true, 'dev', {
+      context: { config, report },
+      token: server.rootToken,
+      engine: toolchain.engine.path,
+      // The toolchain's provider, and none of this shell's maas-vault settings (the site is the dev server's).
+      env: { MAAS_VAULT_PROVIDER_MIRROR: provider.dir },
+    });
+    const { engine, statePath, client } = session;
+    let results: Awaited<ReturnType<typeof verifyControllers>>;
+    let controllers: Awaited<ReturnType<typeof appliedControllers>>;
+    try {
+      await session.engineStep(`${toolchain.engine.kind} apply`, () => engine.applyUnguarded());
+      controllers = await appliedControllers(engine, statePath);
+      results = await report.step('verifying every controller with MAAS\'s configure sequence', () =>
+        verifyControllers(client!, config, controllers.map((controller) => controller.name)),
+      );
+    } finally {
+      session.release();
+      await client?.close();
+    }
 
     if (report.json) {
       report.data({ vaultAddress: server.address, controllers, verify: results });

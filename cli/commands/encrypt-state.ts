@@ -1,20 +1,14 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { rotationManagedControllers } from '../../vault/rotation-record.js';
 import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import { openContext, type GlobalArgs } from '../context.js';
 import { UsageError } from '../exit-codes.js';
-import { lockTimeoutSeconds, withEngine, withLockTimeout, type EngineArgs } from './engine-args.js';
-import { explainStateLock } from './state-lock.js';
-import { InterruptedError } from './interrupted.js';
-import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
-import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
-import { requirePgConnection } from '../../engine/pg-connection.js';
+import { withEngine, withLockTimeout, type EngineArgs } from './engine-args.js';
+import { locateSiteEngine, lockStackSession } from './stack-session.js';
 import { encryptionEnv } from '../../engine/state-encryption-env.js';
-import { readStoredState, restoreBrokenState, storedStateKind } from '../../engine/state.js';
+import { readStoredState, storedStateKind } from '../../engine/state.js';
 import { stateSchemaName } from '../../stacks/state-schema.js';
-import { workLayout } from '../../stacks/work-layout.js';
 
 /**
  * `encrypt-state`: the one step between a site applied with clear state and `state.encryption`.
@@ -37,26 +31,18 @@ export const encryptStateCommand = defineCommand<GlobalArgs & EngineArgs>({
           'to "state" in the config, export that variable, and run encrypt-state again. Nothing was changed',
       );
     }
+    const context = { config, report };
     const pg = config.state.backend === 'pg';
-    if (pg) requirePgConnection(process.env);
-    const { locateEngine } = await import('../../engine/locate.js');
-    const binary = await locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
+    const binary = await locateSiteEngine(argv, config);
     // The engine and the passphrase, before anything is written: the same refusals as plan and apply.
     encryptionEnv(config, binary, process.env);
-    interrupts.install((signal) => {
-      process.stderr.write(`maas-vault: encrypt-state interrupted by ${signal} while no engine was running. Run \`maas-vault encrypt-state\` again: it reads the stored state afresh.\n`);
-      process.exit(SIGNAL_EXIT_CODES[signal]);
-    });
-    const release = await lockWorkDir(config.workDir, 'maas-vault encrypt-state', argv.lockTimeout === undefined ? lockWaitSeconds() : lockTimeoutSeconds(argv.lockTimeout));
-    const { statePath } = workLayout(config);
+    const locked = await lockStackSession(argv, false, 'encrypt-state', { context, engine: binary });
+    const { statePath } = locked;
     const where = pg ? `PostgreSQL schema ${stateSchemaName(config)}` : statePath;
     const readStored = () => readStoredState(config, statePath);
     try {
-      if (!pg) {
-        // As before any run: a file an interrupted run cut off is replaced by the verified copy.
-        const restored = restoreBrokenState(statePath);
-        if (restored) report.warn(restored);
-      }
+      // As before any run: a file an interrupted run cut off is replaced by the verified copy.
+      locked.restoreLocalState();
       const before = storedStateKind(await report.step(`reading the state in ${where}`, readStored));
       if (before === 'broken') {
         throw new StateUnreadableError(`the state in ${where} is neither a state the engine wrote nor an encrypted one: nothing was changed. Look at it before running anything else`);
@@ -67,19 +53,8 @@ export const encryptStateCommand = defineCommand<GlobalArgs & EngineArgs>({
         else report.line(`The state of site ${config.site} in ${where} is already encrypted: nothing was changed.`);
         return;
       }
-      const { prepareStack } = await import('../../engine/stack-runner.js');
-      const { engine, jsonPath } = await report.step('synthesizing the stack', () =>
-        prepareStack({ config, engine: binary, rotated: rotationManagedControllers(config), lockTimeout: argv.lockTimeout, onOutput: (line) => report.engineLine(line), onNotice: (text) => report.warn(text) }),
-      );
+      const { engine, jsonPath, engineStep: step } = await locked.openStack();
       const { encryptClearState } = await import('../../engine/state-encryption-migration.js');
-      const step = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
-        try {
-          return await report.step(label, run);
-        } catch (error) {
-          if ((error as Error | undefined)?.name === 'EngineInterruptedError') throw interrupted(error as EngineInterruptedError);
-          throw await explainStateLock(error, config, engine.lockTimeout);
-        }
-      };
       await encryptClearState({ engine, jsonPath, readStored, where, step });
       const removed = pg ? [] : removeClearCopies(statePath);
       if (report.json) {
@@ -90,7 +65,7 @@ export const encryptStateCommand = defineCommand<GlobalArgs & EngineArgs>({
       for (const path of removed) report.line(`Removed ${path}: it held an earlier state in clear.`);
       report.line(`From now on plan, apply, destroy and output need ${encryption.passphraseEnv} exported.`);
     } finally {
-      release();
+      locked.release();
     }
   },
 });
@@ -105,14 +80,6 @@ function removeClearCopies(statePath: string): string[] {
   if (!existsSync(backup) || storedStateKind(readFileSync(backup, 'utf8')) === 'encrypted') return [];
   rmSync(backup, { force: true });
   return [backup];
-}
-
-function interrupted(error: EngineInterruptedError): InterruptedError {
-  return new InterruptedError(
-    `encrypt-state interrupted by ${error.signal} during ${error.command}: nothing in Vault was changed, and the engine finished writing what it had started. ` +
-      'Run `maas-vault encrypt-state` again: it reads the stored state afresh',
-    error.exitCode,
-  );
 }
 
 class StateUnreadableError extends Error {

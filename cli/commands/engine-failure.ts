@@ -5,26 +5,26 @@
  */
 import type { VaultClient } from '../../vault/client.js';
 import { notReadyError, serverInfo } from '../../vault/status.js';
-import { VaultError, VaultPermissionError } from '../../vault/errors.js';
+import { isTokenRefused, isVaultError, VaultError, VaultPermissionError } from '../../vault/errors.js';
+import { engineOutput } from '../../engine/errors.js';
 import { explainTokenRefusal } from '../context.js';
 
 export async function explainEngineFailure(error: unknown, client: VaultClient | undefined, action: string): Promise<unknown> {
-  // By name: importing EngineError would load execa into every command's start-up.
-  if ((error as Error | undefined)?.name !== 'EngineError' || !client) return error;
-  const output = (error as { output?: string }).output ?? '';
+  const output = engineOutput(error);
+  if (output === undefined || !client) return error;
   let cause: VaultError | undefined;
   try {
     const server = await serverInfo(client);
     if (server.sealed) cause = notReadyError(server);
   } catch (probe) {
-    if (probe instanceof VaultError) cause = probe;
+    if (isVaultError(probe)) cause = probe;
   }
   if (cause) return new InterruptedByVaultError(action, cause);
   const denied = deniedPaths(output);
   if (denied.length > 0) {
     // The token itself may have expired meanwhile: that is the message then.
     const refused = await explainTokenRefusal(client, new VaultPermissionError(denied[0], 'use')).catch((explained: unknown) => explained);
-    if ((refused as Error).name === 'VaultTokenRefusedError') return refused;
+    if (isTokenRefused(refused)) return refused;
     return new EnginePermissionError(action, denied);
   }
   return error;

@@ -1,7 +1,8 @@
 /** What a stopped plan, apply or destroy tells the user: what happened, and what to run next. */
-import type { EngineInterruptedError } from '../../engine/interrupts.js';
+import type { EngineInterruptedError, StopSignal } from '../../engine/interrupts.js';
 
-export type StackAction = 'plan' | 'apply' | 'destroy' | 'output';
+/** The commands that open an engine session (cli/commands/stack-session.ts). */
+export type StackAction = 'plan' | 'apply' | 'destroy' | 'output' | 'encrypt-state' | 'dev';
 
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
@@ -11,6 +12,16 @@ export class InterruptedError extends Error {
 }
 
 export function describeInterruption(error: EngineInterruptedError, action: StackAction, statePath: string): InterruptedError {
+  if (action === 'encrypt-state') {
+    return new InterruptedError(
+      `encrypt-state interrupted by ${error.signal} during ${error.command}: nothing in Vault was changed, and the engine finished writing what it had started. ` +
+        'Run `maas-vault encrypt-state` again: it reads the stored state afresh',
+      error.exitCode,
+    );
+  }
+  if (action === 'dev') {
+    return new InterruptedError(`dev interrupted by ${error.signal} during ${error.command}: the dev server stops, and nothing outside it was changed. Run \`maas-vault dev\` again when ready`, error.exitCode);
+  }
   const again = `run \`maas-vault ${action}\` again`;
   const good = `${statePath}.good`;
   if (action === 'plan' || action === 'output') {
@@ -29,6 +40,13 @@ export function describeInterruption(error: EngineInterruptedError, action: Stac
       `Vault holds part of the change; to finish, ${again}: it picks up where this one stopped`,
     error.exitCode,
   );
+}
+
+/** A signal while no engine runs: the process exits at once with the signal's code, after this line. */
+export function idleInterruption(action: StackAction, signal: StopSignal): string {
+  if (action === 'encrypt-state') return `encrypt-state interrupted by ${signal} while no engine was running. Run \`maas-vault encrypt-state\` again: it reads the stored state afresh.`;
+  if (action === 'dev') return `dev interrupted by ${signal} while no engine was running: the dev server stops, and nothing outside it was changed. Run \`maas-vault dev\` again when ready.`;
+  return `${action} interrupted by ${signal} while no engine was running: nothing was being changed in Vault. Run \`maas-vault ${action}\` again when ready.`;
 }
 
 function capitalize(text: string): string {

@@ -5,13 +5,13 @@
  */
 import { VAULT_PROVIDER_VERSION } from '../../stacks/vault-provider-version.js';
 import { EXIT } from '../exit-codes.js';
+import { engineOutput } from '../../engine/errors.js';
 
 const PROVIDER_NOT_INSTALLED = /Failed to query available provider packages|Failed to install provider|was not found\s+in any of the search locations/;
 
 export async function explainMissingProvider(error: unknown, env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
-  // By name: importing EngineError would load execa into every command's start-up.
-  if ((error as Error | undefined)?.name !== 'EngineError') return error;
-  const output = (error as { output?: string }).output ?? '';
+  const output = engineOutput(error);
+  if (output === undefined) return error;
   if (!PROVIDER_NOT_INSTALLED.test(output) || !/hashicorp\/vault/.test(output)) return error;
   const { mirrorLacksProvider, providerFix } = await import('../../toolchain/provider.js');
   const searched = /search locations\s*\n((?:\s*- .+\n?)+)/.exec(output)?.[1].split('\n').map((line) => line.replace(/^\s*- /, '').trim()).filter(Boolean) ?? [];

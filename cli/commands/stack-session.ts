@@ -1,13 +1,24 @@
-/** The shared start of plan, apply, destroy and output: config, Vault checks, synthesized stack, engine. */
+/**
+ * The one engine session: every command that runs the engine (plan, apply, destroy, output,
+ * status of an encrypted state, rotate --finish, encrypt-state, dev) opens it here. In order: the
+ * context, the pg connection, the interrupt handler, the work directory's lock, the Vault client,
+ * the engine (located once, its version probe cached in the work directory), the synthesized
+ * stack, Vault's readiness, the site record, the engine's route, a broken state restored, init, an
+ * errored state pushed back, the adoption read, pre-flight. What differs per command is the action
+ * (SESSION_DEFAULTS) and the options a command passes; nothing else opens an engine. The plan
+ * guard hooks onto the session: plan, apply and destroy plan only through guarded-run.ts.
+ */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openContext, ensureVaultReady, vaultClient, vaultToken, type CommandContext, type GlobalArgs } from '../context.js';
 import type { Engine } from '../../engine/engine.js';
+import type { EngineBinary } from '../../engine/locate.js';
 import type { VaultClient } from '../../vault/client.js';
 import { explainEngineFailure } from './engine-failure.js';
 import { explainMissingProvider } from './provider-missing.js';
-import { describeInterruption, type StackAction } from './interrupted.js';
-import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
+import { describeInterruption, idleInterruption, type StackAction } from './interrupted.js';
+import { interrupts, isEngineInterrupted, SIGNAL_EXIT_CODES } from '../../engine/interrupts.js';
+import { engineOutput } from '../../engine/errors.js';
 import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
 import { initNoiseFilter } from '../../engine/init-noise.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
@@ -26,9 +37,58 @@ import { UsageError } from '../exit-codes.js';
 import { compareSiteRecord, readSiteRecord, removeSiteRecord, writeSiteRecord } from '../../engine/site-record.js';
 import { rotationManagedControllers } from '../../vault/rotation-record.js';
 
+export type { StackAction } from './interrupted.js';
+
+/** What a session does besides synth and the engine; each action's defaults are in SESSION_DEFAULTS. */
+export interface SessionSteps {
+  /** Take the work directory's lock: every action that may write the state or Vault. */
+  lock: boolean;
+  /** Pre-flight checks of what the stack creates against what Vault holds (with a Vault client only). */
+  preflight: boolean;
+  /** Read a hand-made set-up to adopt and synthesize its import blocks (with a Vault client only). */
+  adopt: boolean;
+  /** Run the engine's init: encrypt-state runs its own, through the migration fallback. */
+  init: boolean;
+  /** Push back an errored state an earlier run could not save (otherwise only warn about it). */
+  pushBackErroredState: boolean;
+  /** Show the engine's lines as they come: dev shows results, not the engine's plan (`maas-vault apply` streams that). */
+  streamEngine: boolean;
+}
+
+/**
+ * Per action. `dev` takes the lock but skips pre-flight and adoption: its work directory is a
+ * fresh temporary one, yet printed before the apply (and kept by --keep), so another maas-vault
+ * run could meet it, and the lock costs one file; pre-flight and adoption protect objects that
+ * others own on a shared Vault, and a dev server started seconds ago holds none (an adopted mount
+ * it lacks must fail the apply, as it always has).
+ */
+export const SESSION_DEFAULTS: Record<StackAction, SessionSteps> = {
+  plan: { lock: true, preflight: true, adopt: true, init: true, pushBackErroredState: false, streamEngine: true },
+  apply: { lock: true, preflight: true, adopt: true, init: true, pushBackErroredState: true, streamEngine: true },
+  destroy: { lock: true, preflight: false, adopt: false, init: true, pushBackErroredState: true, streamEngine: true },
+  output: { lock: false, preflight: false, adopt: false, init: true, pushBackErroredState: false, streamEngine: true },
+  'encrypt-state': { lock: true, preflight: false, adopt: false, init: false, pushBackErroredState: false, streamEngine: true },
+  dev: { lock: true, preflight: false, adopt: false, init: true, pushBackErroredState: false, streamEngine: false },
+};
+
+export interface SessionOptions extends Partial<SessionSteps> {
+  /** The context, when the command built its own (dev: its throwaway config); else from argv. */
+  context?: CommandContext;
+  /** The provider's token, when the command has its own (dev: the dev server's root token); else VAULT_TOKEN. */
+  token?: string;
+  /** The engine already located (encrypt-state checks it before the lock), or the command to locate (dev: the toolchain's). */
+  engine?: EngineBinary | string;
+  /** The environment the stack is prepared in (dev: the provider mirror only); else this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
+type SessionArgs = GlobalArgs & { engine?: string; lockTimeout?: string };
+
 export interface StackSession extends CommandContext {
   engine: Engine;
   statePath: string;
+  /** The synthesized stack (cdk.tf.json). */
+  jsonPath: string;
   client?: VaultClient;
   /** Runs one engine command as a step; a signal or a failure becomes the CLI's explained error. */
   engineStep<T>(label: string, run: () => Promise<T>): Promise<T>;
@@ -50,32 +110,96 @@ export interface StackSession extends CommandContext {
   forgetSite(): void;
 }
 
-/** `action` names the command for messages and the lock record; commands that only read pass 'output'. */
-export async function openStackSession(
-  argv: GlobalArgs & { engine?: string; lockTimeout?: string },
-  needsVault: boolean,
-  action: StackAction = 'output',
-): Promise<StackSession> {
-  const context = openContext(argv);
+/** The session up to the lock: what a command may check under the lock before the stack is synthesized (encrypt-state). */
+export interface LockedSession extends CommandContext {
+  statePath: string;
+  client?: VaultClient;
+  /** Releases the work directory's lock (also released when the process ends). */
+  release(): void;
+  /** A local state file an interrupted run cut off is replaced by its verified copy (said as a warning). */
+  restoreLocalState(): void;
+  /** The rest of the session: synth, Vault's readiness, init and the state checks. */
+  openStack(): Promise<StackSession>;
+}
+
+/**
+ * `action` names the command for messages and the lock record (and sets its SESSION_DEFAULTS);
+ * commands that only read pass 'output'.
+ */
+export async function openStackSession(argv: SessionArgs, needsVault: boolean, action: StackAction = 'output', options: SessionOptions = {}): Promise<StackSession> {
+  return (await lockStackSession(argv, needsVault, action, options)).openStack();
+}
+
+/**
+ * The engine this site's commands run: --engine, else MAAS_VAULT_ENGINE, else tofu then terraform
+ * on PATH; its version probe cached in the work directory.
+ */
+export async function locateSiteEngine(argv: { engine?: string }, config: CommandContext['config'], requested: string | undefined = argv.engine): Promise<EngineBinary> {
+  if (config.state.backend === 'pg') requirePgConnection(process.env);
+  const { locateEngine } = await import('../../engine/locate.js');
+  return locateEngine(requested ?? process.env.MAAS_VAULT_ENGINE, requested ? '--engine' : 'MAAS_VAULT_ENGINE', join(config.workDir, 'engine.json'));
+}
+
+export async function lockStackSession(argv: SessionArgs, needsVault: boolean, action: StackAction = 'output', options: SessionOptions = {}): Promise<LockedSession> {
+  const steps: SessionSteps = { ...SESSION_DEFAULTS[action], ...definedSteps(options) };
+  const context = options.context ?? openContext(argv);
   const { config, report } = context;
   const lockSeconds = argv.lockTimeout === undefined ? lockWaitSeconds() : lockTimeoutSeconds(argv.lockTimeout);
   if (config.state.backend === 'pg') requirePgConnection(process.env);
   interrupts.install((signal) => {
-    process.stderr.write(`maas-vault: ${action} interrupted by ${signal} while no engine was running: nothing was being changed in Vault. Run \`maas-vault ${action}\` again when ready.\n`);
+    process.stderr.write(`maas-vault: ${idleInterruption(action, signal)}\n`);
     process.exit(SIGNAL_EXIT_CODES[signal]);
   });
-  const release = action === 'output' ? () => undefined : await lockWorkDir(config.workDir, `maas-vault ${action}`, lockSeconds);
+  const release = steps.lock ? await lockWorkDir(config.workDir, `maas-vault ${action}`, lockSeconds) : () => undefined;
   let client: VaultClient | undefined;
-  let token: string | undefined;
+  let token: string | undefined = options.token;
   if (needsVault) {
-    token = vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
+    token ??= vaultToken('manage auth methods, mounts, policies and AppRole roles (`maas-vault policy admin` prints such a policy)');
     client = vaultClient(config, token);
   }
+  const { statePath } = workLayout(config);
+  const pg = config.state.backend === 'pg';
+  const restoreLocalState = () => {
+    if (pg) return;
+    const restored = restoreBrokenState(statePath);
+    if (restored) report.warn(restored);
+  };
+  return {
+    ...context,
+    statePath,
+    client,
+    release,
+    restoreLocalState,
+    openStack: () => openStack({ argv, context, steps, action, client, token, release, restoreLocalState, options }),
+  };
+}
+
+function definedSteps(options: SessionOptions): Partial<SessionSteps> {
+  const steps: Partial<SessionSteps> = {};
+  for (const key of Object.keys(SESSION_DEFAULTS.plan) as (keyof SessionSteps)[]) if (options[key] !== undefined) steps[key] = options[key];
+  return steps;
+}
+
+interface Opening {
+  argv: SessionArgs;
+  context: CommandContext;
+  steps: SessionSteps;
+  action: StackAction;
+  client?: VaultClient;
+  token?: string;
+  release: () => void;
+  restoreLocalState: () => void;
+  options: SessionOptions;
+}
+
+async function openStack({ argv, context, steps, action, client, token, release, restoreLocalState, options }: Opening): Promise<StackSession> {
+  const { config, report } = context;
   // Exit 2 promises that nothing was sent to Vault: the engine is found (a usage error when it is
   // missing) before the first request. Its version probe is a child process, so the stack is
   // synthesized meanwhile, and Vault checked as soon as the engine is known.
-  const { engineCandidate, locateEngine } = await import('../../engine/locate.js');
-  const located = locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE', join(config.workDir, 'engine.json'));
+  const { engineCandidate } = await import('../../engine/locate.js');
+  const requested = typeof options.engine === 'string' ? options.engine : argv.engine;
+  const located = typeof options.engine === 'object' ? Promise.resolve(options.engine) : locateSiteEngine(argv, config, requested);
   located.catch(() => undefined);
   const pg = config.state.backend === 'pg';
   // A remote or encrypted state is read through the engine (a wrong passphrase explained as such);
@@ -85,20 +209,18 @@ export async function openStackSession(
   // The Vault check and the synth are independent: run them together, fail on either. An
   // adoption synthesizes import blocks for what Vault holds and the state does not, so with a
   // plain local state it reads both first; a state read through the engine is read after init (below).
-  const ready = located.then(() => (client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client!)) : undefined));
+  const ready = located.then(() => (client ? report.step(`checking Vault at ${config.vault.address}`, () => ensureVaultReady(client)) : undefined));
   ready.catch(() => undefined);
-  const adopting = client !== undefined && (action === 'plan' || action === 'apply') && isAdopting(config);
+  const adopting = client !== undefined && steps.adopt && isAdopting(config);
   let adoption: AdoptionPlan | undefined;
   const readAdoption = (resources: StateResource[]) =>
     report.step('reading the set-up to adopt', () =>
       planAdoption(client!, config, resourceIds(resources), mergeFootprints(resourcesFootprint(resources), unfinishedFootprint(marker))),
     );
   if (adopting && !throughEngine) {
-    const { statePath: localState } = workLayout(config);
-    const restored = restoreBrokenState(localState);
-    if (restored) report.warn(restored);
+    restoreLocalState();
     try {
-      adoption = await ready.then(() => readAdoption(stateResources(localState)));
+      adoption = await ready.then(() => readAdoption(stateResources(workLayout(config).statePath)));
     } catch (error) {
       await client?.close();
       throw error;
@@ -112,13 +234,14 @@ export async function openStackSession(
     return prepareStack({
       config,
       rotated: rotationManaged(),
-      engine: located,
-      engineCommand: engineCandidate(argv.engine ?? process.env.MAAS_VAULT_ENGINE),
+      engine: typeof options.engine === 'object' ? options.engine : located,
+      engineCommand: engineCandidate(requested ?? process.env.MAAS_VAULT_ENGINE),
       token,
       lockTimeout: argv.lockTimeout,
       imports: adoption?.imports,
-      onOutput: streamUntilError(report),
+      onOutput: steps.streamEngine ? streamUntilError(report) : undefined,
       onNotice: (text) => report.warn(text),
+      env: options.env,
     });
   });
   // A session that cannot open must not leave Vault's connection pool keeping the process alive.
@@ -132,30 +255,29 @@ export async function openStackSession(
       if (route.address !== client.address) engine.routeProvider(route.address);
       if (route.note) report.note(route.note);
     }
-    if (!pg) {
-      const restored = restoreBrokenState(statePath);
-      if (restored) report.warn(restored);
-    }
+    restoreLocalState();
     const engineStep = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
       try {
         return await report.step(label, run);
       } catch (error) {
-        if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
-          throw describeInterruption(error as EngineInterruptedError, action, statePath);
-        }
-        const unsaved = (error as Error | undefined)?.name === 'EngineError' ? erroredStateAdvice((error as { output?: string }).output ?? '', stackDir, action) : undefined;
+        if (isEngineInterrupted(error)) throw describeInterruption(error, action, statePath);
+        // encrypt-state changes nothing in Vault: its unsaved push is said by the migration itself.
+        const output = action === 'encrypt-state' ? undefined : engineOutput(error);
+        const unsaved = output === undefined ? undefined : erroredStateAdvice(output, stackDir, action);
         if (unsaved) throw new ErroredStateError(unsaved);
         throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
       }
     };
-    await engineStep(`${engine.binary.kind} init`, () =>
-      initEngine(engine, pg).catch(async (error: unknown) => {
-        throw await explainMissingProvider(error);
-      }),
-    );
+    const init = () =>
+      engineStep(`${engine.binary.kind} init`, () =>
+        initEngine(engine, pg).catch(async (error: unknown) => {
+          throw await explainMissingProvider(error);
+        }),
+      );
+    if (steps.init) await init();
     // Before anything reads or plans on the state: an earlier run's unsaved state goes back first.
     if (existsSync(erroredStatePath(stackDir))) {
-      if (action === 'apply' || action === 'destroy') {
+      if (steps.pushBackErroredState) {
         const recovered = await engineStep('pushing back the state an earlier run could not save', () => recoverErroredState(engine, stackDir));
         if (recovered) report.warn(recovered);
       } else {
@@ -170,18 +292,14 @@ export async function openStackSession(
         const imports = adoption.imports;
         // Same stack directory and backend, only the import blocks are added; init again all the same.
         await report.step('synthesizing the stack with its imports', () => synthOnce(config, undefined, imports, rotationManaged()));
-        await engineStep(`${engine.binary.kind} init`, () =>
-          initEngine(engine, pg).catch(async (error: unknown) => {
-            throw await explainMissingProvider(error);
-          }),
-        );
+        await init();
       }
     }
     const creates = stackFootprint(jsonPath);
-    if (client && (action === 'plan' || action === 'apply')) {
+    if (client && steps.preflight) {
       const owned = resourcesFootprint(await siteResources());
       await report.step('pre-flight checks', () =>
-        preflight(client!, {
+        preflight(client, {
           creates,
           // What an unfinished run of this work directory set out to create is this site's too: a run
           // cut off by Vault going away may have created roles whose answers never reached the state.
@@ -197,6 +315,7 @@ export async function openStackSession(
       ...context,
       engine,
       statePath,
+      jsonPath,
       client,
       engineStep,
       wasInterrupted: existsSync(marker),

@@ -4,6 +4,7 @@
  * refuses to read, in a message about unencrypted payloads, or about the state lock).
  */
 import type { MaasVaultConfig } from '../../config/index.js';
+import { engineOutput } from '../../engine/errors.js';
 
 export class StateDecryptionError extends Error {
   override name = 'StateDecryptionError';
@@ -17,7 +18,7 @@ export class StateNotEncryptedError extends Error {
 
 export function explainDecryption(error: unknown, config: Pick<MaasVaultConfig, 'site' | 'state'>): Error | undefined {
   const encryption = config.state.encryption;
-  const output = (error as { name?: string; output?: string } | undefined)?.name === 'EngineError' ? (error as { output: string }).output : undefined;
+  const output = engineOutput(error);
   if (!encryption || !output) return undefined;
   if (/encountered unencrypted payload/i.test(output)) {
     return new StateNotEncryptedError(

@@ -6,6 +6,7 @@
 import type { MaasVaultConfig } from '../../config/index.js';
 import { stateSchemaName } from '../../stacks/state-schema.js';
 import { explainDecryption } from './state-decrypt.js';
+import { engineOutput } from '../../engine/errors.js';
 
 export class StateLockedError extends Error {
   override name = 'StateLockedError';
@@ -16,7 +17,7 @@ export class StateLockedError extends Error {
 export async function explainStateLock(error: unknown, config: MaasVaultConfig, lockTimeout: string): Promise<unknown> {
   const decryption = explainDecryption(error, config);
   if (decryption) return decryption;
-  const output = (error as { name?: string; output?: string } | undefined)?.name === 'EngineError' ? (error as { output: string }).output : undefined;
+  const output = engineOutput(error);
   if (!output || !/Error acquiring the state lock/i.test(output)) return error;
   let holder: string;
   // `init` of two runs in one work directory meet on the engine's local backend settings file.

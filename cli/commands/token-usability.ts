@@ -1,7 +1,7 @@
 /** Whether the wrapping tokens in the state can still be unwrapped: asked of Vault, never unwrapped. */
 import type { VaultClient } from '../../vault/client.js';
 import { lookupWrappingToken } from '../../vault/approle.js';
-import { WrappingTokenError } from '../../vault/errors.js';
+import { isWrappingTokenInvalid } from '../../vault/errors.js';
 import type { AppliedController } from './stack-outputs.js';
 
 /**
@@ -22,7 +22,7 @@ export async function wrappingTokenUsability(
         await lookupWrappingToken(client, controller.wrappedToken);
         return true;
       } catch (error) {
-        if (error instanceof WrappingTokenError) return false;
+        if (isWrappingTokenInvalid(error)) return false;
         problem ??= error as Error;
         return undefined;
       }

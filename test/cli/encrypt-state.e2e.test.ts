@@ -6,7 +6,7 @@
  * config or engine that cannot keep the state encrypted it refuses and nothing changes. Needs
  * OpenTofu (see test/support/tofu.ts).
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
@@ -97,8 +97,12 @@ describeWithTofu('encrypt-state: a clear state encrypted in one step (e2e: tofu 
     expect(early.stderr).not.toMatch(/locked by/);
     expect(readFileSync(stateFile(target), 'utf8')).toBe(clearFile);
 
+    // The engine is located as plan and apply locate it: its version probe recorded in the work directory.
+    const probeCache = join(workDir(target), 'engine.json');
+    rmSync(probeCache, { force: true });
     const migrated = await target.cli(['encrypt-state'], null, withPassphrase());
     expect([migrated.exitCode, migrated.exitCode === 0 ? '' : migrated.all.slice(-1500)]).toEqual([0, '']);
+    expect(JSON.parse(readFileSync(probeCache, 'utf8'))).toMatchObject({ kind: 'tofu' });
     expect(migrated.stdout).toContain(`Encrypted the state of site migloc in ${stateFile(target)} with the passphrase in MAAS_STATE_PASSPHRASE; nothing in Vault was changed.`);
     expect(migrated.stdout).toContain(`Removed ${stateFile(target)}.backup: it held an earlier state in clear.`);
     expect(migrated.all).not.toContain(PASSPHRASE);
