@@ -8,3 +8,7 @@ path "sys/mounts/{{mount}}/tune" {
 path "{{mount}}/metadata/*" {
   capabilities = ["list"]
 }
+# destroy --delete-secrets of a mount that others' data keeps: only this site's own secrets go.
+path "{{mount}}/metadata/{{secretsPath}}/*" {
+  capabilities = ["delete"]
+}
