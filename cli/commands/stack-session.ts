@@ -1,5 +1,5 @@
 /** The shared start of plan, apply, destroy and output: config, Vault checks, synthesized stack, engine. */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openContext, ensureVaultReady, vaultClient, vaultToken, type CommandContext, type GlobalArgs } from '../context.js';
 import type { Engine } from '../../engine/engine.js';
@@ -75,7 +75,7 @@ export async function openStackSession(
   // Exit 2 promises that nothing was sent to Vault: the engine is found (a usage error when it is
   // missing) before the first request. Its version probe is a child process, so the stack is
   // synthesized meanwhile, and Vault checked as soon as the engine is known.
-  const { engineCandidate, locateEngine } = await import('../../engine/locate.js');
+  const { engineCandidate, locateEngine, removedBlockProblem } = await import('../../engine/locate.js');
   const located = locateEngine(argv.engine ?? process.env.MAAS_VAULT_ENGINE, argv.engine ? '--engine' : 'MAAS_VAULT_ENGINE', join(config.workDir, 'engine.json'));
   located.catch(() => undefined);
   const pg = config.state.backend === 'pg';
@@ -125,6 +125,7 @@ export async function openStackSession(
   // A session that cannot open must not leave Vault's connection pool keeping the process alive.
   try {
     const [, { engine, statePath, jsonPath, stackDir }] = await Promise.all([ready, prepared]);
+    refuseEngineWithoutRemoved(removedBlockProblem(engine.binary), jsonPath, config);
     // Whose state this is, before the engine first runs on it (engine/site-record.ts).
     const clusterId = client ? (await client.serverProfile())?.clusterId : undefined;
     const movedSaid = client ? checkSiteRecord(config, clusterId, report) : false;
@@ -299,6 +300,27 @@ async function pgSiteRecordStep(
   } catch (error) {
     report.warn(`${verb} site ${config.site} in the PostgreSQL schema ${schema} (maas_vault_site) failed: ${(error as Error).message}. The next apply records it again.`);
   }
+}
+
+/**
+ * An adopt flag makes the stack forget what this site may have created with a `removed` block
+ * (stacks/removed-block.ts): an engine too old for it is refused before it plans, rather than left
+ * to fail on the block.
+ */
+function refuseEngineWithoutRemoved(problem: string | undefined, jsonPath: string, config: CommandContext['config']): void {
+  if (!problem) return;
+  let removed: unknown[] = [];
+  try {
+    removed = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { removed?: unknown[] }).removed ?? [];
+  } catch {
+    return;
+  }
+  if (removed.length === 0) return;
+  const flags = [config.kv.adopt ? 'kv.adopt' : '', config.approle.adopt ? 'approle.adopt' : ''].filter(Boolean).join(' and ');
+  throw new UsageError(
+    `${flags || 'an adopt flag'} is set, so the stack forgets what this site may have created instead of deleting it, and ${problem}: ` +
+      `install Terraform 1.7+ or OpenTofu 1.10+ (or pass --engine / MAAS_VAULT_ENGINE pointing at one). Nothing was changed.`,
+  );
 }
 
 /** init, run again (up to twice) when it lost a race creating the pg backend's tables to another first run. */
