@@ -50,6 +50,9 @@ export function reserveStateSpace(stackDir: string, bytes: number): void {
   } catch (error) {
     rmSync(path, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+      throw new NoSpaceForStateError(`cannot write in ${stackDir} (${code}), where the engine writes the state: the plan was made, but nothing was changed in Vault. Make the work directory writable, then run the command again`);
+    }
     if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
     throw new NoSpaceForStateError(
       `not enough free space in ${stackDir} for the state this apply writes (it sets ${Math.ceil(bytes / 1024)} KiB aside first, so that the state can always be saved): ` +

@@ -62,3 +62,7 @@ it('says the state is lost when it cannot be written either', () => {
   const statePath = join(dir, 'missing-dir', 'terraform.tfstate');
   expect(() => rescuePrintedState(statePath, dir, stateDumpIn(printed)!, undefined)).toThrow(/neither could maas-vault \(ENOENT\): the state of this run is lost/);
 });
+
+it('an error other than a full or read-only file system is passed on as it is', () => {
+  expect(() => reserveStateSpace(join(dir, 'no-such-dir'), 4096)).toThrow(/ENOENT/);
+});
