@@ -71,22 +71,36 @@ export interface StateDump {
   resources: number;
 }
 
-/** The state the engine printed when it could not write it: the last top-level JSON object that is a version 4 state. */
+/**
+ * The state the engine printed when it could not write it: the last top-level JSON object that is
+ * a version 4 state. Terraform prints it indented (from a line `{` to a line `}`), OpenTofu on one line.
+ */
 export function stateDumpIn(output: string): StateDump | undefined {
   const lines = output.split('\n');
+  for (let index = lines.length - 1; index >= 0; index--) {
+    const line = lines[index]!.trim();
+    if (!line.startsWith('{"') || !line.endsWith('}')) continue;
+    const dump = asDump(`${line}\n`);
+    if (dump) return dump;
+  }
   for (let start = lines.lastIndexOf('{'); start >= 0; start = lines.lastIndexOf('{', start - 1)) {
     const end = lines.indexOf('}', start);
     if (end === -1) continue;
-    const text = `${lines.slice(start, end + 1).join('\n')}\n`;
-    try {
-      const parsed = JSON.parse(text) as { version?: unknown; serial?: unknown; lineage?: unknown; resources?: unknown };
-      if (parsed.version === 4 && typeof parsed.serial === 'number' && typeof parsed.lineage === 'string') {
-        return { text, serial: parsed.serial, resources: Array.isArray(parsed.resources) ? parsed.resources.length : 0 };
-      }
-    } catch {
-      // not this one
-    }
+    const dump = asDump(`${lines.slice(start, end + 1).join('\n')}\n`);
+    if (dump) return dump;
     if (start === 0) break;
+  }
+  return undefined;
+}
+
+function asDump(text: string): StateDump | undefined {
+  try {
+    const parsed = JSON.parse(text) as { version?: unknown; serial?: unknown; lineage?: unknown; resources?: unknown };
+    if (parsed.version === 4 && typeof parsed.serial === 'number' && typeof parsed.lineage === 'string') {
+      return { text, serial: parsed.serial, resources: Array.isArray(parsed.resources) ? parsed.resources.length : 0 };
+    }
+  } catch {
+    // not this one
   }
   return undefined;
 }

@@ -22,6 +22,12 @@ it('finds the printed state among the engine lines, whole, with its serial and r
   expect([dump.serial, dump.resources]).toEqual([7, 1]);
 });
 
+it('finds the state OpenTofu prints on one line', () => {
+  const dump = stateDumpIn(`vault_policy.p: Creation complete after 0s\n${JSON.stringify(state)}\nError: Failed to write state\n`)!;
+  expect(JSON.parse(dump.text)).toEqual(state);
+  expect(dump.serial).toBe(7);
+});
+
 it('finds nothing in lines that hold no version 4 state (a plan, a cut-off dump)', () => {
   expect(stateDumpIn('Plan: 1 to add\n{\n  "format_version": "1.2"\n}\n')).toBeUndefined();
   expect(stateDumpIn(printed.split('\n').slice(0, -4).join('\n'))).toBeUndefined();
