@@ -92,6 +92,22 @@ describeE2E('destroy keeps a mount that holds others\' data, and deletes only th
     expect(await reads(base)).toBe('pw-base');
   });
 
+  it('a token holding only `policy admin` may list the mount and delete this site\'s own secrets in it, not the others\'', async () => {
+    const owner = await applyWithSecret(server, { site: 'owner3', approle: { adopt: true }, kv: { mount: 'kv-shared3' }, controllers: [{ name: 'region-1' }] });
+    const tenant = await applyWithSecret(server, { site: 'tenant3', approle: { adopt: true }, kv: { mount: 'kv-shared3', adopt: true }, secretsPath: 'maas-tenant3', controllers: [{ name: 'region-1' }] });
+    const rendered = await owner.site.cli(['policy', 'admin'], null);
+    expect(rendered.stdout).toContain('path "kv-shared3/metadata/maas/*" {\n  capabilities = ["list", "delete"]\n}');
+    expect((await vaultHttp(server.address, 'PUT', 'sys/policies/acl/maas-admin-owner3', { token: server.rootToken, body: { policy: rendered.stdout } })).status).toBe(204);
+    const token = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['maas-admin-owner3'], ttl: '1h' } })).body.auth.client_token as string;
+    // --delete-policy: this token may not read other sites' roles, so the guard cannot tell that none names this site's policy.
+    const destroyed = await owner.site.cli(['destroy', '--auto-approve', '--delete-secrets', '--delete-policy'], token);
+    expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
+    expect(destroyed.stdout).toContain('Deleted this site\'s 1 secret under kv-shared3/maas/');
+    expect((await vaultHttp(server.address, 'GET', `kv-shared3/metadata/maas/${REGION_SECRET}`, { token: server.rootToken })).status).toBe(404);
+    expect(await reads(tenant)).toBe('pw-tenant3');
+    expect(await reads(base)).toBe('pw-base');
+  });
+
   it('another application\'s data put by hand keeps the mount, with and without --delete-secrets; its data stays', async () => {
     const site = await applyWithSecret(server, { site: 'app', approle: { adopt: true }, kv: { mount: 'kv-app' }, controllers: [{ name: 'region-1' }] });
     const cli = (args: string[]) => execa(serverBinary(), args, { env: { VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken }, reject: false });
