@@ -218,7 +218,11 @@ export class Engine {
   }
 
   /** `setsStateAside`: an apply of a local state keeps room for the state it writes (state-space.ts). */
-  private async run(args: string[], okCodes = [0], { quiet = false, input, setsStateAside = false }: { quiet?: boolean; input?: string; setsStateAside?: boolean } = {}) {
+  private async run(
+    args: string[],
+    okCodes = [0],
+    { quiet = false, input, setsStateAside = false }: { quiet?: boolean; input?: string; setsStateAside?: boolean } = {},
+  ) {
     const { binary, stackDir, env, onOutput, statePath, onNotice } = this.options;
     const command = `${binary.kind} ${args[0] === 'state' ? args.slice(0, 2).join(' ') : args[0]}`;
     // A signal that came before this run: the user wants to stop, so nothing new starts.
@@ -290,7 +294,8 @@ export class Engine {
     }
     if (statePath && !keepGoodState(statePath)) {
       const verified = existsSync(`${statePath}.good`);
-      onNotice?.(`the engine left ${statePath} invalid: ${verified ? 'the next run restores the last verified state' : 'there is no verified copy of it to restore'}`);
+      onNotice?.(`the engine left ${statePath} invalid: ` +
+        `${verified ? 'the next run restores the last verified state' : 'there is no verified copy of it to restore'}`);
     }
     if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
     // A clear state under enforced encryption fails while taking the lock ("failed to write backup

@@ -85,7 +85,8 @@ export function erroredStateAdvice(output: string, stackDir: string, action: str
   const kept = existsSync(path) && typeof header(readFileSync(path, 'utf8'))?.serial === 'number';
   if (!kept) {
     return (
-      `${action} changed Vault, but the engine could not save the state${cause ? ` (${cause})` : ''}, nor keep it in ${path} (${existsSync(path) ? 'left empty or cut off' : 'not written'}): ` +
+      `${action} changed Vault, but the engine could not save the state${cause ? ` (${cause})` : ''}, nor keep it in ` +
+        `${path} (${existsSync(path) ? 'left empty or cut off' : 'not written'}): ` +
       `the state of this run is lost. Do not run \`maas-vault ${action}\` again before the state can be written (free space, the backend back): ` +
       'it would issue every secret ID again; adopt what this run created instead (README, "Coming from the manual set-up")'
     );

@@ -36,7 +36,8 @@ export function removedBlockProblem(binary: Pick<EngineBinary, 'kind' | 'version
   const [haveMajor = 0, haveMinor = 0] = binary.version.split('.').map(Number);
   if (haveMajor > major || (haveMajor === major && haveMinor >= minor)) return undefined;
   const name = binary.kind === 'tofu' ? 'OpenTofu' : 'Terraform';
-  return `${name} ${binary.version} cannot forget an object without deleting it (a \`removed\` block with destroy = false needs ${name} ${major}.${minor} or later)`;
+  return `${name} ${binary.version} cannot forget an object without deleting it (a \`removed\` block with destroy ` +
+    `= false needs ${name} ${major}.${minor} or later)`;
 }
 
 /**

@@ -190,7 +190,8 @@ export async function writePgSiteRecord(schema: string, record: Omit<SiteRecord,
   await withClient(env, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${SITE_TABLE} (id integer PRIMARY KEY CHECK (id = 1), site text NOT NULL, address text NOT NULL, cluster_id text NOT NULL, recorded_at text NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${SITE_TABLE} ` +
+        '(id integer PRIMARY KEY CHECK (id = 1), site text NOT NULL, address text NOT NULL, cluster_id text NOT NULL, recorded_at text NOT NULL)',
     );
     await client.query(
       `INSERT INTO ${quoteIdent(schema)}.${SITE_TABLE} (id, site, address, cluster_id, recorded_at) VALUES (1, $1, $2, $3, $4)

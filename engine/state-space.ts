@@ -51,11 +51,15 @@ export function reserveStateSpace(stackDir: string, bytes: number): void {
     rmSync(path, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-      throw new NoSpaceForStateError(`cannot write in ${stackDir} (${code}), where the engine writes the state: the plan was made, but nothing was changed in Vault. Make the work directory writable, then run the command again`);
+      throw new NoSpaceForStateError(
+        `cannot write in ${stackDir} (${code}), where the engine writes the state: the plan was made, but nothing was ` +
+          `changed in Vault. Make the work directory writable, then run the command again`,
+      );
     }
     if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
     throw new NoSpaceForStateError(
-      `not enough free space in ${stackDir} for the state this apply writes (it sets ${Math.ceil(bytes / 1024)} KiB aside first, so that the state can always be saved): ` +
+      `not enough free space in ${stackDir} for the state this apply writes (it sets ${Math.ceil(bytes / 1024)} KiB ` +
+        `aside first, so that the state can always be saved): ` +
         'the plan was made, but nothing was changed in Vault. Free some space on that file system, then run the command again',
     );
   }
@@ -121,8 +125,10 @@ export function rescuePrintedState(statePath: string, stackDir: string, dump: St
     writePrivateFile(statePath, dump.text);
   } catch (error) {
     throw new StateRescueError(
-      `apply changed Vault, but the engine could not write the state${why}, and neither could maas-vault (${(error as NodeJS.ErrnoException).code ?? 'write failed'}): ` +
-        `the state of this run is lost, ${dump.resources} resources of it are in Vault. Do not run apply again before you free space in ${dirname(statePath)}; ` +
+      `apply changed Vault, but the engine could not write the state${why}, and neither could maas-vault ` +
+        `(${(error as NodeJS.ErrnoException).code ?? 'write failed'}): ` +
+        `the state of this run is lost, ${dump.resources} resources of it are in Vault. Do not run apply again before ` +
+        `you free space in ${dirname(statePath)}; ` +
         'then adopt what it created (README, "Coming from the manual set-up")',
     );
   }
@@ -130,8 +136,10 @@ export function rescuePrintedState(statePath: string, stackDir: string, dump: St
   if (existsSync(errored) && !isState(readFileSync(errored, 'utf8'))) rmSync(errored, { force: true });
   throw new StateRescueError(
     `apply changed Vault, but the engine could not write the state${why} and printed it instead (its secrets never shown). ` +
-      `maas-vault saved the state the engine held (serial ${dump.serial}, ${dump.resources} resources) to ${statePath} (owner-only), in the space it had set aside: ` +
-      `the state matches Vault. Free some space in ${dirname(statePath)}, then run \`maas-vault apply\` again: it continues from that state (no secret ID is issued twice)`,
+      `maas-vault saved the state the engine held (serial ${dump.serial}, ${dump.resources} resources) to ${statePath} ` +
+      `(owner-only), in the space it had set aside: ` +
+      `the state matches Vault. Free some space in ${dirname(statePath)}, then run \`maas-vault apply\` again: it ` +
+      `continues from that state (no secret ID is issued twice)`,
   );
 }
 

@@ -235,11 +235,22 @@ async function benchStateBackends(toolchain: Toolchain): Promise<void> {
 
 /** The engine alone on a stack maas-vault synthesized: what an unguarded run would do. */
 function engineOnlyEnv(toolchain: Toolchain, server: OpenBaoServer): Record<string, string> {
-  return { VAULT_TOKEN: server.rootToken, VAULT_ADDR: server.address, TF_CLI_CONFIG_FILE: requireProvider(toolchain).cliConfigFile, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
+  return {
+    VAULT_TOKEN: server.rootToken,
+    VAULT_ADDR: server.address,
+    TF_CLI_CONFIG_FILE: requireProvider(toolchain).cliConfigFile,
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+  };
 }
 
 /** A site's stack synthesized by maas-vault and initialised, untimed: the engine-only methods run on it. */
-async function synthesizedStack(toolchain: Toolchain, server: OpenBaoServer, n: number, config = writeConfig(server.address, n)): Promise<{ config: string; stackDir: string }> {
+async function synthesizedStack(
+  toolchain: Toolchain,
+  server: OpenBaoServer,
+  n: number,
+  config = writeConfig(server.address, n),
+): Promise<{ config: string; stackDir: string }> {
   await timed(process.execPath, [CLI, 'synth', '--quiet', '--config', config]);
   const stackDir = join(dirname(config), '.maas-vault', SITE, 'cdktf.out', 'stacks', `maas-vault-${SITE}`);
   await timed(toolchain.engine.path, ['init', '-input=false', '-no-color'], { env: engineOnlyEnv(toolchain, server), cwd: stackDir });
@@ -266,9 +277,10 @@ async function benchGuard(toolchain: Toolchain): Promise<void> {
       n,
       await interleaved(ROUNDS, {
         [GUARDED_APPLY]: () =>
-          withServer(toolchain, (server) =>
-            timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', writeConfig(server.address, n)], { env: cliEnv(toolchain, server.rootToken) }),
-          ),
+          withServer(toolchain, (server) => {
+            const config = writeConfig(server.address, n);
+            return timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', config], { env: cliEnv(toolchain, server.rootToken) });
+          }),
         [ENGINE_APPLY]: () =>
           withServer(toolchain, async (server) => {
             const { stackDir } = await synthesizedStack(toolchain, server, n);
@@ -371,7 +383,8 @@ function report(toolchain: Toolchain, seconds: number): string {
   const credentialsGap = row('credentials', 1, 'maas-vault credentials')!.time.median - row('credentials', 1, 'floor (same requests, node:http)')!.time.median;
   lines.push('', '## What the guard costs', '');
   lines.push(
-    'Every apply and destroy plans to a file, reads it (`show -json`), checks it for losses, and applies exactly that file (README, *What maas-vault will never do without asking*). ' +
+    'Every apply and destroy plans to a file, reads it (`show -json`), checks it for losses, and applies exactly that file ' +
+      '(README, *What maas-vault will never do without asking*). ' +
       'Against a plain `apply -auto-approve` of the same synthesized stack by the same engine (ratios of medians):',
     '',
     ...guardRatios().map((line) => `- ${line}`),

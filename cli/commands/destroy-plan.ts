@@ -94,7 +94,8 @@ export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan):
     lines.push(`and keep: the auth method ${config.approle.mount}/, since ${others.length} role${others.length === 1 ? '' : 's'} of others live under it (${sample(others)})`);
   }
   if (config.kv.adopt) lines.push(`and keep: the adopted KV mount ${config.kv.mount}/, its data and its settings (cas_required stays false)`);
-  for (const shared of plan.keepShared) lines.push(`and keep: the KV mount ${shared.mount}/ and all its data: ${whoseData(config, shared)}; this site stops managing it`);
+  for (const shared of plan.keepShared) lines.push(`and keep: the KV mount ${shared.mount}/ and all its data: ` +
+    `${whoseData(config, shared)}; this site stops managing it`);
   lines.push('If MAAS was migrated to this Vault (`maas config-vault migrate`), MAAS loses its secrets.');
   return lines;
 }
@@ -102,7 +103,8 @@ export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan):
 /** Why a created mount is kept: the data of others in it, with counts per top-level path. */
 export function whoseData(config: MaasVaultConfig, shared: SharedMount): string {
   if (shared.others.size === 0) return `it holds more keys than destroy lists (${shared.own.length} of this site's seen), so others' data may be in it`;
-  const others = `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} outside this site's secretsPath ${config.secretsPath}/ (${describeTops(shared.others)})`;
+  const others = `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} outside this site's secretsPath ` +
+    `${config.secretsPath}/ (${describeTops(shared.others)})`;
   return `it holds ${others}: another site's (that adopted it) or another application's`;
 }
 

@@ -56,7 +56,8 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
       // Before the state forgets the mount: a failure here leaves the state whole, and destroy lists again.
       const deletedOwn = new Map<string, number>();
       for (const shared of ownDeletes) {
-        await report.step(`deleting this site's ${secrets(shared.own.length)} under ${shared.mount}/${config.secretsPath}/`, () => deleteOwnSecrets(client!, shared));
+        await report.step(`deleting this site's ${secrets(shared.own.length)} under ` +
+          `${shared.mount}/${config.secretsPath}/`, () => deleteOwnSecrets(client!, shared));
         deletedOwn.set(shared.mount, shared.own.length);
       }
       let saved = guarded.saved;
@@ -124,7 +125,8 @@ function snapshotAdvice(flavour: ServerFlavour | undefined): string {
 
 function describeOwnDelete(config: MaasVaultConfig, shared: SharedMount): string {
   const others = shared.others.size > 0 ? `the ${secrets(shared.othersTotal)} of others in it` : 'whatever else it holds';
-  return `delete this site's own ${secrets(shared.own.length)} under ${shared.mount}/${config.secretsPath}/ (the mount and ${others} stay), and MAAS keeps no other copy`;
+  return `delete this site's own ${secrets(shared.own.length)} under ${shared.mount}/${config.secretsPath}/ (the ` +
+    `mount and ${others} stay), and MAAS keeps no other copy`;
 }
 
 /** Every version and the metadata of each of this site's keys (KV-v2 DELETE metadata/KEY): nothing of others'. */
@@ -133,11 +135,13 @@ async function deleteOwnSecrets(client: VaultClient, shared: SharedMount): Promi
 }
 
 function describeKeptShared(config: MaasVaultConfig, shared: SharedMount, deleted: number | undefined): string {
-  const others = shared.others.size > 0 ? `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} of others in it (${describeTops(shared.others)})` : 'not listed in full';
+  const others = shared.others.size > 0 ? `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} of ` +
+    `others in it (${describeTops(shared.others)})` : 'not listed in full';
   const own = deleted
     ? ` Deleted this site's ${secrets(deleted)} under ${shared.mount}/${config.secretsPath}/.`
     : shared.own.length > 0
-      ? `; this site's own ${secrets(shared.own.length)} under ${config.secretsPath}/ stays in it (destroy --delete-secrets deletes ${shared.own.length === 1 ? 'it' : 'them'}).`
+      ? `; this site's own ${secrets(shared.own.length)} under ${config.secretsPath}/ stays in it (destroy --delete-secrets ` +
+        `deletes ${shared.own.length === 1 ? 'it' : 'them'}).`
       : '.';
   return `Kept the KV mount ${shared.mount}/: ${others}; this site no longer manages it${deleted ? '.' : ''}${own}`;
 }

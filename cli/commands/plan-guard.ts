@@ -279,8 +279,10 @@ const UNREADABLE = '\u0000unreadable';
 export class MountUnlistableError extends PlanGuardError {
   constructor(command: string, mount: string, path: string) {
     super(
-      `${command} refused before changing anything in Vault: the admin token may not list what the KV mount ${mount}/ holds (LIST ${path} answered permission denied), ` +
-        `so it cannot tell this site's secrets from another site's or application's. Grant the admin policy path "${mount}/metadata/*" { capabilities = ["list"] } ` +
+      `${command} refused before changing anything in Vault: the admin token may not list what the KV mount ${mount}/ ` +
+        `holds (LIST ${path} answered permission denied), ` +
+        `so it cannot tell this site's secrets from another site's or application's. Grant the admin policy path ` +
+          `"${mount}/metadata/*" { capabilities = ["list"] } ` +
         `(\`maas-vault policy admin\` prints it for a mount this site created), or use a token that has it. Nothing was changed.`,
     );
   }
@@ -336,7 +338,8 @@ export function describeTops(byTop: ReadonlyMap<string, number>): string {
 
 function describeHeld(held: Held): string {
   const total = `${held.partial ? 'at least ' : ''}${held.total} secret${held.total === 1 ? '' : 's'}`;
-  return `${total} in it${held.byTop.size > 0 ? ` (${describeTops(held.byTop)})` : held.partial ? ' (it could not be listed in full)' : ''}, and MAAS keeps no other copy`;
+  return `${total} in it${held.byTop.size > 0 ? ` (${describeTops(held.byTop)})` : held.partial ? ' (it could not be listed in full)' : ''}, ` +
+    `and MAAS keeps no other copy`;
 }
 
 /** Each role under the AppRole mount and the policies its tokens get. */

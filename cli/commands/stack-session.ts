@@ -270,20 +270,25 @@ async function checkPgSiteRecord(config: CommandContext['config'], clusterId: st
   const where = config.vault.addressFromEnv ? 'VAULT_ADDR' : 'vault.address';
   if (check.kind === 'other-site') {
     throw new UsageError(
-      `the PostgreSQL schema ${schema} (state.schema) holds the state of site ${check.recorded.site} (applied to ${check.recorded.vault.address}), and this config is site ${config.site}: ` +
-        `its plan would rewrite or delete site ${check.recorded.site}'s mount, policy and roles. Give each site its own state.schema (or leave it unset: maas_vault_<site>). Nothing was changed.`,
+      `the PostgreSQL schema ${schema} (state.schema) holds the state of site ${check.recorded.site} (applied to ` +
+        `${check.recorded.vault.address}), and this config is site ${config.site}: ` +
+        `its plan would rewrite or delete site ${check.recorded.site}'s mount, policy and roles. Give each site its own ` +
+          `state.schema (or leave it unset: maas_vault_<site>). Nothing was changed.`,
     );
   }
   if (check.kind === 'other-cluster') {
     throw new UsageError(
-      `the state in the PostgreSQL schema ${schema} belongs to site ${config.site} on the Vault cluster ${check.recorded.vault.clusterId} (applied at ${check.recorded.vault.address}), ` +
+      `the state in the PostgreSQL schema ${schema} belongs to site ${config.site} on the Vault cluster ` +
+        `${check.recorded.vault.clusterId} (applied at ${check.recorded.vault.address}), ` +
         `but ${where} ${config.vault.address} reaches another cluster, ${clusterId}: its plan would act on that Vault's objects of the same names. ` +
         `Point ${where} back at ${check.recorded.vault.address}'s cluster (or give the site on the new Vault its own state.schema). Nothing was changed.`,
     );
   }
   if (check.kind === 'moved' && clusterId) {
-    if (!movedSaid) report.note(`Vault's address for site ${config.site} moved from ${check.from} to ${config.vault.address} (same cluster, ${clusterId}): recorded`);
-    await pgSiteRecordStep(report, 'recording', config, (name) => pgState.writePgSiteRecord(name, { site: config.site, vault: { address: config.vault.address, clusterId } }));
+    if (!movedSaid) report.note(`Vault's address for site ${config.site} moved from ${check.from} to ${config.vault.address} ` +
+      `(same cluster, ${clusterId}): recorded`);
+    const record = { site: config.site, vault: { address: config.vault.address, clusterId } };
+    await pgSiteRecordStep(report, 'recording', config, (name) => pgState.writePgSiteRecord(name, record));
   }
 }
 
@@ -298,7 +303,8 @@ async function pgSiteRecordStep(
   try {
     await run(schema, await import('../../engine/pg-state.js'));
   } catch (error) {
-    report.warn(`${verb} site ${config.site} in the PostgreSQL schema ${schema} (maas_vault_site) failed: ${(error as Error).message}. The next apply records it again.`);
+    report.warn(`${verb} site ${config.site} in the PostgreSQL schema ${schema} (maas_vault_site) failed: ` +
+      `${(error as Error).message}. The next apply records it again.`);
   }
 }
 

@@ -36,7 +36,10 @@ function oldEngine(name: string, version: string): { path: string; ran: () => st
 
 function site(name: string, input: Record<string, unknown>): string {
   const configPath = join(dir, `${name}.json`);
-  writeFileSync(configPath, JSON.stringify({ site: name, vault: { address: server.address }, workDir: join(dir, name), controllers: [{ name: 'region-1' }], ...input }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({ site: name, vault: { address: server.address }, workDir: join(dir, name), controllers: [{ name: 'region-1' }], ...input }),
+  );
   return configPath;
 }
 

@@ -36,7 +36,9 @@ describeE2E('the guarded path plans once and applies the plan file it read (e2e:
     writeFileSync(log, '');
     const result = await site.cli(args, server.rootToken, { MAAS_VAULT_ENGINE: shim });
     expect([result.exitCode, result.exitCode === 0 ? '' : result.all]).toEqual([0, '']);
-    return readFileSync(log, 'utf8').split('\n').filter((line) => line !== '' && !line.startsWith('version'));
+    return readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('version'));
   }
   const count = (calls: string[], pattern: RegExp) => calls.filter((call) => pattern.test(call)).length;
 

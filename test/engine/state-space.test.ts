@@ -5,7 +5,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { releaseStateSpace, rescuePrintedState, reserveSize, reserveStateSpace, STATE_RESERVE, stateDumpIn, writeFailureCause } from '../../engine/state-space.js';
+import {
+  releaseStateSpace,
+  rescuePrintedState,
+  reserveSize,
+  reserveStateSpace,
+  STATE_RESERVE,
+  stateDumpIn,
+  writeFailureCause,
+} from '../../engine/state-space.js';
 
 let dir: string;
 beforeEach(() => {
@@ -13,8 +21,22 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const state = { version: 4, terraform_version: '1.11.4', serial: 7, lineage: 'abc', outputs: {}, resources: [{ mode: 'managed', type: 'x', name: 'y', instances: [{ attributes: { nested: { deep: true } } }] }] };
-const printed = ['vault_policy.p: Creation complete after 0s', 'Error: Failed to write state', '{', ...JSON.stringify(state, null, 2).split('\n').slice(1, -1), '}', ''].join('\n');
+const state = {
+  version: 4,
+  terraform_version: '1.11.4',
+  serial: 7,
+  lineage: 'abc',
+  outputs: {},
+  resources: [{ mode: 'managed', type: 'x', name: 'y', instances: [{ attributes: { nested: { deep: true } } }] }],
+};
+const printed = [
+  'vault_policy.p: Creation complete after 0s',
+  'Error: Failed to write state',
+  '{',
+  ...JSON.stringify(state, null, 2).split('\n').slice(1, -1),
+  '}',
+  '',
+].join('\n');
 
 it('finds the printed state among the engine lines, whole, with its serial and resource count', () => {
   const dump = stateDumpIn(printed)!;
@@ -34,7 +56,7 @@ it('finds nothing in lines that hold no version 4 state (a plan, a cut-off dump)
   expect(stateDumpIn('')).toBeUndefined();
 });
 
-it('names the file system\'s cause, never the state', () => {
+it("names the file system's cause, never the state", () => {
   expect(writeFailureCause('write\n../../../terraform.tfstate: no space left on device.')).toBe('no space left on device');
   expect(writeFailureCause('Error: Failed to write state')).toBeUndefined();
 });
@@ -66,7 +88,9 @@ it('writes the printed state where the engine meant to, removes an empty errored
 
 it('says the state is lost when it cannot be written either', () => {
   const statePath = join(dir, 'missing-dir', 'terraform.tfstate');
-  expect(() => rescuePrintedState(statePath, dir, stateDumpIn(printed)!, undefined)).toThrow(/neither could maas-vault \(ENOENT\): the state of this run is lost/);
+  expect(() => rescuePrintedState(statePath, dir, stateDumpIn(printed)!, undefined)).toThrow(
+    /neither could maas-vault \(ENOENT\): the state of this run is lost/,
+  );
 });
 
 it('an error other than a full or read-only file system is passed on as it is', () => {

@@ -23,7 +23,12 @@ import { readToolchain } from '../../toolchain/index.js';
 
 const CONTROLLERS = 100;
 /** Mounting a tmpfs needs root in a private mount namespace; where that cannot be had, the suite says so in its name and skips. */
-const namespaceProblem = process.getuid?.() !== 0 ? 'not root' : spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0 ? 'unshare -m is not permitted' : undefined;
+const namespaceProblem =
+  process.getuid?.() !== 0
+    ? 'not root'
+    : spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0
+      ? 'unshare -m is not permitted'
+      : undefined;
 const describeFullDisk = namespaceProblem ? describe.skip : describeE2E;
 
 /**
@@ -71,13 +76,43 @@ describeFullDisk(`a full disk during apply${namespaceProblem ? ` (skipped: ${nam
     const workDir = join(dir, 'work');
     const configPath = join(dir, 'maas-vault.json');
     const controllers = Array.from({ length: CONTROLLERS }, (_, index) => ({ name: `region-${index + 1}` }));
-    writeFileSync(configPath, JSON.stringify({ site, vault: { address: server.address }, workDir, approle: { adopt: true }, kv: { mount: `kv-${site}` }, controllers }));
-    const ran = await execa('unshare', ['-m', '--propagation', 'private', 'sh', '-c', SCRIPT, 'sh', workDir, out, String(freeKb), serverBinary(), server.address, process.execPath, CLI, '--config', configPath], {
-      reject: false,
-      extendEnv: false,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...engineEnv(), ...(engine ? { MAAS_VAULT_ENGINE: engine } : {}), VAULT_TOKEN: server.rootToken },
-      timeout: 600_000,
-    });
+    writeFileSync(
+      configPath,
+      JSON.stringify({ site, vault: { address: server.address }, workDir, approle: { adopt: true }, kv: { mount: `kv-${site}` }, controllers }),
+    );
+    const ran = await execa(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        SCRIPT,
+        'sh',
+        workDir,
+        out,
+        String(freeKb),
+        serverBinary(),
+        server.address,
+        process.execPath,
+        CLI,
+        '--config',
+        configPath,
+      ],
+      {
+        reject: false,
+        extendEnv: false,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          ...engineEnv(),
+          ...(engine ? { MAAS_VAULT_ENGINE: engine } : {}),
+          VAULT_TOKEN: server.rootToken,
+        },
+        timeout: 600_000,
+      },
+    );
     expect([ran.exitCode, ran.stderr]).toEqual([0, '']);
     const read = (name: string) => readFileSync(join(out, name), 'utf8');
     return { read, rc: (name: string) => Number(read(`${name}.rc`)), site };
@@ -95,44 +130,48 @@ describeFullDisk(`a full disk during apply${namespaceProblem ? ` (skipped: ${nam
 
   const tofu = readToolchain().opentofu;
   const engines: Array<[string, string | undefined, number]> = [
-    ['the column\'s engine', undefined, 1_400],
+    ["the column's engine", undefined, 1_400],
     ...(tofu.found ? [['OpenTofu', tofu.path, 1_250] as [string, string, number]] : []),
   ];
-  it.each(engines)('%s: the state write fails: no secret in the output, the message is true, the next run continues (empty plan, one secret ID per controller)', async (_name, engine, freeKb) => {
-    // Room for the plan file and the space maas-vault sets aside, not for the state of 100 controllers beside it.
-    const site = engine ? 'fulltofu' : 'fulldisk';
-    const run = await scenario(site, freeKb, engine);
-    expect(run.rc('first-plan')).toBe(0);
-    const failed = run.read('full-apply.out');
-    expect([run.rc('full-apply'), failed]).toEqual([1, expect.stringContaining('could not write the state')]);
-    // Terraform names the cause; OpenTofu's lines do not (then none is claimed).
-    if (!engine) expect(failed).toMatch(/no space left on device/i);
+  it.each(engines)(
+    '%s: the state write fails: no secret in the output, the message is true, the next run continues (empty plan, one secret ID per controller)',
+    async (_name, engine, freeKb) => {
+      // Room for the plan file and the space maas-vault sets aside, not for the state of 100 controllers beside it.
+      const site = engine ? 'fulltofu' : 'fulldisk';
+      const run = await scenario(site, freeKb, engine);
+      expect(run.rc('first-plan')).toBe(0);
+      const failed = run.read('full-apply.out');
+      expect([run.rc('full-apply'), failed]).toEqual([1, expect.stringContaining('could not write the state')]);
+      // Terraform names the cause; OpenTofu's lines do not (then none is claimed).
+      if (!engine) expect(failed).toMatch(/no space left on device/i);
 
-    // Every secret the run issued, from the state the next run holds: none is in what the failed run printed.
-    const state = JSON.parse(run.read('state.json'));
-    const secrets = (state.resources as Array<{ type: string; instances: Array<{ attributes: Record<string, unknown> }> }>)
-      .filter((resource) => resource.type === 'vault_approle_auth_backend_role_secret_id')
-      .flatMap((resource) => resource.instances.flatMap((instance) => [instance.attributes.wrapping_token, instance.attributes.secret_id]))
-      .filter((value): value is string => typeof value === 'string' && value !== '');
-    expect(secrets.length).toBeGreaterThanOrEqual(CONTROLLERS);
-    // (The next apply prints the hand-off, wrapping tokens included, by design: not scanned.)
-    for (const output of [failed, run.read('second-plan.out')]) {
-      expect(secrets.filter((secret) => output.includes(secret))).toEqual([]);
-    }
+      // Every secret the run issued, from the state the next run holds: none is in what the failed run printed.
+      const state = JSON.parse(run.read('state.json'));
+      const secrets = (state.resources as Array<{ type: string; instances: Array<{ attributes: Record<string, unknown> }> }>)
+        .filter((resource) => resource.type === 'vault_approle_auth_backend_role_secret_id')
+        .flatMap((resource) => resource.instances.flatMap((instance) => [instance.attributes.wrapping_token, instance.attributes.secret_id]))
+        .filter((value): value is string => typeof value === 'string' && value !== '');
+      expect(secrets.length).toBeGreaterThanOrEqual(CONTROLLERS);
+      // (The next apply prints the hand-off, wrapping tokens included, by design: not scanned.)
+      for (const output of [failed, run.read('second-plan.out')]) {
+        expect(secrets.filter((secret) => output.includes(secret))).toEqual([]);
+      }
 
-    // What it says about the state is what happened: kept, and where; the engine's empty errored.tfstate is not left to mislead the next run.
-    expect(run.read('files-after-full')).not.toContain('errored.tfstate');
-    expect(run.read('files-after-full')).not.toContain('state-reserve');
-    expect(failed).toContain('could not write the state');
-    expect(failed).toMatch(/saved the state the engine held \(serial \d+, \d+ resources\) to \S+terraform\.tfstate/);
-    expect(failed).not.toContain('the next run restores the last verified state');
+      // What it says about the state is what happened: kept, and where; the engine's empty errored.tfstate is not left to mislead the next run.
+      expect(run.read('files-after-full')).not.toContain('errored.tfstate');
+      expect(run.read('files-after-full')).not.toContain('state-reserve');
+      expect(failed).toContain('could not write the state');
+      expect(failed).toMatch(/saved the state the engine held \(serial \d+, \d+ resources\) to \S+terraform\.tfstate/);
+      expect(failed).not.toContain('the next run restores the last verified state');
 
-    // The next run, with space again: nothing to do, nothing issued twice.
-    expect([run.rc('second-apply'), run.rc('second-apply') === 0 ? '' : run.read('second-apply.out')]).toEqual([0, '']);
-    expect(run.read('second-apply.out')).not.toMatch(/path is already in use/);
-    expect(JSON.parse(run.read('second-plan.out'))).toEqual({ changes: false });
-    expect(await secretIdCounts(site)).toEqual(Array(CONTROLLERS).fill(1));
-  }, 900_000);
+      // The next run, with space again: nothing to do, nothing issued twice.
+      expect([run.rc('second-apply'), run.rc('second-apply') === 0 ? '' : run.read('second-apply.out')]).toEqual([0, '']);
+      expect(run.read('second-apply.out')).not.toMatch(/path is already in use/);
+      expect(JSON.parse(run.read('second-plan.out'))).toEqual({ changes: false });
+      expect(await secretIdCounts(site)).toEqual(Array(CONTROLLERS).fill(1));
+    },
+    900_000,
+  );
 
   it('a disk already too full for the state is refused before the apply writes anything to Vault', async () => {
     const run = await scenario('fullfirst', 150);

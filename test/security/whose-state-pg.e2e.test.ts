@@ -28,7 +28,8 @@ describeE2E('a state in PostgreSQL knows whose it is (e2e: engine + provider + P
     const read = await vaultHttp(server.address, 'GET', `kv-first/data/${SECRET}`, { token: login.body.auth.client_token });
     return read.status === 200 ? String(read.body.data.data.password) : `read ${read.status}`;
   }
-  const roleIdNow = async () => (await vaultHttp(server.address, 'GET', `auth/approle/role/${region.role}/role-id`, { token: server.rootToken })).body.data?.role_id;
+  const roleIdNow = async () =>
+    (await vaultHttp(server.address, 'GET', `auth/approle/role/${region.role}/role-id`, { token: server.rootToken })).body.data?.role_id;
   const mounts = async () => Object.keys((await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken })).body.data);
 
   beforeAll(async () => {
@@ -38,9 +39,16 @@ describeE2E('a state in PostgreSQL knows whose it is (e2e: engine + provider + P
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
     const issued = (await first.cli(['output', '--json'], null, pgEnv())).stdout;
     const controller = (JSON.parse(issued).controllers as Array<{ role: string; roleId: string; wrappedToken: string }>)[0]!;
-    const configured = await maasConfigure(server.address, { roleId: controller.roleId, wrappedToken: controller.wrappedToken, secretsPath: 'maas', mount: 'kv-first' });
+    const configured = await maasConfigure(server.address, {
+      roleId: controller.roleId,
+      wrappedToken: controller.wrappedToken,
+      secretsPath: 'maas',
+      mount: 'kv-first',
+    });
     region = { role: controller.role, roleId: controller.roleId, secretId: configured.secretId };
-    expect((await vaultHttp(server.address, 'POST', `kv-first/data/${SECRET}`, { token: configured.token, body: { data: { password: 'pw-first' } } })).status).toBe(200);
+    expect(
+      (await vaultHttp(server.address, 'POST', `kv-first/data/${SECRET}`, { token: configured.token, body: { data: { password: 'pw-first' } } })).status,
+    ).toBe(200);
   });
 
   afterAll(async () => {
@@ -54,8 +62,19 @@ describeE2E('a state in PostgreSQL knows whose it is (e2e: engine + provider + P
   });
 
   it('another site on the same state.schema (its own work directory) is refused naming both sites; the first site is untouched', async () => {
-    const second = new TestSite(server, { site: 'second', kv: { mount: 'kv-second' }, approle: { adopt: true }, state: { backend: 'pg', schema: SCHEMA }, controllers: [{ name: 'region-1' }] });
-    for (const command of [['plan'], ['apply', '--auto-approve'], ['apply', '--auto-approve', '--replace-roles', '--delete-secrets', '--delete-policy'], ['destroy', '--auto-approve', '--delete-secrets']]) {
+    const second = new TestSite(server, {
+      site: 'second',
+      kv: { mount: 'kv-second' },
+      approle: { adopt: true },
+      state: { backend: 'pg', schema: SCHEMA },
+      controllers: [{ name: 'region-1' }],
+    });
+    for (const command of [
+      ['plan'],
+      ['apply', '--auto-approve'],
+      ['apply', '--auto-approve', '--replace-roles', '--delete-secrets', '--delete-policy'],
+      ['destroy', '--auto-approve', '--delete-secrets'],
+    ]) {
       const result = await second.cli(command, server.rootToken, pgEnv());
       expect([command.join(' '), result.exitCode]).toEqual([command.join(' '), 2]);
       expect(result.stderr).toContain(`the PostgreSQL schema ${SCHEMA} (state.schema) holds the state of site first`);
@@ -82,7 +101,12 @@ describeE2E('a state in PostgreSQL knows whose it is (e2e: engine + provider + P
     const destroyed = await first.cli(['destroy', '--auto-approve', '--delete-secrets'], server.rootToken, pgEnv());
     expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
     expect(await postgres.query(`SELECT site FROM ${SCHEMA}.maas_vault_site`)).toEqual([]);
-    const next = new TestSite(server, { site: 'next', kv: { mount: 'kv-next' }, state: { backend: 'pg', schema: SCHEMA }, controllers: [{ name: 'region-1' }] });
+    const next = new TestSite(server, {
+      site: 'next',
+      kv: { mount: 'kv-next' },
+      state: { backend: 'pg', schema: SCHEMA },
+      controllers: [{ name: 'region-1' }],
+    });
     const applied = await next.cli(['apply', '--auto-approve'], server.rootToken, pgEnv());
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
     expect(await postgres.query(`SELECT site FROM ${SCHEMA}.maas_vault_site`)).toEqual([{ site: 'next' }]);
