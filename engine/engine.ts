@@ -12,6 +12,7 @@ import { keepGoodState, restoreBrokenState } from './state.js';
 import { lockHeldError, lockWaitSeconds } from './lock.js';
 import { parseQuietly } from './state.js';
 import { LineSplitter, scrubEngineLine } from './scrub.js';
+import { releaseStateSpace, rescuePrintedState, reserveSize, reserveStateSpace, stateDumpIn, writeFailureCause } from './state-space.js';
 import { PROVIDER_ADDRESS_VARIABLE } from '../stacks/provider-address-variable.js';
 import { EngineError } from './errors.js';
 
@@ -164,7 +165,7 @@ export class Engine {
   /** Applies exactly the saved plan (the engine refuses it if the state moved since it was made). */
   async applySaved(plan: SavedPlan): Promise<void> {
     if (!existsSync(plan.planFile) || fileDigest(plan.planFile) !== plan.digest) throw new PlanFileChangedError(plan.planFile);
-    await this.run(['apply', '-input=false', '-no-color', this.lockTimeoutFlag, plan.planFile]);
+    await this.run(['apply', '-input=false', '-no-color', this.lockTimeoutFlag, plan.planFile], [0], { setsStateAside: true });
   }
 
   /**
@@ -210,7 +211,12 @@ export class Engine {
     return parseQuietly<EngineOutputs>(result.stdout || '{}', (where) => new EngineError(`${this.binary.kind} output -json`, `its answer is not JSON (${where})`));
   }
 
-  private async run(args: string[], okCodes = [0], { quiet = false, input }: { quiet?: boolean; input?: string } = {}) {
+  /** `setsStateAside`: an apply of a local state keeps room for the state it writes (state-space.ts). */
+  private async run(
+    args: string[],
+    okCodes = [0],
+    { quiet = false, input, setsStateAside = false }: { quiet?: boolean; input?: string; setsStateAside?: boolean } = {},
+  ) {
     const { binary, stackDir, env, onOutput, statePath, onNotice } = this.options;
     const command = `${binary.kind} ${args[0] === 'state' ? args.slice(0, 2).join(' ') : args[0]}`;
     // A signal that came before this run: the user wants to stop, so nothing new starts.
@@ -219,6 +225,8 @@ export class Engine {
       const restored = restoreBrokenState(statePath);
       if (restored) onNotice?.(restored);
     }
+    const reserving = setsStateAside && statePath !== undefined;
+    if (reserving) reserveStateSpace(stackDir, reserveSize(statePath, join(stackDir, 'cdk.tf.json')));
     const lines: string[] = [];
     const subprocess = execa(binary.path, args, {
       cwd: stackDir,
@@ -263,9 +271,25 @@ export class Engine {
         for (const line of splitter.flush()) take(line);
       });
     }
-    const result = await subprocess.finally(untrack);
+    const result = await subprocess.finally(() => {
+      untrack();
+      if (reserving) releaseStateSpace(stackDir);
+    });
+    if (reserving && !okCodes.includes(result.exitCode ?? -1)) {
+      // The engine could not write the state and printed it: written where it belongs, or said lost.
+      const dump = stateDumpIn(String(result.stdout ?? '')) ?? stateDumpIn(String(result.stderr ?? ''));
+      if (dump) {
+        try {
+          rescuePrintedState(statePath, stackDir, dump, writeFailureCause(lines.join('\n')));
+        } finally {
+          keepGoodState(statePath);
+        }
+      }
+    }
     if (statePath && !keepGoodState(statePath)) {
-      onNotice?.(`the engine left ${statePath} invalid: the next run restores the last verified state`);
+      const verified = existsSync(`${statePath}.good`);
+      onNotice?.(`the engine left ${statePath} invalid: ` +
+        `${verified ? 'the next run restores the last verified state' : 'there is no verified copy of it to restore'}`);
     }
     if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
     // A clear state under enforced encryption fails while taking the lock ("failed to write backup

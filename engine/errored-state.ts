@@ -67,6 +67,17 @@ export async function recoverErroredState(engine: ErroredStateEngine, stackDir: 
 export function erroredStateAdvice(output: string, stackDir: string, action: string): string | undefined {
   if (!/errored\.tfstate/.test(output)) return undefined;
   const cause = /Error saving state: ([^\n]+)/.exec(output)?.[1]?.trim();
+  const path = erroredStatePath(stackDir);
+  // The engine names the file whether or not it managed to write it (a full disk leaves it empty).
+  const kept = existsSync(path) && typeof stateHeader(readFileSync(path, 'utf8'))?.serial === 'number';
+  if (!kept) {
+    return (
+      `${action} changed Vault, but the engine could not save the state${cause ? ` (${cause})` : ''}, nor keep it in ` +
+        `${path} (${existsSync(path) ? 'left empty or cut off' : 'not written'}): ` +
+      `the state of this run is lost. Do not run \`maas-vault ${action}\` again before the state can be written (free space, the backend back): ` +
+      'it would issue every secret ID again; adopt what this run created instead (README, "Coming from the manual set-up")'
+    );
+  }
   return (
     `${action} changed Vault, but the engine could not save the state${cause ? ` (${cause})` : ''}. It kept it in ${erroredStatePath(stackDir)} ` +
     `(owner-only; it holds the wrapping tokens). Once the state backend is back, run \`maas-vault ${action}\` again: it pushes that state back first and continues from it. ` +

@@ -24,6 +24,23 @@ export class EngineNotFoundError extends Error {
 const MIN_VERSION = [1, 6];
 
 /**
+ * What a stack with a `removed` block with `lifecycle { destroy = false }` (stacks/removed-block.ts,
+ * declared when an adopt flag is set) needs: older engines reject the block, or (OpenTofu before
+ * 1.10) its lifecycle, so they are refused only when the stack declares one.
+ */
+const REMOVED_BLOCK_VERSION: Record<EngineKind, [number, number]> = { terraform: [1, 7], tofu: [1, 10] };
+
+/** Why this engine cannot run a stack that declares a `removed` block, or undefined when it can. */
+export function removedBlockProblem(binary: Pick<EngineBinary, 'kind' | 'version'>): string | undefined {
+  const [major, minor] = REMOVED_BLOCK_VERSION[binary.kind];
+  const [haveMajor = 0, haveMinor = 0] = binary.version.split('.').map(Number);
+  if (haveMajor > major || (haveMajor === major && haveMinor >= minor)) return undefined;
+  const name = binary.kind === 'tofu' ? 'OpenTofu' : 'Terraform';
+  return `${name} ${binary.version} cannot forget an object without deleting it (a \`removed\` block with destroy ` +
+    `= false needs ${name} ${major}.${minor} or later)`;
+}
+
+/**
  * `label` names where `requested` came from, for the message: `--engine` or `MAAS_VAULT_ENGINE`.
  * `cacheFile` keeps the version probe's answer (a child process on the path of every plan and
  * apply) for the binary it was asked of; `env` gives the PATH to search.

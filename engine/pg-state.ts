@@ -7,6 +7,7 @@
  * that dies, however it dies, loses its connection and with it the lock.
  */
 import pg from 'pg';
+import type { SiteRecord } from './site-record.js';
 
 async function withClient<T>(env: NodeJS.ProcessEnv, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const url = env.PG_CONN_STR && /^postgres(ql)?:\/\//.test(env.PG_CONN_STR) ? env.PG_CONN_STR : undefined;
@@ -153,5 +154,47 @@ export async function forgetPgRevocations(schema: string, controllers: readonly 
   if (controllers.length === 0) return;
   await withClient(env, async (client) => {
     await client.query(`DELETE FROM ${quoteIdent(schema)}.${REVOCATIONS} WHERE controller = ANY($1::text[])`, [controllers]);
+  });
+}
+
+/**
+ * Whose state the schema holds (engine/site-record.ts, for a state shared in PostgreSQL): one row
+ * in `<schema>.maas_vault_site`, written at the first apply and checked before the engine runs,
+ * so that two configs of different sites on one `state.schema` (from different work directories
+ * or machines) never plan on each other's state.
+ */
+const SITE_TABLE = 'maas_vault_site';
+
+export async function readPgSiteRecord(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<SiteRecord | undefined> {
+  return withClient(env, async (client) => {
+    const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.${SITE_TABLE}`]);
+    if (!exists.rows[0]?.found) return undefined;
+    const rows = await client.query<{ site: string; address: string; cluster_id: string; recorded_at: string }>(
+      `SELECT site, address, cluster_id, recorded_at FROM ${quoteIdent(schema)}.${SITE_TABLE} WHERE id = 1`,
+    );
+    const row = rows.rows[0];
+    return row ? { site: row.site, vault: { address: row.address, clusterId: row.cluster_id }, recordedAt: row.recorded_at } : undefined;
+  });
+}
+
+export async function writePgSiteRecord(schema: string, record: Omit<SiteRecord, 'recordedAt'>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await withClient(env, async (client) => {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${SITE_TABLE} ` +
+        '(id integer PRIMARY KEY CHECK (id = 1), site text NOT NULL, address text NOT NULL, cluster_id text NOT NULL, recorded_at text NOT NULL)',
+    );
+    await client.query(
+      `INSERT INTO ${quoteIdent(schema)}.${SITE_TABLE} (id, site, address, cluster_id, recorded_at) VALUES (1, $1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET site = $1, address = $2, cluster_id = $3, recorded_at = $4`,
+      [record.site, record.vault.address, record.vault.clusterId, new Date().toISOString()],
+    );
+  });
+}
+
+export async function removePgSiteRecord(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await withClient(env, async (client) => {
+    const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.${SITE_TABLE}`]);
+    if (exists.rows[0]?.found) await client.query(`DELETE FROM ${quoteIdent(schema)}.${SITE_TABLE}`);
   });
 }

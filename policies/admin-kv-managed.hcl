@@ -8,3 +8,8 @@ path "sys/mounts/{{mount}}/tune" {
 path "{{mount}}/metadata/*" {
   capabilities = ["list"]
 }
+# destroy --delete-secrets of a mount that others' data keeps: only this site's own secrets go.
+# (Vault applies the most specific path alone: this one must keep the listing above.)
+path "{{mount}}/metadata/{{secretsPath}}/*" {
+  capabilities = ["list", "delete"]
+}

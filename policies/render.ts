@@ -118,7 +118,7 @@ export function renderAdminPolicy(config: MaasVaultConfig): string {
     fillTemplate(template('admin'), {
       ...values,
       approle: template(config.approle.adopt ? 'admin-approle-adopted' : 'admin-approle-managed'),
-      kv: config.kv.adopt ? '' : fillTemplate(template('admin-kv-managed'), { mount: config.kv.mount }),
+      kv: config.kv.adopt ? '' : fillTemplate(template('admin-kv-managed'), { mount: config.kv.mount, secretsPath: config.secretsPath }),
       issuerPolicy: issuer,
     }) +
     adoptedRoleBlocks(config, roleParameters) +

@@ -3,14 +3,15 @@
  * HCL, side by side on one machine in one run. Starts its own OpenBao dev servers through the
  * toolchain; rewrites docs/benchmarks.md and docs/benchmarks.svg.
  * BENCH_ROUNDS (default 5) sets the runs per figure. For a quick look, BENCH_ONLY names the
- * phases to run (comma-separated: synth, credentials, apply, state-backends) and BENCH_SIZES the
+ * phases to run (comma-separated: synth, credentials, apply, state-backends, guard) and BENCH_SIZES the
  * controller counts (default 1,10,100): the rows are printed, the docs left untouched.
+ * BENCH_TOOLCHAIN=recorded uses the recorded toolchain as it is, installing nothing.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeToolchain, ensureToolchain, requireProvider, type Toolchain } from '../toolchain/index.js';
+import { describeToolchain, ensureToolchain, readToolchain, requireProvider, type Toolchain } from '../toolchain/index.js';
 import { startDevServer, type OpenBaoServer } from '../toolchain/openbao-server.js';
 import { startPostgres } from '../toolchain/postgres-server.js';
 import { chartSvg } from './bench/chart.js';
@@ -18,7 +19,7 @@ import { roleName } from '../config/naming.js';
 import { interleaved, summarize, timed, type Sample, type Summary } from './bench/measure.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const PHASES = ['synth', 'credentials', 'apply', 'state-backends'] as const;
+const PHASES = ['synth', 'credentials', 'apply', 'state-backends', 'guard'] as const;
 const ONLY = process.env.BENCH_ONLY?.split(',').map((phase) => phase.trim());
 const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [1, 10, 100];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -232,6 +233,106 @@ async function benchStateBackends(toolchain: Toolchain): Promise<void> {
   }
 }
 
+/** The engine alone on a stack maas-vault synthesized: what an unguarded run would do. */
+function engineOnlyEnv(toolchain: Toolchain, server: OpenBaoServer): Record<string, string> {
+  return {
+    VAULT_TOKEN: server.rootToken,
+    VAULT_ADDR: server.address,
+    TF_CLI_CONFIG_FILE: requireProvider(toolchain).cliConfigFile,
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+  };
+}
+
+/** A site's stack synthesized by maas-vault and initialised, untimed: the engine-only methods run on it. */
+async function synthesizedStack(
+  toolchain: Toolchain,
+  server: OpenBaoServer,
+  n: number,
+  config = writeConfig(server.address, n),
+): Promise<{ config: string; stackDir: string }> {
+  await timed(process.execPath, [CLI, 'synth', '--quiet', '--config', config]);
+  const stackDir = join(dirname(config), '.maas-vault', SITE, 'cdktf.out', 'stacks', `maas-vault-${SITE}`);
+  await timed(toolchain.engine.path, ['init', '-input=false', '-no-color'], { env: engineOnlyEnv(toolchain, server), cwd: stackDir });
+  return { config, stackDir };
+}
+
+const GUARDED_APPLY = 'maas-vault apply (guarded)';
+const ENGINE_APPLY = 'engine apply -auto-approve (unguarded)';
+const ENGINE_GUARD_STEPS = 'engine plan -out + show -json + apply plan file';
+const GUARDED_PLAN = 'maas-vault plan (plan file + show -json + check)';
+const ENGINE_PLAN = 'engine plan (unguarded)';
+
+/**
+ * What the guard costs (issue 22): maas-vault's guarded apply (plan to a file, `show -json`, the
+ * loss check, apply of that very file) against a plain `apply -auto-approve` of the same stack by
+ * the same engine, and the guard's three engine steps alone; then a no-change apply and plan.
+ */
+async function benchGuard(toolchain: Toolchain): Promise<void> {
+  const engine = (args: string[], server: OpenBaoServer, cwd: string) => timed(toolchain.engine.path, args, { env: engineOnlyEnv(toolchain, server), cwd });
+  const applyFlags = ['-input=false', '-no-color'];
+  for (const n of process.env.BENCH_SIZES ? SIZES : [1, 100]) {
+    record(
+      'guard: apply from empty',
+      n,
+      await interleaved(ROUNDS, {
+        [GUARDED_APPLY]: () =>
+          withServer(toolchain, (server) => {
+            const config = writeConfig(server.address, n);
+            return timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', config], { env: cliEnv(toolchain, server.rootToken) });
+          }),
+        [ENGINE_APPLY]: () =>
+          withServer(toolchain, async (server) => {
+            const { stackDir } = await synthesizedStack(toolchain, server, n);
+            return engine(['apply', '-auto-approve', ...applyFlags], server, stackDir);
+          }),
+        [ENGINE_GUARD_STEPS]: () =>
+          withServer(toolchain, async (server) => {
+            const { stackDir } = await synthesizedStack(toolchain, server, n);
+            const plan = await engine(['plan', '-out=guard.tfplan', ...applyFlags], server, stackDir);
+            const show = await engine(['show', '-json', 'guard.tfplan'], server, stackDir);
+            const apply = await engine(['apply', ...applyFlags, 'guard.tfplan'], server, stackDir);
+            return { ms: plan.ms + show.ms + apply.ms };
+          }),
+      }),
+    );
+  }
+  const n = Math.max(...(process.env.BENCH_SIZES ? SIZES : [100]));
+  await withServer(toolchain, async (server) => {
+    const env = cliEnv(toolchain, server.rootToken);
+    const config = writeConfig(server.address, n);
+    await timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', config], { env });
+    const { stackDir } = await synthesizedStack(toolchain, server, n, config);
+    record(
+      'guard: no change',
+      n,
+      await interleaved(ROUNDS, {
+        [GUARDED_APPLY]: () => timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', config], { env }),
+        [ENGINE_APPLY]: () => engine(['apply', '-auto-approve', ...applyFlags], server, stackDir),
+        [GUARDED_PLAN]: () => timed(process.execPath, [CLI, 'plan', '--quiet', '--config', config], { env }),
+        [ENGINE_PLAN]: () => engine(['plan', ...applyFlags], server, stackDir),
+      }),
+    );
+  });
+}
+
+/** The guard's cost as ratios of medians from this run, one line each. */
+function guardRatios(): string[] {
+  const lines: string[] = [];
+  for (const entry of rows.filter((candidate) => candidate.phase.startsWith('guard: ') && candidate.method === ENGINE_APPLY)) {
+    const against = (method: string) => {
+      const other = row(entry.phase, entry.n, method);
+      return other ? `${method} ${(other.time.median / entry.time.median).toFixed(2)}×` : undefined;
+    };
+    const parts = [against(GUARDED_APPLY), against(ENGINE_GUARD_STEPS)].filter(Boolean);
+    const plan = row(entry.phase, entry.n, GUARDED_PLAN);
+    const enginePlan = row(entry.phase, entry.n, ENGINE_PLAN);
+    if (plan && enginePlan) parts.push(`${GUARDED_PLAN} ${(plan.time.median / enginePlan.time.median).toFixed(2)}× ${ENGINE_PLAN}`);
+    lines.push(`${entry.phase}, N=${entry.n}: against ${ENGINE_APPLY}: ${parts.join('; ')}`);
+  }
+  return lines;
+}
+
 function row(phase: string, n: number, method: string): Row | undefined {
   return rows.find((entry) => entry.phase === phase && entry.n === n && entry.method === method);
 }
@@ -280,6 +381,14 @@ function report(toolchain: Toolchain, seconds: number): string {
   const planOverhead = row('re-apply, no change (plan)', 100, 'maas-vault plan')!.time.median - row('re-apply, no change (plan)', 100, 'hand-written HCL plan')!.time.median;
   const startup = row('start-up', 0, 'maas-vault --version')!.time.median - row('start-up', 0, 'node, http loaded')!.time.median;
   const credentialsGap = row('credentials', 1, 'maas-vault credentials')!.time.median - row('credentials', 1, 'floor (same requests, node:http)')!.time.median;
+  lines.push('', '## What the guard costs', '');
+  lines.push(
+    'Every apply and destroy plans to a file, reads it (`show -json`), checks it for losses, and applies exactly that file ' +
+      '(README, *What maas-vault will never do without asking*). ' +
+      'Against a plain `apply -auto-approve` of the same synthesized stack by the same engine (ratios of medians):',
+    '',
+    ...guardRatios().map((line) => `- ${line}`),
+  );
   lines.push('', '## Where the time goes', '');
   lines.push(
     `- Start-up: \`maas-vault --version\` takes ${startup.toFixed(0)} ms more than a Node that loads only \`http\`: reading the bundle and its command's compiled code from V8's code cache (written by the command's first run), setting up yargs and the config schema. \`credentials\` for one controller takes ${credentialsGap.toFixed(0)} ms more than the floor: that start-up, reading and checking the config, and building the result; at 100 controllers the gap is ${(row('credentials', 100, 'maas-vault credentials')!.time.median - row('credentials', 100, 'floor (same requests, node:http)')!.time.median).toFixed(0)} ms.`,
@@ -297,7 +406,8 @@ function report(toolchain: Toolchain, seconds: number): string {
 }
 
 const started = Date.now();
-const toolchain = await ensureToolchain({ progress: log });
+// BENCH_TOOLCHAIN=recorded: the toolchain as its record says, nothing installed or re-recorded (a shared machine).
+const toolchain = process.env.BENCH_TOOLCHAIN === 'recorded' ? readToolchain() : await ensureToolchain({ progress: log });
 log(`toolchain: ${describeToolchain(toolchain)}`);
 try {
   // Every apply and plan row needs the provider: say so before measuring anything.
@@ -317,13 +427,16 @@ if (ONLY) {
   if (ONLY.includes('credentials')) await benchCredentialsAndPlan(toolchain);
   if (ONLY.includes('apply')) await benchApply(toolchain);
   if (ONLY.includes('state-backends')) await benchStateBackends(toolchain);
+  if (ONLY.includes('guard')) await benchGuard(toolchain);
   for (const entry of rows) process.stdout.write(`${entry.phase}\tN=${entry.n}\t${entry.method}\t${entry.time.median.toFixed(0)} ms (${entry.time.min.toFixed(0)}–${entry.time.max.toFixed(0)})\n`);
+  for (const line of guardRatios()) process.stdout.write(`${line}\n`);
   process.exit(0);
 }
 await benchSynth();
 await benchCredentialsAndPlan(toolchain);
 await benchApply(toolchain);
 await benchStateBackends(toolchain);
+await benchGuard(toolchain);
 const seconds = (Date.now() - started) / 1000;
 mkdirSync(join(ROOT, 'docs'), { recursive: true });
 writeFileSync(join(ROOT, 'docs/benchmarks.md'), report(toolchain, seconds));

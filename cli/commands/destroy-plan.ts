@@ -8,6 +8,7 @@ import type { VaultClient } from '../../vault/client.js';
 import { listRoles } from '../../vault/preflight.js';
 import { resourcesFootprint, trimPath } from '../../engine/footprint.js';
 import type { StateResource } from '../../engine/state.js';
+import { countSecrets, describeTops } from './plan-guard.js';
 
 export interface DestroyPlan {
   /** Managed resources in the state. */
@@ -22,11 +23,27 @@ export interface DestroyPlan {
   keepApprole?: { address: string; otherRoles: string[] };
   /** Set when kv.adopt now says the mount this site created is not its own: forgotten, not deleted. */
   keepKv?: { addresses: string[] };
+  /**
+   * Mounts this site created that hold secrets outside its secretsPath (another site that adopted
+   * the mount, another application): kept and forgotten whatever the flags. `own` are this
+   * site's own keys in them, deleted only with --delete-secrets.
+   */
+  keepShared: SharedMount[];
+}
+
+export interface SharedMount {
+  mount: string;
+  addresses: string[];
+  others: Map<string, number>;
+  othersTotal: number;
+  /** The listing stopped before the end: what else it holds is not known, so it is kept. */
+  partial: boolean;
+  own: string[];
 }
 
 /** What destroy removes from the state without touching Vault, before it plans. */
 export function forgottenAddresses(plan: DestroyPlan): string[] {
-  return [...(plan.keepApprole ? [plan.keepApprole.address] : []), ...(plan.keepKv?.addresses ?? [])];
+  return [...(plan.keepApprole ? [plan.keepApprole.address] : []), ...(plan.keepKv?.addresses ?? []), ...plan.keepShared.flatMap((shared) => shared.addresses)];
 }
 
 export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, resources: StateResource[]): Promise<DestroyPlan> {
@@ -35,16 +52,25 @@ export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, 
     (resource) => resource.type === 'vault_auth_backend' && resource.instances.some((instance) => trimPath(String(instance.attributes?.path ?? '')) === config.approle.mount),
   );
   // kv.adopt set on a mount this site's state created: the admin now says it is not this site's to delete.
-  const adoptedKv = config.kv.adopt
-    ? resources.filter((resource) => (resource.type === 'vault_mount' || resource.type === 'vault_kv_secret_backend_v2') && resource.instances.some((instance) => trimPath(String(instance.attributes?.path ?? instance.attributes?.mount ?? '')) === config.kv.mount))
-    : [];
+  const adoptedKv = config.kv.adopt ? mountResources(resources, config.kv.mount) : [];
+  const created = adoptedKv.length > 0 ? owned.mounts.filter((mount) => mount !== config.kv.mount) : owned.mounts;
+  // What each mount holds, listed before anyone is asked and before any write (key names only).
+  const keepShared: SharedMount[] = [];
+  for (const mount of created) {
+    const held = await countSecrets(client, mount, { ownPath: config.secretsPath, command: 'destroy' });
+    if (held.others.size === 0 && !held.partial) continue;
+    const addresses = mountResources(resources, mount).map((resource) => `${resource.type}.${resource.name}`);
+    const othersTotal = [...held.others.values()].reduce((sum, count) => sum + count, 0);
+    keepShared.push({ mount, addresses, others: held.others, othersTotal, partial: held.partial, own: held.own });
+  }
   const plan: DestroyPlan = {
     resources: resources.length,
     roles: owned.roles,
     policies: owned.policies,
-    mounts: adoptedKv.length > 0 ? owned.mounts.filter((mount) => mount !== config.kv.mount) : owned.mounts,
+    mounts: created.filter((mount) => !keepShared.some((shared) => shared.mount === mount)),
     approleCreated: approle !== undefined,
     ...(adoptedKv.length > 0 ? { keepKv: { addresses: adoptedKv.map((resource) => `${resource.type}.${resource.name}`) } } : {}),
+    keepShared,
   };
   if (approle && config.approle.adopt) plan.keepApprole = { address: `${approle.type}.${approle.name}`, otherRoles: [] };
   else if (approle) {
@@ -68,8 +94,30 @@ export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan):
     lines.push(`and keep: the auth method ${config.approle.mount}/, since ${others.length} role${others.length === 1 ? '' : 's'} of others live under it (${sample(others)})`);
   }
   if (config.kv.adopt) lines.push(`and keep: the adopted KV mount ${config.kv.mount}/, its data and its settings (cas_required stays false)`);
+  for (const shared of plan.keepShared) lines.push(`and keep: the KV mount ${shared.mount}/ and all its data: ` +
+    `${whoseData(config, shared)}; this site stops managing it`);
   lines.push('If MAAS was migrated to this Vault (`maas config-vault migrate`), MAAS loses its secrets.');
   return lines;
+}
+
+/** Why a created mount is kept: the data of others in it, with counts per top-level path. */
+export function whoseData(config: MaasVaultConfig, shared: SharedMount): string {
+  if (shared.others.size === 0) return `it holds more keys than destroy lists (${shared.own.length} of this site's seen), so others' data may be in it`;
+  const others = `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} outside this site's secretsPath ` +
+    `${config.secretsPath}/ (${describeTops(shared.others)})`;
+  return `it holds ${others}: another site's (that adopted it) or another application's`;
+}
+
+export function secrets(count: number): string {
+  return `${count} secret${count === 1 ? '' : 's'}`;
+}
+
+function mountResources(resources: StateResource[], mount: string): StateResource[] {
+  return resources.filter(
+    (resource) =>
+      (resource.type === 'vault_mount' || resource.type === 'vault_kv_secret_backend_v2') &&
+      resource.instances.some((instance) => trimPath(String(instance.attributes?.path ?? instance.attributes?.mount ?? '')) === mount),
+  );
 }
 
 function sample(names: string[]): string {

@@ -6,10 +6,13 @@ import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { EXIT } from '../exit-codes.js';
 import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
-import { destroyPlan, describeDestroyPlan, forgottenAddresses } from './destroy-plan.js';
+import { destroyPlan, describeDestroyPlan, forgottenAddresses, secrets, type SharedMount } from './destroy-plan.js';
 import { dropPlan, optInsOf, planGuarded, withOptIns, type GuardedPlan, type OptInArgs } from './guarded-run.js';
-import { lossSummary, PlanGuardError, refusePlan } from './plan-guard.js';
+import { describeTops, lossSummary, PlanGuardError, refusePlan } from './plan-guard.js';
 import type { PlannedResource } from '../../engine/engine.js';
+import type { ServerFlavour } from '../../vault/server-flavour.js';
+import type { VaultClient } from '../../vault/client.js';
+import type { MaasVaultConfig } from '../../config/index.js';
 
 export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
   ...COMMAND_TEXT.destroy,
@@ -36,8 +39,13 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
       // What is forgotten before the destroy runs is not deleted: not a loss.
       const findings = { ...guarded.findings, losses: guarded.findings.losses.filter((loss) => !forgotten.includes(loss.address)) };
       refusePlan(findings, optInsOf(argv), 'destroy', config);
-      const losses = lossSummary(findings);
-      if (losses.length > 0) report.warn([`this destroy will, as --delete-secrets allows:`, ...losses, SNAPSHOT_ADVICE].join('\n'));
+      // A kept mount's own secrets go only with the opt-in, and only they: the others' stay with the mount.
+      const ownDeletes = argv.deleteSecrets ? plan.keepShared.filter((shared) => shared.own.length > 0) : [];
+      const losses = [...lossSummary(findings), ...ownDeletes.map((shared) => `  - ${describeOwnDelete(config, shared)}`)];
+      if (losses.length > 0) {
+        const flavour = (await client!.serverProfile())?.flavour;
+        report.warn([`this destroy will, as --delete-secrets allows:`, ...losses, snapshotAdvice(flavour)].join('\n'));
+      }
       const question = `${losses.length > 0 ? `${losses.length} loss${losses.length === 1 ? '' : 'es'} listed above. ` : ''}Type the site name (${config.site}) to destroy it.`;
       if (!argv.autoApprove && !(await confirm(question, config.site))) {
         report.line('Destroy cancelled: nothing was changed.');
@@ -45,6 +53,13 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
         return;
       }
       session.markUnfinished();
+      // Before the state forgets the mount: a failure here leaves the state whole, and destroy lists again.
+      const deletedOwn = new Map<string, number>();
+      for (const shared of ownDeletes) {
+        await report.step(`deleting this site's ${secrets(shared.own.length)} under ` +
+          `${shared.mount}/${config.secretsPath}/`, () => deleteOwnSecrets(client!, shared));
+        deletedOwn.set(shared.mount, shared.own.length);
+      }
       let saved = guarded.saved;
       if (forgotten.length > 0) {
         await session.engineStep(`${engine.binary.kind} state rm ${forgotten.join(' ')}`, () => engine.forget(forgotten));
@@ -66,7 +81,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
         throw new Error(`destroy left ${left} resource${left === 1 ? '' : 's'} of site ${config.site} in the state ${session.statePath}: run \`maas-vault destroy\` again`);
       }
       session.clearInterrupted();
-      session.forgetSite();
+      await session.forgetSite();
       const destroyed = plan.resources - forgotten.length;
       if (report.json) {
         report.data({
@@ -74,6 +89,12 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
           resources: destroyed,
           keptApprole: plan.keepApprole ? { mount: config.approle.mount, otherRoles: plan.keepApprole.otherRoles.length } : null,
           ...(plan.keepKv ? { keptKv: { mount: config.kv.mount } } : {}),
+          keptShared: plan.keepShared.map((shared) => ({
+            mount: shared.mount,
+            others: Object.fromEntries(shared.others),
+            ownSecrets: shared.own.length,
+            ownDeleted: deletedOwn.get(shared.mount) ?? 0,
+          })),
         });
         return;
       }
@@ -87,6 +108,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
         report.line(`Kept the auth method ${config.approle.mount}/ (approle.adopt is set); this site no longer manages it.`);
       }
       if (plan.keepKv) report.line(`Kept the KV mount ${config.kv.mount}/ and its data (kv.adopt is set); this site no longer manages it.`);
+      for (const shared of plan.keepShared) report.line(describeKeptShared(config, shared, deletedOwn.get(shared.mount)));
     } finally {
       dropPlan(guarded);
       await client?.close();
@@ -94,7 +116,35 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
   },
 });
 
-const SNAPSHOT_ADVICE = 'Take a snapshot first: `bao operator raft snapshot save FILE` (OpenBao) or `vault operator raft snapshot save FILE` (HashiCorp Vault).';
+/** Named for the server that answered; both when it could not say. */
+function snapshotAdvice(flavour: ServerFlavour | undefined): string {
+  if (flavour === 'OpenBao') return 'Take a snapshot first: `bao operator raft snapshot save FILE` (OpenBao, raft storage).';
+  if (flavour === 'Vault') return 'Take a snapshot first: `vault operator raft snapshot save FILE` (HashiCorp Vault, raft storage).';
+  return 'Take a snapshot first: `bao operator raft snapshot save FILE` (OpenBao) or `vault operator raft snapshot save FILE` (HashiCorp Vault).';
+}
+
+function describeOwnDelete(config: MaasVaultConfig, shared: SharedMount): string {
+  const others = shared.others.size > 0 ? `the ${secrets(shared.othersTotal)} of others in it` : 'whatever else it holds';
+  return `delete this site's own ${secrets(shared.own.length)} under ${shared.mount}/${config.secretsPath}/ (the ` +
+    `mount and ${others} stay), and MAAS keeps no other copy`;
+}
+
+/** Every version and the metadata of each of this site's keys (KV-v2 DELETE metadata/KEY): nothing of others'. */
+async function deleteOwnSecrets(client: VaultClient, shared: SharedMount): Promise<void> {
+  for (const key of shared.own) await client.delete(`${shared.mount}/metadata/${key}`);
+}
+
+function describeKeptShared(config: MaasVaultConfig, shared: SharedMount, deleted: number | undefined): string {
+  const others = shared.others.size > 0 ? `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} of ` +
+    `others in it (${describeTops(shared.others)})` : 'not listed in full';
+  const own = deleted
+    ? ` Deleted this site's ${secrets(deleted)} under ${shared.mount}/${config.secretsPath}/.`
+    : shared.own.length > 0
+      ? `; this site's own ${secrets(shared.own.length)} under ${config.secretsPath}/ stays in it (destroy --delete-secrets ` +
+        `deletes ${shared.own.length === 1 ? 'it' : 'them'}).`
+      : '.';
+  return `Kept the KV mount ${shared.mount}/: ${others}; this site no longer manages it${deleted ? '.' : ''}${own}`;
+}
 
 function describeChanges(changes: readonly PlannedResource[]): string {
   return changes.map((change) => `${change.address}:${change.actions.join('+')}`).sort().join('\n');

@@ -127,7 +127,7 @@ export async function checkPlan(
           continue;
         }
         if (!destructive(change)) continue;
-        const held = await countSecrets(client, pathBefore);
+        const held = await countSecrets(client, pathBefore, { command: mode });
         const verb = change.actions.includes('create') ? 'replaced' : 'deleted';
         if (held.total === 0) findings.notes.push(`the KV mount ${pathBefore}/ is ${verb}: it holds no secrets`);
         else findings.losses.push({ kind: 'secrets', address: change.address, count: held.total, why: `the KV mount ${pathBefore}/ would be ${verb} with ${describeHeld(held)}` });
@@ -258,12 +258,16 @@ function forgetReason(change: PlannedResource, config: MaasVaultConfig): string 
   return 'the config no longer declares it';
 }
 
-interface Held {
+export interface Held {
   total: number;
   /** Secrets per top-level path under the mount. */
   byTop: Map<string, number>;
-  /** The listing stopped (too many, or not allowed): the count is a lower bound. */
+  /** The listing stopped (too many, or a path that is no KV-v2 folder): the count is a lower bound. */
   partial: boolean;
+  /** With `ownPath`: the keys under it (this site's own MAAS secrets), full paths under the mount. */
+  own: string[];
+  /** With `ownPath`: the secrets outside it (another site's, another application's), per top-level path. */
+  others: Map<string, number>;
 }
 
 const MAX_LISTED = 20_000;
@@ -271,16 +275,36 @@ const MAX_LISTED = 20_000;
 /** Stands for the policies of a role the token may not read. */
 const UNREADABLE = '\u0000unreadable';
 
-/** Every secret under a KV-v2 mount, counted per top-level path (recursive LIST of metadata/). */
-export async function countSecrets(client: VaultClient, mount: string): Promise<Held> {
-  const held: Held = { total: 0, byTop: new Map(), partial: false };
+/** The admin token may not LIST the mount's metadata: what it holds is not guessed, nothing is deleted. */
+export class MountUnlistableError extends PlanGuardError {
+  constructor(command: string, mount: string, path: string) {
+    super(
+      `${command} refused before changing anything in Vault: the admin token may not list what the KV mount ${mount}/ ` +
+        `holds (LIST ${path} answered permission denied), ` +
+        `so it cannot tell this site's secrets from another site's or application's. Grant the admin policy path ` +
+          `"${mount}/metadata/*" { capabilities = ["list"] } ` +
+        `(\`maas-vault policy admin\` prints it for a mount this site created), or use a token that has it. Nothing was changed.`,
+    );
+  }
+}
+
+/**
+ * Every secret under a KV-v2 mount, counted per top-level path (recursive LIST of metadata/, key
+ * names only). With `ownPath` (a site's secretsPath) it also tells that site's keys from the rest.
+ * A LIST the token may not make is refused (MountUnlistableError), never counted as empty.
+ */
+export async function countSecrets(client: VaultClient, mount: string, options: { ownPath?: string; command?: string } = {}): Promise<Held> {
+  const held: Held = { total: 0, byTop: new Map(), partial: false, own: [], others: new Map() };
+  const ownPrefix = options.ownPath === undefined ? undefined : `${trimPath(options.ownPath)}/`;
   const pending = [''];
   let listed = 0;
   while (pending.length > 0) {
     const prefix = pending.pop()!;
-    const response = await client.list(`${mount}/metadata/${prefix}`, { accept: [403, 404, 400] }).catch(() => undefined);
-    if (!response || response.status === 403 || response.status === 400) {
-      // Not listable: assume the worst rather than say "empty".
+    const path = `${mount}/metadata/${prefix}`;
+    const response = await client.list(path, { accept: [403, 404, 400] });
+    if (response.status === 403) throw new MountUnlistableError(options.command ?? 'this run', mount, path);
+    if (response.status === 400) {
+      // Not a KV-v2 folder: assume the worst rather than say "empty".
       held.partial = true;
       if (held.total === 0) held.total = 1;
       continue;
@@ -291,21 +315,31 @@ export async function countSecrets(client: VaultClient, mount: string): Promise<
         held.partial = true;
         return held;
       }
-      if (key.endsWith('/')) pending.push(`${prefix}${key}`);
-      else {
-        held.total += 1;
-        const top = `${prefix}${key}`.split('/')[0]!;
-        held.byTop.set(top, (held.byTop.get(top) ?? 0) + 1);
+      if (key.endsWith('/')) {
+        pending.push(`${prefix}${key}`);
+        continue;
       }
+      const full = `${prefix}${key}`;
+      held.total += 1;
+      const top = full.split('/')[0]!;
+      held.byTop.set(top, (held.byTop.get(top) ?? 0) + 1);
+      if (ownPrefix === undefined) continue;
+      if (full.startsWith(ownPrefix)) held.own.push(full);
+      else held.others.set(top, (held.others.get(top) ?? 0) + 1);
     }
   }
   return held;
 }
 
+/** `billing/: 2, grafana/: 1`: counts per top-level path, sorted. */
+export function describeTops(byTop: ReadonlyMap<string, number>): string {
+  return sample([...byTop].sort(([a], [b]) => a.localeCompare(b)).map(([top, count]) => `${top}/: ${count}`));
+}
+
 function describeHeld(held: Held): string {
-  const tops = [...held.byTop].sort(([a], [b]) => a.localeCompare(b)).map(([top, count]) => `${top}/: ${count}`);
   const total = `${held.partial ? 'at least ' : ''}${held.total} secret${held.total === 1 ? '' : 's'}`;
-  return `${total} in it${tops.length > 0 ? ` (${sample(tops)})` : held.partial ? ' (it could not be listed in full)' : ''}, and MAAS keeps no other copy`;
+  return `${total} in it${held.byTop.size > 0 ? ` (${describeTops(held.byTop)})` : held.partial ? ' (it could not be listed in full)' : ''}, ` +
+    `and MAAS keeps no other copy`;
 }
 
 /** Each role under the AppRole mount and the policies its tokens get. */

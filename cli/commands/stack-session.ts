@@ -8,7 +8,7 @@
  * (SESSION_DEFAULTS) and the options a command passes; nothing else opens an engine. The plan
  * guard hooks onto the session: plan, apply and destroy plan only through guarded-run.ts.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openContext, ensureVaultReady, vaultClient, vaultToken, type CommandContext, type GlobalArgs } from '../context.js';
 import type { Engine } from '../../engine/engine.js';
@@ -36,6 +36,7 @@ import type { Reporter } from '../reporter.js';
 import { UsageError } from '../exit-codes.js';
 import { compareSiteRecord, readSiteRecord, removeSiteRecord, writeSiteRecord } from '../../engine/site-record.js';
 import { rotationManagedControllers } from '../../vault/rotation-record.js';
+import { stateSchemaName } from '../../stacks/state-schema.js';
 
 export type { StackAction } from './interrupted.js';
 
@@ -104,10 +105,10 @@ export interface StackSession extends CommandContext {
   stateResources(): Promise<StateResource[]>;
   /** plan and apply on a site that adopts a hand-made set-up: what is imported and what changes. */
   adoption?: AdoptionPlan;
-  /** After a successful apply: the work directory records this site and the Vault cluster it was applied to. */
-  recordSite(): void;
-  /** After a complete destroy: the work directory belongs to no one. */
-  forgetSite(): void;
+  /** After a successful apply: the work directory (and a pg schema) records this site and the Vault cluster it was applied to. */
+  recordSite(): Promise<void>;
+  /** After a complete destroy: the work directory (and a pg schema) belongs to no one. */
+  forgetSite(): Promise<void>;
 }
 
 /** The session up to the lock: what a command may check under the lock before the stack is synthesized (encrypt-state). */
@@ -197,7 +198,7 @@ async function openStack({ argv, context, steps, action, client, token, release,
   // Exit 2 promises that nothing was sent to Vault: the engine is found (a usage error when it is
   // missing) before the first request. Its version probe is a child process, so the stack is
   // synthesized meanwhile, and Vault checked as soon as the engine is known.
-  const { engineCandidate } = await import('../../engine/locate.js');
+  const { engineCandidate, removedBlockProblem } = await import('../../engine/locate.js');
   const requested = typeof options.engine === 'string' ? options.engine : argv.engine;
   const located = typeof options.engine === 'object' ? Promise.resolve(options.engine) : locateSiteEngine(argv, config, requested);
   located.catch(() => undefined);
@@ -247,9 +248,11 @@ async function openStack({ argv, context, steps, action, client, token, release,
   // A session that cannot open must not leave Vault's connection pool keeping the process alive.
   try {
     const [, { engine, statePath, jsonPath, stackDir }] = await Promise.all([ready, prepared]);
+    refuseEngineWithoutRemoved(removedBlockProblem(engine.binary), jsonPath, config);
     // Whose state this is, before the engine first runs on it (engine/site-record.ts).
     const clusterId = client ? (await client.serverProfile())?.clusterId : undefined;
-    if (client) checkSiteRecord(config, clusterId, report);
+    const movedSaid = client ? checkSiteRecord(config, clusterId, report) : false;
+    if (client && pg) await checkPgSiteRecord(config, clusterId, report, movedSaid);
     if (client && action !== 'output') {
       const route = await engineRoute(client, config.vault.caCert, config.vault.clientCert);
       if (route.address !== client.address) engine.routeProvider(route.address);
@@ -328,10 +331,16 @@ async function openStack({ argv, context, steps, action, client, token, release,
       release,
       stateResources: siteResources,
       adoption,
-      recordSite: () => {
-        if (clusterId) writeSiteRecord(config.workDir, { site: config.site, vault: { address: config.vault.address, clusterId } });
+      recordSite: async () => {
+        if (!clusterId) return;
+        const record = { site: config.site, vault: { address: config.vault.address, clusterId } };
+        writeSiteRecord(config.workDir, record);
+        if (pg) await pgSiteRecordStep(report, 'recording', config, (schema, pgState) => pgState.writePgSiteRecord(schema, record));
       },
-      forgetSite: () => removeSiteRecord(config.workDir),
+      forgetSite: async () => {
+        removeSiteRecord(config.workDir);
+        if (pg) await pgSiteRecordStep(report, 'removing', config, (schema, pgState) => pgState.removePgSiteRecord(schema));
+      },
     };
   } catch (error) {
     await client?.close();
@@ -343,7 +352,7 @@ async function openStack({ argv, context, steps, action, client, token, release,
  * Refuses (exit 2, before the engine runs) a state of another site or another Vault cluster; a
  * moved address of the same cluster is accepted, recorded and said once.
  */
-function checkSiteRecord(config: CommandContext['config'], clusterId: string | undefined, report: Reporter): void {
+function checkSiteRecord(config: CommandContext['config'], clusterId: string | undefined, report: Reporter): boolean {
   const check = compareSiteRecord(readSiteRecord(config.workDir), { site: config.site, address: config.vault.address, clusterId });
   const where = config.vault.addressFromEnv ? 'VAULT_ADDR' : 'vault.address';
   if (check.kind === 'other-site') {
@@ -362,7 +371,81 @@ function checkSiteRecord(config: CommandContext['config'], clusterId: string | u
   if (check.kind === 'moved' && clusterId) {
     report.note(`Vault's address for site ${config.site} moved from ${check.from} to ${config.vault.address} (same cluster, ${clusterId}): recorded`);
     writeSiteRecord(config.workDir, { site: config.site, vault: { address: config.vault.address, clusterId } });
+    return true;
   }
+  return false;
+}
+
+/**
+ * The same check for a state shared in PostgreSQL: another site's config on this `state.schema`
+ * (from any work directory or machine) is refused before the engine runs. A database that does not
+ * answer is not judged here: the engine's own connection fails next, and is explained.
+ */
+async function checkPgSiteRecord(config: CommandContext['config'], clusterId: string | undefined, report: Reporter, movedSaid: boolean): Promise<void> {
+  const schema = stateSchemaName(config);
+  const pgState = await import('../../engine/pg-state.js');
+  const recorded = await pgState.readPgSiteRecord(schema).catch(() => undefined);
+  const check = compareSiteRecord(recorded, { site: config.site, address: config.vault.address, clusterId });
+  const where = config.vault.addressFromEnv ? 'VAULT_ADDR' : 'vault.address';
+  if (check.kind === 'other-site') {
+    throw new UsageError(
+      `the PostgreSQL schema ${schema} (state.schema) holds the state of site ${check.recorded.site} (applied to ` +
+        `${check.recorded.vault.address}), and this config is site ${config.site}: ` +
+        `its plan would rewrite or delete site ${check.recorded.site}'s mount, policy and roles. Give each site its own ` +
+          `state.schema (or leave it unset: maas_vault_<site>). Nothing was changed.`,
+    );
+  }
+  if (check.kind === 'other-cluster') {
+    throw new UsageError(
+      `the state in the PostgreSQL schema ${schema} belongs to site ${config.site} on the Vault cluster ` +
+        `${check.recorded.vault.clusterId} (applied at ${check.recorded.vault.address}), ` +
+        `but ${where} ${config.vault.address} reaches another cluster, ${clusterId}: its plan would act on that Vault's objects of the same names. ` +
+        `Point ${where} back at ${check.recorded.vault.address}'s cluster (or give the site on the new Vault its own state.schema). Nothing was changed.`,
+    );
+  }
+  if (check.kind === 'moved' && clusterId) {
+    if (!movedSaid) report.note(`Vault's address for site ${config.site} moved from ${check.from} to ${config.vault.address} ` +
+      `(same cluster, ${clusterId}): recorded`);
+    const record = { site: config.site, vault: { address: config.vault.address, clusterId } };
+    await pgSiteRecordStep(report, 'recording', config, (name) => pgState.writePgSiteRecord(name, record));
+  }
+}
+
+/** Vault already changed when this runs: a database that fails here is said, not made the command's failure. */
+async function pgSiteRecordStep(
+  report: Reporter,
+  verb: string,
+  config: CommandContext['config'],
+  run: (schema: string, pgState: typeof import('../../engine/pg-state.js')) => Promise<void>,
+): Promise<void> {
+  const schema = stateSchemaName(config);
+  try {
+    await run(schema, await import('../../engine/pg-state.js'));
+  } catch (error) {
+    report.warn(`${verb} site ${config.site} in the PostgreSQL schema ${schema} (maas_vault_site) failed: ` +
+      `${(error as Error).message}. The next apply records it again.`);
+  }
+}
+
+/**
+ * An adopt flag makes the stack forget what this site may have created with a `removed` block
+ * (stacks/removed-block.ts): an engine too old for it is refused before it plans, rather than left
+ * to fail on the block.
+ */
+function refuseEngineWithoutRemoved(problem: string | undefined, jsonPath: string, config: CommandContext['config']): void {
+  if (!problem) return;
+  let removed: unknown[] = [];
+  try {
+    removed = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { removed?: unknown[] }).removed ?? [];
+  } catch {
+    return;
+  }
+  if (removed.length === 0) return;
+  const flags = [config.kv.adopt ? 'kv.adopt' : '', config.approle.adopt ? 'approle.adopt' : ''].filter(Boolean).join(' and ');
+  throw new UsageError(
+    `${flags || 'an adopt flag'} is set, so the stack forgets what this site may have created instead of deleting it, and ${problem}: ` +
+      `install Terraform 1.7+ or OpenTofu 1.10+ (or pass --engine / MAAS_VAULT_ENGINE pointing at one). Nothing was changed.`,
+  );
 }
 
 /** init, run again (up to twice) when it lost a race creating the pg backend's tables to another first run. */

@@ -37,10 +37,21 @@ it('never pushes over another lineage, nor removes a file that is not a state', 
 
 it("replaces the engine's advice with what happened and what the next run does", () => {
   const output = 'Error: Failed to save state\nError saving state: failed checking for existing remote state: dial tcp 127.0.0.1:1: connect: connection refused\nthe state has been written to the file "errored.tfstate"';
-  expect(erroredStateAdvice(output, '/s', 'apply')).toBe(
+  const dir = stackWith({ version: 4, lineage: 'a', serial: 4, resources: [] });
+  expect(erroredStateAdvice(output, dir, 'apply')).toBe(
     'apply changed Vault, but the engine could not save the state (failed checking for existing remote state: dial tcp 127.0.0.1:1: connect: connection refused). ' +
-      'It kept it in /s/errored.tfstate (owner-only; it holds the wrapping tokens). Once the state backend is back, run `maas-vault apply` again: it pushes that state back first and continues from it. ' +
+      `It kept it in ${dir}/errored.tfstate (owner-only; it holds the wrapping tokens). Once the state backend is ` +
+        `back, run \`maas-vault apply\` again: it pushes that state back first and continues from it. ` +
       'Do not run the engine by hand on this stack meanwhile (a new apply would issue every secret ID again)',
   );
-  expect(erroredStateAdvice('Error: something else', '/s', 'apply')).toBeUndefined();
+  expect(erroredStateAdvice('Error: something else', dir, 'apply')).toBeUndefined();
+});
+
+it('never says the state was kept when the engine left errored.tfstate empty or did not write it (a full disk)', () => {
+  const output = 'Error: Failed to save state\nthe state has been written to the file "errored.tfstate"';
+  const empty = stackWith('');
+  expect(erroredStateAdvice(output, empty, 'apply')).toMatch(/nor keep it in \S+errored\.tfstate \(left empty or cut off\): the state of this run is lost/);
+  const none = mkdtempSync(join(tmpdir(), 'maas-vault-errored-'));
+  expect(erroredStateAdvice(output, none, 'apply')).toMatch(/\(not written\): the state of this run is lost/);
+  expect(erroredStateAdvice(output, none, 'apply')).not.toContain('It kept it in');
 });

@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { locateEngine } from '../../engine/locate.js';
+import { locateEngine, removedBlockProblem } from '../../engine/locate.js';
 
 let dir: string;
 beforeEach(() => {
@@ -66,4 +66,26 @@ it('an engine that is nowhere on PATH is reported missing without starting a pro
   expect(await locateEngine(undefined, '--engine', cache, env)).toEqual({ kind: 'terraform', path: 'terraform', version: '1.11.4' });
   await expect(locateEngine('tofu', '--engine', cache, env)).rejects.toThrow(/--engine tofu: cannot run "tofu" \(not found on PATH\)/);
   expect(engine.calls()).toBe(1);
+});
+
+describe('the engine a removed block needs (adopt flags forget, never delete)', () => {
+  it.each([
+    ['terraform', '1.6.6', false],
+    ['terraform', '1.7.0', true],
+    ['terraform', '1.11.4', true],
+    ['terraform', '2.0.0', true],
+    ['tofu', '1.6.2', false],
+    ['tofu', '1.9.1', false],
+    ['tofu', '1.10.0', true],
+    ['tofu', '1.11.6', true],
+  ] as const)('%s %s: %s', (kind, version, supported) => {
+    const problem = removedBlockProblem({ kind, version });
+    expect(problem === undefined).toBe(supported);
+    if (!supported) expect(problem).toContain(`${kind === 'tofu' ? 'OpenTofu' : 'Terraform'} ${version} cannot forget an object without deleting it`);
+  });
+
+  it('an engine too old for it still runs a stack without adopt flags: the general minimum stays 1.6', async () => {
+    const engine = fakeEngine(join(dir, 'bin'), '1.6.6');
+    expect(await locateEngine(engine.path, '--engine')).toEqual({ kind: 'terraform', path: engine.path, version: '1.6.6' });
+  });
 });

@@ -10,20 +10,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { CLI, engineEnv } from '../support/cli.js';
-import { maasConfigure, vaultHttp } from '../support/http.js';
+import { vaultHttp } from '../support/http.js';
+import { applyWithSecret as applyWithRegionSecret, regionReads as regionReadsOn, REGION_SECRET, type Region } from '../support/region.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { serverBinary } from '../support/matrix.js';
 
-const SECRET = 'controller/1/database-creds';
-
-interface Region {
-  site: TestSite;
-  mount: string;
-  secretsPath: string;
-  roleId: string;
-  secretId: string;
-}
+const SECRET = REGION_SECRET;
 
 describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
@@ -32,26 +25,8 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
   /** Another site on the same Vault: its region must keep logging in whatever the others do. */
   let neighbour: Region;
 
-  /** Applies a site, configures its region as MAAS does, and stores a secret with the region's own token. */
-  async function applyWithSecret(input: Record<string, any>): Promise<Region> {
-    const site = new TestSite(server, input);
-    await site.apply();
-    const issued = [...(await site.outputs()).values()][0]!;
-    const mount = input.kv.mount as string;
-    const secretsPath = (input.secretsPath as string | undefined) ?? 'maas';
-    const configured = await maasConfigure(server.address, { roleId: issued.roleId, wrappedToken: issued.wrappedToken, secretsPath, mount });
-    const written = await vaultHttp(server.address, 'POST', `${mount}/data/${secretsPath}/${SECRET}`, { token: configured.token, body: { data: { password: `pw-${input.site}` } } });
-    expect(written.status).toBe(200);
-    return { site, mount, secretsPath, roleId: issued.roleId, secretId: configured.secretId };
-  }
-
-  /** What MAAS does at start: log in with its stored secret ID, read its secret. */
-  async function regionReads(region: Region): Promise<string> {
-    const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: region.roleId, secret_id: region.secretId } });
-    if (login.status !== 200) return `login ${login.status}`;
-    const read = await vaultHttp(server.address, 'GET', `${region.mount}/data/${region.secretsPath}/${SECRET}`, { token: login.body.auth.client_token });
-    return read.status === 200 ? String(read.body.data.data.password) : `read ${read.status}`;
-  }
+  const applyWithSecret = (input: Record<string, any>) => applyWithRegionSecret(server, input);
+  const regionReads = (region: Region) => regionReadsOn(server, region);
 
   async function everyoneIntact(...regions: Region[]): Promise<void> {
     for (const region of [base, neighbour, ...regions]) {
