@@ -13,6 +13,7 @@ import { initNoiseFilter } from '../../engine/init-noise.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
+import { requireCurrentAdminPolicy } from './admin-policy-gate.js';
 import { engineRoute } from '../../vault/active-node.js';
 import { erroredStateAdvice, erroredStatePath, ErroredStateError, recoverErroredState } from '../../engine/errored-state.js';
 import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
@@ -124,6 +125,8 @@ export async function openStackSession(
   // A session that cannot open must not leave Vault's connection pool keeping the process alive.
   try {
     const [, { engine, statePath, jsonPath, stackDir }] = await Promise.all([ready, prepared]);
+    // Before the engine first runs: a stale admin policy would stop it partway (cli/commands/admin-policy-gate.ts).
+    if (client && (action === 'plan' || action === 'apply')) await requireCurrentAdminPolicy(client, config, action, report);
     // Whose state this is, before the engine first runs on it (engine/site-record.ts).
     const clusterId = client ? (await client.serverProfile())?.clusterId : undefined;
     if (client) checkSiteRecord(config, clusterId, report);
