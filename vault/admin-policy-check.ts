@@ -79,7 +79,7 @@ export async function checkAdminPolicy(client: VaultClient, config: MaasVaultCon
   return { current: gaps.length === 0, gaps, change, wider, noAdminPolicy, policies, rewrite };
 }
 
-/** The refusal: what differs, why, and the command that fixes it. */
+/** The refusal of a token holding the site's admin policy rendered for another config: a config matter, exit 2. */
 export class AdminPolicyStaleError extends Error {
   override name = 'AdminPolicyStaleError';
   readonly exitCode = 2;
@@ -88,20 +88,30 @@ export class AdminPolicyStaleError extends Error {
   }
 }
 
+/** The refusal of a token holding no admin policy of the site: a permission denied, exit 1, said before the engine is. */
+export class AdminPolicyMissingError extends Error {
+  override name = 'AdminPolicyMissingError';
+  readonly exitCode = 1;
+  constructor(action: string, config: MaasVaultConfig, check: AdminPolicyCheck) {
+    super(`${action} refused before changing anything in Vault (nothing was changed): ${describeAdminPolicyGaps(config, check)}`);
+  }
+}
+
 /** One paragraph for a refusal or a status finding. */
 export function describeAdminPolicyGaps(config: MaasVaultConfig, check: AdminPolicyCheck): string {
   const holder = check.policies.length === 0 ? 'the token' : `the token's polic${check.policies.length === 1 ? 'y' : 'ies'} (${check.policies.join(', ')})`;
+  const paths = check.gaps.filter((gap) => !gap.pinnedPolicy).map((gap) => `${gap.capabilities.join(', ')} on ${gap.path}`);
+  const listed = `${paths.slice(0, 3).join('; ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`;
   if (check.noAdminPolicy) {
-    const paths = check.gaps.filter((gap) => !gap.pinnedPolicy).length;
+    const singular = check.policies.length <= 1;
     return (
-      `${holder} hold no admin policy rendered for site ${config.site} by this maas-vault (it would pin the policy texts this config renders${paths > 0 ? `, and grant ${paths} path${paths === 1 ? '' : 's'} the token may not use` : ''}), ` +
-      `so the engine could be refused partway. Render it and give the token that policy: ${check.rewrite}`
+      `permission denied ahead: ${holder} ${singular ? 'does' : 'do'} not grant ${listed || 'the policy texts this config renders'}, and ${singular ? 'holds' : 'hold'} no admin policy ` +
+      `rendered for site ${config.site} by this maas-vault, so the engine would be refused partway. Render it and give the token that policy: ${check.rewrite}`
     );
   }
   const pinned = check.gaps.filter((gap) => gap.pinnedPolicy).map((gap) => gap.pinnedPolicy!);
-  const paths = check.gaps.filter((gap) => !gap.pinnedPolicy).map((gap) => `${gap.capabilities.join(', ')} on ${gap.path}`);
   const what = [
-    ...(paths.length > 0 ? [`does not grant ${paths.slice(0, 4).join('; ')}${paths.length > 4 ? ` and ${paths.length - 4} more` : ''}`] : []),
+    ...(paths.length > 0 ? [`does not grant ${listed}`] : []),
     ...(pinned.length > 0 ? [`pins another text of the policy ${pinned.join(' and ')} than this config renders`] : []),
   ].join(', and ');
   const why = check.change ? `was rendered before ${check.change} in ${config.source}` : `was rendered for another config than ${config.source} (or by an older maas-vault)`;

@@ -8,7 +8,7 @@ import { notReadyError, serverInfo } from '../../vault/status.js';
 import { VaultError, VaultPermissionError } from '../../vault/errors.js';
 import { explainTokenRefusal } from '../context.js';
 
-export async function explainEngineFailure(error: unknown, client: VaultClient | undefined, action: string): Promise<unknown> {
+export async function explainEngineFailure(error: unknown, client: VaultClient | undefined, action: string, site?: string): Promise<unknown> {
   // By name: importing EngineError would load execa into every command's start-up.
   if ((error as Error | undefined)?.name !== 'EngineError' || !client) return error;
   const output = (error as { output?: string }).output ?? '';
@@ -25,7 +25,7 @@ export async function explainEngineFailure(error: unknown, client: VaultClient |
     // The token itself may have expired meanwhile: that is the message then.
     const refused = await explainTokenRefusal(client, new VaultPermissionError(denied[0], 'use')).catch((explained: unknown) => explained);
     if ((refused as Error).name === 'VaultTokenRefusedError') return refused;
-    return new EnginePermissionError(action, denied);
+    return new EnginePermissionError(action, denied, site);
   }
   return error;
 }
@@ -50,11 +50,13 @@ export class InterruptedByVaultError extends VaultError {
 /** The provider was refused: said once, with every path, and the policy that grants them. */
 export class EnginePermissionError extends VaultError {
   override name = 'EnginePermissionError';
-  constructor(action: string, paths: readonly string[]) {
+  constructor(action: string, paths: readonly string[], site = 'SITE') {
+    // The policy name plan and apply suggest too (vault/admin-policy-check.ts), and the README's.
+    const name = `maas-admin-${site}`;
     super(
       `${action} failed: permission denied on ${paths.slice(0, 6).join(', ')}${paths.length > 6 ? ` and ${paths.length - 6} more` : ''}: ` +
         "the token's policies do not cover the stack. Give it the policy `maas-vault policy admin` prints " +
-        '(`maas-vault policy admin > maas-admin.hcl && vault policy write maas-admin maas-admin.hcl`)',
+        `(\`maas-vault policy admin > ${name}.hcl && vault policy write ${name} ${name}.hcl\`)`,
     );
   }
 }

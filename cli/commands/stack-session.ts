@@ -148,7 +148,7 @@ export async function openStackSession(
         }
         const unsaved = (error as Error | undefined)?.name === 'EngineError' ? erroredStateAdvice((error as { output?: string }).output ?? '', stackDir, action) : undefined;
         if (unsaved) throw new ErroredStateError(unsaved);
-        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
+        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action, config.site);
       }
     };
     await engineStep(`${engine.binary.kind} init`, () =>
