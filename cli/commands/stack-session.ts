@@ -10,6 +10,7 @@ import { describeInterruption, type StackAction } from './interrupted.js';
 import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
 import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
 import { initNoiseFilter } from '../../engine/init-noise.js';
+import { stripAnsi } from '../../engine/scrub.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
@@ -119,6 +120,7 @@ export async function openStackSession(
       lockTimeout: argv.lockTimeout,
       imports: adoption?.imports,
       onOutput: streamUntilError(report),
+      colour: report.engineColour,
       onNotice: (text) => report.warn(text),
     });
   });
@@ -269,7 +271,9 @@ function streamUntilError(report: Reporter): (line: string) => void {
   let failed = false;
   const shown = initNoiseFilter();
   return (line) => {
-    if (/^(\s*\|\s*)?(│\s*)?Error:/.test(line)) failed = true;
-    if (!failed && shown(line)) report.engineLine(line);
+    // Matched as a reader sees it: on a terminal the engine's lines carry colour.
+    const plain = stripAnsi(line);
+    if (/^(\s*\|\s*)?(│\s*)?Error:/.test(plain)) failed = true;
+    if (!failed && shown(plain)) report.engineLine(line);
   };
 }
