@@ -7,7 +7,7 @@
  * marker paths the renderer adds (policies/render.ts). Both come from the rendered policy itself,
  * so the check cannot drift from what `maas-vault policy admin` prints.
  */
-import { issuerRoleName, legacyNames, roleName, type MaasVaultConfig } from '../config/index.js';
+import { issuerPolicyName, issuerRoleName, legacyNames, roleName, type MaasVaultConfig } from '../config/index.js';
 import { adminPolicyGrants, renderedForMarkers } from '../policies/render.js';
 import type { VaultClient } from './client.js';
 import { VaultPermissionError } from './errors.js';
@@ -221,4 +221,60 @@ function widerChecks(config: MaasVaultConfig): { path: string; capabilities: str
     });
   }
   return checks;
+}
+
+/** A controller the token may not issue a secret ID for, and the paths it lacks. */
+export interface SecretIdGap {
+  name: string;
+  paths: string[];
+}
+
+/**
+ * credentials and rotate, before the first secret ID: whether the token (the admin's, or CI's
+ * issuer token) may read each role's ID and issue it a secret ID. `undefined` when the token may
+ * not ask (then the calls themselves say what is missing).
+ */
+export async function checkSecretIdGrants(
+  client: VaultClient,
+  config: MaasVaultConfig,
+  roles: readonly { name: string; role: string }[],
+): Promise<{ gaps: SecretIdGap[]; policies: string[]; rewrite: string } | undefined> {
+  const wanted = roles.flatMap(({ name, role }) => [
+    { name, path: `auth/approle/role/${role}/role-id`, capability: 'read' },
+    { name, path: `auth/approle/role/${role}/secret-id`, capability: 'update' },
+  ]);
+  // A token Vault refuses, or one without the default policy, is left to the calls that follow: they say which it is.
+  const refused = (error: unknown) => {
+    if (error instanceof VaultPermissionError) return undefined;
+    throw error;
+  };
+  const [self, answer] = await Promise.all([
+    client.read<{ policies?: string[]; identity_policies?: string[] }>('auth/token/lookup-self').catch(refused),
+    client.write<Record<string, string[]>>('sys/capabilities-self', { paths: wanted.map(({ path }) => path) }).catch(refused),
+  ]);
+  if (!self || !answer) return undefined;
+  const policies = [...new Set([...(self.data?.policies ?? []), ...(self.data?.identity_policies ?? [])])].filter((name) => name !== 'default');
+  const gaps = new Map<string, string[]>();
+  for (const { name, path, capability } of wanted) {
+    const have = answer.data?.[path] ?? [];
+    if (have.includes('root') || have.includes(capability)) continue;
+    gaps.set(name, [...(gaps.get(name) ?? []), `${capability} on ${path}`]);
+  }
+  const profile = await client.serverProfile().catch(() => undefined);
+  return { gaps: [...gaps].map(([name, paths]) => ({ name, paths })), policies, rewrite: rewriteCommand(config, policies, serverCli(profile?.flavour)) };
+}
+
+/** The refusal: which controllers, which paths, and the fix for the kind of token it is. */
+export class SecretIdGrantsError extends Error {
+  override name = 'SecretIdGrantsError';
+  readonly exitCode = 2;
+  constructor(action: string, config: MaasVaultConfig, check: { gaps: SecretIdGap[]; policies: string[]; rewrite: string }) {
+    const names = check.gaps.map(({ name }) => name);
+    const detail = check.gaps.map(({ name, paths }) => `${name} (${paths.reverse().join(', ')})`).join(', ');
+    const issuerPolicy = issuerPolicyName(config);
+    const fix = check.policies.includes(issuerPolicy)
+      ? `the CI issuer policy ${issuerPolicy} predates ${names.join(', ')}: \`maas-vault apply\` (with the admin's token) writes it for every controller of ${config.source} not marked revoked`
+      : `if it is the admin policy, it was rendered before ${names.length === 1 ? 'that controller was' : 'those controllers were'} added: re-render it and write it again: ${check.rewrite}`;
+    super(`${action} refused before issuing anything (nothing was changed in Vault): the token may not issue secret IDs for ${detail}; ${fix}`);
+  }
 }

@@ -2,9 +2,9 @@
  * plan and apply refuse, before the engine runs, a token whose admin policy was rendered for another
  * config (exit 2) or that holds none of the site (a permission denied, exit 1).
  */
-import type { MaasVaultConfig } from '../../config/index.js';
+import { roleName, type MaasVaultConfig } from '../../config/index.js';
 import type { VaultClient } from '../../vault/client.js';
-import { AdminPolicyMissingError, AdminPolicyStaleError, checkAdminPolicy, describeAdminPolicyGaps } from '../../vault/admin-policy-check.js';
+import { AdminPolicyMissingError, AdminPolicyStaleError, checkAdminPolicy, checkSecretIdGrants, describeAdminPolicyGaps, SecretIdGrantsError } from '../../vault/admin-policy-check.js';
 import type { StatusCheck } from '../../vault/status.js';
 import type { Reporter } from '../reporter.js';
 
@@ -33,4 +33,10 @@ export async function adminPolicyStatus(client: VaultClient, config: MaasVaultCo
     ...check.wider.map((text) => ({ kind: 'note' as const, text, fix: check.rewrite })),
   ];
   return { subject: ADMIN_POLICY_SUBJECT, ok: check.current, findings, problems: findings.map(({ text, fix }) => `${text}: ${fix}`) };
+}
+
+/** credentials and rotate: every controller asked for can be issued a secret ID by this token, or nothing is issued (exit 2). */
+export async function requireSecretIdGrants(client: VaultClient, config: MaasVaultConfig, controllers: readonly string[], action: string): Promise<void> {
+  const check = await checkSecretIdGrants(client, config, controllers.map((name) => ({ name, role: roleName(config, name) })));
+  if (check && check.gaps.length > 0) throw new SecretIdGrantsError(action, config, check);
 }

@@ -15,6 +15,7 @@ import { readRotationRecord, rotationManaged, type RotatedCredential, type Rotat
 import { roleName } from '../../config/index.js';
 import { openStackSession } from './stack-session.js';
 import { withEngine, withLockTimeout } from './engine-args.js';
+import { requireSecretIdGrants } from './admin-policy-gate.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 import { lockSite, siteLockSeconds } from '../site-lock.js';
 
@@ -81,6 +82,7 @@ async function begin(argv: RotateArgs): Promise<void> {
   }
   const client = vaultClient(config, token);
   try {
+    await requireSecretIdGrants(client, config, controllers, 'rotate');
     const life = await readTokenLife(client);
     const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
     const ended = result.failed.length > 0 ? await tokenEndedReason(client, life, result.failed[0].error) : undefined;
