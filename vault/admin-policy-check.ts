@@ -72,7 +72,8 @@ export async function checkAdminPolicy(client: VaultClient, config: MaasVaultCon
   // Without one of the markers of this config or of a config one change away, the token holds no
   // admin policy this maas-vault rendered for the site (none at all, or one rendered before the markers).
   const markers = [needs, ...variantNeeds.map(({ needs: other }) => other)].flatMap((wanted) => [...wanted].filter(([, need]) => need.pinnedPolicy).map(([path]) => path));
-  const noAdminPolicy = gaps.length > 0 && !markers.some((path) => granted(path).includes('read'));
+  // (Markers alone missing, every path granted: a policy rendered by an older maas-vault, told as stale, not as missing.)
+  const noAdminPolicy = gaps.some((gap) => !gap.pinnedPolicy) && !markers.some((path) => granted(path).includes('read'));
   // Of the configs one change away that the token's policy covers, the closest (the one needing the most) names the change.
   const explaining = variantNeeds.filter(({ needs: other }) => gapsOf(other).length === 0).sort((a, b) => b.needs.size - a.needs.size);
   const change = gaps.length === 0 || noAdminPolicy ? undefined : explaining[0]?.change;
@@ -105,7 +106,7 @@ export function describeAdminPolicyGaps(config: MaasVaultConfig, check: AdminPol
   if (check.noAdminPolicy) {
     const singular = check.policies.length <= 1;
     return (
-      `permission denied ahead: ${holder} ${singular ? 'does' : 'do'} not grant ${listed || 'the policy texts this config renders'}, and ${singular ? 'holds' : 'hold'} no admin policy ` +
+      `permission denied ahead: ${holder} ${singular ? 'does' : 'do'} not grant ${listed}, and ${singular ? 'holds' : 'hold'} no admin policy ` +
       `rendered for site ${config.site} by this maas-vault, so the engine would be refused partway. Render it and give the token that policy: ${check.rewrite}`
     );
   }

@@ -143,3 +143,16 @@ it('status reports a stale admin policy as a finding, with the command, and does
   const checks = JSON.parse(json.stdout).checks as { subject: string; ok: boolean }[];
   expect(checks.find((entry) => entry.subject === 'admin policy of the token')).toMatchObject({ ok: false });
 });
+
+it('a policy rendered by an older maas-vault (no markers, every path granted): stale, re-render, not "no admin policy"', async () => {
+  const config = configOf({ site: 'old', issuer: { enabled: true }, controllers: two });
+  const withoutMarkers = renderAdminPolicy(config).split('\n# What this policy was rendered for')[0];
+  expect(withoutMarkers).not.toContain('sys/rendered-admin-policy/');
+  await root('POST', 'sys/policies/acl/maas-admin-old', { policy: withoutMarkers });
+  const token = (await root('POST', 'auth/token/create', { policies: ['maas-admin-old'], ttl: '10m' })).auth.client_token;
+  const result = await check(token, config);
+  expect(result).toMatchObject({ current: false, noAdminPolicy: false });
+  expect(result.change).toBeUndefined();
+  expect(result.gaps.every((gap) => gap.pinnedPolicy)).toBe(true);
+  expect(describeAdminPolicyGaps(config, result)).toContain('was rendered for another config than test (or by an older maas-vault)');
+});
