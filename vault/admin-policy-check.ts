@@ -233,17 +233,24 @@ export interface SecretIdGap {
 /**
  * credentials and rotate, before the first secret ID: whether the token (the admin's, or CI's
  * issuer token) may read each role's ID and issue it a secret ID. `undefined` when the token may
- * not ask (then the calls themselves say what is missing).
+ * not ask, or may issue for no controller of the site: then the calls themselves say what is missing.
  */
 export async function checkSecretIdGrants(
   client: VaultClient,
   config: MaasVaultConfig,
   roles: readonly { name: string; role: string }[],
 ): Promise<{ gaps: SecretIdGap[]; policies: string[]; rewrite: string } | undefined> {
-  const wanted = roles.flatMap(({ name, role }) => [
-    { name, path: `auth/approle/role/${role}/role-id`, capability: 'read' },
-    { name, path: `auth/approle/role/${role}/secret-id`, capability: 'update' },
-  ]);
+  // Every controller of the site is asked about, so a token that may issue for none of them is told
+  // apart (the calls' own permission denied, exit 1) from one whose policy predates some (exit 2).
+  const site = config.controllers.filter((controller) => !controller.revoked).map((controller) => ({ name: controller.name, role: roleName(config, controller.name) }));
+  const paths = (list: readonly { name: string; role: string }[]) =>
+    list.flatMap(({ name, role }) => [
+      { name, path: `auth/approle/role/${role}/role-id`, capability: 'read' },
+      { name, path: `auth/approle/role/${role}/secret-id`, capability: 'update' },
+    ]);
+  const wanted = paths(roles);
+  if (wanted.length === 0) return undefined;
+  const probes = [...new Set([...wanted, ...paths(site)].map(({ path }) => path))];
   // A token Vault refuses, or one without the default policy, is left to the calls that follow: they say which it is.
   const refused = (error: unknown) => {
     if (error instanceof VaultPermissionError) return undefined;
@@ -251,14 +258,15 @@ export async function checkSecretIdGrants(
   };
   const [self, answer] = await Promise.all([
     client.read<{ policies?: string[]; identity_policies?: string[] }>('auth/token/lookup-self').catch(refused),
-    client.write<Record<string, string[]>>('sys/capabilities-self', { paths: wanted.map(({ path }) => path) }).catch(refused),
+    client.write<Record<string, string[]>>('sys/capabilities-self', { paths: probes }).catch(refused),
   ]);
   if (!self || !answer) return undefined;
+  const issuesFor = ({ path, capability }: { path: string; capability: string }) => (answer.data?.[path] ?? []).some((have) => have === 'root' || have === capability);
+  if (!paths(site).some(issuesFor)) return undefined;
   const policies = [...new Set([...(self.data?.policies ?? []), ...(self.data?.identity_policies ?? [])])].filter((name) => name !== 'default');
   const gaps = new Map<string, string[]>();
   for (const { name, path, capability } of wanted) {
-    const have = answer.data?.[path] ?? [];
-    if (have.includes('root') || have.includes(capability)) continue;
+    if (issuesFor({ path, capability })) continue;
     gaps.set(name, [...(gaps.get(name) ?? []), `${capability} on ${path}`]);
   }
   const profile = await client.serverProfile().catch(() => undefined);
