@@ -142,12 +142,19 @@ export function renderedForMarkers(config: MaasVaultConfig): { path: string; pol
     const roles = config.controllers.filter((controller) => !controller.revoked).map((controller) => legacyNames.role(config, controller.name));
     texts.push({ policy: legacyNames.issuerPolicy(config), text: issuerPolicyFor(config, roles) });
   }
-  return texts.map(({ policy, text }) => ({ policy, path: `${RENDERED_FOR_PREFIX}${config.site}/${createHash('sha256').update(text).digest('hex').slice(0, 16)}` }));
+  return texts.map(({ policy, text }) => ({
+    policy,
+    path: `${RENDERED_FOR_PREFIX}${config.site}/${createHash('sha256').update(text).digest('hex').slice(0, 16)}`,
+  }));
 }
 
 function renderedForBlock(config: MaasVaultConfig): string {
   const blocks = renderedForMarkers(config).map(({ path }) => `path "${path}" {\n  capabilities = ["read"]\n}\n`);
-  return `\n# What this policy was rendered for (a hash per pinned policy text), for maas-vault's check before\n# apply. No server serves these paths: they grant nothing.\n${blocks.join('')}`;
+  const comment = [
+    "# What this policy was rendered for (a hash per pinned policy text), for maas-vault's check before",
+    '# apply. No server serves these paths: they grant nothing.',
+  ];
+  return `\n${comment.join('\n')}\n${blocks.join('')}`;
 }
 
 /** The admin policy's paths and capabilities, read back from its rendered text (the one source of both). */

@@ -71,7 +71,9 @@ export async function checkAdminPolicy(client: VaultClient, config: MaasVaultCon
   const wider = widerProbes.filter(({ path, capabilities }) => capabilities.some((capability) => granted(path).includes(capability))).map(({ text }) => text);
   // Without one of the markers of this config or of a config one change away, the token holds no
   // admin policy this maas-vault rendered for the site (none at all, or one rendered before the markers).
-  const markers = [needs, ...variantNeeds.map(({ needs: other }) => other)].flatMap((wanted) => [...wanted].filter(([, need]) => need.pinnedPolicy).map(([path]) => path));
+  const markers = [needs, ...variantNeeds.map(({ needs: other }) => other)].flatMap((wanted) =>
+    [...wanted].filter(([, need]) => need.pinnedPolicy).map(([path]) => path),
+  );
   // (Markers alone missing, every path granted: a policy rendered by an older maas-vault, told as stale, not as missing.)
   const noAdminPolicy = gaps.some((gap) => !gap.pinnedPolicy) && !markers.some((path) => granted(path).includes('read'));
   // Of the configs one change away that the token's policy covers, the closest (the one needing the most) names the change.
@@ -115,7 +117,9 @@ export function describeAdminPolicyGaps(config: MaasVaultConfig, check: AdminPol
     ...(paths.length > 0 ? [`does not grant ${listed}`] : []),
     ...(pinned.length > 0 ? [`pins another text of the policy ${pinned.join(' and ')} than this config renders`] : []),
   ].join(', and ');
-  const why = check.change ? `was rendered before ${check.change} in ${config.source}` : `was rendered for another config than ${config.source} (or by an older maas-vault)`;
+  const why = check.change
+    ? `was rendered before ${check.change} in ${config.source}`
+    : `was rendered for another config than ${config.source} (or by an older maas-vault)`;
   return `the admin policy in ${holder} ${why}: it ${what}, so the engine would be refused partway. Re-render it and write it again: ${check.rewrite}`;
 }
 
@@ -183,22 +187,37 @@ function configVariants(config: MaasVaultConfig): { config: MaasVaultConfig; cha
     const others = config.controllers.filter((_, at) => at !== index);
     const entry = `controllers[${index}] (${controller.name})`;
     if (controller.revoked) {
-      variants.push({ config: withControllers(config.controllers.map((c, at) => (at === index ? { ...c, revoked: false } : c))), change: `${entry} was marked "revoked": true` });
+      variants.push({
+        config: withControllers(config.controllers.map((c, at) => (at === index ? { ...c, revoked: false } : c))),
+        change: `${entry} was marked "revoked": true`,
+      });
     }
     // The issuer's policy lists the controllers not revoked: one added and one whose mark was removed look alike.
     if (others.length > 0 && !controller.revoked) {
-      variants.push({ config: withControllers(others), change: `${entry} was added${config.issuer.enabled ? ' (or its "revoked" mark removed) with issuer.enabled' : ''}` });
+      variants.push({
+        config: withControllers(others),
+        change: `${entry} was added${config.issuer.enabled ? ' (or its "revoked" mark removed) with issuer.enabled' : ''}`,
+      });
     }
     if (controller.role !== undefined) {
-      variants.push({ config: withControllers(config.controllers.map((c, at) => (at === index ? { ...c, role: undefined } : c))), change: `${entry}.role was set` });
+      variants.push({
+        config: withControllers(config.controllers.map((c, at) => (at === index ? { ...c, role: undefined } : c))),
+        change: `${entry}.role was set`,
+      });
     }
   });
   if (!config.approle.adopt) variants.push({ config: { ...config, approle: { ...config.approle, adopt: true } }, change: 'approle.adopt was turned off' });
   if (!config.kv.adopt) variants.push({ config: { ...config, kv: { ...config.kv, adopt: true } }, change: 'kv.adopt was turned off' });
-  variants.push({ config: { ...config, keepLegacyNames: !config.keepLegacyNames }, change: `keepLegacyNames was ${config.keepLegacyNames ? 'set' : 'turned off'}` });
+  variants.push({
+    config: { ...config, keepLegacyNames: !config.keepLegacyNames },
+    change: `keepLegacyNames was ${config.keepLegacyNames ? 'set' : 'turned off'}`,
+  });
   const profile = config.policy.profile === 'strict' ? 'documented' : 'strict';
   variants.push({ config: { ...config, policy: { ...config.policy, profile } }, change: `policy.profile changed from ${profile} to ${config.policy.profile}` });
-  variants.push({ config: { ...config, policy: { ...config.policy, lookupSelf: !config.policy.lookupSelf } }, change: `policy.lookupSelf was ${config.policy.lookupSelf ? 'set' : 'turned off'}` });
+  variants.push({
+    config: { ...config, policy: { ...config.policy, lookupSelf: !config.policy.lookupSelf } },
+    change: `policy.lookupSelf was ${config.policy.lookupSelf ? 'set' : 'turned off'}`,
+  });
   return variants;
 }
 
@@ -218,7 +237,9 @@ function widerChecks(config: MaasVaultConfig): { path: string; capabilities: str
     checks.push({
       path: `sys/mounts/${config.kv.mount}`,
       capabilities: ['delete'],
-      text: `the token's admin policy can still delete the adopted mount ${config.kv.mount}/ and every secret in it (rendered before kv.adopt was set). Re-render and write it again`,
+      text:
+        `the token's admin policy can still delete the adopted mount ${config.kv.mount}/ and every secret in it (rendered before kv.adopt was set). ` +
+        'Re-render and write it again',
     });
   }
   return checks;
@@ -242,7 +263,9 @@ export async function checkSecretIdGrants(
 ): Promise<{ gaps: SecretIdGap[]; policies: string[]; rewrite: string } | undefined> {
   // Every controller of the site is asked about, so a token that may issue for none of them is told
   // apart (the calls' own permission denied, exit 1) from one whose policy predates some (exit 2).
-  const site = config.controllers.filter((controller) => !controller.revoked).map((controller) => ({ name: controller.name, role: roleName(config, controller.name) }));
+  const site = config.controllers
+    .filter((controller) => !controller.revoked)
+    .map((controller) => ({ name: controller.name, role: roleName(config, controller.name) }));
   const paths = (list: readonly { name: string; role: string }[]) =>
     list.flatMap(({ name, role }) => [
       { name, path: `auth/approle/role/${role}/role-id`, capability: 'read' },
@@ -261,7 +284,8 @@ export async function checkSecretIdGrants(
     client.write<Record<string, string[]>>('sys/capabilities-self', { paths: probes }).catch(refused),
   ]);
   if (!self || !answer) return undefined;
-  const issuesFor = ({ path, capability }: { path: string; capability: string }) => (answer.data?.[path] ?? []).some((have) => have === 'root' || have === capability);
+  const issuesFor = ({ path, capability }: { path: string; capability: string }) =>
+    (answer.data?.[path] ?? []).some((have) => have === 'root' || have === capability);
   if (!paths(site).some(issuesFor)) return undefined;
   const policies = [...new Set([...(self.data?.policies ?? []), ...(self.data?.identity_policies ?? [])])].filter((name) => name !== 'default');
   const gaps = new Map<string, string[]>();
@@ -281,9 +305,11 @@ export class SecretIdGrantsError extends Error {
     const names = check.gaps.map(({ name }) => name);
     const detail = check.gaps.map(({ name, paths }) => `${name} (${paths.reverse().join(', ')})`).join(', ');
     const issuerPolicy = issuerPolicyName(config);
+    const added = names.length === 1 ? 'that controller was' : 'those controllers were';
     const fix = check.policies.includes(issuerPolicy)
-      ? `the CI issuer policy ${issuerPolicy} predates ${names.join(', ')}: \`maas-vault apply\` (with the admin's token) writes it for every controller of ${config.source} not marked revoked`
-      : `if it is the admin policy, it was rendered before ${names.length === 1 ? 'that controller was' : 'those controllers were'} added: re-render it and write it again: ${check.rewrite}`;
+      ? `the CI issuer policy ${issuerPolicy} predates ${names.join(', ')}: ` +
+        `\`maas-vault apply\` (with the admin's token) writes it for every controller of ${config.source} not marked revoked`
+      : `if it is the admin policy, it was rendered before ${added} added: re-render it and write it again: ${check.rewrite}`;
     super(`${action} refused before issuing anything (nothing was changed in Vault): the token may not issue secret IDs for ${detail}; ${fix}`);
   }
 }

@@ -4,7 +4,14 @@
  */
 import { roleName, type MaasVaultConfig } from '../../config/index.js';
 import type { VaultClient } from '../../vault/client.js';
-import { AdminPolicyMissingError, AdminPolicyStaleError, checkAdminPolicy, checkSecretIdGrants, describeAdminPolicyGaps, SecretIdGrantsError } from '../../vault/admin-policy-check.js';
+import {
+  AdminPolicyMissingError,
+  AdminPolicyStaleError,
+  checkAdminPolicy,
+  checkSecretIdGrants,
+  describeAdminPolicyGaps,
+  SecretIdGrantsError,
+} from '../../vault/admin-policy-check.js';
 import type { StatusCheck } from '../../vault/status.js';
 import type { Reporter } from '../reporter.js';
 
@@ -37,6 +44,10 @@ export async function adminPolicyStatus(client: VaultClient, config: MaasVaultCo
 
 /** credentials and rotate: every controller asked for can be issued a secret ID by this token, or nothing is issued (exit 2). */
 export async function requireSecretIdGrants(client: VaultClient, config: MaasVaultConfig, controllers: readonly string[], action: string): Promise<void> {
-  const check = await checkSecretIdGrants(client, config, controllers.map((name) => ({ name, role: roleName(config, name) })));
+  const check = await checkSecretIdGrants(
+    client,
+    config,
+    controllers.map((name) => ({ name, role: roleName(config, name) })),
+  );
   if (check && check.gaps.length > 0) throw new SecretIdGrantsError(action, config, check);
 }

@@ -42,7 +42,9 @@ export const rotateCommand = defineCommand<RotateArgs>({
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL of the new secret IDs, e.g. 1h (default: wrapTtl of the config)' })
       .option('out', {
         type: 'string',
-        describe: 'write the JSON result of `rotate` to this file (new, or a regular file of yours), mode 0600, checked before Vault is called; stdout then gets a summary without wrapping tokens',
+        describe:
+          'write the JSON result of `rotate` to this file (new, or a regular file of yours), mode 0600, checked before Vault is called; ' +
+          'stdout then gets a summary without wrapping tokens',
       })
       .option('auto-approve', { type: 'boolean', default: false, describe: 'with --finish: destroy without asking (required when not on a terminal)' })
       .example('$0 rotate --controller region-1', 'step 1: a new secret ID for region-1 and the commands to run on it')
@@ -110,7 +112,8 @@ async function begin(argv: RotateArgs): Promise<void> {
         new VaultTokenEndedError(
           client.address,
           ended,
-          `New secret IDs issued and recorded (${out ? `in ${out.path}` : 'printed above'}) for: ${namesOrNone(result.started.map(({ name }) => name))}. Not issued: ${namesOrNone(notStarted)}. ` +
+          `New secret IDs issued and recorded (${out ? `in ${out.path}` : 'printed above'}) ` +
+            `for: ${namesOrNone(result.started.map(({ name }) => name))}. Not issued: ${namesOrNone(notStarted)}. ` +
             `For the rest: \`maas-vault rotate ${notStarted.map((name) => `--controller ${name}`).join(' ')}\`.`,
         ).message,
       );
@@ -149,21 +152,38 @@ function printRotation(report: Reporter, config: MaasVaultConfig, started: reado
   report.line(finishCommand(config, started));
 }
 
+interface OutSummaryController {
+  name: string;
+  role: string;
+  secretIdAccessor: string;
+  previousSecretIdAccessors: string[];
+  wrapTtl: string;
+  expiresAt: string;
+}
+
 /** What `rotate --out` says on stdout: controllers, accessors, expiry, the file and the finish command; no wrapping token, no configure command. */
 function printOutSummary(
   report: Reporter,
   path: string,
-  data: { controllers: { name: string; role: string; secretIdAccessor: string; previousSecretIdAccessors: string[]; wrapTtl: string; expiresAt: string }[]; failed: unknown[]; finishCommand: string },
+  data: { controllers: OutSummaryController[]; failed: unknown[]; finishCommand: string },
 ): void {
-  const controllers = data.controllers.map(({ name, role, secretIdAccessor, previousSecretIdAccessors, wrapTtl, expiresAt }) => ({ name, role, secretIdAccessor, previousSecretIdAccessors, wrapTtl, expiresAt }));
+  const controllers = data.controllers.map(({ name, role, secretIdAccessor, previousSecretIdAccessors, wrapTtl, expiresAt }): OutSummaryController => ({
+    name,
+    role,
+    secretIdAccessor,
+    previousSecretIdAccessors,
+    wrapTtl,
+    expiresAt,
+  }));
   if (report.json) {
     report.data({ out: path, controllers, failed: data.failed, finishCommand: data.finishCommand });
     return;
   }
   if (controllers.length === 0) return;
-  report.line(`Wrote ${path} (mode 0600): ${controllers.length} new wrapped secret ID${controllers.length === 1 ? '' : 's'}, each usable once; the commands to run on each region are in the file.`);
-  for (const controller of controllers) {
-    report.line(`  ${controller.name}: role ${controller.role}, secret ID accessor ${controller.secretIdAccessor}, wrapping token expires ${controller.expiresAt}`);
+  const count = `${controllers.length} new wrapped secret ID${controllers.length === 1 ? '' : 's'}`;
+  report.line(`Wrote ${path} (mode 0600): ${count}, each usable once; the commands to run on each region are in the file.`);
+  for (const { name, role, secretIdAccessor, expiresAt } of controllers) {
+    report.line(`  ${name}: role ${role}, secret ID accessor ${secretIdAccessor}, wrapping token expires ${expiresAt}`);
   }
   report.line('Then, once every one of them runs on its new secret ID:');
   report.line(data.finishCommand);

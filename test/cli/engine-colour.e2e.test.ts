@@ -72,7 +72,9 @@ describeE2E('the engine on a terminal (e2e: engine + provider)', () => {
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.output]).toEqual([0, '']);
     expect(engineLines(applied.output).some((text) => text.includes(ESC))).toBe(true);
     expect(applied.output).toContain('sudo maas config-vault configure');
-    expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'hue' }, 'region-1')}`, { token: server.rootToken })).status).toBe(200);
+    expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'hue' }, 'region-1')}`, { token: server.rootToken })).status).toBe(
+      200,
+    );
   });
 
   it("an engine refused on a terminal: the refused path is still read from the engine's coloured lines", async () => {
@@ -80,9 +82,13 @@ describeE2E('the engine on a terminal (e2e: engine + provider)', () => {
     // The admin policy, and a refusal on a path the engine reads (refreshing the role) that the check before the engine does not ask about.
     const config = testConfig({ site: 'hue', vault: { address: server.address }, kv: { mount: 'kv-hue' }, controllers: [{ name: 'region-1' }] });
     const deny = `path "auth/approle/role/${roleName(config, 'region-1')}/role-id" {\n  capabilities = ["deny"]\n}\n`;
-    expect((await vaultHttp(server.address, 'PUT', 'sys/policies/acl/hue-admin', { token: server.rootToken, body: { policy: renderAdminPolicy(config) } })).status).toBe(204);
+    expect(
+      (await vaultHttp(server.address, 'PUT', 'sys/policies/acl/hue-admin', { token: server.rootToken, body: { policy: renderAdminPolicy(config) } })).status,
+    ).toBe(204);
     expect((await vaultHttp(server.address, 'PUT', 'sys/policies/acl/hue-deny', { token: server.rootToken, body: { policy: deny } })).status).toBe(204);
-    const token = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['hue-admin', 'hue-deny'], ttl: '10m' } })).body.auth.client_token;
+    const token = (
+      await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['hue-admin', 'hue-deny'], ttl: '10m' } })
+    ).body.auth.client_token;
     const refused = await onTerminal(['plan'], {}, token);
     expect(refused.exitCode).toBe(1);
     expect(refused.output).toMatch(new RegExp(`plan failed: permission denied on auth/approle/role/${roleName(config, 'region-1')}/role-id \\(GET\\)`));

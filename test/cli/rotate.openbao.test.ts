@@ -302,7 +302,9 @@ describe('rotate (openbao: no engine)', () => {
     expect(written.all).not.toContain(token);
     expect(written.stdout).not.toMatch(/config-vault configure|maas init region/);
     expect(written.stdout).toContain(`Wrote ${out} (mode 0600): 1 new wrapped secret ID`);
-    expect(written.stdout).toContain(`region-2: role ${roleName(config, 'region-2')}, secret ID accessor ${saved.controllers[0].secretIdAccessor}, wrapping token expires ${saved.controllers[0].expiresAt}`);
+    const { secretIdAccessor, expiresAt } = saved.controllers[0];
+    const summary = `region-2: role ${roleName(config, 'region-2')}, secret ID accessor ${secretIdAccessor}, wrapping token expires ${expiresAt}`;
+    expect(written.stdout).toContain(summary);
     expect(written.stdout).toContain(saved.finishCommand);
 
     const outJson = join(elsewhere.dir, 'rotation-out-json.json');

@@ -52,7 +52,7 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
     expect(outputs[1].stdout).toContain('#   no secret ID from the stack: run `maas-vault credentials --controller region-1`');
   });
 
-  it("a token lacking the admin policy: plan says permission denied once, before the engine runs, with a path and the `maas-vault policy admin` command", async () => {
+  it('a token lacking the admin policy: plan says permission denied once, before the engine runs, with a path and the `policy admin` command', async () => {
     const site = new TestSite(server, { site: 'weak', approle: { adopt: true }, kv: { mount: 'kv-weak' }, controllers: [{ name: 'region-1' }] });
     await site.apply();
     // Enough for the pre-flight checks' reads, not for the engine's refresh: refused before the engine runs (issue 24, item 6).
@@ -63,8 +63,13 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
     const result = await site.cli(['plan'], weak);
     expect(result.exitCode).toBe(1);
     expect(result.stderr.match(/permission denied/gi)).toHaveLength(1);
+    const refusedBeforeEngine = '^maas-vault: plan refused before changing anything in Vault \\(nothing was changed\\): permission denied ahead: ';
     expect(result.stderr).toMatch(
-      /^maas-vault: plan refused before changing anything in Vault \(nothing was changed\): permission denied ahead: the token's policy \(weak-preflight-only\) does not grant \w+(, \w+)* on \S+.*`maas-vault policy admin --config \S+ > weak-preflight-only\.hcl && (bao|vault) policy write weak-preflight-only weak-preflight-only\.hcl`$/m,
+      new RegExp(
+        `${refusedBeforeEngine}the token's policy \\(weak-preflight-only\\) does not grant \\w+(, \\w+)* on \\S+.*` +
+          '`maas-vault policy admin --config \\S+ > weak-preflight-only\\.hcl && (bao|vault) policy write weak-preflight-only weak-preflight-only\\.hcl`$',
+        'm',
+      ),
     );
     expect(result.all).not.toMatch(/terraform (plan|apply)|Terraform|OpenTofu/);
     expect(result.all).not.toContain(weak);
@@ -74,7 +79,12 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
     const refused = await site.cli(['plan'], bare);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr.match(/permission denied/gi)).toHaveLength(1);
-    expect(refused.stderr).toMatch(/^maas-vault: plan refused before changing anything in Vault \(nothing was changed\): permission denied ahead: the token does not grant \w+(, \w+)* on \S+.*(bao|vault) policy write maas-admin-weak maas-admin-weak\.hcl`$/m);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `${refusedBeforeEngine}the token does not grant \\w+(, \\w+)* on \\S+.*(bao|vault) policy write maas-admin-weak maas-admin-weak\\.hcl\`$`,
+        'm',
+      ),
+    );
     expect(refused.all).not.toContain(bare);
   });
 

@@ -40,7 +40,14 @@ async function secretIds(config: MaasVaultConfig): Promise<Record<string, number
 /** A site set up the docs' way with two controllers, then a third added to the config and its role created. */
 async function siteWithAddedController(site: string, thirdRole?: string) {
   const two = [{ name: 'region-1' }, { name: 'region-2' }];
-  const input = { site, approle: { adopt: true }, kv: { mount: `kv-${site}`, adopt: true }, stackSecretIds: false, issuer: { enabled: true }, controllers: two };
+  const input = {
+    site,
+    approle: { adopt: true },
+    kv: { mount: `kv-${site}`, adopt: true },
+    stackSecretIds: false,
+    issuer: { enabled: true },
+    controllers: two,
+  };
   const before = validateConfig({ ...input, vault: { address: server.address } });
   await setUpLikeTheDocs(server, before);
   const testSite = new TestSite(server, input);
@@ -62,7 +69,9 @@ it('credentials and rotate with a CI issuer token whose policy predates a contro
     expect([args.join(' '), result.exitCode]).toEqual([args.join(' '), 2]);
     expect(result.stderr).toContain(`${args[0]} refused before issuing anything (nothing was changed in Vault)`);
     const role = roleName(after, 'region-3');
-    expect(result.stderr).toContain(`may not issue secret IDs for region-3 (update on auth/approle/role/${role}/secret-id, read on auth/approle/role/${role}/role-id)`);
+    expect(result.stderr).toContain(
+      `may not issue secret IDs for region-3 (update on auth/approle/role/${role}/secret-id, read on auth/approle/role/${role}/role-id)`,
+    );
     expect(result.stderr).toContain(`the CI issuer policy ${issuerPolicyName(after)} predates region-3: \`maas-vault apply\``);
     expect(result.stdout).toBe('');
     expect(await secretIds(after)).toEqual(counts);
@@ -80,7 +89,9 @@ it('credentials with an admin token rendered before a controller with a role of 
   const result = await site.cli(['credentials'], admin);
   expect(result.exitCode).toBe(2);
   expect(result.stderr).toContain('may not issue secret IDs for region-3 (update on auth/approle/role/hand-made-3/secret-id');
-  expect(result.stderr).toContain(`maas-vault policy admin --config ${site.configPath} > ops-hand.hcl && ${serverCliName()} policy write ops-hand ops-hand.hcl`);
+  expect(result.stderr).toContain(
+    `maas-vault policy admin --config ${site.configPath} > ops-hand.hcl && ${serverCliName()} policy write ops-hand ops-hand.hcl`,
+  );
   expect(await secretIds(after)).toEqual(counts);
 
   await root('PUT', 'sys/policies/acl/ops-hand', { policy: renderAdminPolicy(after) });

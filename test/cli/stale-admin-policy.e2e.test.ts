@@ -22,7 +22,8 @@ describeE2E('a stale admin policy (e2e: engine + provider)', () => {
     server = await startDevServer({ bao: serverBinary() });
     site = new TestSite(server, { site: 'stale', kv: { mount: 'kv-stale' }, controllers: [{ name: 'region-1' }, { name: 'region-2' }] });
     await writeAdminPolicy();
-    admin = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: [POLICY], ttl: '1h' } })).body.auth.client_token;
+    admin = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: [POLICY], ttl: '1h' } })).body.auth
+      .client_token;
     const first = await site.cli(['apply', '--auto-approve'], admin);
     if (first.exitCode !== 0) throw new Error(`first apply failed (${first.exitCode}):\n${first.all}`);
   });
@@ -35,7 +36,9 @@ describeE2E('a stale admin policy (e2e: engine + provider)', () => {
   async function writeAdminPolicy(): Promise<void> {
     const rendered = await site.cli(['policy', 'admin'], null);
     expect(rendered.exitCode).toBe(0);
-    expect((await vaultHttp(server.address, 'PUT', `sys/policies/acl/${POLICY}`, { token: server.rootToken, body: { policy: rendered.stdout } })).status).toBe(204);
+    expect((await vaultHttp(server.address, 'PUT', `sys/policies/acl/${POLICY}`, { token: server.rootToken, body: { policy: rendered.stdout } })).status).toBe(
+      204,
+    );
   }
 
   /** What the site holds in Vault: policies with their texts, roles with their settings, mounts, auth methods. */
@@ -46,7 +49,11 @@ describeE2E('a stale admin policy (e2e: engine + provider)', () => {
     return {
       policies: await Promise.all(policies.map(async (name) => [name, (await get('GET', `sys/policies/acl/${name}`)).data.policy])),
       roles: await Promise.all(
-        roles.map(async (name) => [name, (await get('GET', `auth/approle/role/${name}`)).data, ((await get('LIST', `auth/approle/role/${name}/secret-id`)).data?.keys ?? []).length]),
+        roles.map(async (name) => [
+          name,
+          (await get('GET', `auth/approle/role/${name}`)).data,
+          ((await get('LIST', `auth/approle/role/${name}/secret-id`)).data?.keys ?? []).length,
+        ]),
       ),
       mounts: Object.keys((await get('GET', 'sys/mounts')).data).sort(),
       auth: Object.keys((await get('GET', 'sys/auth')).data).sort(),

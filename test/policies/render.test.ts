@@ -1,4 +1,11 @@
-import { adminPolicyGrants, renderAdminPolicy, renderedForMarkers, renderIssuerPolicy, renderMaasPolicy, type MaasPolicyProfile } from '../../policies/render.js';
+import {
+  adminPolicyGrants,
+  renderAdminPolicy,
+  renderedForMarkers,
+  renderIssuerPolicy,
+  renderMaasPolicy,
+  type MaasPolicyProfile,
+} from '../../policies/render.js';
 import { byPath, grantsOf, grantsOutside, type Grant } from '../support/policy.js';
 import { testConfig } from '../support/configs.js';
 

@@ -68,7 +68,9 @@ it('issuer enabled after the policy was rendered: the issuer paths are missing, 
   expect(result.current).toBe(false);
   expect(result.change).toBe('issuer.enabled was set');
   expect(result.gaps.map((gap) => gap.path)).toContain(`sys/policies/acl/${issuerPolicyName(after)}`);
-  expect(result.rewrite).toBe(`\`maas-vault policy admin --config test > ops-admin-iss.hcl && ${serverCliName()} policy write ops-admin-iss ops-admin-iss.hcl\``);
+  expect(result.rewrite).toBe(
+    `\`maas-vault policy admin --config test > ops-admin-iss.hcl && ${serverCliName()} policy write ops-admin-iss ops-admin-iss.hcl\``,
+  );
   const text = describeAdminPolicyGaps(after, result);
   expect(text).toContain('rendered before issuer.enabled was set in test');
   expect(text).toContain('ops-admin-iss');
@@ -123,7 +125,9 @@ it('a token with no admin policy of the site says so, not a config change', asyn
   const config = configOf({ site: 'none', controllers: two });
   const result = await check(token, config);
   expect(result).toMatchObject({ current: false, noAdminPolicy: true, policies: [] });
-  expect(describeAdminPolicyGaps(config, result)).toMatch(/^permission denied ahead: the token does not grant \S.* and \d+ more, and holds no admin policy rendered for site none by this maas-vault/);
+  expect(describeAdminPolicyGaps(config, result)).toMatch(
+    /^permission denied ahead: the token does not grant \S.* and \d+ more, and holds no admin policy rendered for site none by this maas-vault/,
+  );
   expect(result.rewrite).toContain(`${serverCliName()} policy write maas-admin-none maas-admin-none.hcl`);
 });
 
