@@ -24,6 +24,8 @@ export class Reporter {
   private readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   /** Result lines may carry colour: stdout is a terminal, NO_COLOR is unset or empty (no-color.org), TERM is not dumb. */
   readonly colour: boolean;
+  /** The engine's lines (on stderr) may carry the engine's own colour: the same rules, for stderr. */
+  readonly engineColour: boolean;
   private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** A spinner is on the terminal's current line: a line written now erases it first (the next frame redraws it). */
   private spinning = false;
@@ -35,6 +37,7 @@ export class Reporter {
     this.stderr = options.stderr ?? process.stderr;
     const env = options.env ?? process.env;
     this.colour = !this.json && Boolean(this.stdout.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+    this.engineColour = !this.json && Boolean(this.stderr.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
   }
 
   /** `text` in `colour` on a terminal that takes it; elsewhere the text exactly as it is. */
@@ -112,7 +115,8 @@ export class Reporter {
 
   /** Engine output lines, shown to people as they come. */
   engineLine(line: string): void {
-    if (this.chatty) this.stderr.write(`${this.eraseSpinner()}  | ${line}\n`);
+    // A coloured line ends with its colour reset: the next line starts plain whatever the engine left open.
+    if (this.chatty) this.stderr.write(`${this.eraseSpinner()}  | ${line}${this.engineColour && line.includes('\x1b') ? '\x1b[0m' : ''}\n`);
   }
 }
 

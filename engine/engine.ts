@@ -11,7 +11,7 @@ import { EngineInterruptedError, interrupts } from './interrupts.js';
 import { keepGoodState, restoreBrokenState } from './state.js';
 import { lockHeldError, lockWaitSeconds } from './lock.js';
 import { parseQuietly } from './state.js';
-import { LineSplitter, scrubEngineLine } from './scrub.js';
+import { LineSplitter, scrubEngineLine, stripAnsi } from './scrub.js';
 import { releaseStateSpace, rescuePrintedState, reserveSize, reserveStateSpace, stateDumpIn, writeFailureCause } from './state-space.js';
 import { PROVIDER_ADDRESS_VARIABLE } from '../stacks/provider-address-variable.js';
 import { EngineError } from './errors.js';
@@ -30,6 +30,11 @@ export interface EngineOptions {
   onNotice?: (text: string) => void;
   /** How long plan, apply and destroy wait for the state lock (engine syntax, e.g. `5s`; default MAAS_VAULT_LOCK_WAIT). */
   lockTimeout?: string;
+  /**
+   * plan and apply print the engine's colour (no -no-color): stderr is a terminal and NO_COLOR is
+   * unset. Lines are scrubbed and parsed as a reader sees them, colour stripped (engine/scrub.ts).
+   */
+  colour?: boolean;
   /** Takes over an init of this stack already under way (engine/early-init.ts): true when it stands for init. */
   earlyInit?: () => Promise<boolean>;
 }
@@ -115,6 +120,11 @@ export class Engine {
     return this.options.lockTimeout ?? `${lockWaitSeconds()}s`;
   }
 
+  /** `-no-color` unless plan and apply may colour (init, show and output never do: they are read, not shown). */
+  private get noColor(): string[] {
+    return this.options.colour ? [] : ['-no-color'];
+  }
+
   private get lockTimeoutFlag(): string {
     return `-lock-timeout=${this.lockTimeout}`;
   }
@@ -129,7 +139,7 @@ export class Engine {
   }
 
   async plan(): Promise<PlanResult> {
-    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', this.lockTimeoutFlag], [0, 2]);
+    const result = await this.run(['plan', '-input=false', ...this.noColor, '-detailed-exitcode', this.lockTimeoutFlag], [0, 2]);
     return { changes: result.exitCode === 2 };
   }
 
@@ -141,7 +151,7 @@ export class Engine {
     rmSync(planFile, { force: true });
     // Created owner-only before the engine writes it (it truncates, keeping the mode), whatever the umask.
     closeSync(openSync(planFile, 'w', 0o600));
-    const result = await this.run(['plan', '-input=false', '-no-color', '-detailed-exitcode', this.lockTimeoutFlag, ...(destroy ? ['-destroy'] : []), `-out=${planFile}`], [0, 2]);
+    const result = await this.run(['plan', '-input=false', ...this.noColor, '-detailed-exitcode', this.lockTimeoutFlag, ...(destroy ? ['-destroy'] : []), `-out=${planFile}`], [0, 2]);
     chmodSync(planFile, 0o600);
     const digest = fileDigest(planFile);
     const shown = await this.run(['show', '-json', '-no-color', planFile], [0], { quiet: true });
@@ -165,7 +175,7 @@ export class Engine {
   /** Applies exactly the saved plan (the engine refuses it if the state moved since it was made). */
   async applySaved(plan: SavedPlan): Promise<void> {
     if (!existsSync(plan.planFile) || fileDigest(plan.planFile) !== plan.digest) throw new PlanFileChangedError(plan.planFile);
-    await this.run(['apply', '-input=false', '-no-color', this.lockTimeoutFlag, plan.planFile], [0], { setsStateAside: true });
+    await this.run(['apply', '-input=false', ...this.noColor, this.lockTimeoutFlag, plan.planFile], [0], { setsStateAside: true });
   }
 
   /**
@@ -173,7 +183,7 @@ export class Engine {
    * and throws away (`maas-vault dev`), never for a site's Vault.
    */
   async applyUnguarded(): Promise<void> {
-    await this.run(['apply', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
+    await this.run(['apply', '-input=false', ...this.noColor, '-auto-approve', this.lockTimeoutFlag]);
   }
 
   /**
@@ -181,7 +191,7 @@ export class Engine {
    * Vault: after `rotate --finish` destroyed a secret ID the stack no longer declares.
    */
   async refreshOnly(): Promise<void> {
-    await this.run(['apply', '-refresh-only', '-input=false', '-no-color', '-auto-approve', this.lockTimeoutFlag]);
+    await this.run(['apply', '-refresh-only', '-input=false', ...this.noColor, '-auto-approve', this.lockTimeoutFlag]);
   }
 
   /** Drops resources from the state without touching Vault (a shared mount that must stay). */
@@ -245,16 +255,18 @@ export class Engine {
     let held: string | undefined;
     const take = (raw: string) => {
       const line = scrubEngineLine(raw);
-      if (line.trim() === '') return;
+      // Kept and matched as a reader sees it: every reader of the engine's lines works on plain text.
+      const plain = stripAnsi(line);
+      if (plain.trim() === '') return;
       // The engine's lock error advises disabling locking: never pass that on.
-      if (/Error acquiring the state lock/.test(line)) lockError = true;
-      lines.push(line);
+      if (/Error acquiring the state lock/.test(plain)) lockError = true;
+      lines.push(plain);
       if (lockError) return;
       // The plan file is maas-vault's to apply, after its checks: never advise applying it directly.
-      if (SAVED_PLAN_HINT.test(line)) return;
+      if (SAVED_PLAN_HINT.test(plain)) return;
       // Once stopped, the engine says so for every pending resource: one line says it all.
-      if (interrupts.signal && /Error: execution halted/.test(line)) return;
-      if (/^\s*╷\s*$/.test(line)) {
+      if (interrupts.signal && /Error: execution halted/.test(plain)) return;
+      if (/^\s*╷\s*$/.test(plain)) {
         held = line;
         return;
       }

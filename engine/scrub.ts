@@ -16,7 +16,18 @@ const TOKEN_SHAPE = /\b(?:hv[sbr]|[sbr])\.[A-Za-z0-9_-]{20,}/g;
 
 export const REDACTED = '<redacted>';
 
+/**
+ * On a terminal the engine colours its lines, and an escape sequence may sit inside a field name or
+ * a token: the line is judged as a reader sees it, and a line holding a secret loses its colour.
+ */
 export function scrubEngineLine(line: string): string {
+  if (!line.includes('\x1b')) return scrubPlain(line);
+  const plain = stripAnsi(line);
+  const scrubbed = scrubPlain(plain);
+  return scrubbed === plain ? line : scrubbed;
+}
+
+function scrubPlain(line: string): string {
   return line
     .replace(JSON_FIELD, (_match, open: string, value: string, close: string) => (value === '' || value === REDACTED ? `${open}${value}${close}` : `${open}${REDACTED}${close}`))
     .replace(HCL_FIELD, (_match, open: string, value: string, close: string) => (value === '' || value === REDACTED ? `${open}${value}${close}` : `${open}${REDACTED}${close}`))
@@ -39,4 +50,12 @@ export class LineSplitter {
     this.pending = '';
     return rest === '' ? [] : [rest];
   }
+}
+
+/** Terminal escape sequences (CSI, such as colours, and OSC): what the engine adds on a terminal. */
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
+
+/** The text a reader sees: for the parsers of the engine's output, which must not care about colour. */
+export function stripAnsi(text: string): string {
+  return text.includes('\x1b') ? text.replace(ANSI, '') : text;
 }

@@ -23,6 +23,8 @@ export interface StackRunnerOptions {
   /** Vault token for the provider (from VAULT_TOKEN). */
   token?: string;
   onOutput?: (line: string) => void;
+  /** plan and apply in the engine's colour (a terminal without NO_COLOR): see Engine's `colour`. */
+  colour?: boolean;
   /** What maas-vault did to the state file (a broken one restored), for the user. */
   onNotice?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -80,7 +82,7 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   const earlyInit = early ? () => early.finish(binary, jsonPath) : undefined;
   // With the pg backend there is no local state file to check, restore or keep.
   const localState = config.state.backend === 'local' ? statePath : undefined;
-  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput, statePath: localState, onNotice: options.onNotice, lockTimeout: options.lockTimeout, earlyInit });
+  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput, colour: options.colour, statePath: localState, onNotice: options.onNotice, lockTimeout: options.lockTimeout, earlyInit });
   return { engine, stackDir, statePath, jsonPath };
 }
 

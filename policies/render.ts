@@ -3,6 +3,7 @@
  * not only in the config schema, because a policy is the one place where a bad string becomes
  * a privilege.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../config/package-root.js';
@@ -122,8 +123,48 @@ export function renderAdminPolicy(config: MaasVaultConfig): string {
       issuerPolicy: issuer,
     }) +
     adoptedRoleBlocks(config, roleParameters) +
-    (config.keepLegacyNames ? legacyAdminBlocks(config, roleParameters) : '')
+    (config.keepLegacyNames ? legacyAdminBlocks(config, roleParameters) : '') +
+    renderedForBlock(config)
   );
+}
+
+/** Where the markers of what an admin policy was rendered for live: a sys/ path no server serves. */
+export const RENDERED_FOR_PREFIX = 'sys/rendered-admin-policy/';
+
+/**
+ * One path per policy text the admin policy pins, named by the text's hash. `sys/capabilities-self`
+ * sees paths and capabilities but not allowed_parameters, so these let maas-vault tell, before apply,
+ * whether the token's admin policy pins the texts this config renders (vault/admin-policy-check.ts).
+ * No server serves these paths (nothing can be mounted under sys/): they grant nothing.
+ */
+export function renderedForMarkers(config: MaasVaultConfig): { path: string; policy: string }[] {
+  const texts = [{ policy: config.policy.name, text: maasPolicyFor(config) }];
+  if (config.issuer.enabled) texts.push({ policy: issuerPolicyName(config), text: issuerPolicyFor(config) });
+  if (config.issuer.enabled && config.keepLegacyNames) {
+    const roles = config.controllers.filter((controller) => !controller.revoked).map((controller) => legacyNames.role(config, controller.name));
+    texts.push({ policy: legacyNames.issuerPolicy(config), text: issuerPolicyFor(config, roles) });
+  }
+  return texts.map(({ policy, text }) => ({
+    policy,
+    path: `${RENDERED_FOR_PREFIX}${config.site}/${createHash('sha256').update(text).digest('hex').slice(0, 16)}`,
+  }));
+}
+
+function renderedForBlock(config: MaasVaultConfig): string {
+  const blocks = renderedForMarkers(config).map(({ path }) => `path "${path}" {\n  capabilities = ["read"]\n}\n`);
+  const comment = [
+    "# What this policy was rendered for (a hash per pinned policy text), for maas-vault's check before",
+    '# apply. No server serves these paths: they grant nothing.',
+  ];
+  return `\n${comment.join('\n')}\n${blocks.join('')}`;
+}
+
+/** The admin policy's paths and capabilities, read back from its rendered text (the one source of both). */
+export function adminPolicyGrants(config: MaasVaultConfig): { path: string; capabilities: string[] }[] {
+  return [...renderAdminPolicy(config).matchAll(/^path "([^"]+)" \{\n\s*capabilities\s*=\s*\[([^\]]*)\]/gm)].map(([, path, list]) => ({
+    path,
+    capabilities: [...list.matchAll(/"(\w+)"/g)].map(([, capability]) => capability),
+  }));
 }
 
 /**

@@ -14,6 +14,7 @@ import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import { issueEachCredential, revokePreviousEach, revokePreviousSecretIds } from '../../vault/credentials.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 import { withLockTimeout } from './engine-args.js';
+import { requireSecretIdGrants } from './admin-policy-gate.js';
 import { lockSite, siteLockSeconds } from '../site-lock.js';
 
 interface CredentialsArgs extends GlobalArgs {
@@ -121,6 +122,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     }
     const client = vaultClient(config, token);
     try {
+      await requireSecretIdGrants(client, config, controllers, 'credentials');
       const life = await readTokenLife(client);
       const outcome = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () => issueEachCredential(client, config, { controllers, wrapTtl }));
       const issued = outcome.issued;

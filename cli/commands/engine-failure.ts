@@ -9,7 +9,7 @@ import { isTokenRefused, isVaultError, VaultError, VaultPermissionError } from '
 import { engineOutput } from '../../engine/errors.js';
 import { explainTokenRefusal } from '../context.js';
 
-export async function explainEngineFailure(error: unknown, client: VaultClient | undefined, action: string): Promise<unknown> {
+export async function explainEngineFailure(error: unknown, client: VaultClient | undefined, action: string, site?: string): Promise<unknown> {
   const output = engineOutput(error);
   if (output === undefined || !client) return error;
   let cause: VaultError | undefined;
@@ -25,7 +25,7 @@ export async function explainEngineFailure(error: unknown, client: VaultClient |
     // The token itself may have expired meanwhile: that is the message then.
     const refused = await explainTokenRefusal(client, new VaultPermissionError(denied[0], 'use')).catch((explained: unknown) => explained);
     if (isTokenRefused(refused)) return refused;
-    return new EnginePermissionError(action, denied);
+    return new EnginePermissionError(action, denied, site);
   }
   return error;
 }
@@ -50,11 +50,13 @@ export class InterruptedByVaultError extends VaultError {
 /** The provider was refused: said once, with every path, and the policy that grants them. */
 export class EnginePermissionError extends VaultError {
   override name = 'EnginePermissionError';
-  constructor(action: string, paths: readonly string[]) {
+  constructor(action: string, paths: readonly string[], site = 'SITE') {
+    // The policy name plan and apply suggest too (vault/admin-policy-check.ts), and the README's.
+    const name = `maas-admin-${site}`;
     super(
       `${action} failed: permission denied on ${paths.slice(0, 6).join(', ')}${paths.length > 6 ? ` and ${paths.length - 6} more` : ''}: ` +
         "the token's policies do not cover the stack. Give it the policy `maas-vault policy admin` prints " +
-        '(`maas-vault policy admin > maas-admin.hcl && vault policy write maas-admin maas-admin.hcl`)',
+        `(\`maas-vault policy admin > ${name}.hcl && vault policy write ${name} ${name}.hcl\`)`,
     );
   }
 }

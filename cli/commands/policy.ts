@@ -13,7 +13,10 @@ export const policyCommand = defineCommand<PolicyArgs>({
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .positional('which', { choices: ['maas', 'issuer', 'admin'] as const, demandOption: true })
-      .example('$0 policy admin > maas-admin.hcl && vault policy write maas-admin-lab maas-admin.hcl', 'a token for admins who apply the stack (re-write it after changing the config)'),
+      .example(
+        '$0 policy admin > maas-admin-lab.hcl && vault policy write maas-admin-lab maas-admin-lab.hcl',
+        "for admins who apply site lab's stack: plan and apply say when to re-write it, under the token's policy name",
+      ),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
     const text = argv.which === 'maas' ? maasPolicyFor(config) : argv.which === 'issuer' ? issuerPolicyFor(config) : renderAdminPolicy(config);

@@ -15,6 +15,7 @@ import { readRotationRecord, rotationManaged, type RotatedCredential, type Rotat
 import { roleName } from '../../config/index.js';
 import { openStackSession } from './stack-session.js';
 import { withEngine, withLockTimeout } from './engine-args.js';
+import { requireSecretIdGrants } from './admin-policy-gate.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 import { lockSite, siteLockSeconds } from '../site-lock.js';
 
@@ -39,7 +40,12 @@ export const rotateCommand = defineCommand<RotateArgs>({
         describe: 'destroy the secret IDs that were live before `rotate` began (never the new one, nor any issued since)',
       })
       .option('wrap-ttl', { type: 'string', describe: 'wrapping TTL of the new secret IDs, e.g. 1h (default: wrapTtl of the config)' })
-      .option('out', { type: 'string', describe: 'also write the JSON result of `rotate` to this file, mode 0600 (checked before Vault is called)' })
+      .option('out', {
+        type: 'string',
+        describe:
+          'write the JSON result of `rotate` to this file (new, or a regular file of yours), mode 0600, checked before Vault is called; ' +
+          'stdout then gets a summary without wrapping tokens',
+      })
       .option('auto-approve', { type: 'boolean', default: false, describe: 'with --finish: destroy without asking (required when not on a terminal)' })
       .example('$0 rotate --controller region-1', 'step 1: a new secret ID for region-1 and the commands to run on it')
       .example('$0 rotate --finish --controller region-1', 'step 2, once region-1 was configured and restarted: destroy its old secret ID'),
@@ -78,6 +84,7 @@ async function begin(argv: RotateArgs): Promise<void> {
   }
   const client = vaultClient(config, token);
   try {
+    await requireSecretIdGrants(client, config, controllers, 'rotate');
     const life = await readTokenLife(client);
     const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
     const ended = result.failed.length > 0 ? await tokenEndedReason(client, life, result.failed[0].error) : undefined;
@@ -94,11 +101,10 @@ async function begin(argv: RotateArgs): Promise<void> {
     const caNote = regionTrustNote(config);
     if (caNote) report.note(caNote);
     out?.commit(`${JSON.stringify(data, null, 2)}\n`);
-    if (report.json) report.data(data);
-    else {
-      if (out) report.note(`wrote ${out.path} (mode 0600)`);
-      printRotation(report, config, result.started, wrapTtl);
-    }
+    // With --out, stdout (often a CI job's log) never carries a wrapping token: they are in the file only.
+    if (out) printOutSummary(report, out.path, data);
+    else if (report.json) report.data(data);
+    else printRotation(report, config, result.started, wrapTtl);
     await flushStdout();
     if (ended) {
       const notStarted = result.failed.map(({ name }) => name);
@@ -106,7 +112,8 @@ async function begin(argv: RotateArgs): Promise<void> {
         new VaultTokenEndedError(
           client.address,
           ended,
-          `New secret IDs issued and recorded (printed above) for: ${namesOrNone(result.started.map(({ name }) => name))}. Not issued: ${namesOrNone(notStarted)}. ` +
+          `New secret IDs issued and recorded (${out ? `in ${out.path}` : 'printed above'}) ` +
+            `for: ${namesOrNone(result.started.map(({ name }) => name))}. Not issued: ${namesOrNone(notStarted)}. ` +
             `For the rest: \`maas-vault rotate ${notStarted.map((name) => `--controller ${name}`).join(' ')}\`.`,
         ).message,
       );
@@ -143,6 +150,43 @@ function printRotation(report: Reporter, config: MaasVaultConfig, started: reado
   }
   report.line('Then, once every one of them runs on its new secret ID:');
   report.line(finishCommand(config, started));
+}
+
+interface OutSummaryController {
+  name: string;
+  role: string;
+  secretIdAccessor: string;
+  previousSecretIdAccessors: string[];
+  wrapTtl: string;
+  expiresAt: string;
+}
+
+/** What `rotate --out` says on stdout: controllers, accessors, expiry, the file and the finish command; no wrapping token, no configure command. */
+function printOutSummary(
+  report: Reporter,
+  path: string,
+  data: { controllers: OutSummaryController[]; failed: unknown[]; finishCommand: string },
+): void {
+  const controllers = data.controllers.map(({ name, role, secretIdAccessor, previousSecretIdAccessors, wrapTtl, expiresAt }): OutSummaryController => ({
+    name,
+    role,
+    secretIdAccessor,
+    previousSecretIdAccessors,
+    wrapTtl,
+    expiresAt,
+  }));
+  if (report.json) {
+    report.data({ out: path, controllers, failed: data.failed, finishCommand: data.finishCommand });
+    return;
+  }
+  if (controllers.length === 0) return;
+  const count = `${controllers.length} new wrapped secret ID${controllers.length === 1 ? '' : 's'}`;
+  report.line(`Wrote ${path} (mode 0600): ${count}, each usable once; the commands to run on each region are in the file.`);
+  for (const { name, role, secretIdAccessor, expiresAt } of controllers) {
+    report.line(`  ${name}: role ${role}, secret ID accessor ${secretIdAccessor}, wrapping token expires ${expiresAt}`);
+  }
+  report.line('Then, once every one of them runs on its new secret ID:');
+  report.line(data.finishCommand);
 }
 
 function finishCommand(config: MaasVaultConfig, started: readonly RotationStarted[]): string {

@@ -21,9 +21,11 @@ import { interrupts, isEngineInterrupted, SIGNAL_EXIT_CODES } from '../../engine
 import { engineOutput } from '../../engine/errors.js';
 import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
 import { initNoiseFilter } from '../../engine/init-noise.js';
+import { stripAnsi } from '../../engine/scrub.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
+import { requireCurrentAdminPolicy } from './admin-policy-gate.js';
 import { engineRoute } from '../../vault/active-node.js';
 import { erroredStateAdvice, erroredStatePath, ErroredStateError, recoverErroredState } from '../../engine/errored-state.js';
 import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
@@ -241,6 +243,7 @@ async function openStack({ argv, context, steps, action, client, token, release,
       lockTimeout: argv.lockTimeout,
       imports: adoption?.imports,
       onOutput: steps.streamEngine ? streamUntilError(report) : undefined,
+      colour: report.engineColour,
       onNotice: (text) => report.warn(text),
       env: options.env,
     });
@@ -249,6 +252,8 @@ async function openStack({ argv, context, steps, action, client, token, release,
   try {
     const [, { engine, statePath, jsonPath, stackDir }] = await Promise.all([ready, prepared]);
     refuseEngineWithoutRemoved(removedBlockProblem(engine.binary), jsonPath, config);
+    // Before the engine first runs: a stale admin policy would stop it partway (cli/commands/admin-policy-gate.ts).
+    if (client && (action === 'plan' || action === 'apply')) await requireCurrentAdminPolicy(client, config, action, report);
     // Whose state this is, before the engine first runs on it (engine/site-record.ts).
     const clusterId = client ? (await client.serverProfile())?.clusterId : undefined;
     const movedSaid = client ? checkSiteRecord(config, clusterId, report) : false;
@@ -268,7 +273,7 @@ async function openStack({ argv, context, steps, action, client, token, release,
         const output = action === 'encrypt-state' ? undefined : engineOutput(error);
         const unsaved = output === undefined ? undefined : erroredStateAdvice(output, stackDir, action);
         if (unsaved) throw new ErroredStateError(unsaved);
-        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
+        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action, config.site);
       }
     };
     const init = () =>
@@ -468,7 +473,9 @@ function streamUntilError(report: Reporter): (line: string) => void {
   let failed = false;
   const shown = initNoiseFilter();
   return (line) => {
-    if (/^(\s*\|\s*)?(│\s*)?Error:/.test(line)) failed = true;
-    if (!failed && shown(line)) report.engineLine(line);
+    // Matched as a reader sees it: on a terminal the engine's lines carry colour.
+    const plain = stripAnsi(line);
+    if (/^(\s*\|\s*)?(│\s*)?Error:/.test(plain)) failed = true;
+    if (!failed && shown(plain)) report.engineLine(line);
   };
 }

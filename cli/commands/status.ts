@@ -4,7 +4,9 @@ import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import { openContext, vaultClient, vaultToken, explainTokenRefusal, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { checkStatus, notReadyError, type StatusCheck } from '../../vault/status.js';
+import { checkStatus, notReadyError, serverInfo, type StatusCheck, type StatusReport } from '../../vault/status.js';
+import { isPermissionDenied } from '../../vault/errors.js';
+import type { VaultClient } from '../../vault/client.js';
 import { clusterReport, type ClusterReport } from '../../vault/cluster.js';
 import { readBackendInventory, stackInventoryOf, stateNeedsEngine, type StackInventory } from '../../engine/state.js';
 import { workLayout } from '../../stacks/work-layout.js';
@@ -13,6 +15,7 @@ import { readRotationRecord, rotationManaged } from '../../vault/rotation-record
 import type { Colour, Reporter } from '../reporter.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
+import { ADMIN_POLICY_SUBJECT, adminPolicyStatus } from './admin-policy-gate.js';
 
 const LABEL = { ok: 'ok     ', drift: 'DRIFT  ', extra: 'EXTRA  ', note: 'note   ', new: 'new    ' } as const;
 const LABEL_COLOUR: Record<keyof typeof LABEL, Colour> = { ok: 'green', drift: 'red', extra: 'yellow', note: 'dim', new: 'cyan' };
@@ -40,8 +43,14 @@ async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Repo
   try {
     const status = await report
       .step(`checking Vault at ${config.vault.address}`, () => checkStatus(client, config, inventory, rotated))
-      .catch((error: unknown) => explainTokenRefusal(client, error));
+      .catch((error: unknown) => explainTokenRefusal(client, error))
+      .catch((error: unknown) => staleAdminPolicyStatus(client, config, error));
     if (status.server.sealed) throw notReadyError(status.server);
+    const admin = status.checks.some((check) => check.subject === ADMIN_POLICY_SUBJECT) ? undefined : await adminPolicyStatus(client, config);
+    if (admin) {
+      status.checks.push(admin);
+      status.drift ||= !admin.ok;
+    }
     const cluster = await clusterReport(client);
     if (report.json) report.data({ ...status, cluster });
     else printStatus(report, config.site, status.server, cluster, status);
@@ -49,6 +58,18 @@ async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Repo
   } finally {
     await client.close();
   }
+}
+
+/**
+ * A permission denied on a token whose admin policy was rendered for an older config is that
+ * finding: reported as such (exit 4), with what status could not read; any other error stays one.
+ */
+async function staleAdminPolicyStatus(client: VaultClient, config: MaasVaultConfig, error: unknown): Promise<StatusReport> {
+  if (!isPermissionDenied(error)) throw error;
+  const admin = await adminPolicyStatus(client, config).catch(() => undefined);
+  if (!admin || admin.ok) throw error;
+  admin.problems.push(`status read no further: ${error.message}`);
+  return { server: await serverInfo(client), checks: [admin], drift: true, notCreated: false };
 }
 
 /** What the stack's state manages, from wherever it lives: an encrypted state through the engine. */
@@ -66,7 +87,8 @@ function printStatus(report: Reporter, site: string, server: { flavour: ServerFl
     // A site never applied: only what apply will create, which is all there is to say.
     if (notCreated && check.ok && check.findings.length === 0) continue;
     const worst = check.findings.find((finding) => finding.kind === 'drift') ?? check.findings.find((finding) => finding.kind === 'extra') ?? check.findings[0];
-    const kind = notCreated && worst?.kind === 'drift' ? 'new' : (worst?.kind ?? 'ok');
+    // The admin policy is no object apply creates: stale, it is drift on a new site too.
+    const kind = notCreated && worst?.kind === 'drift' && check.subject !== ADMIN_POLICY_SUBJECT ? 'new' : (worst?.kind ?? 'ok');
     // Only the label is painted: its padding and the subject stay as they are.
     report.line(`${report.paint(LABEL[kind].trimEnd(), LABEL_COLOUR[kind])}${LABEL[kind].slice(LABEL[kind].trimEnd().length)} ${check.subject}`);
     for (const problem of check.problems) report.line(`          ${problem}`);

@@ -278,7 +278,7 @@ describe('rotate (openbao: no engine)', () => {
     ]);
   });
 
-  it('--out is checked before Vault is called, and written 0600 with what --json prints', async () => {
+  it('--out is checked before Vault is called, written 0600, and stdout then carries no token: a summary', async () => {
     const elsewhere = new TestSite(server, site.config);
     const names = config.controllers.map(({ name }) => name);
     const before = await Promise.all(names.map(accessors));
@@ -295,8 +295,37 @@ describe('rotate (openbao: no engine)', () => {
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const saved = JSON.parse(readFileSync(out, 'utf8'));
     expect(saved.controllers.map((entry: { name: string }) => entry.name)).toEqual(['region-2']);
-    expect(written.stdout).toContain(saved.controllers[0].wrappedToken);
     expect(saved.finishCommand).toContain('--finish --controller region-2');
+    // stdout is often a CI job's log: the file holds the wrapping tokens, stdout a summary (issue 24, item 8).
+    const token = saved.controllers[0].wrappedToken as string;
+    expect(token.length).toBeGreaterThan(20);
+    expect(written.all).not.toContain(token);
+    expect(written.stdout).not.toMatch(/config-vault configure|maas init region/);
+    expect(written.stdout).toContain(`Wrote ${out} (mode 0600): 1 new wrapped secret ID`);
+    const { secretIdAccessor, expiresAt } = saved.controllers[0];
+    const summary = `region-2: role ${roleName(config, 'region-2')}, secret ID accessor ${secretIdAccessor}, wrapping token expires ${expiresAt}`;
+    expect(written.stdout).toContain(summary);
+    expect(written.stdout).toContain(saved.finishCommand);
+
+    const outJson = join(elsewhere.dir, 'rotation-out-json.json');
+    const json = await elsewhere.cli(['rotate', '--controller', 'region-1', '--controller', 'region-2', '--out', outJson, '--json']);
+    expect([json.exitCode, json.exitCode === 0 ? '' : json.all]).toEqual([0, '']);
+    expect(statSync(outJson).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(readFileSync(outJson, 'utf8'));
+    for (const entry of file.controllers) expect(json.all).not.toContain(entry.wrappedToken);
+    expect(JSON.parse(json.stdout)).toEqual({
+      out: outJson,
+      controllers: file.controllers.map((entry: Record<string, unknown>) => ({
+        name: entry.name,
+        role: entry.role,
+        secretIdAccessor: entry.secretIdAccessor,
+        previousSecretIdAccessors: entry.previousSecretIdAccessors,
+        wrapTtl: entry.wrapTtl,
+        expiresAt: entry.expiresAt,
+      })),
+      failed: [],
+      finishCommand: file.finishCommand,
+    });
   });
 
   it('refuses revoked controllers like credentials: unmarked after revoke, then by name, and leaves them out of a rotate of all', async () => {

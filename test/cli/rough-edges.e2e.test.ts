@@ -52,10 +52,10 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
     expect(outputs[1].stdout).toContain('#   no secret ID from the stack: run `maas-vault credentials --controller region-1`');
   });
 
-  it("a token lacking the admin policy: plan says permission denied once, with the path and `maas-vault policy admin`", async () => {
+  it('a token lacking the admin policy: plan says permission denied once, before the engine runs, with a path and the `policy admin` command', async () => {
     const site = new TestSite(server, { site: 'weak', approle: { adopt: true }, kv: { mount: 'kv-weak' }, controllers: [{ name: 'region-1' }] });
     await site.apply();
-    // Enough for the pre-flight checks' reads, not for the engine's refresh: the engine is refused.
+    // Enough for the pre-flight checks' reads, not for the engine's refresh: refused before the engine runs (issue 24, item 6).
     const preflightOnly = 'path "sys/mounts" { capabilities = ["read"] }\npath "sys/auth" { capabilities = ["read"] }\n' +
       'path "sys/policies/acl/*" { capabilities = ["read"] }\npath "auth/approle/role" { capabilities = ["list"] }\npath "auth/approle/role/" { capabilities = ["list"] }\n';
     expect((await vaultHttp(server.address, 'POST', 'sys/policies/acl/weak-preflight-only', { token: server.rootToken, body: { policy: preflightOnly } })).status).toBe(204);
@@ -63,15 +63,28 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
     const result = await site.cli(['plan'], weak);
     expect(result.exitCode).toBe(1);
     expect(result.stderr.match(/permission denied/gi)).toHaveLength(1);
-    expect(result.stderr).toMatch(/^maas-vault: plan failed: permission denied on \S+ \((GET|PUT|POST|DELETE|LIST)\).*`maas-vault policy admin`/m);
+    const refusedBeforeEngine = '^maas-vault: plan refused before changing anything in Vault \\(nothing was changed\\): permission denied ahead: ';
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `${refusedBeforeEngine}the token's policy \\(weak-preflight-only\\) does not grant \\w+(, \\w+)* on \\S+.*` +
+          '`maas-vault policy admin --config \\S+ > weak-preflight-only\\.hcl && (bao|vault) policy write weak-preflight-only weak-preflight-only\\.hcl`$',
+        'm',
+      ),
+    );
+    expect(result.all).not.toMatch(/terraform (plan|apply)|Terraform|OpenTofu/);
     expect(result.all).not.toContain(weak);
 
-    // With only the default policy, main's pre-flight read is refused first: also once, with the path and the hint.
+    // With only the default policy: also once, with a path and the command, under the name the README suggests.
     const bare = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default'], ttl: '10m' } })).body.auth.client_token;
     const refused = await site.cli(['plan'], bare);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr.match(/permission denied/gi)).toHaveLength(1);
-    expect(refused.stderr).toMatch(/^maas-vault: permission denied: the token's policies do not grant "\w+" on \S+: .*`maas-vault policy admin`/m);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `${refusedBeforeEngine}the token does not grant \\w+(, \\w+)* on \\S+.*(bao|vault) policy write maas-admin-weak maas-admin-weak\\.hcl\`$`,
+        'm',
+      ),
+    );
     expect(refused.all).not.toContain(bare);
   });
 

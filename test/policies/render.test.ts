@@ -1,5 +1,13 @@
-import { renderIssuerPolicy, renderMaasPolicy, type MaasPolicyProfile } from '../../policies/render.js';
+import {
+  adminPolicyGrants,
+  renderAdminPolicy,
+  renderedForMarkers,
+  renderIssuerPolicy,
+  renderMaasPolicy,
+  type MaasPolicyProfile,
+} from '../../policies/render.js';
 import { byPath, grantsOf, grantsOutside, type Grant } from '../support/policy.js';
+import { testConfig } from '../support/configs.js';
 
 const sorted = (grants: Grant[]) => [...grants].sort(byPath);
 
@@ -72,5 +80,27 @@ describe('issuer policy', () => {
       expect(grants).toContainEqual({ path: `${base}/role-id`, capabilities: ['read'] });
     }
     expect(grants.every((grant) => !/[*+]/.test(grant.path))).toBe(true);
+  });
+});
+
+describe('what the admin policy was rendered for (issue 24, item 6)', () => {
+  it('reads back every path block of the rendered policy, with its capabilities', () => {
+    const config = testConfig({ issuer: { enabled: true }, keepLegacyNames: true, controllers: [{ name: 'region-1' }, { name: 'hand', role: 'hand-made' }] });
+    const text = renderAdminPolicy(config);
+    const grants = adminPolicyGrants(config);
+    expect(grants).toHaveLength(text.match(/^path "/gm)!.length);
+    expect(grants).toContainEqual({ path: 'sys/auth/approle', capabilities: ['create', 'read', 'update', 'delete', 'sudo'] });
+    expect(grants.every((grant) => grant.capabilities.length > 0)).toBe(true);
+  });
+
+  it('marks each pinned policy text by its hash, so a changed text changes the marker', () => {
+    const before = testConfig({ issuer: { enabled: true } });
+    const revoked = testConfig({ issuer: { enabled: true }, controllers: [{ name: 'region-1' }, { name: 'region-2' }, { name: 'region-3', revoked: true }] });
+    const [maas, issuer] = renderedForMarkers(before);
+    expect(maas.path).toMatch(/^sys\/rendered-admin-policy\/lab\/[0-9a-f]{16}$/);
+    expect(renderedForMarkers(revoked)[0]).toEqual(maas);
+    expect(renderedForMarkers(revoked)[1].path).not.toBe(issuer.path);
+    expect(renderedForMarkers(testConfig({ policy: { profile: 'strict' } }))[0].path).not.toBe(maas.path);
+    expect(renderAdminPolicy(before)).toContain(`path "${issuer.path}" {\n  capabilities = ["read"]\n}`);
   });
 });

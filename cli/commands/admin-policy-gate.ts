@@ -1,0 +1,53 @@
+/**
+ * plan and apply refuse, before the engine runs, a token whose admin policy was rendered for another
+ * config (exit 2) or that holds none of the site (a permission denied, exit 1).
+ */
+import { roleName, type MaasVaultConfig } from '../../config/index.js';
+import type { VaultClient } from '../../vault/client.js';
+import {
+  AdminPolicyMissingError,
+  AdminPolicyStaleError,
+  checkAdminPolicy,
+  checkSecretIdGrants,
+  describeAdminPolicyGaps,
+  SecretIdGrantsError,
+} from '../../vault/admin-policy-check.js';
+import type { StatusCheck } from '../../vault/status.js';
+import type { Reporter } from '../reporter.js';
+
+export async function requireCurrentAdminPolicy(client: VaultClient, config: MaasVaultConfig, action: string, report: Reporter): Promise<void> {
+  const check = await report.step('checking the admin policy', () => checkAdminPolicy(client, config));
+  // A token without Vault's default policy may not ask: the engine's own refusal then says what is missing.
+  if (!check) return;
+  for (const text of check.wider) report.warn(`${text}: ${check.rewrite}`);
+  if (check.noAdminPolicy) throw new AdminPolicyMissingError(action, config, check);
+  if (!check.current) throw new AdminPolicyStaleError(action, config, check);
+}
+
+export const ADMIN_POLICY_SUBJECT = 'admin policy of the token';
+
+/**
+ * status: the same check as a finding. Drift when the token holds this site's admin policy
+ * rendered for another config (apply would be refused; on a site not created yet too); a note for
+ * one wider than needed. None when all is well, when the token holds no admin policy of the site
+ * (a token that only reads may run status), or when it may not ask.
+ */
+export async function adminPolicyStatus(client: VaultClient, config: MaasVaultConfig): Promise<StatusCheck | undefined> {
+  const check = await checkAdminPolicy(client, config);
+  if (!check || check.noAdminPolicy || (check.current && check.wider.length === 0)) return undefined;
+  const findings = [
+    ...(check.current ? [] : [{ kind: 'drift' as const, text: describeAdminPolicyGaps(config, check), fix: 'plan and apply refuse until then' }]),
+    ...check.wider.map((text) => ({ kind: 'note' as const, text, fix: check.rewrite })),
+  ];
+  return { subject: ADMIN_POLICY_SUBJECT, ok: check.current, findings, problems: findings.map(({ text, fix }) => `${text}: ${fix}`) };
+}
+
+/** credentials and rotate: every controller asked for can be issued a secret ID by this token, or nothing is issued (exit 2). */
+export async function requireSecretIdGrants(client: VaultClient, config: MaasVaultConfig, controllers: readonly string[], action: string): Promise<void> {
+  const check = await checkSecretIdGrants(
+    client,
+    config,
+    controllers.map((name) => ({ name, role: roleName(config, name) })),
+  );
+  if (check && check.gaps.length > 0) throw new SecretIdGrantsError(action, config, check);
+}
