@@ -7,7 +7,7 @@ import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync } from
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { EngineBinary } from './locate.js';
-import { EngineInterruptedError, interrupts } from './interrupts.js';
+import { interrupts } from './interrupts.js';
 import { keepGoodState, restoreBrokenState } from './state.js';
 import { lockHeldError, lockWaitSeconds } from './lock.js';
 import { parseQuietly } from './state.js';
@@ -219,8 +219,9 @@ export class Engine {
   private async run(args: string[], okCodes = [0], { quiet = false, input }: { quiet?: boolean; input?: string } = {}) {
     const { binary, stackDir, env, onOutput, statePath, onNotice } = this.options;
     const command = `${binary.kind} ${args[0] === 'state' ? args.slice(0, 2).join(' ') : args[0]}`;
-    // A signal that came before this run: the user wants to stop, so nothing new starts.
-    if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
+    // A signal (or a lost site lock) that came before this run: nothing new starts.
+    const before = interrupts.stopError(command);
+    if (before) throw before;
     if (statePath) {
       const restored = restoreBrokenState(statePath);
       if (restored) onNotice?.(restored);
@@ -251,7 +252,7 @@ export class Engine {
       // The plan file is maas-vault's to apply, after its checks: never advise applying it directly.
       if (SAVED_PLAN_HINT.test(line)) return;
       // Once stopped, the engine says so for every pending resource: one line says it all.
-      if (interrupts.signal && /Error: execution halted/.test(line)) return;
+      if (interrupts.stopping && /Error: execution halted/.test(line)) return;
       if (/^\s*╷\s*$/.test(line)) {
         held = line;
         return;
@@ -273,7 +274,8 @@ export class Engine {
     if (statePath && !keepGoodState(statePath)) {
       onNotice?.(`the engine left ${statePath} invalid: the next run restores the last verified state`);
     }
-    if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
+    const stopped = interrupts.stopError(command);
+    if (stopped) throw stopped;
     // A clear state under enforced encryption fails while taking the lock ("failed to write backup
     // file: encountered unencrypted payload"): no one holds it, and the caller says what to run.
     const unencrypted = /encountered unencrypted payload/.test(quiet ? String(result.stderr ?? '') : lines.join('\n'));

@@ -8,7 +8,8 @@ import { explainEngineFailure } from './engine-failure.js';
 import { explainMissingProvider } from './provider-missing.js';
 import { describeInterruption, type StackAction } from './interrupted.js';
 import { interrupts, SIGNAL_EXIT_CODES, type EngineInterruptedError } from '../../engine/interrupts.js';
-import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
+import { lockWaitSeconds } from '../../engine/lock.js';
+import { lockStackSite, settleLostLock } from '../site-lock.js';
 import { initNoiseFilter } from '../../engine/init-noise.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
@@ -64,7 +65,7 @@ export async function openStackSession(
     process.stderr.write(`maas-vault: ${action} interrupted by ${signal} while no engine was running: nothing was being changed in Vault. Run \`maas-vault ${action}\` again when ready.\n`);
     process.exit(SIGNAL_EXIT_CODES[signal]);
   });
-  const release = action === 'output' ? () => undefined : await lockWorkDir(config.workDir, `maas-vault ${action}`, lockSeconds);
+  const release = action === 'output' ? () => undefined : await lockStackSite(config, action, lockSeconds, report);
   let client: VaultClient | undefined;
   let token: string | undefined;
   if (needsVault) {
@@ -141,7 +142,10 @@ export async function openStackSession(
         return await report.step(label, run);
       } catch (error) {
         if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
-          throw describeInterruption(error as EngineInterruptedError, action, statePath);
+          const interrupted = error as EngineInterruptedError;
+          // A lost site lock: the next run stays fenced off until the stopped engine's state is saved.
+          const saved = interrupted.lockLost ? await settleLostLock(() => recoverErroredState(engine, stackDir)) : undefined;
+          throw describeInterruption(interrupted, action, statePath, saved);
         }
         const unsaved = (error as Error | undefined)?.name === 'EngineError' ? erroredStateAdvice((error as { output?: string }).output ?? '', stackDir, action) : undefined;
         if (unsaved) throw new ErroredStateError(unsaved);

@@ -39,7 +39,9 @@ export async function explainStateLock(error: unknown, config: MaasVaultConfig, 
 /** Who holds the site's lock in PostgreSQL, as the lock messages name it. */
 export async function pgLockHolder(config: MaasVaultConfig): Promise<string> {
   const { findLockHolder } = await import('../../engine/pg-state.js');
-  const found = await findLockHolder(stateSchemaName(config)).catch(() => undefined);
+  const { pgSiteLockHolder } = await import('../../engine/pg-site-lock.js');
+  // maas-vault's own site lock first (engine/pg-site-lock.ts), then the engines' lock on the state row.
+  const found = (await pgSiteLockHolder(stateSchemaName(config)).catch(() => undefined)) ?? (await findLockHolder(stateSchemaName(config)).catch(() => undefined));
   return found
     ? `${found.who} (database user ${found.databaseUser}${found.clientAddress ? ` from ${found.clientAddress}` : ''}), connected since ${found.since}`
     : 'a run that has just finished or that PostgreSQL cannot name';
