@@ -12,6 +12,7 @@
  * its rotation record, so a revoke or a second rotate can never slip in between the read and the
  * write.
  */
+import { existsSync } from 'node:fs';
 import type { MaasVaultConfig } from '../config/index.js';
 import { lockWaitSeconds, lockWorkDir } from '../engine/lock.js';
 import { engineApplicationName, requirePgConnection } from '../engine/pg-connection.js';
@@ -132,7 +133,7 @@ export async function lockStackSite(config: MaasVaultConfig, action: 'plan' | 'a
  * the state the engine could not save (the server was restarting) is pushed back, then lets it go.
  * Returns what happened to the engine's state, for the message.
  */
-export async function settleLostLock(recover: () => Promise<string | undefined>): Promise<string> {
+export async function settleLostLock(recover: () => Promise<string | undefined>, erroredPath: string): Promise<string> {
   const site = heldForEngine;
   let outcome = 'the engine saved its state';
   const work = async () => {
@@ -148,8 +149,10 @@ export async function settleLostLock(recover: () => Promise<string | undefined>)
           await new Promise((resolve) => setTimeout(resolve, 1000));
           continue;
         }
-        const first = (error as Error).message.split('\n').find((line) => line.trim() !== '') ?? '';
-        outcome = `the engine could not save its state and pushing it back failed (${first}): the next apply from this work directory pushes it back first`;
+        outcome = existsSync(erroredPath)
+          ? `the engine could not save the state, and PostgreSQL did not take it back within 30s. It kept it in ${erroredPath} (it holds wrapping tokens); ` +
+            'the next apply from this work directory pushes it back first'
+          : `the engine's state could not be checked (${(error as Error).name}): the next apply from this work directory checks it first`;
         return;
       }
     }

@@ -68,8 +68,8 @@ export const encryptStateCommand = defineCommand<GlobalArgs & EngineArgs>({
         return;
       }
       const { prepareStack } = await import('../../engine/stack-runner.js');
-      const { engine, jsonPath } = await report.step('synthesizing the stack', () =>
-        prepareStack({ config, engine: binary, rotated: rotationManagedControllers(config), lockTimeout: argv.lockTimeout, onOutput: (line) => report.engineLine(line), onNotice: (text) => report.warn(text) }),
+      const { engine, jsonPath } = await report.step('synthesizing the stack', async () =>
+        prepareStack({ config, engine: binary, rotated: await rotationManagedControllers(config), lockTimeout: argv.lockTimeout, onOutput: (line) => report.engineLine(line), onNotice: (text) => report.warn(text) }),
       );
       const { encryptClearState } = await import('../../engine/state-encryption-migration.js');
       const step = async <T>(label: string, run: () => Promise<T>): Promise<T> => {

@@ -106,13 +106,13 @@ export async function openStackSession(
     }
   }
   // Read under the lock, so a `rotate --finish` is seen whole or not at all.
-  let rotated: ReadonlySet<string> | undefined;
+  let rotated: Promise<ReadonlySet<string>> | undefined;
   const rotationManaged = () => (rotated ??= rotationManagedControllers(config));
   const prepared = report.step('synthesizing the stack', async () => {
     const { prepareStack } = await import('../../engine/stack-runner.js');
     return prepareStack({
       config,
-      rotated: rotationManaged(),
+      rotated: await rotationManaged(),
       engine: located,
       engineCommand: engineCandidate(argv.engine ?? process.env.MAAS_VAULT_ENGINE),
       token,
@@ -144,7 +144,7 @@ export async function openStackSession(
         if ((error as Error | undefined)?.name === 'EngineInterruptedError') {
           const interrupted = error as EngineInterruptedError;
           // A lost site lock: the next run stays fenced off until the stopped engine's state is saved.
-          const saved = interrupted.lockLost ? await settleLostLock(() => recoverErroredState(engine, stackDir)) : undefined;
+          const saved = interrupted.lockLost ? await settleLostLock(() => recoverErroredState(engine, stackDir), erroredStatePath(stackDir)) : undefined;
           throw describeInterruption(interrupted, action, statePath, saved);
         }
         const unsaved = (error as Error | undefined)?.name === 'EngineError' ? erroredStateAdvice((error as { output?: string }).output ?? '', stackDir, action) : undefined;
@@ -173,7 +173,7 @@ export async function openStackSession(
       if (hasImports(adoption.imports)) {
         const imports = adoption.imports;
         // Same stack directory and backend, only the import blocks are added; init again all the same.
-        await report.step('synthesizing the stack with its imports', () => synthOnce(config, undefined, imports, rotationManaged()));
+        await report.step('synthesizing the stack with its imports', async () => synthOnce(config, undefined, imports, await rotationManaged()));
         await engineStep(`${engine.binary.kind} init`, () =>
           initEngine(engine, pg).catch(async (error: unknown) => {
             throw await explainMissingProvider(error);

@@ -9,7 +9,7 @@ import { clusterReport, type ClusterReport } from '../../vault/cluster.js';
 import { readBackendInventory, stackInventoryOf, stateNeedsEngine } from '../../engine/state-inventory.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { roleName, type MaasVaultConfig } from '../../config/index.js';
-import { readRotationRecord, rotationManaged } from '../../vault/rotation-record.js';
+import { loadRotationRecord, rotationManaged } from '../../vault/rotation-record.js';
 import type { Colour, Reporter } from '../reporter.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
@@ -35,7 +35,7 @@ async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Repo
   // The state is read first: an encrypted one needs the engine, which is found (or refused, exit 2)
   // before the first request to Vault.
   const inventory = await siteInventory(argv, config);
-  const rotated = config.stackSecretIds ? rotationManaged(readRotationRecord(config.workDir, config.site), (name) => roleName(config, name)) : new Map();
+  const rotated = config.stackSecretIds ? rotationManaged(await loadRotationRecord(config), (name) => roleName(config, name)) : new Map();
   const client = vaultClient(config, token);
   try {
     const status = await report
