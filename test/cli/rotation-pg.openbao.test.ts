@@ -71,8 +71,6 @@ it("admin B, on another work directory with the same PostgreSQL schema, finishes
   expect([begun.exitCode, begun.stderr]).toEqual([0, '']);
   const started = JSON.parse(begun.stdout).controllers as Array<{ name: string; wrappedToken: string }>;
   expect(started.map(({ name }) => name)).toEqual(names);
-  // Nothing in either work directory: the record is in PostgreSQL.
-  expect([existsSync(join(a.dir, '.maas-vault', 'pgrot', 'rotation.json')), existsSync(join(b.dir, '.maas-vault', 'pgrot', 'rotation.json'))]).toEqual([false, false]);
   const fresh = new Map<string, string>();
   for (const { name, wrappedToken } of started) fresh.set(name, await unwrap(wrappedToken));
 
@@ -81,6 +79,8 @@ it("admin B, on another work directory with the same PostgreSQL schema, finishes
   for (const name of names) {
     expect([name, await login(config, name, old.get(name)!), await login(config, name, fresh.get(name)!), await liveCount(config, name)]).toEqual([name, 400, 200, 1]);
   }
+  // Nothing in either work directory: the record is in PostgreSQL.
+  expect([existsSync(join(a.dir, '.maas-vault', 'pgrot', 'rotation.json')), existsSync(join(b.dir, '.maas-vault', 'pgrot', 'rotation.json'))]).toEqual([false, false]);
   // Finished for every machine: A has nothing left to finish.
   const again = await a.cli(['rotate', '--finish', '--auto-approve', '--json'], server.rootToken, pgEnv());
   expect([again.exitCode, JSON.parse(again.stdout).finished]).toEqual([0, []]);
