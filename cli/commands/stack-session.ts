@@ -14,7 +14,7 @@ import { initNoiseFilter } from '../../engine/init-noise.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
-import { engineRoute } from '../../vault/active-node.js';
+import { engineRoute, explainLostActiveNode } from '../../vault/active-node.js';
 import { erroredStateAdvice, erroredStatePath, ErroredStateError, recoverErroredState } from '../../engine/errored-state.js';
 import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
 import { workLayout } from '../../stacks/work-layout.js';
@@ -128,9 +128,10 @@ export async function openStackSession(
     // Whose state this is, before the engine first runs on it (engine/site-record.ts).
     const clusterId = client ? (await client.serverProfile())?.clusterId : undefined;
     if (client) checkSiteRecord(config, clusterId, report);
+    let routed: string | undefined;
     if (client && action !== 'output') {
       const route = await engineRoute(client, config.vault.caCert, config.vault.clientCert);
-      if (route.address !== client.address) engine.routeProvider(route.address);
+      if (route.address !== client.address) engine.routeProvider((routed = route.address));
       if (route.note) report.note(route.note);
     }
     if (!pg) {
@@ -149,7 +150,7 @@ export async function openStackSession(
         }
         const unsaved = (error as Error | undefined)?.name === 'EngineError' ? erroredStateAdvice((error as { output?: string }).output ?? '', stackDir, action) : undefined;
         if (unsaved) throw new ErroredStateError(unsaved);
-        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action);
+        throw await explainEngineFailure(await explainLostActiveNode(await explainStateLock(error, config, engine.lockTimeout), client, routed, action), client, action);
       }
     };
     await engineStep(`${engine.binary.kind} init`, () =>
