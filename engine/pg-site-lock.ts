@@ -12,11 +12,11 @@
  * and saves its state. The fence row (`<schema>.maas_vault_site_lock`) keeps the next holder out
  * meanwhile: the holder marks it 'stopping' and keeps its heartbeat going until its engine has
  * stopped, then clears it. A run that takes the lock and finds the row held waits while it says
- * 'stopping', or while it says 'running' from before a server restart (the holder may not have
- * reconnected yet); at most STALE_SECONDS after its last heartbeat (a holder that cannot reach
- * PostgreSQL stops its engine well within that: see engine/interrupts.ts). A row left 'running'
- * by a holder whose session ended without a restart is a run that exited: its engine, if any still
- * ran, would hold the state row's lock on its own session, which the next engine waits for.
+ * 'stopping', or while it says 'running' from before a server restart or with a heartbeat younger
+ * than the heartbeat timeout (the holder may not have reconnected to say so yet); at most
+ * STALE_SECONDS after its last heartbeat (a holder that cannot reach PostgreSQL stops its engine
+ * well within that: see engine/interrupts.ts). A row left 'running' with an older heartbeat and no
+ * restart is a run that exited without releasing (a signal): the next run goes ahead.
  */
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -169,7 +169,10 @@ async function stoppingHolder(client: pg.Client, fence: string): Promise<string 
     )
   ).rows[0];
   if (!row?.holder || row.age >= STALE_SECONDS) return undefined;
-  if (row.state === 'stopping' || (row.state === 'running' && row.restarted)) return row.holder.replace(/ \[[0-9a-f-]+\]$/, '');
+  // 'running' with a fresh heartbeat: a holder that has just lost its session gets a heartbeat's
+  // timeout to say it is stopping (a holder that exited normally cleared the row).
+  const fresh = row.age < HEARTBEAT_TIMEOUT_MS / 1000;
+  if (row.state === 'stopping' || (row.state === 'running' && (row.restarted || fresh))) return row.holder.replace(/ \[[0-9a-f-]+\]$/, '');
   return undefined;
 }
 
