@@ -41,7 +41,8 @@ export async function lockSite(config: MaasVaultConfig, command: string, seconds
     // These commands change Vault without the engine: they also take the engines' lock on the state
     // row, which engines run by hand take too (always after maas-vault's, so never a deadlock).
     const { lockPgState } = await import('../engine/pg-state.js');
-    const releasePg = await lockPgState(stateSchemaName(config), `${engineApplicationName()} ${command}`.slice(0, 63), seconds).catch(async (error: unknown) => {
+    const applicationName = `${engineApplicationName()} ${command}`.slice(0, 63);
+    const releasePg = await lockPgState(stateSchemaName(config), applicationName, seconds).catch(async (error: unknown) => {
       await site.release();
       throw error;
     });
@@ -66,7 +67,8 @@ async function takePgSiteLock(config: MaasVaultConfig, command: string, seconds:
   const site = await lockPgSite({ schema: stateSchemaName(config), applicationName, waitSeconds: seconds, onFenced }).catch((error: unknown) => {
     if (error instanceof PgSiteLockBusy && error.stoppingHolder) {
       throw new StateLockedError(
-        `the site's lock for ${config.site} (PostgreSQL schema ${stateSchemaName(config)}) is free, but its last holder, ${error.stoppingHolder}, lost it mid-run and is still stopping its engine. ` +
+        `the site's lock for ${config.site} (PostgreSQL schema ${stateSchemaName(config)}) is free, ` +
+          `but its last holder, ${error.stoppingHolder}, lost it mid-run and is still stopping its engine. ` +
           `Waited ${seconds}s (--lock-timeout). Nothing was changed: run again in a minute, or with a longer --lock-timeout`,
       );
     }

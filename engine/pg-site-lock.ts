@@ -29,6 +29,8 @@ const HEARTBEAT_MS = 1000;
 const HEARTBEAT_TIMEOUT_MS = 5000;
 /** How long a holder that lost its lock keeps its fence alive at most while its run stops. */
 const STOPPING_MAX_MS = 90_000;
+/** How long a holder that has stopped keeps trying to clear its fence. */
+const CLEAR_MAX_MS = 10_000;
 const LOCK_KEY = "hashtext('maas-vault site lock')";
 const FENCE = 'maas_vault_site_lock';
 
@@ -151,7 +153,8 @@ async function ensureFence(client: pg.Client, schema: string): Promise<void> {
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
       await client.query(
-        `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${FENCE} (id int PRIMARY KEY CHECK (id = 1), holder text, state text, beat timestamptz, server_start timestamptz)`,
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${FENCE} ` +
+          '(id int PRIMARY KEY CHECK (id = 1), holder text, state text, beat timestamptz, server_start timestamptz)',
       );
       return;
     } catch (error) {
@@ -165,7 +168,9 @@ async function ensureFence(client: pg.Client, schema: string): Promise<void> {
 async function stoppingHolder(client: pg.Client, fence: string): Promise<string | undefined> {
   const row = (
     await client.query<{ holder: string | null; state: string; age: number; restarted: boolean }>(
-      `SELECT holder, state, extract(epoch FROM now() - beat)::float8 AS age, server_start IS DISTINCT FROM pg_postmaster_start_time() AS restarted FROM ${fence} WHERE id = 1`,
+      `SELECT holder, state, extract(epoch FROM now() - beat)::float8 AS age,
+              server_start IS DISTINCT FROM pg_postmaster_start_time() AS restarted
+         FROM ${fence} WHERE id = 1`,
     )
   ).rows[0];
   if (!row?.holder || row.age >= STALE_SECONDS) return undefined;
@@ -228,20 +233,25 @@ function watch(client: pg.Client, fence: string, me: string, env: NodeJS.Process
 
   const settle = async (stop: () => Promise<void>) => {
     let stopped = false;
-    // Beats on fresh connections while the run stops: the old session is gone.
+    let stoppedAt = 0;
+    // Beats on fresh connections while the run stops (the old session is gone), then clears the
+    // fence: retried until PostgreSQL answers, for at most CLEAR_MAX_MS once the run has stopped.
     const keeper = (async () => {
-      const until = Date.now() + STOPPING_MAX_MS;
-      while (!stopped && Date.now() < until) {
+      const startedAt = Date.now();
+      const until = () => (stopped ? stoppedAt + CLEAR_MAX_MS : startedAt + STOPPING_MAX_MS);
+      while (Date.now() < until()) {
         const beat = new pg.Client(clientConfig(env, applicationName));
         beat.on('error', () => undefined);
         try {
           await withTimeout(beat.connect(), HEARTBEAT_TIMEOUT_MS, 'connecting');
-          await withTimeout(beat.query(`UPDATE ${fence} SET state = 'stopping', beat = now() WHERE id = 1 AND holder = $1`, [me]), HEARTBEAT_TIMEOUT_MS, 'the fence');
-          while (!stopped && Date.now() < until) {
+          const mark = (sql: string) =>
+            withTimeout(beat.query(`UPDATE ${fence} SET ${sql} WHERE id = 1 AND holder = $1`, [me]), HEARTBEAT_TIMEOUT_MS, 'the fence');
+          if (!stopped) await mark("state = 'stopping', beat = now()");
+          while (!stopped && Date.now() < until()) {
             await sleep(HEARTBEAT_MS);
-            await withTimeout(beat.query(`UPDATE ${fence} SET beat = now() WHERE id = 1 AND holder = $1`, [me]), HEARTBEAT_TIMEOUT_MS, 'the fence');
+            await mark('beat = now()');
           }
-          if (stopped) await withTimeout(beat.query(`UPDATE ${fence} SET holder = NULL, state = NULL WHERE id = 1 AND holder = $1`, [me]), HEARTBEAT_TIMEOUT_MS, 'the fence');
+          if (stopped) await mark('holder = NULL, state = NULL');
           await beat.end().catch(() => undefined);
           return;
         } catch {
@@ -254,8 +264,9 @@ function watch(client: pg.Client, fence: string, me: string, env: NodeJS.Process
       await stop();
     } finally {
       stopped = true;
-      // The fence is cleared if PostgreSQL can be reached within a few seconds; otherwise it goes stale by itself.
-      await withTimeout(keeper, 10_000, 'clearing the fence').catch(() => undefined);
+      stoppedAt = Date.now();
+      // Cleared if PostgreSQL answers within CLEAR_MAX_MS; otherwise the fence goes stale by itself.
+      await keeper;
       released = true;
       process.removeListener('beforeExit', onBeforeExit);
     }
@@ -264,7 +275,10 @@ function watch(client: pg.Client, fence: string, me: string, env: NodeJS.Process
 }
 
 /** Who holds the site's lock, as pg_stat_activity names its session; undefined when no one does. */
-export async function pgSiteLockHolder(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<{ who: string; since: string; databaseUser: string; clientAddress?: string } | undefined> {
+export async function pgSiteLockHolder(
+  schema: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ who: string; since: string; databaseUser: string; clientAddress?: string } | undefined> {
   const client = new pg.Client(clientConfig(env, 'maas-vault'));
   client.on('error', () => undefined);
   try {
@@ -281,7 +295,12 @@ export async function pgSiteLockHolder(schema: string, env: NodeJS.ProcessEnv = 
       )
     ).rows[0];
     return found
-      ? { who: found.application_name || '(a client that set no application_name)', since: found.backend_start.toISOString(), databaseUser: found.usename, clientAddress: found.client_addr ?? undefined }
+      ? {
+          who: found.application_name || '(a client that set no application_name)',
+          since: found.backend_start.toISOString(),
+          databaseUser: found.usename,
+          clientAddress: found.client_addr ?? undefined,
+        }
       : undefined;
   } finally {
     await client.end().catch(() => undefined);

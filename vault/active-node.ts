@@ -73,13 +73,17 @@ export async function explainLostActiveNode(error: unknown, client: VaultClient 
   try {
     const cluster = await clusterReport(client);
     const active = cluster.activeAddress?.replace(/\/+$/, '');
-    now = active && active !== routed ? ` The cluster now names ${active} as its active node.` : ' The cluster has not named a new active node yet (an election takes seconds).';
+    now =
+      active && active !== routed
+        ? ` The cluster now names ${active} as its active node.`
+        : ' The cluster has not named a new active node yet (an election takes seconds).';
   } catch {
     now = ` ${client.address} does not answer either.`;
   }
   return new VaultActiveNodeLostError(
     `${action} stopped partway: the active node ${routed} stopped answering (${how}) while the engine was writing to it` +
-      `${failed > 0 ? `; ${failed} request${failed === 1 ? '' : 's'} in flight failed` : ''}. Vault holds part of the change, and the state records what was confirmed.${now} ` +
+      `${failed > 0 ? `; ${failed} request${failed === 1 ? '' : 's'} in flight failed` : ''}. ` +
+      `Vault holds part of the change, and the state records what was confirmed.${now} ` +
       `Once a node answers, run \`maas-vault ${action}\` again through a node that answers (any node: the engine is routed to the active one): ` +
       `it picks up where this one stopped${action === 'apply' ? ' and removes secret IDs this run issued but did not record' : ''}`,
   );

@@ -28,7 +28,8 @@ async function root(method: string, path: string, body?: unknown) {
 /** A site whose roles an admin made by hand, each with the one secret ID its region runs on. */
 async function handMadeSite(site: string): Promise<{ input: Record<string, any>; config: MaasVaultConfig; old: Map<string, string> }> {
   const mount = `kv-${site}`;
-  const input = { site, state: { backend: 'pg' }, approle: { adopt: true }, kv: { mount, adopt: true }, stackSecretIds: false, controllers: names.map((name) => ({ name })) };
+  const controllers = names.map((name) => ({ name }));
+  const input = { site, state: { backend: 'pg' }, approle: { adopt: true }, kv: { mount, adopt: true }, stackSecretIds: false, controllers };
   const config = validateConfig({ ...input, vault: { address: server.address } });
   await root('POST', `sys/mounts/${mount}`, { type: 'kv', options: { version: '2' } });
   await root('PUT', `sys/policies/acl/${config.policy.name}`, { policy: docsPolicy(mount, config.secretsPath) });
@@ -77,10 +78,12 @@ it("admin B, on another work directory with the same PostgreSQL schema, finishes
   const finished = await b.cli(['rotate', '--finish', '--auto-approve', '--json'], server.rootToken, pgEnv());
   expect([finished.exitCode, finished.stderr]).toEqual([0, '']);
   for (const name of names) {
-    expect([name, await login(config, name, old.get(name)!), await login(config, name, fresh.get(name)!), await liveCount(config, name)]).toEqual([name, 400, 200, 1]);
+    const [oldLogin, newLogin] = [await login(config, name, old.get(name)!), await login(config, name, fresh.get(name)!)];
+    expect([name, oldLogin, newLogin, await liveCount(config, name)]).toEqual([name, 400, 200, 1]);
   }
   // Nothing in either work directory: the record is in PostgreSQL.
-  expect([existsSync(join(a.dir, '.maas-vault', 'pgrot', 'rotation.json')), existsSync(join(b.dir, '.maas-vault', 'pgrot', 'rotation.json'))]).toEqual([false, false]);
+  const recordIn = (site: TestSite) => existsSync(join(site.dir, '.maas-vault', 'pgrot', 'rotation.json'));
+  expect([recordIn(a), recordIn(b)]).toEqual([false, false]);
   // Finished for every machine: A has nothing left to finish.
   const again = await a.cli(['rotate', '--finish', '--auto-approve', '--json'], server.rootToken, pgEnv());
   expect([again.exitCode, JSON.parse(again.stdout).finished]).toEqual([0, []]);
