@@ -48,7 +48,7 @@ export async function lockSite(config: MaasVaultConfig, command: string, seconds
     });
     if (!releasePg) {
       await site.release();
-      throw await lockedError(config, seconds, 'another run');
+      throw await lockedError(config, seconds, 'state');
     }
     return () => {
       void releasePg();
@@ -74,13 +74,14 @@ async function takePgSiteLock(config: MaasVaultConfig, command: string, seconds:
     }
     throw error;
   });
-  if (!site) throw await lockedError(config, seconds, 'another run');
+  if (!site) throw await lockedError(config, seconds, 'site');
   return site;
 }
 
-async function lockedError(config: MaasVaultConfig, seconds: number, what: string): Promise<StateLockedError> {
+/** `which`: the lock that was not had in time, maas-vault's own or the engines' on the state row. */
+async function lockedError(config: MaasVaultConfig, seconds: number, which: 'site' | 'state'): Promise<StateLockedError> {
   return new StateLockedError(
-    `the state of site ${config.site} (in PostgreSQL schema ${stateSchemaName(config)}) is locked by ${what}: ${await pgLockHolder(config)}. ` +
+    `the state of site ${config.site} (in PostgreSQL schema ${stateSchemaName(config)}) is locked by another run: ${await pgLockHolder(config, which)}. ` +
       `Waited ${seconds}s (--lock-timeout). Nothing was changed: run again once that run has finished, or with a longer --lock-timeout. ` +
       'A run that was killed releases the lock by itself (with its database connection)',
   );

@@ -5,7 +5,7 @@
  * it gets the advisory lock itself. A holder that released goes with no wait at all.
  * (Server tier for PostgreSQL; no Vault is used.)
  */
-import { lockPgSite, type PgSiteLock } from '../../engine/pg-site-lock.js';
+import { lockPgSite, pgSiteLockHolder, type PgSiteLock } from '../../engine/pg-site-lock.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 
 let postgres: TestPostgres;
@@ -40,7 +40,10 @@ it('held: a second run waits, then times out', async () => {
   const started = Date.now();
   expect(await lockPgSite({ schema: 'fence_held', applicationName: 'maas-vault test b', waitSeconds: 2, env: env() })).toBeUndefined();
   expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  // What the waiting run's message names.
+  expect(await pgSiteLockHolder('fence_held', env())).toEqual(expect.objectContaining({ who: 'maas-vault test a', databaseUser: 'maasvault' }));
   await a.release();
+  expect(await pgSiteLockHolder('fence_held', env())).toBeUndefined();
 });
 
 describe.each([
