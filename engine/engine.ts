@@ -7,7 +7,7 @@ import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync } from
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { EngineBinary } from './locate.js';
-import { EngineInterruptedError, interrupts } from './interrupts.js';
+import { interrupts } from './interrupts.js';
 import { keepGoodState, restoreBrokenState } from './state.js';
 import { lockHeldError, lockWaitSeconds } from './lock.js';
 import { parseQuietly } from './state.js';
@@ -229,8 +229,9 @@ export class Engine {
   ) {
     const { binary, stackDir, env, onOutput, statePath, onNotice } = this.options;
     const command = `${binary.kind} ${args[0] === 'state' ? args.slice(0, 2).join(' ') : args[0]}`;
-    // A signal that came before this run: the user wants to stop, so nothing new starts.
-    if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
+    // A signal (or a lost site lock) that came before this run: nothing new starts.
+    const before = interrupts.stopError(command);
+    if (before) throw before;
     if (statePath) {
       const restored = restoreBrokenState(statePath);
       if (restored) onNotice?.(restored);
@@ -265,7 +266,7 @@ export class Engine {
       // The plan file is maas-vault's to apply, after its checks: never advise applying it directly.
       if (SAVED_PLAN_HINT.test(plain)) return;
       // Once stopped, the engine says so for every pending resource: one line says it all.
-      if (interrupts.signal && /Error: execution halted/.test(plain)) return;
+      if (interrupts.stopping && /Error: execution halted/.test(plain)) return;
       if (/^\s*╷\s*$/.test(plain)) {
         held = line;
         return;
@@ -303,7 +304,8 @@ export class Engine {
       onNotice?.(`the engine left ${statePath} invalid: ` +
         `${verified ? 'the next run restores the last verified state' : 'there is no verified copy of it to restore'}`);
     }
-    if (interrupts.signal) throw new EngineInterruptedError(command, interrupts.signal, interrupts.insisted);
+    const stopped = interrupts.stopError(command);
+    if (stopped) throw stopped;
     // A clear state under enforced encryption fails while taking the lock ("failed to write backup
     // file: encountered unencrypted payload"): no one holds it, and the caller says what to run.
     const unencrypted = /encountered unencrypted payload/.test(quiet ? String(result.stderr ?? '') : lines.join('\n'));

@@ -31,6 +31,10 @@ export class ErroredStateError extends Error {
   readonly exitCode = 1;
 }
 
+export function isErroredStateError(error: unknown): error is ErroredStateError {
+  return error instanceof ErroredStateError;
+}
+
 /**
  * Pushes a left-over errored.tfstate back into the backend; returns what to tell the user, or
  * undefined when there was none. An unreadable file, or one of another lineage or an older serial

@@ -15,6 +15,10 @@ export const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGHUP: 129, SIGI
 
 const SIGNALS: StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/** After a lost lock: when the engine is told again (stop at once), and when its group is killed. */
+export const LOST_INSIST_MS = 10_000;
+export const LOST_KILL_MS = 20_000;
+
 interface RunningEngine {
   process: ResultPromise;
   command: string;
@@ -25,9 +29,12 @@ class InterruptWatch {
   signal?: StopSignal;
   /** How many signals came: 2 or more means the user insisted. */
   count = 0;
+  /** Why the run is being stopped without a signal (the site's lock lost), if it is. */
+  lost?: string;
   private running?: RunningEngine;
   private installed = false;
   private idleHandler?: (signal: StopSignal) => void;
+  private recovering = false;
 
   /** Starts catching the stop signals; `onIdle` runs when one comes while no engine runs. */
   install(onIdle: (signal: StopSignal) => void): void {
@@ -41,6 +48,49 @@ class InterruptWatch {
 
   get insisted(): boolean {
     return this.count > 1;
+  }
+
+  /** True once the run is being stopped, by a signal or a lost lock: nothing new starts. */
+  get stopping(): boolean {
+    return this.signal !== undefined || (this.lost !== undefined && !this.recovering);
+  }
+
+  /** Why an engine run must not start, or has just been stopped: undefined when it may go on. */
+  stopError(command: string): EngineInterruptedError | undefined {
+    if (this.signal) return new EngineInterruptedError(command, this.signal, this.insisted);
+    if (this.lost !== undefined && !this.recovering) return new EngineInterruptedError(command, 'SIGINT', false, this.lost);
+    return undefined;
+  }
+
+  /**
+   * Stops the run because its site lock was lost (`reason` says how): the engine gets the stop
+   * request of a first Ctrl-C, so it finishes the Vault calls in flight and saves its state. A run
+   * that no longer holds the lock must not go on writing for long: a second SIGINT after
+   * LOST_INSIST_MS, then its whole group killed after LOST_KILL_MS. Returns false when no engine
+   * was running (the caller stops the run itself).
+   */
+  stopFor(reason: string): boolean {
+    this.lost ??= reason;
+    const pid = this.running?.process.pid;
+    if (pid === undefined) return false;
+    sendSignal(pid, 'SIGINT');
+    const insist = setTimeout(() => sendSignal(pid, 'SIGINT'), LOST_INSIST_MS);
+    const kill = setTimeout(() => killProcessGroup(pid), LOST_KILL_MS);
+    void this.running!.process.finally(() => {
+      clearTimeout(insist);
+      clearTimeout(kill);
+    }).catch(() => undefined);
+    return true;
+  }
+
+  /** Runs `work` (pushing back the state the stopped engine could not save) with engine runs allowed again. */
+  async recover<T>(work: () => Promise<T>): Promise<T> {
+    this.recovering = true;
+    try {
+      return await work();
+    } finally {
+      this.recovering = false;
+    }
   }
 
   /** Registers the engine run in progress; returns the function that unregisters it. */
@@ -100,7 +150,7 @@ export function killProcessGroup(pid: number | undefined): void {
 
 export const interrupts = new InterruptWatch();
 
-/** An engine run stopped by a signal. */
+/** An engine run stopped by a signal, or by maas-vault because the site's lock was lost (`lockLost` says how; exit 1). */
 export class EngineInterruptedError extends Error {
   override name = 'EngineInterruptedError';
   readonly exitCode: number;
@@ -108,9 +158,10 @@ export class EngineInterruptedError extends Error {
     readonly command: string,
     readonly signal: StopSignal,
     readonly insisted: boolean,
+    readonly lockLost?: string,
   ) {
-    super(`${command} interrupted by ${signal}`);
-    this.exitCode = SIGNAL_EXIT_CODES[signal];
+    super(lockLost ? `${command} stopped: the site's lock was lost (${lockLost})` : `${command} interrupted by ${signal}`);
+    this.exitCode = lockLost ? 1 : SIGNAL_EXIT_CODES[signal];
   }
 }
 

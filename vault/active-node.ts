@@ -7,6 +7,7 @@
  * standby, checked reachable first; where it cannot be reached and standbys serve reads, the run
  * stops before the engine starts.
  */
+import { engineOutput } from '../engine/errors.js';
 import { VaultClient } from './client.js';
 import { clusterReport } from './cluster.js';
 import { VaultActiveNodeUnreachableError } from './cluster-errors.js';
@@ -46,4 +47,45 @@ async function answersAsActive(address: string, caCert: string | undefined, clie
   } finally {
     await probe.close();
   }
+}
+
+/**
+ * The active node the engine was routed to went away mid-run (killed, crashed, network cut): the
+ * provider fails every request in flight with "connection refused" and the engine prints one error
+ * block per resource. Said once instead: which node, what the cluster says now, and what to run.
+ * Exit 3 (Vault unreachable).
+ */
+export class VaultActiveNodeLostError extends Error {
+  override name = 'VaultActiveNodeLostError';
+  readonly exitCode = 3;
+}
+
+const LOST_CONNECTION = /(connect: connection refused|connection reset by peer|: EOF\b|i\/o timeout|no route to host)/;
+
+export async function explainLostActiveNode(error: unknown, client: VaultClient | undefined, routed: string | undefined, action: string): Promise<unknown> {
+  const output = engineOutput(error);
+  if (output === undefined || !client || !routed || routed === client.address) return error;
+  const host = routed.replace(/^https?:\/\//, '');
+  const lost = output.split('\n').find((line) => line.includes(host) && LOST_CONNECTION.test(line));
+  if (!lost) return error;
+  const failed = new Set([...output.matchAll(/^(?:\s*│\s*)?Error: .*?"(auth\/[^"]+|sys\/[^"]+|[^"\s]+\/[^"\s]+)"/gm)].map(([, path]) => path)).size;
+  const how = LOST_CONNECTION.exec(lost)?.[1] ?? 'no answer';
+  let now = '';
+  try {
+    const cluster = await clusterReport(client);
+    const active = cluster.activeAddress?.replace(/\/+$/, '');
+    now =
+      active && active !== routed
+        ? ` The cluster now names ${active} as its active node.`
+        : ' The cluster has not named a new active node yet (an election takes seconds).';
+  } catch {
+    now = ` ${client.address} does not answer either.`;
+  }
+  return new VaultActiveNodeLostError(
+    `${action} stopped partway: the active node ${routed} stopped answering (${how}) while the engine was writing to it` +
+      `${failed > 0 ? `; ${failed} request${failed === 1 ? '' : 's'} in flight failed` : ''}. ` +
+      `Vault holds part of the change, and the state records what was confirmed.${now} ` +
+      `Once a node answers, run \`maas-vault ${action}\` again through a node that answers (any node: the engine is routed to the active one): ` +
+      `it picks up where this one stopped${action === 'apply' ? ' and removes secret IDs this run issued but did not record' : ''}`,
+  );
 }

@@ -1,13 +1,15 @@
 /**
- * The record a rotation leaves in the work directory between `rotate` and `rotate --finish`:
+ * The record a rotation leaves between `rotate` and `rotate --finish` (in the work directory, or
+ * for a pg site in PostgreSQL beside the state: engine/pg-rotation.ts):
  * which secret-ID accessors were live before the rotation began. Accessors only: an accessor can
  * destroy a secret ID but never log in, so the file holds no secret (it is still mode 0600, in
  * the 0700 work directory, and written whole or not at all).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { writePrivateFile } from '../config/private-file.js';
 import { join } from 'node:path';
 import { roleName, type MaasVaultConfig } from '../config/index.js';
+import { stateSchemaName } from '../stacks/state-schema.js';
 
 export const ROTATION_RECORD_VERSION = 1;
 
@@ -49,27 +51,72 @@ export function rotationRecordPath(workDir: string): string {
   return join(workDir, 'rotation.json');
 }
 
-/** The pending rotations of a site; an empty record when none was begun. */
+/** The pending rotations of a site kept in a work directory; an empty record when none was begun. */
 export function readRotationRecord(workDir: string, site: string): RotationRecord {
   const path = rotationRecordPath(workDir);
-  const empty: RotationRecord = { version: ROTATION_RECORD_VERSION, site, controllers: {} };
-  if (!existsSync(path)) return empty;
+  if (!existsSync(path)) return emptyRecord(site);
+  return parseRotationRecord(readFileSync(path, 'utf8'), path, site);
+}
+
+function emptyRecord(site: string): RotationRecord {
+  return { version: ROTATION_RECORD_VERSION, site, controllers: {} };
+}
+
+function parseRotationRecord(text: string, where: string, site: string): RotationRecord {
   let parsed: Partial<RotationRecord>;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<RotationRecord>;
+    parsed = JSON.parse(text) as Partial<RotationRecord>;
   } catch {
-    throw new RotationRecordError(`${path} is not valid JSON: it was edited by hand or written by something else. Move it away and run \`maas-vault rotate\` again`);
+    throw new RotationRecordError(`${where} is not valid JSON: it was edited by hand or written by something else. Move it away and run \`maas-vault rotate\` again`);
   }
   if (parsed.version !== ROTATION_RECORD_VERSION || typeof parsed.controllers !== 'object' || parsed.controllers === null) {
-    throw new RotationRecordError(`${path} is not a rotation record of this maas-vault version: move it away and run \`maas-vault rotate\` again`);
+    throw new RotationRecordError(`${where} is not a rotation record of this maas-vault version: move it away and run \`maas-vault rotate\` again`);
   }
   if (parsed.site !== site) {
-    throw new RotationRecordError(`${path} belongs to site "${String(parsed.site)}", not "${site}": each site needs its own workDir`);
+    throw new RotationRecordError(`${where} belongs to site "${String(parsed.site)}", not "${site}": each site needs its own workDir`);
   }
   if (parsed.rotated !== undefined && (typeof parsed.rotated !== 'object' || parsed.rotated === null)) {
-    throw new RotationRecordError(`${path}: "rotated" is not an object: it was edited by hand. Move the file away and run \`maas-vault rotate\` again`);
+    throw new RotationRecordError(`${where}: "rotated" is not an object: it was edited by hand. Move the file away and run \`maas-vault rotate\` again`);
   }
   return parsed as RotationRecord;
+}
+
+/** Where the site's rotation record lives, for messages. */
+export function rotationRecordLocation(config: Pick<MaasVaultConfig, 'workDir' | 'site' | 'state'>): string {
+  return config.state.backend === 'pg' ? `PostgreSQL, table ${stateSchemaName(config)}.maas_vault_rotation` : rotationRecordPath(config.workDir);
+}
+
+/**
+ * The site's rotation record: for a pg site from PostgreSQL, beside the state, so every machine
+ * sees the same rotations; else from the work directory. A pg site's work directory may still hold
+ * a record written before it lived in PostgreSQL: it is moved there once (where none was ever
+ * stored), and the file renamed `rotation.json.moved-to-pg` (kept: accessors only, no secret).
+ */
+export async function loadRotationRecord(config: MaasVaultConfig): Promise<RotationRecord> {
+  if (config.state.backend !== 'pg') return readRotationRecord(config.workDir, config.site);
+  const { readPgRotationRecord, writePgRotationRecord } = await import('../engine/pg-rotation.js');
+  const schema = stateSchemaName(config);
+  const where = rotationRecordLocation(config);
+  let text = await readPgRotationRecord(schema);
+  const local = rotationRecordPath(config.workDir);
+  if (text === undefined && existsSync(local)) {
+    const moving = readRotationRecord(config.workDir, config.site);
+    text = await writePgRotationRecord(schema, JSON.stringify(moving), { onlyIfNone: true });
+    try {
+      renameSync(local, `${local}.moved-to-pg`);
+    } catch {
+      // A read-only work directory: PostgreSQL holds the record now, the file is never read again.
+    }
+  }
+  return text === undefined ? emptyRecord(config.site) : parseRotationRecord(text, where, config.site);
+}
+
+/** Stores the record where the site keeps it (under the site's lock: `rotate` holds it). */
+export async function saveRotationRecord(config: MaasVaultConfig, record: RotationRecord): Promise<void> {
+  if (config.state.backend !== 'pg') return writeRotationRecord(config.workDir, record);
+  const { writePgRotationRecord } = await import('../engine/pg-rotation.js');
+  // An empty record stays stored: it says a rotation record exists here, so no old file moves in again.
+  await writePgRotationRecord(stateSchemaName(config), JSON.stringify(record));
 }
 
 /**
@@ -103,8 +150,8 @@ export class RotationRecordError extends Error {
  * The names of the controllers the stack must issue no secret ID for, because rotation manages
  * theirs (see RotatedCredential): what every synth of the site is given.
  */
-export function rotationManagedControllers(config: MaasVaultConfig): ReadonlySet<string> {
+export async function rotationManagedControllers(config: MaasVaultConfig): Promise<ReadonlySet<string>> {
   if (!config.stackSecretIds) return new Set();
-  const record = readRotationRecord(config.workDir, config.site);
+  const record = await loadRotationRecord(config);
   return new Set(rotationManaged(record, (controller) => roleName(config, controller)).keys());
 }

@@ -65,7 +65,7 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
       // Exactly the plan that was checked and shown (the engine refuses it if the state moved since).
       await session.engineStep(`${engine.binary.kind} apply`, () => engine.applySaved(saved));
       await session.recordSite();
-      const controllers = withRotatedCredentials(config, await appliedControllers(engine, session.statePath, config));
+      const controllers = await withRotatedCredentials(config, await appliedControllers(engine, session.statePath, config));
       if (session.wasInterrupted) {
         // An unfinished run may have issued secret IDs it never recorded: only this apply can find them.
         const removed = config.stackSecretIds

@@ -11,7 +11,7 @@ export class InterruptedError extends Error {
   }
 }
 
-export function describeInterruption(error: EngineInterruptedError, action: StackAction, statePath: string): InterruptedError {
+export function describeInterruption(error: EngineInterruptedError, action: StackAction, statePath: string, saved?: string): InterruptedError {
   if (action === 'encrypt-state') {
     return new InterruptedError(
       `encrypt-state interrupted by ${error.signal} during ${error.command}: nothing in Vault was changed, and the engine finished writing what it had started. ` +
@@ -24,6 +24,15 @@ export function describeInterruption(error: EngineInterruptedError, action: Stac
   }
   const again = `run \`maas-vault ${action}\` again`;
   const good = `${statePath}.good`;
+  if (error.lockLost) {
+    return new InterruptedError(
+      `${action} stopped: it lost the site's lock, ${error.lockLost}. So that no two runs write at once, the engine was interrupted as Ctrl-C does: ` +
+        `it finished the Vault calls in flight, and ${saved ?? 'the engine saved its state'}. Vault holds part of the change. ` +
+        `Another admin's run may hold the lock now. To finish, ${again}: it waits for the lock and picks up where this one stopped` +
+        (action === 'apply' ? ', removing secret IDs this run issued but did not record' : ''),
+      error.exitCode,
+    );
+  }
   if (action === 'plan' || action === 'output') {
     return new InterruptedError(`${action} interrupted by ${error.signal}: the engine stopped; ${action} changes nothing in Vault. ${capitalize(again)} when ready`, error.exitCode);
   }

@@ -23,7 +23,7 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     let outputs = await readBackendOutputs(config, statePath);
     // Encrypted state is read by the engine, which holds the passphrase.
     if (!outputs && (config.state.encryption || (config.state.backend === 'local' && existsSync(statePath)))) outputs = await (await openStackSession(argv, false)).engine.outputs();
-    const controllers = withRotatedCredentials(config, controllersFromOutputs(outputs ?? {}));
+    const controllers = await withRotatedCredentials(config, controllersFromOutputs(outputs ?? {}));
     if (controllers.length === 0) {
       // --json promises one object on stdout: a site not created yet is an answer, not an error.
       if (report.json) report.data({ applied: false, controllers: [] });

@@ -11,7 +11,7 @@ import type { Reporter } from '../reporter.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import type { MaasVaultConfig } from '../../config/index.js';
 import { beginRotation, destroyOlderSecretIds, planFinish, type RotationStarted } from '../../vault/rotation.js';
-import { readRotationRecord, rotationManaged, type RotatedCredential, type RotationRecord, rotationRecordPath, writeRotationRecord } from '../../vault/rotation-record.js';
+import { loadRotationRecord, rotationManaged, type RotatedCredential, type RotationRecord, rotationRecordLocation, saveRotationRecord } from '../../vault/rotation-record.js';
 import { roleName } from '../../config/index.js';
 import { openStackSession } from './stack-session.js';
 import { withEngine, withLockTimeout } from './engine-args.js';
@@ -76,7 +76,7 @@ async function begin(argv: RotateArgs): Promise<void> {
   let record: RotationRecord;
   try {
     await refuseUnmarkedRevocations(config, 'rotate');
-    record = readRotationRecord(config.workDir, config.site);
+    record = await loadRotationRecord(config);
   } catch (error) {
     out?.discard();
     release();
@@ -90,7 +90,7 @@ async function begin(argv: RotateArgs): Promise<void> {
     const ended = result.failed.length > 0 ? await tokenEndedReason(client, life, result.failed[0].error) : undefined;
     const failure = (error: Error) => (ended ? `Vault stopped accepting the token: ${ended}` : error.message);
     // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
-    writeRotationRecord(config.workDir, result.record);
+    await saveRotationRecord(config, result.record);
     const data = {
       controllers: result.started.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
         name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousSecretIdAccessors: previousAccessors, continued, command, restartCommands: restart,
@@ -131,7 +131,7 @@ async function begin(argv: RotateArgs): Promise<void> {
 
 function printRotation(report: Reporter, config: MaasVaultConfig, started: readonly RotationStarted[], wrapTtl: string): void {
   if (started.length === 0) return;
-  report.line(`New secret IDs issued; the old ones keep working until \`rotate --finish\` (recorded in ${rotationRecordPath(config.workDir)}).`);
+  report.line(`New secret IDs issued; the old ones keep working until \`rotate --finish\` (recorded in ${rotationRecordLocation(config)}).`);
   report.line();
   report.line(`On each region controller, run its command (the wrapping token works once, within ${wrapTtl}), then restart the region:`);
   report.line();
@@ -237,7 +237,7 @@ async function forgetStackSecretIds(argv: RotateArgs, report: Reporter, controll
 
 /** Finishes what it can; returns the controllers whose secret ID the stack has just stopped managing. */
 async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: Reporter): Promise<string[]> {
-  const record = readRotationRecord(config.workDir, config.site);
+  const record = await loadRotationRecord(config);
   const pendingNames = Object.keys(record.controllers);
   const requested = argv.controller && argv.controller.length > 0 ? selectControllers(config, argv.controller) : pendingNames;
   const pending = requested.filter((name) => record.controllers[name] !== undefined);
@@ -289,7 +289,7 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
     if (config.stackSecretIds) {
       for (const plan of finished) rotated[plan.name] = { role: plan.role, finishedAt, secretIdAccessors: record.controllers[plan.name].issuedAccessors };
     }
-    writeRotationRecord(config.workDir, { ...record, controllers: left, ...(Object.keys(rotated).length > 0 ? { rotated } : {}) });
+    await saveRotationRecord(config, { ...record, controllers: left, ...(Object.keys(rotated).length > 0 ? { rotated } : {}) });
     const handedOver = config.stackSecretIds ? finished.map(({ name }) => name).filter((name) => !before.has(name)) : [];
     if (failures.length > 0) {
       const reason = await tokenEndedReason(client, life, failures[0].error);

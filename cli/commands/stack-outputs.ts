@@ -2,7 +2,7 @@
 import type { Engine, EngineOutputs } from '../../engine/engine.js';
 import { readBackendOutputs, readStateOutputs } from '../../engine/state.js';
 import { roleName, type MaasVaultConfig } from '../../config/index.js';
-import { readRotationRecord, rotationManaged } from '../../vault/rotation-record.js';
+import { loadRotationRecord, rotationManaged } from '../../vault/rotation-record.js';
 import { OUTPUTS } from '../../stacks/output-names.js';
 
 export interface AppliedController {
@@ -50,9 +50,9 @@ export function rotatedNote(controller: AppliedController): string {
  * `rotate` issued (its accessor shown), and no wrapping token or command of the stack's applies,
  * even while the state still holds an old one (a refresh that did not run after `rotate --finish`).
  */
-export function withRotatedCredentials(config: MaasVaultConfig, controllers: readonly AppliedController[]): AppliedController[] {
+export async function withRotatedCredentials(config: MaasVaultConfig, controllers: readonly AppliedController[]): Promise<AppliedController[]> {
   if (!config.stackSecretIds) return [...controllers];
-  const rotated = rotationManaged(readRotationRecord(config.workDir, config.site), (name) => roleName(config, name));
+  const rotated = rotationManaged(await loadRotationRecord(config), (name) => roleName(config, name));
   return controllers.map((controller) => {
     const credential = rotated.get(controller.name);
     if (!credential) return controller;

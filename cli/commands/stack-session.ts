@@ -19,14 +19,15 @@ import { explainMissingProvider } from './provider-missing.js';
 import { describeInterruption, idleInterruption, type StackAction } from './interrupted.js';
 import { interrupts, isEngineInterrupted, SIGNAL_EXIT_CODES } from '../../engine/interrupts.js';
 import { engineOutput } from '../../engine/errors.js';
-import { lockWaitSeconds, lockWorkDir } from '../../engine/lock.js';
+import { lockWaitSeconds } from '../../engine/lock.js';
+import { lockStackSite, settleLostLock } from '../site-lock.js';
 import { initNoiseFilter } from '../../engine/init-noise.js';
 import { stripAnsi } from '../../engine/scrub.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
 import { preflight } from '../../vault/preflight.js';
 import { requireCurrentAdminPolicy } from './admin-policy-gate.js';
-import { engineRoute } from '../../vault/active-node.js';
+import { engineRoute, explainLostActiveNode } from '../../vault/active-node.js';
 import { erroredStateAdvice, erroredStatePath, ErroredStateError, recoverErroredState } from '../../engine/errored-state.js';
 import { hasImports, isAdopting, planAdoption, type AdoptionPlan } from '../../vault/adoption.js';
 import { workLayout } from '../../stacks/work-layout.js';
@@ -153,7 +154,7 @@ export async function lockStackSession(argv: SessionArgs, needsVault: boolean, a
     process.stderr.write(`maas-vault: ${idleInterruption(action, signal)}\n`);
     process.exit(SIGNAL_EXIT_CODES[signal]);
   });
-  const release = steps.lock ? await lockWorkDir(config.workDir, `maas-vault ${action}`, lockSeconds) : () => undefined;
+  const release = steps.lock ? await lockStackSite(config, action, lockSeconds, report) : () => undefined;
   let client: VaultClient | undefined;
   let token: string | undefined = options.token;
   if (needsVault) {
@@ -230,13 +231,13 @@ async function openStack({ argv, context, steps, action, client, token, release,
     }
   }
   // Read under the lock, so a `rotate --finish` is seen whole or not at all.
-  let rotated: ReadonlySet<string> | undefined;
+  let rotated: Promise<ReadonlySet<string>> | undefined;
   const rotationManaged = () => (rotated ??= rotationManagedControllers(config));
   const prepared = report.step('synthesizing the stack', async () => {
     const { prepareStack } = await import('../../engine/stack-runner.js');
     return prepareStack({
       config,
-      rotated: rotationManaged(),
+      rotated: await rotationManaged(),
       engine: typeof options.engine === 'object' ? options.engine : located,
       engineCommand: engineCandidate(requested ?? process.env.MAAS_VAULT_ENGINE),
       token,
@@ -258,9 +259,10 @@ async function openStack({ argv, context, steps, action, client, token, release,
     const clusterId = client ? (await client.serverProfile())?.clusterId : undefined;
     const movedSaid = client ? checkSiteRecord(config, clusterId, report) : false;
     if (client && pg) await checkPgSiteRecord(config, clusterId, report, movedSaid);
+    let routed: string | undefined;
     if (client && action !== 'output') {
       const route = await engineRoute(client, config.vault.caCert, config.vault.clientCert);
-      if (route.address !== client.address) engine.routeProvider(route.address);
+      if (route.address !== client.address) engine.routeProvider((routed = route.address));
       if (route.note) report.note(route.note);
     }
     restoreLocalState();
@@ -268,12 +270,16 @@ async function openStack({ argv, context, steps, action, client, token, release,
       try {
         return await report.step(label, run);
       } catch (error) {
-        if (isEngineInterrupted(error)) throw describeInterruption(error, action, statePath);
+        if (isEngineInterrupted(error)) {
+          // A lost site lock: the next run stays fenced off until the stopped engine's state is saved.
+          const saved = error.lockLost ? await settleLostLock(() => recoverErroredState(engine, stackDir), erroredStatePath(stackDir)) : undefined;
+          throw describeInterruption(error, action, statePath, saved);
+        }
         // encrypt-state changes nothing in Vault: its unsaved push is said by the migration itself.
         const output = action === 'encrypt-state' ? undefined : engineOutput(error);
         const unsaved = output === undefined ? undefined : erroredStateAdvice(output, stackDir, action);
         if (unsaved) throw new ErroredStateError(unsaved);
-        throw await explainEngineFailure(await explainStateLock(error, config, engine.lockTimeout), client, action, config.site);
+        throw await explainEngineFailure(await explainLostActiveNode(await explainStateLock(error, config, engine.lockTimeout), client, routed, action), client, action, config.site);
       }
     };
     const init = () =>
@@ -299,7 +305,7 @@ async function openStack({ argv, context, steps, action, client, token, release,
       if (hasImports(adoption.imports)) {
         const imports = adoption.imports;
         // Same stack directory and backend, only the import blocks are added; init again all the same.
-        await report.step('synthesizing the stack with its imports', () => synthOnce(config, undefined, imports, rotationManaged()));
+        await report.step('synthesizing the stack with its imports', async () => synthOnce(config, undefined, imports, await rotationManaged()));
         await init();
       }
     }

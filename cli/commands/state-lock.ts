@@ -37,10 +37,17 @@ export async function explainStateLock(error: unknown, config: MaasVaultConfig, 
   );
 }
 
-/** Who holds the site's lock in PostgreSQL, as the lock messages name it. */
-export async function pgLockHolder(config: MaasVaultConfig): Promise<string> {
-  const { findLockHolder } = await import('../../engine/pg-state.js');
-  const found = await findLockHolder(stateSchemaName(config)).catch(() => undefined);
+/**
+ * Who holds a lock of the site in PostgreSQL, as the lock messages name it: the engines' lock on the
+ * state row (what an engine waited for), or with `which: 'site'` maas-vault's own site lock
+ * (engine/pg-site-lock.ts), which a run waiting for it does not hold itself.
+ */
+export async function pgLockHolder(config: MaasVaultConfig, which: 'state' | 'site' = 'state'): Promise<string> {
+  const schema = stateSchemaName(config);
+  const found =
+    which === 'site'
+      ? await (await import('../../engine/pg-site-lock.js')).pgSiteLockHolder(schema).catch(() => undefined)
+      : await (await import('../../engine/pg-state.js')).findLockHolder(schema).catch(() => undefined);
   return found
     ? `${found.who} (database user ${found.databaseUser}${found.clientAddress ? ` from ${found.clientAddress}` : ''}), connected since ${found.since}`
     : 'a run that has just finished or that PostgreSQL cannot name';

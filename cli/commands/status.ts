@@ -11,7 +11,7 @@ import { clusterReport, type ClusterReport } from '../../vault/cluster.js';
 import { readBackendInventory, stackInventoryOf, stateNeedsEngine, type StackInventory } from '../../engine/state.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { roleName, type MaasVaultConfig } from '../../config/index.js';
-import { readRotationRecord, rotationManaged } from '../../vault/rotation-record.js';
+import { loadRotationRecord, rotationManaged } from '../../vault/rotation-record.js';
 import type { Colour, Reporter } from '../reporter.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
@@ -38,7 +38,7 @@ async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Repo
   // The state is read first: an encrypted one needs the engine, which is found (or refused, exit 2)
   // before the first request to Vault.
   const inventory = await siteInventory(argv, config);
-  const rotated = config.stackSecretIds ? rotationManaged(readRotationRecord(config.workDir, config.site), (name) => roleName(config, name)) : new Map();
+  const rotated = config.stackSecretIds ? rotationManaged(await loadRotationRecord(config), (name) => roleName(config, name)) : new Map();
   const client = vaultClient(config, token);
   try {
     const status = await report

@@ -10,7 +10,7 @@ export const synthCommand = defineCommand<GlobalArgs>({
     const { config, report } = openContext(argv);
     const { synthStack } = await import('../../stacks/synth.js');
     const { rotationManagedControllers } = await import('../../vault/rotation-record.js');
-    const result = synthStack(config, undefined, rotationManagedControllers(config));
+    const result = synthStack(config, undefined, await rotationManagedControllers(config));
     if (report.json) report.data({ stackDir: result.stackDir, json: result.jsonPath });
     else report.line(result.jsonPath);
   },
