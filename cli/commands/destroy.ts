@@ -28,6 +28,8 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
     try {
       const plan = await destroyPlan(client!, config, await session.stateResources());
       if (plan.resources === 0) {
+        // A first apply that stopped before creating anything left a record: the work directory is free again.
+        await session.forgetSite();
         if (report.json) report.data({ destroyed: null, site: config.site, resources: 0 });
         else report.line(`Nothing to destroy: the state at ${session.statePath} holds no resources of site ${config.site}. Nothing was changed.`);
         return;
