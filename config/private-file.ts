@@ -8,7 +8,9 @@ import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 export function writePrivateFile(path: string, text: string): void {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, text, { mode: 0o600 });
+    // Created anew: a link left at the temporary name is removed, never written through.
+    rmSync(temporary, { force: true });
+    writeFileSync(temporary, text, { mode: 0o600, flag: 'wx' });
     chmodSync(temporary, 0o600);
     renameSync(temporary, path);
   } catch (error) {

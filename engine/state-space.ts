@@ -46,7 +46,10 @@ export function reserveSize(statePath: string, stackJson: string): number {
 export function reserveStateSpace(stackDir: string, bytes: number): void {
   const path = join(stackDir, STATE_RESERVE);
   try {
-    writeFileSync(path, Buffer.alloc(bytes), { mode: 0o600 });
+    // Created anew (a link planted there is removed, never written through; a reserve left by a
+    // killed run does not keep its mode).
+    rmSync(path, { force: true });
+    writeFileSync(path, Buffer.alloc(bytes), { mode: 0o600, flag: 'wx' });
   } catch (error) {
     rmSync(path, { force: true });
     const code = (error as NodeJS.ErrnoException).code;

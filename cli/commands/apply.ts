@@ -62,9 +62,11 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
       }
       const before = new Set(await existingTokens(config, session.statePath, engine));
       session.markUnfinished();
+      // Recorded before the first write: an apply cut off partway leaves a state of this site, which
+      // another site's config on the same workDir or state.schema must not plan over.
+      await session.recordSite();
       // Exactly the plan that was checked and shown (the engine refuses it if the state moved since).
       await session.engineStep(`${engine.binary.kind} apply`, () => engine.applySaved(saved));
-      await session.recordSite();
       const controllers = await withRotatedCredentials(config, await appliedControllers(engine, session.statePath, config));
       if (session.wasInterrupted) {
         // An unfinished run may have issued secret IDs it never recorded: only this apply can find them.

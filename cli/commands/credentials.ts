@@ -16,6 +16,7 @@ import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } fr
 import { withLockTimeout } from './engine-args.js';
 import { requireSecretIdGrants } from './admin-policy-gate.js';
 import { lockSite, siteLockSeconds } from '../site-lock.js';
+import { refuseAnotherSitesVault } from './site-record-gate.js';
 
 interface CredentialsArgs extends GlobalArgs {
   controller?: string[];
@@ -77,6 +78,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       });
       const client = vaultClient(config, issuerToken);
       try {
+        await refuseAnotherSitesVault(client, config, 'credentials --issuer');
         const issuer = await issueIssuerCredentials(client, config, { wrapTtl }).catch((error: unknown) => explainTokenRefusal(client, error));
         const result = { issuer: { role: issuer.role, roleId: issuer.roleId, wrappedToken: issuer.wrappedToken, wrapTtl, expiresAt: issuer.expiresAt, secretIdAccessor: issuer.secretIdAccessor } };
         issuerOut?.commit(`${JSON.stringify(result, null, 2)}\n`);
@@ -122,6 +124,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
     }
     const client = vaultClient(config, token);
     try {
+      await refuseAnotherSitesVault(client, config, 'credentials');
       await requireSecretIdGrants(client, config, controllers, 'credentials');
       const life = await readTokenLife(client);
       const outcome = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () => issueEachCredential(client, config, { controllers, wrapTtl }));

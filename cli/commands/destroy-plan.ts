@@ -8,7 +8,7 @@ import type { VaultClient } from '../../vault/client.js';
 import { listRoles } from '../../vault/preflight.js';
 import { resourcesFootprint, trimPath } from '../../engine/footprint.js';
 import type { StateResource } from '../../engine/state.js';
-import { countSecrets, describeTops } from './plan-guard.js';
+import { countSecrets, describeTops, PlanGuardError } from './plan-guard.js';
 
 export interface DestroyPlan {
   /** Managed resources in the state. */
@@ -78,6 +78,26 @@ export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, 
     if (otherRoles.length > 0) plan.keepApprole = { address: `${approle.type}.${approle.name}`, otherRoles };
   }
   return plan;
+}
+
+/**
+ * Right before the engine deletes the mounts destroy listed: what was written into them since (by
+ * another application, or a site that adopted the mount while the plan ran or the prompt waited)
+ * keeps them. Refused rather than deleted, before the engine changes anything.
+ */
+export async function refuseNewNeighbours(client: VaultClient, config: MaasVaultConfig, plan: DestroyPlan, changedAlready: string | undefined): Promise<void> {
+  for (const mount of plan.mounts) {
+    const held = await countSecrets(client, mount, { ownPath: config.secretsPath, command: 'destroy' });
+    if (held.others.size === 0 && !held.partial) continue;
+    const total = [...held.others.values()].reduce((sum, count) => sum + count, 0);
+    const what = held.others.size > 0
+      ? `${held.partial ? 'at least ' : ''}${secrets(total)} outside this site's secretsPath ${config.secretsPath}/ (${describeTops(held.others)})`
+      : 'more keys than destroy lists';
+    throw new PlanGuardError(
+      `destroy refused: the KV mount ${mount}/ now holds ${what}, written after destroy listed it (another site or application uses it). ` +
+        `The engine deleted nothing${changedAlready ? ` (${changedAlready})` : ''}. Run \`maas-vault destroy\` again: it keeps that mount for them`,
+    );
+  }
 }
 
 /** The plan in words, warning first: what is deleted, what stays, and what MAAS loses. */

@@ -6,7 +6,7 @@ import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { EXIT } from '../exit-codes.js';
 import { withAutoApprove, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
-import { destroyPlan, describeDestroyPlan, forgottenAddresses, secrets, type SharedMount } from './destroy-plan.js';
+import { destroyPlan, describeDestroyPlan, forgottenAddresses, refuseNewNeighbours, secrets, type SharedMount } from './destroy-plan.js';
 import { dropPlan, optInsOf, planGuarded, withOptIns, type GuardedPlan, type OptInArgs } from './guarded-run.js';
 import { describeTops, lossSummary, PlanGuardError, refusePlan } from './plan-guard.js';
 import type { PlannedResource } from '../../engine/engine.js';
@@ -28,6 +28,8 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
     try {
       const plan = await destroyPlan(client!, config, await session.stateResources());
       if (plan.resources === 0) {
+        // A first apply that stopped before creating anything left a record: the work directory is free again.
+        await session.forgetSite();
         if (report.json) report.data({ destroyed: null, site: config.site, resources: 0 });
         else report.line(`Nothing to destroy: the state at ${session.statePath} holds no resources of site ${config.site}. Nothing was changed.`);
         return;
@@ -75,6 +77,10 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
         saved = again.saved;
       }
       const finalPlan = saved;
+      // Listed again last: a neighbour may have written into a mount while the plan ran or the prompt waited.
+      const ownDeleted = [...deletedOwn].map(([mount, count]) => `${secrets(count)} under ${mount}/${config.secretsPath}/`);
+      const before = ownDeleted.length > 0 ? `before that, --delete-secrets deleted this site's own ${ownDeleted.join(' and ')}` : undefined;
+      await refuseNewNeighbours(client!, config, plan, before);
       await session.engineStep(`${engine.binary.kind} destroy`, () => engine.applySaved(finalPlan));
       const left = (await session.stateResources()).length;
       if (left > 0) {

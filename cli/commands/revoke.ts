@@ -13,6 +13,7 @@ import type { MaasVaultConfig } from '../../config/index.js';
 import { requirePgConnection } from '../../engine/pg-connection.js';
 import { stateSchemaName } from '../../stacks/state-schema.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
+import { refuseAnotherSitesVault } from './site-record-gate.js';
 
 interface RevokeArgs extends GlobalArgs {
   controller: string[];
@@ -48,6 +49,8 @@ export const revokeCommand = defineCommand<RevokeArgs>({
     }
     const client = vaultClient(config, vaultToken(`destroy secret IDs of site ${config.site}`));
     try {
+      // Never another Vault's same-named site (an exported VAULT_ADDR): before anything is recorded or destroyed.
+      await refuseAnotherSitesVault(client, config, 'revoke');
       const life = await readTokenLife(client);
       const unmarked = controllers.filter((name) => !config.controllers.find((controller) => controller.name === name)?.revoked);
       // Recorded first: a credentials, rotate or apply that takes the lock from now on (of this

@@ -18,6 +18,7 @@ import { withEngine, withLockTimeout } from './engine-args.js';
 import { requireSecretIdGrants } from './admin-policy-gate.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 import { lockSite, siteLockSeconds } from '../site-lock.js';
+import { refuseAnotherSitesVault } from './site-record-gate.js';
 
 interface RotateArgs extends GlobalArgs {
   engine?: string;
@@ -84,6 +85,7 @@ async function begin(argv: RotateArgs): Promise<void> {
   }
   const client = vaultClient(config, token);
   try {
+    await refuseAnotherSitesVault(client, config, 'rotate');
     await requireSecretIdGrants(client, config, controllers, 'rotate');
     const life = await readTokenLife(client);
     const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
@@ -252,6 +254,7 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
 
   const client = vaultClient(config, vaultToken(`list and destroy secret IDs of site ${config.site}`));
   try {
+    await refuseAnotherSitesVault(client, config, 'rotate --finish');
     const life = await readTokenLife(client);
     const plans = await report.step('checking the pending rotations', () => planFinish(client, config, record, pending)).catch(async (error: unknown) => {
       const reason = await tokenEndedReason(client, life, error);

@@ -37,7 +37,8 @@ import { explainStateLock } from './state-lock.js';
 import { lockTimeoutSeconds } from './engine-args.js';
 import type { Reporter } from '../reporter.js';
 import { UsageError } from '../exit-codes.js';
-import { compareSiteRecord, readSiteRecord, removeSiteRecord, writeSiteRecord } from '../../engine/site-record.js';
+import { compareSiteRecord, removeSiteRecord, writeSiteRecord } from '../../engine/site-record.js';
+import { refuseForeignSiteRecord } from './site-record-gate.js';
 import { rotationManagedControllers } from '../../vault/rotation-record.js';
 import { stateSchemaName } from '../../stacks/state-schema.js';
 
@@ -364,21 +365,7 @@ async function openStack({ argv, context, steps, action, client, token, release,
  * moved address of the same cluster is accepted, recorded and said once.
  */
 function checkSiteRecord(config: CommandContext['config'], clusterId: string | undefined, report: Reporter): boolean {
-  const check = compareSiteRecord(readSiteRecord(config.workDir), { site: config.site, address: config.vault.address, clusterId });
-  const where = config.vault.addressFromEnv ? 'VAULT_ADDR' : 'vault.address';
-  if (check.kind === 'other-site') {
-    throw new UsageError(
-      `the work directory ${config.workDir} holds the state of site ${check.recorded.site} (applied to ${check.recorded.vault.address}), and this config is site ${config.site}: ` +
-        `its plan would rewrite or delete site ${check.recorded.site}'s mount, policy and roles. Give each site its own workDir (and state.schema with the pg backend). Nothing was changed.`,
-    );
-  }
-  if (check.kind === 'other-cluster') {
-    throw new UsageError(
-      `the state in ${config.workDir} belongs to site ${config.site} on the Vault cluster ${check.recorded.vault.clusterId} (applied at ${check.recorded.vault.address}), but ${where} ${config.vault.address} ` +
-        `reaches another cluster, ${clusterId}: its plan would act on that Vault's objects of the same names. Point ${where} back at ${check.recorded.vault.address}'s cluster ` +
-        '(or, to set this site up on the new Vault, give it its own workDir). Nothing was changed.',
-    );
-  }
+  const check = refuseForeignSiteRecord(config, clusterId);
   if (check.kind === 'moved' && clusterId) {
     report.note(`Vault's address for site ${config.site} moved from ${check.from} to ${config.vault.address} (same cluster, ${clusterId}): recorded`);
     writeSiteRecord(config.workDir, { site: config.site, vault: { address: config.vault.address, clusterId } });

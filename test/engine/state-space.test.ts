@@ -2,7 +2,7 @@
  * The room an apply keeps for its state, and the state an engine printed when it could not write
  * it (engine/state-space.ts): found whole among the engine's other lines, written owner-only.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -72,6 +72,37 @@ it('sets aside at least 1 MiB, twice the state and stack as they are, owner-only
   expect(statSync(join(dir, STATE_RESERVE)).mode & 0o777).toBe(0o600);
   releaseStateSpace(dir);
   expect(existsSync(join(dir, STATE_RESERVE))).toBe(false);
+});
+
+it('a link planted at the reserve path is replaced, never written through; a reserve left by a killed run becomes owner-only', () => {
+  const victim = join(dir, 'victim');
+  writeFileSync(victim, 'precious\n', { mode: 0o644 });
+  symlinkSync(victim, join(dir, STATE_RESERVE));
+  reserveStateSpace(dir, 4096);
+  expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+  expect(statSync(victim).mode & 0o777).toBe(0o644);
+  const reserve = lstatSync(join(dir, STATE_RESERVE));
+  expect([reserve.isFile(), reserve.size, reserve.mode & 0o777]).toEqual([true, 4096, 0o600]);
+  releaseStateSpace(dir);
+
+  writeFileSync(join(dir, STATE_RESERVE), '', { mode: 0o644 });
+  chmodSync(join(dir, STATE_RESERVE), 0o644);
+  reserveStateSpace(dir, 4096);
+  expect(statSync(join(dir, STATE_RESERVE)).mode & 0o777).toBe(0o600);
+});
+
+it('the rescued state never goes through a link planted at the state path or beside it', () => {
+  const statePath = join(dir, 'terraform.tfstate');
+  const [atState, atTemporary] = [join(dir, 'victim-state'), join(dir, 'victim-temporary')];
+  const victims = [atState, atTemporary];
+  for (const victim of victims) writeFileSync(victim, 'precious\n', { mode: 0o644 });
+  symlinkSync(atState, statePath);
+  symlinkSync(atTemporary, `${statePath}.${process.pid}.tmp`);
+  expect(() => rescuePrintedState(statePath, dir, stateDumpIn(printed)!, 'no space left on device')).toThrow(/saved the state the engine held/);
+  for (const victim of victims) expect([readFileSync(victim, 'utf8'), statSync(victim).mode & 0o777]).toEqual(['precious\n', 0o644]);
+  expect(lstatSync(statePath).isFile()).toBe(true);
+  expect(statSync(statePath).mode & 0o777).toBe(0o600);
+  expect(JSON.parse(readFileSync(statePath, 'utf8'))).toEqual(state);
 });
 
 it('writes the printed state where the engine meant to, removes an empty errored.tfstate, and says so', () => {
