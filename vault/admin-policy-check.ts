@@ -174,7 +174,10 @@ function concretePaths(config: MaasVaultConfig): string[] {
   if (config.issuer.enabled && config.keepLegacyNames) roles.push(legacyNames.issuerRole(config));
   return [
     ...roles.flatMap((role) => [`auth/approle/role/${role}`, `auth/approle/role/${role}/secret-id`]),
-    `${config.kv.mount}/metadata/${config.secretsPath}/`,
+    // A key below the secrets path (MAAS's controller/ folder), not the folder itself: HashiCorp
+    // Vault answers for `MOUNT/metadata/PATH/` from the shorter `MOUNT/metadata/*` when both globs
+    // are in the policy (OpenBao from the longer), so the folder would look like a gap on Vault.
+    `${config.kv.mount}/metadata/${config.secretsPath}/controller/`,
   ];
 }
 
