@@ -144,6 +144,15 @@ function leftoverBlocks(config: MaasVaultConfig): string {
   return fillTemplate(template('admin-leftovers'), { ...values, leftovers: fillTemplate(exact.join(''), values) });
 }
 
+/**
+ * The paths this maas-vault grants that an admin policy rendered by the one before it lacks for
+ * the same config (the leftovers above, and reading every role's settings for the destroy guard):
+ * the check before apply tells such a policy apart, as needing one re-render after the upgrade.
+ */
+export function pathsAddedSincePreviousRelease(config: MaasVaultConfig): string[] {
+  return [...leftoverBlocks(config).matchAll(/^path "([^"]+)"/gm)].map(([, path]) => path!).concat('auth/approle/role/+');
+}
+
 /** Where the markers of what an admin policy was rendered for live: a sys/ path no server serves. */
 export const RENDERED_FOR_PREFIX = 'sys/rendered-admin-policy/';
 

@@ -8,7 +8,7 @@
  * so the check cannot drift from what `maas-vault policy admin` prints.
  */
 import { issuerPolicyName, issuerRoleName, legacyNames, roleName, type MaasVaultConfig } from '../config/index.js';
-import { adminPolicyGrants, renderedForMarkers } from '../policies/render.js';
+import { adminPolicyGrants, pathsAddedSincePreviousRelease, renderedForMarkers } from '../policies/render.js';
 import type { VaultClient } from './client.js';
 import { isPermissionDenied } from './errors.js';
 import { serverCli } from './server-flavour.js';
@@ -29,6 +29,8 @@ export interface AdminPolicyCheck {
   change?: string;
   /** The token may do more than this config needs, in words (never a refusal). */
   wider: string[];
+  /** Every gap is a path this maas-vault added to the admin policy: rendered for this config by the one before, re-rendered once. */
+  upgrade?: boolean;
   /** The token grants none of what the rendered policy grants: it carries no admin policy of this site. */
   noAdminPolicy: boolean;
   /** The token's policies other than `default`, from auth/token/lookup-self. */
@@ -43,7 +45,7 @@ type Needs = Map<string, { capabilities: string[]; pinnedPolicy?: string }>;
 export async function checkAdminPolicy(client: VaultClient, config: MaasVaultConfig): Promise<AdminPolicyCheck | undefined> {
   const variants = configVariants(config);
   const needs = requiredCapabilities(config);
-  const variantNeeds = variants.map(({ config: variant, change }) => ({ change, needs: requiredCapabilities(variant) }));
+  const variantNeeds = variants.map(({ config: variant, change }) => ({ change, config: variant, needs: requiredCapabilities(variant) }));
   const widerProbes = widerChecks(config);
   const paths = [...new Set([...needs.keys(), ...variantNeeds.flatMap(({ needs: other }) => [...other.keys()]), ...widerProbes.map(({ path }) => path)])];
   const [self, answer] = await Promise.all([
@@ -77,9 +79,18 @@ export async function checkAdminPolicy(client: VaultClient, config: MaasVaultCon
   // (Markers alone missing, every path granted: a policy rendered by an older maas-vault, told as stale, not as missing.)
   const noAdminPolicy = gaps.some((gap) => !gap.pinnedPolicy) && !markers.some((path) => granted(path).includes('read'));
   // Of the configs one change away that the token's policy covers, the closest (the one needing the most) names the change.
-  const explaining = variantNeeds.filter(({ needs: other }) => gapsOf(other).length === 0).sort((a, b) => b.needs.size - a.needs.size);
+  // (The read and delete on what an earlier config left are not counted: every variant has them, for different names.)
+  const size = (wanted: Needs, variant: MaasVaultConfig) => {
+    const leftovers = new Set(pathsAddedSincePreviousRelease(variant));
+    return [...wanted.keys()].filter((path) => !leftovers.has(path)).length;
+  };
+  const explaining = variantNeeds
+    .filter(({ needs: other }) => gapsOf(other).length === 0)
+    .sort((a, b) => size(b.needs, b.config) - size(a.needs, a.config));
   const change = gaps.length === 0 || noAdminPolicy ? undefined : explaining[0]?.change;
-  return { current: gaps.length === 0, gaps, change, wider, noAdminPolicy, policies, rewrite };
+  const added = new Set(pathsAddedSincePreviousRelease(config));
+  const upgrade = gaps.length > 0 && !noAdminPolicy && gaps.every((gap) => !gap.pinnedPolicy && added.has(gap.path));
+  return { current: gaps.length === 0, gaps, change, ...(upgrade ? { upgrade } : {}), wider, noAdminPolicy, policies, rewrite };
 }
 
 /** The refusal of a token holding the site's admin policy rendered for another config: a config matter, exit 2. */
@@ -117,9 +128,12 @@ export function describeAdminPolicyGaps(config: MaasVaultConfig, check: AdminPol
     ...(paths.length > 0 ? [`does not grant ${listed}`] : []),
     ...(pinned.length > 0 ? [`pins another text of the policy ${pinned.join(' and ')} than this config renders`] : []),
   ].join(', and ');
-  const why = check.change
-    ? `was rendered before ${check.change} in ${config.source}`
-    : `was rendered for another config than ${config.source} (or by an older maas-vault)`;
+  const why = check.upgrade
+    ? 'was rendered by an older maas-vault, before the admin policy let apply delete what an earlier config created ' +
+      "(the CI issuer, a renamed policy) and let destroy read other roles' settings (re-rendered once after the upgrade)"
+    : check.change
+      ? `was rendered before ${check.change} in ${config.source}`
+      : `was rendered for another config than ${config.source} (or by an older maas-vault)`;
   return `the admin policy in ${holder} ${why}: it ${what}, so the engine would be refused partway. Re-render it and write it again: ${check.rewrite}`;
 }
 
