@@ -150,7 +150,7 @@ function leftoverBlocks(config: MaasVaultConfig): string {
  * the check before apply tells such a policy apart, as needing one re-render after the upgrade.
  */
 export function pathsAddedSincePreviousRelease(config: MaasVaultConfig): string[] {
-  return [...leftoverBlocks(config).matchAll(/^path "([^"]+)"/gm)].map(([, path]) => path!).concat('auth/approle/role/+');
+  return [...leftoverBlocks(config).matchAll(/^path "([^"]+)"/gm)].map(([, path]) => path).concat('auth/approle/role/+');
 }
 
 /** Where the markers of what an admin policy was rendered for live: a sys/ path no server serves. */

@@ -330,3 +330,56 @@ export class SecretIdGrantsError extends Error {
     super(`${action} refused before issuing anything (nothing was changed in Vault): the token may not issue secret IDs for ${detail}; ${fix}`);
   }
 }
+
+/** A path destroy deletes at, what it needs there, and the object in words. */
+export interface DeleteProbe {
+  path: string;
+  capabilities: string[];
+  what: string;
+}
+
+/**
+ * destroy: whether the token may delete each object of the state. `undefined` when the token may
+ * not ask (no default policy): the engine's own refusal then says what is missing.
+ */
+export async function checkDeleteGrants(
+  client: VaultClient,
+  config: MaasVaultConfig,
+  probes: readonly DeleteProbe[],
+): Promise<{ gaps: DeleteProbe[]; policies: string[]; rewrite: string } | undefined> {
+  const refused = (error: unknown) => {
+    if (isPermissionDenied(error)) return undefined;
+    throw error;
+  };
+  const paths = [...new Set(probes.map(({ path }) => path))];
+  const [self, answer] = await Promise.all([
+    client.read<{ policies?: string[]; identity_policies?: string[] }>('auth/token/lookup-self').catch(refused),
+    client.write<Record<string, string[]>>('sys/capabilities-self', { paths }).catch(refused),
+  ]);
+  if (!self || !answer) return undefined;
+  const policies = [...new Set([...(self.data?.policies ?? []), ...(self.data?.identity_policies ?? [])])].filter((name) => name !== 'default');
+  const gaps = probes.flatMap((probe) => {
+    const have = answer.data?.[probe.path] ?? [];
+    if (have.includes('root')) return [];
+    const lacking = probe.capabilities.filter((capability) => !have.includes(capability));
+    return lacking.length === 0 ? [] : [{ ...probe, capabilities: lacking }];
+  });
+  const profile = await client.serverProfile().catch(() => undefined);
+  return { gaps, policies, rewrite: rewriteCommand(config, policies, serverCli(profile?.flavour)) };
+}
+
+/** The refusal: what the state holds that this token may not delete, and the re-render. */
+export class DeleteGrantsError extends Error {
+  override name = 'DeleteGrantsError';
+  readonly exitCode = 2;
+  constructor(action: string, config: MaasVaultConfig, check: { gaps: DeleteProbe[]; policies: string[]; rewrite: string }) {
+    const listed = check.gaps.slice(0, 5).map(({ what, path, capabilities }) => `${what} (${capabilities.join(', ')} on ${path})`);
+    const more = check.gaps.length > 5 ? ` and ${check.gaps.length - 5} more` : '';
+    const holder = check.policies.length === 0 ? 'the token' : `the token's polic${check.policies.length === 1 ? 'y' : 'ies'} (${check.policies.join(', ')})`;
+    super(
+      `${action} refused before changing anything in Vault (nothing was changed): the state of site ${config.site} holds what ${holder} may not refresh or delete: ` +
+        `${listed.join('; ')}${more}, so the engine would stop partway. If it is the admin policy, re-render it for ${config.source} and write it again ` +
+        `(it grants deleting what an earlier config of the site created): ${check.rewrite}`,
+    );
+  }
+}
