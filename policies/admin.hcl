@@ -71,6 +71,14 @@ path "{{mount}}/metadata/{{secretsPath}}/global/" {
 path "auth/approle/role" {
   capabilities = ["list"]
 }
+# Every role's settings, read only, so that destroy and apply can tell whether a role of another
+# site still names a policy they would delete (they refuse that without --delete-policy; a role
+# they could not read would have to count as naming it). '+' is one segment: a role's settings
+# (policies, TTLs, CIDRs), never its role ID or secret IDs, which are deeper paths. This site's
+# own roles match the glob below, which Vault prefers (its wildcard comes later).
+path "auth/approle/role/+" {
+  capabilities = ["read"]
+}
 path "auth/approle/role/{{rolePrefix}}*" {
   capabilities = ["create", "read", "update", "delete", "list"]
   allowed_parameters = {

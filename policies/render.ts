@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../config/package-root.js';
 import { TTL_LIMITS, vaultPathProblem } from '../config/rules.js';
 import { formatDuration } from '../config/duration.js';
-import { adoptedRoles, issuerPolicyName, issuerRoleName, legacyNames, roleName, siteRolePrefix } from '../config/naming.js';
+import { adoptedRoles, defaultPolicyName, issuerPolicyName, issuerRoleName, legacyNames, roleName, siteRolePrefix } from '../config/naming.js';
 import type { MaasVaultConfig } from '../config/load.js';
 
 export type MaasPolicyProfile = 'documented' | 'strict';
@@ -122,10 +122,35 @@ export function renderAdminPolicy(config: MaasVaultConfig): string {
       kv: config.kv.adopt ? '' : fillTemplate(template('admin-kv-managed'), { mount: config.kv.mount, secretsPath: config.secretsPath }),
       issuerPolicy: issuer,
     }) +
+    leftoverBlocks(config) +
     adoptedRoleBlocks(config, roleParameters) +
     (config.keepLegacyNames ? legacyAdminBlocks(config, roleParameters) : '') +
     renderedForBlock(config)
   );
+}
+
+/**
+ * Read and delete on this site's own names the config no longer uses (admin-leftovers.hcl). Never
+ * a second block on a path the policy already pins: Vault merges the blocks of one path, and an
+ * unpinned one would undo the pin.
+ */
+function leftoverBlocks(config: MaasVaultConfig): string {
+  const policyBase = defaultPolicyName(config);
+  const exact = [
+    ...(config.issuer.enabled ? [] : [template('admin-leftover-issuer')]),
+    ...(config.policy.name === policyBase ? [] : [`path "sys/policies/acl/{{policyBase}}" {\n  capabilities = ["read", "delete"]\n}\n`]),
+  ];
+  const values = { site: config.site, policyBase, issuerPolicy: issuerPolicyName(config), issuerRole: issuerRoleName(config) };
+  return fillTemplate(template('admin-leftovers'), { ...values, leftovers: fillTemplate(exact.join(''), values) });
+}
+
+/**
+ * The paths this maas-vault grants that an admin policy rendered by the one before it lacks for
+ * the same config (the leftovers above, and reading every role's settings for the destroy guard):
+ * the check before apply tells such a policy apart, as needing one re-render after the upgrade.
+ */
+export function pathsAddedSincePreviousRelease(config: MaasVaultConfig): string[] {
+  return [...leftoverBlocks(config).matchAll(/^path "([^"]+)"/gm)].map(([, path]) => path).concat('auth/approle/role/+');
 }
 
 /** Where the markers of what an admin policy was rendered for live: a sys/ path no server serves. */

@@ -8,7 +8,7 @@
  * so the check cannot drift from what `maas-vault policy admin` prints.
  */
 import { issuerPolicyName, issuerRoleName, legacyNames, roleName, type MaasVaultConfig } from '../config/index.js';
-import { adminPolicyGrants, renderedForMarkers } from '../policies/render.js';
+import { adminPolicyGrants, pathsAddedSincePreviousRelease, renderedForMarkers } from '../policies/render.js';
 import type { VaultClient } from './client.js';
 import { isPermissionDenied } from './errors.js';
 import { serverCli } from './server-flavour.js';
@@ -29,6 +29,8 @@ export interface AdminPolicyCheck {
   change?: string;
   /** The token may do more than this config needs, in words (never a refusal). */
   wider: string[];
+  /** Every gap is a path this maas-vault added to the admin policy: rendered for this config by the one before, re-rendered once. */
+  upgrade?: boolean;
   /** The token grants none of what the rendered policy grants: it carries no admin policy of this site. */
   noAdminPolicy: boolean;
   /** The token's policies other than `default`, from auth/token/lookup-self. */
@@ -43,7 +45,7 @@ type Needs = Map<string, { capabilities: string[]; pinnedPolicy?: string }>;
 export async function checkAdminPolicy(client: VaultClient, config: MaasVaultConfig): Promise<AdminPolicyCheck | undefined> {
   const variants = configVariants(config);
   const needs = requiredCapabilities(config);
-  const variantNeeds = variants.map(({ config: variant, change }) => ({ change, needs: requiredCapabilities(variant) }));
+  const variantNeeds = variants.map(({ config: variant, change }) => ({ change, config: variant, needs: requiredCapabilities(variant) }));
   const widerProbes = widerChecks(config);
   const paths = [...new Set([...needs.keys(), ...variantNeeds.flatMap(({ needs: other }) => [...other.keys()]), ...widerProbes.map(({ path }) => path)])];
   const [self, answer] = await Promise.all([
@@ -77,9 +79,18 @@ export async function checkAdminPolicy(client: VaultClient, config: MaasVaultCon
   // (Markers alone missing, every path granted: a policy rendered by an older maas-vault, told as stale, not as missing.)
   const noAdminPolicy = gaps.some((gap) => !gap.pinnedPolicy) && !markers.some((path) => granted(path).includes('read'));
   // Of the configs one change away that the token's policy covers, the closest (the one needing the most) names the change.
-  const explaining = variantNeeds.filter(({ needs: other }) => gapsOf(other).length === 0).sort((a, b) => b.needs.size - a.needs.size);
+  // (The read and delete on what an earlier config left are not counted: every variant has them, for different names.)
+  const size = (wanted: Needs, variant: MaasVaultConfig) => {
+    const leftovers = new Set(pathsAddedSincePreviousRelease(variant));
+    return [...wanted.keys()].filter((path) => !leftovers.has(path)).length;
+  };
+  const explaining = variantNeeds
+    .filter(({ needs: other }) => gapsOf(other).length === 0)
+    .sort((a, b) => size(b.needs, b.config) - size(a.needs, a.config));
   const change = gaps.length === 0 || noAdminPolicy ? undefined : explaining[0]?.change;
-  return { current: gaps.length === 0, gaps, change, wider, noAdminPolicy, policies, rewrite };
+  const added = new Set(pathsAddedSincePreviousRelease(config));
+  const upgrade = gaps.length > 0 && !noAdminPolicy && gaps.every((gap) => !gap.pinnedPolicy && added.has(gap.path));
+  return { current: gaps.length === 0, gaps, change, ...(upgrade ? { upgrade } : {}), wider, noAdminPolicy, policies, rewrite };
 }
 
 /** The refusal of a token holding the site's admin policy rendered for another config: a config matter, exit 2. */
@@ -117,9 +128,12 @@ export function describeAdminPolicyGaps(config: MaasVaultConfig, check: AdminPol
     ...(paths.length > 0 ? [`does not grant ${listed}`] : []),
     ...(pinned.length > 0 ? [`pins another text of the policy ${pinned.join(' and ')} than this config renders`] : []),
   ].join(', and ');
-  const why = check.change
-    ? `was rendered before ${check.change} in ${config.source}`
-    : `was rendered for another config than ${config.source} (or by an older maas-vault)`;
+  const why = check.upgrade
+    ? 'was rendered by an older maas-vault, before the admin policy let apply delete what an earlier config created ' +
+      "(the CI issuer, a renamed policy) and let destroy read other roles' settings (re-rendered once after the upgrade)"
+    : check.change
+      ? `was rendered before ${check.change} in ${config.source}`
+      : `was rendered for another config than ${config.source} (or by an older maas-vault)`;
   return `the admin policy in ${holder} ${why}: it ${what}, so the engine would be refused partway. Re-render it and write it again: ${check.rewrite}`;
 }
 
@@ -174,7 +188,10 @@ function concretePaths(config: MaasVaultConfig): string[] {
   if (config.issuer.enabled && config.keepLegacyNames) roles.push(legacyNames.issuerRole(config));
   return [
     ...roles.flatMap((role) => [`auth/approle/role/${role}`, `auth/approle/role/${role}/secret-id`]),
-    `${config.kv.mount}/metadata/${config.secretsPath}/`,
+    // A key below the secrets path (MAAS's controller/ folder), not the folder itself: HashiCorp
+    // Vault answers for `MOUNT/metadata/PATH/` from the shorter `MOUNT/metadata/*` when both globs
+    // are in the policy (OpenBao from the longer), so the folder would look like a gap on Vault.
+    `${config.kv.mount}/metadata/${config.secretsPath}/controller/`,
   ];
 }
 
@@ -311,5 +328,58 @@ export class SecretIdGrantsError extends Error {
         `\`maas-vault apply\` (with the admin's token) writes it for every controller of ${config.source} not marked revoked`
       : `if it is the admin policy, it was rendered before ${added} added: re-render it and write it again: ${check.rewrite}`;
     super(`${action} refused before issuing anything (nothing was changed in Vault): the token may not issue secret IDs for ${detail}; ${fix}`);
+  }
+}
+
+/** A path destroy deletes at, what it needs there, and the object in words. */
+export interface DeleteProbe {
+  path: string;
+  capabilities: string[];
+  what: string;
+}
+
+/**
+ * destroy: whether the token may delete each object of the state. `undefined` when the token may
+ * not ask (no default policy): the engine's own refusal then says what is missing.
+ */
+export async function checkDeleteGrants(
+  client: VaultClient,
+  config: MaasVaultConfig,
+  probes: readonly DeleteProbe[],
+): Promise<{ gaps: DeleteProbe[]; policies: string[]; rewrite: string } | undefined> {
+  const refused = (error: unknown) => {
+    if (isPermissionDenied(error)) return undefined;
+    throw error;
+  };
+  const paths = [...new Set(probes.map(({ path }) => path))];
+  const [self, answer] = await Promise.all([
+    client.read<{ policies?: string[]; identity_policies?: string[] }>('auth/token/lookup-self').catch(refused),
+    client.write<Record<string, string[]>>('sys/capabilities-self', { paths }).catch(refused),
+  ]);
+  if (!self || !answer) return undefined;
+  const policies = [...new Set([...(self.data?.policies ?? []), ...(self.data?.identity_policies ?? [])])].filter((name) => name !== 'default');
+  const gaps = probes.flatMap((probe) => {
+    const have = answer.data?.[probe.path] ?? [];
+    if (have.includes('root')) return [];
+    const lacking = probe.capabilities.filter((capability) => !have.includes(capability));
+    return lacking.length === 0 ? [] : [{ ...probe, capabilities: lacking }];
+  });
+  const profile = await client.serverProfile().catch(() => undefined);
+  return { gaps, policies, rewrite: rewriteCommand(config, policies, serverCli(profile?.flavour)) };
+}
+
+/** The refusal: what the state holds that this token may not delete, and the re-render. */
+export class DeleteGrantsError extends Error {
+  override name = 'DeleteGrantsError';
+  readonly exitCode = 2;
+  constructor(action: string, config: MaasVaultConfig, check: { gaps: DeleteProbe[]; policies: string[]; rewrite: string }) {
+    const listed = check.gaps.slice(0, 5).map(({ what, path, capabilities }) => `${what} (${capabilities.join(', ')} on ${path})`);
+    const more = check.gaps.length > 5 ? ` and ${check.gaps.length - 5} more` : '';
+    const holder = check.policies.length === 0 ? 'the token' : `the token's polic${check.policies.length === 1 ? 'y' : 'ies'} (${check.policies.join(', ')})`;
+    super(
+      `${action} refused before changing anything in Vault (nothing was changed): the state of site ${config.site} holds what ${holder} may not refresh or delete: ` +
+        `${listed.join('; ')}${more}, so the engine would stop partway. If it is the admin policy, re-render it for ${config.source} and write it again ` +
+        `(it grants deleting what an earlier config of the site created): ${check.rewrite}`,
+    );
   }
 }

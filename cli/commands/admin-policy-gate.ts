@@ -3,14 +3,19 @@
  * config (exit 2) or that holds none of the site (a permission denied, exit 1).
  */
 import { roleName, type MaasVaultConfig } from '../../config/index.js';
+import type { StateResource } from '../../engine/state.js';
+import { trimPath } from '../../engine/footprint.js';
 import type { VaultClient } from '../../vault/client.js';
 import {
   AdminPolicyMissingError,
   AdminPolicyStaleError,
   checkAdminPolicy,
+  checkDeleteGrants,
   checkSecretIdGrants,
+  DeleteGrantsError,
   describeAdminPolicyGaps,
   SecretIdGrantsError,
+  type DeleteProbe,
 } from '../../vault/admin-policy-check.js';
 import type { StatusCheck } from '../../vault/status.js';
 import type { Reporter } from '../reporter.js';
@@ -50,4 +55,63 @@ export async function requireSecretIdGrants(client: VaultClient, config: MaasVau
     controllers.map((name) => ({ name, role: roleName(config, name) })),
   );
   if (check && check.gaps.length > 0) throw new SecretIdGrantsError(action, config, check);
+}
+
+/**
+ * destroy, before the engine first runs: the probes come from what the state holds (a config
+ * edited since names other objects), so a token whose policy cannot refresh or delete one of them
+ * is refused (exit 2) rather than stopping the engine partway. What destroy keeps and forgets
+ * (`kept`, by address) is only refreshed, never deleted.
+ */
+export async function requireDeletableState(
+  client: VaultClient,
+  config: MaasVaultConfig,
+  resources: readonly StateResource[],
+  kept: readonly string[],
+  action: string,
+): Promise<void> {
+  const probes = resources
+    .filter((resource) => resource.mode === 'managed')
+    .flatMap((resource) =>
+      resource.instances.flatMap((instance) => stateProbes(resource.type, instance.attributes ?? {}, !kept.includes(`${resource.type}.${resource.name}`))),
+    );
+  if (probes.length === 0) return;
+  const check = await checkDeleteGrants(client, config, probes);
+  if (check && check.gaps.length > 0) throw new DeleteGrantsError(action, config, check);
+}
+
+/** The paths and capabilities terraform-provider-vault needs to refresh (and, when `deleted`, delete) one object of the state. */
+function stateProbes(type: string, attributes: Record<string, unknown>, deleted: boolean): DeleteProbe[] {
+  const text = (key: string) => (typeof attributes[key] === 'string' ? trimPath(attributes[key]) : '');
+  const probe = (path: string, what: string, refresh: string[], remove: string[]): DeleteProbe[] => [
+    { path, what, capabilities: [...refresh, ...(deleted ? remove : [])] },
+  ];
+  const backend = text('backend') || 'approle';
+  switch (type) {
+    case 'vault_policy':
+      return text('name') ? probe(`sys/policies/acl/${text('name')}`, `the policy ${text('name')}`, ['read'], ['delete']) : [];
+    case 'vault_approle_auth_backend_role': {
+      const role = text('role_name');
+      if (!role) return [];
+      return [
+        ...probe(`auth/${backend}/role/${role}`, `the role ${role}`, ['read'], ['delete']),
+        ...probe(`auth/${backend}/role/${role}/role-id`, `the role ID of ${role}`, ['read'], []),
+      ];
+    }
+    case 'vault_approle_auth_backend_role_secret_id': {
+      const role = text('role_name');
+      if (!role) return [];
+      return [
+        ...probe(`auth/${backend}/role/${role}/secret-id-accessor/lookup`, `a secret ID of ${role}`, ['update'], []),
+        ...(deleted ? probe(`auth/${backend}/role/${role}/secret-id-accessor/destroy`, `a secret ID of ${role}`, [], ['update']) : []),
+      ];
+    }
+    case 'vault_mount':
+      return text('path') ? probe(`sys/mounts/${text('path')}`, `the KV mount ${text('path')}/`, [], ['delete']) : [];
+    case 'vault_auth_backend':
+      // Disabling an auth method is a root-protected path: sudo too.
+      return text('path') && deleted ? probe(`sys/auth/${text('path')}`, `the auth method ${text('path')}/`, [], ['delete', 'sudo']) : [];
+    default:
+      return [];
+  }
 }

@@ -9,6 +9,7 @@ import { openStackSession } from './stack-session.js';
 import { destroyPlan, describeDestroyPlan, forgottenAddresses, refuseNewNeighbours, secrets, type SharedMount } from './destroy-plan.js';
 import { dropPlan, optInsOf, planGuarded, withOptIns, type GuardedPlan, type OptInArgs } from './guarded-run.js';
 import { describeTops, lossSummary, PlanGuardError, refusePlan } from './plan-guard.js';
+import { requireDeletableState } from './admin-policy-gate.js';
 import type { PlannedResource } from '../../engine/engine.js';
 import type { ServerFlavour } from '../../vault/server-flavour.js';
 import type { VaultClient } from '../../vault/client.js';
@@ -26,7 +27,8 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
     const { engine, report, config, client } = session;
     let guarded: GuardedPlan | undefined;
     try {
-      const plan = await destroyPlan(client!, config, await session.stateResources());
+      const resources = await session.stateResources();
+      const plan = await destroyPlan(client!, config, resources);
       if (plan.resources === 0) {
         // A first apply that stopped before creating anything left a record: the work directory is free again.
         await session.forgetSite();
@@ -37,6 +39,8 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
       // What will go, and what stays, before anyone is asked.
       report.warn(describeDestroyPlan(config, plan).join('\n'));
       const forgotten = forgottenAddresses(plan);
+      // What the state holds and this token may not refresh or delete: refused before the engine runs, not halfway through it.
+      await requireDeletableState(client!, config, resources, forgotten, 'destroy');
       guarded = await planGuarded(session, 'destroy');
       // What is forgotten before the destroy runs is not deleted: not a loss.
       const findings = { ...guarded.findings, losses: guarded.findings.losses.filter((loss) => !forgotten.includes(loss.address)) };

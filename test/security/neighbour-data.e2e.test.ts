@@ -114,12 +114,39 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
     const token = (
       await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['maas-admin-owner3'], ttl: '1h' } })
     ).body.auth.client_token as string;
-    // --delete-policy: this token may not read other sites' roles, so the guard cannot tell that none names this site's policy.
-    const destroyed = await owner.site.cli(['destroy', '--auto-approve', '--delete-secrets', '--delete-policy'], token);
+    // No --delete-policy: the admin policy reads every role's settings, so the guard sees that no role staying names this site's policy.
+    const destroyed = await owner.site.cli(['destroy', '--auto-approve', '--delete-secrets'], token);
     expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
     expect(destroyed.stdout).toContain("Deleted this site's 1 secret under kv-shared3/maas/");
     expect((await vaultHttp(server.address, 'GET', `kv-shared3/metadata/maas/${REGION_SECRET}`, { token: server.rootToken })).status).toBe(404);
     expect(await reads(tenant)).toBe('pw-tenant3');
+    expect(await reads(base)).toBe('pw-base');
+  });
+
+  it("with only `policy admin`, a role of another site naming this site's policy still makes destroy refuse without --delete-policy", async () => {
+    const owner = await applyWithSecret(server, { site: 'owner5', approle: { adopt: true }, kv: { mount: 'kv-owner5' }, controllers: [{ name: 'region-1' }] });
+    // Made by hand on another site: its tokens get this site's MAAS policy.
+    const borrowed = await vaultHttp(server.address, 'POST', 'auth/approle/role/maas_other5_region-1', {
+      token: server.rootToken,
+      body: { token_policies: ['maas_owner5'] },
+    });
+    expect(borrowed.status).toBe(204);
+    const rendered = await owner.site.cli(['policy', 'admin'], null);
+    expect(
+      (await vaultHttp(server.address, 'PUT', 'sys/policies/acl/maas-admin-owner5', { token: server.rootToken, body: { policy: rendered.stdout } })).status,
+    ).toBe(204);
+    const token = (
+      await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['maas-admin-owner5'], ttl: '1h' } })
+    ).body.auth.client_token as string;
+
+    const refused = await owner.site.cli(['destroy', '--auto-approve', '--delete-secrets'], token);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('the policy maas_owner5 would be deleted while 1 role staying in Vault names it (maas_other5_region-1)');
+    expect(refused.stderr).toContain('only with --delete-policy');
+    expect(refused.stderr).not.toContain('not readable with this token');
+    expect((await vaultHttp(server.address, 'GET', 'sys/policies/acl/maas_owner5', { token: server.rootToken })).status).toBe(200);
+    expect(await mounts()).toContain('kv-owner5/');
+    expect(await reads(owner)).toBe('pw-owner5');
     expect(await reads(base)).toBe('pw-base');
   });
 

@@ -138,8 +138,9 @@ it('status reports a stale admin policy as a finding, with the command, and does
   writeFileSync(configPath, JSON.stringify({ ...input, issuer: { enabled: true } }));
   const token = await adminToken('maas-admin-stat', testConfig(input, input.workDir));
   const result = await runCli(['status', '--config', configPath], { token });
-  // Today's status reads the issuer role, which that policy does not grant: the finding says why, no crash.
-  expect([result.exitCode, result.stderr]).toEqual([4, '']);
+  // The site was never applied: "not created yet" (exit 5). That policy may read the issuer role
+  // (to delete it once the issuer is off), so status sees it is absent rather than unreadable.
+  expect([result.exitCode, result.stderr]).toEqual([5, '']);
   expect(result.stdout).toMatch(/^DRIFT +admin policy of the token$/m);
   expect(result.stdout).toContain('rendered before issuer.enabled was set');
   expect(result.stdout).toContain(`${serverCliName()} policy write maas-admin-stat maas-admin-stat.hcl`);
@@ -159,4 +160,26 @@ it('a policy rendered by an older maas-vault (no markers, every path granted): s
   expect(result.change).toBeUndefined();
   expect(result.gaps.every((gap) => gap.pinnedPolicy)).toBe(true);
   expect(describeAdminPolicyGaps(config, result)).toContain('was rendered for another config than test (or by an older maas-vault)');
+});
+
+it('a policy rendered for this config by the maas-vault before the leftover grants: stale once, said as the upgrade, not a config change', async () => {
+  const config = configOf({ site: 'prev', controllers: two });
+  const rendered = renderAdminPolicy(config);
+  // What the previous release rendered for this config: no leftover block, no read on every role's settings.
+  const previous = rendered
+    .replace(/\n# What an earlier config of this site[\s\S]*?(?=\n# What this policy was rendered for)/, '')
+    .replace(/# Every role's settings, read only[\s\S]*?path "auth\/approle\/role\/\+" \{\n {2}capabilities = \["read"\]\n\}\n/, '');
+  expect(previous).not.toContain('maas-issuer_prev');
+  expect(previous).not.toContain('auth/approle/role/+');
+  expect(previous).toContain('sys/rendered-admin-policy/prev/');
+  await root('POST', 'sys/policies/acl/maas-admin-prev', { policy: previous });
+  const token = (await root('POST', 'auth/token/create', { policies: ['maas-admin-prev'], ttl: '10m' })).auth.client_token;
+  const result = await check(token, config);
+  expect(result).toMatchObject({ current: false, noAdminPolicy: false, upgrade: true });
+  expect(result.gaps.map((gap) => gap.path).sort()).toEqual(
+    ['auth/approle/role/+', 'auth/approle/role/maas-issuer_prev', 'auth/approle/role/maas-issuer_prev/role-id', 'sys/policies/acl/maas-issuer_prev', 'sys/policies/acl/maas_prev_*'].sort(),
+  );
+  expect(describeAdminPolicyGaps(config, result)).toContain('was rendered by an older maas-vault');
+  // The policy of this release passes.
+  expect((await check(await adminToken('maas-admin-prev', config), config)).current).toBe(true);
 });
