@@ -7,6 +7,7 @@ import { readEnvironment } from '../config/environment.js';
 import { VaultClient } from '../vault/client.js';
 import { notReadyError, serverInfo } from '../vault/status.js';
 import { isPermissionDenied, VaultTokenRefusedError } from '../vault/errors.js';
+import { lookupSelf } from '../vault/token-self.js';
 import { Reporter } from './reporter.js';
 import { UsageError } from './exit-codes.js';
 import { requireTrustedWorkDir } from '../stacks/work-trust.js';
@@ -80,7 +81,7 @@ export function vaultClient(config: MaasVaultConfig, token?: string): VaultClien
 export async function ensureVaultReady(client: VaultClient): Promise<void> {
   const server = await serverInfo(client);
   if (server.sealed) throw notReadyError(server);
-  await client.read('auth/token/lookup-self').catch((error: unknown) => {
+  await lookupSelf(client).catch((error: unknown) => {
     if (isPermissionDenied(error)) throw new VaultTokenRefusedError(client.address);
     throw error;
   });
@@ -92,7 +93,7 @@ export async function ensureVaultReady(client: VaultClient): Promise<void> {
  */
 export async function explainTokenRefusal(client: VaultClient, error: unknown): Promise<never> {
   if (isPermissionDenied(error)) {
-    const valid = await client.read('auth/token/lookup-self').then(
+    const valid = await lookupSelf(client).then(
       () => true,
       (probe: unknown) => !isPermissionDenied(probe),
     );

@@ -46,8 +46,12 @@ export function firstDifferentLine(actual: string, expected: string): string {
   return 'the texts differ';
 }
 
-/** A role as Vault answers `auth/approle/role/NAME` (older servers name token_policies `policies`). */
-export type LiveRole = { [F in RoleField]?: RoleFields[F] | null } & { policies?: string[] | null };
+/**
+ * A role as both servers answer `auth/approle/role/NAME` (vault/approle.ts readRole): the managed
+ * fields, null or left out where unset (older servers name token_policies `policies`), and
+ * local_secret_ids, which the site does not manage.
+ */
+export type LiveRole = { [F in RoleField]?: RoleFields[F] | null } & { policies?: string[] | null; local_secret_ids?: boolean };
 
 /** How a field's value is compared: lists as sorted sets, token CIDRs as the provider reads them back. */
 function comparable(field: RoleField, value: unknown): unknown {
@@ -67,25 +71,24 @@ export function roleDrift(role: Pick<DesiredRole, 'settings'>, live: LiveRole): 
   return differences(ROLE_FIELDS.map((field) => [field, actual[field], comparable(field, role.settings[field])]));
 }
 
-/** An auth method as `sys/auth` lists it. */
-export interface LiveAuthMount {
+/**
+ * A secrets engine (`sys/mounts`) or auth method (`sys/auth`) as both servers list it, as far as
+ * maas-vault reads it (vault/mounts.ts reads it).
+ */
+export interface MountEntry {
   type: string;
   description: string;
   local: boolean;
-}
-
-/** A secrets engine as `sys/mounts` lists it. */
-export interface LiveMount {
-  type: string;
-  description: string;
-  local: boolean;
+  /** Auth methods: what identity aliases name the mount by (identity/lookup/entity). */
+  accessor?: string;
   external_entropy_access?: boolean;
+  /** KV: `{ version: '2' }`; null on mounts without options. */
   options: Record<string, string> | null;
   config?: { listing_visibility?: string; passthrough_request_headers?: string[]; allowed_response_headers?: string[] };
 }
 
 /** The settings of the site's own approle mount that the stack writes (or the provider plans back). */
-export function approleMountDrift(approle: DesiredApprole, live: LiveAuthMount): FieldDifference[] {
+export function approleMountDrift(approle: DesiredApprole, live: Pick<MountEntry, 'type' | 'description' | 'local'>): FieldDifference[] {
   return differences([
     ['description', live.description, approle.description],
     ['local', live.local, false],
@@ -93,7 +96,7 @@ export function approleMountDrift(approle: DesiredApprole, live: LiveAuthMount):
 }
 
 /** The settings of the site's own KV mount that the stack writes (or the provider plans back). */
-export function kvMountDrift(kv: DesiredKv, live: LiveMount): FieldDifference[] {
+export function kvMountDrift(kv: DesiredKv, live: MountEntry): FieldDifference[] {
   return differences([
     ['description', live.description, kv.description],
     ['options', live.options, kv.options],
@@ -105,10 +108,11 @@ export function kvMountDrift(kv: DesiredKv, live: LiveMount): FieldDifference[] 
   ]);
 }
 
-/** `<mount>/config` as Vault answers it. */
+/** A KV-v2 mount's `MOUNT/config` as both servers answer it (vault/mounts.ts readKvConfig). */
 export interface LiveKvSettings {
   cas_required: boolean;
   max_versions: number;
+  /** A duration string, `0s` when versions are kept forever. */
   delete_version_after?: string;
 }
 

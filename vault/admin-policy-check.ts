@@ -12,6 +12,7 @@ import { adminPolicyGrants, pathsAddedSincePreviousRelease, renderedForMarkers }
 import type { VaultClient } from './client.js';
 import { isPermissionDenied } from './errors.js';
 import { serverCli } from './server-flavour.js';
+import { capabilitiesSelf, lookupSelf } from './token-self.js';
 
 export interface AdminPolicyGap {
   path: string;
@@ -49,8 +50,8 @@ export async function checkAdminPolicy(client: VaultClient, config: MaasVaultCon
   const widerProbes = widerChecks(config);
   const paths = [...new Set([...needs.keys(), ...variantNeeds.flatMap(({ needs: other }) => [...other.keys()]), ...widerProbes.map(({ path }) => path)])];
   const [self, answer] = await Promise.all([
-    client.read<{ policies?: string[]; identity_policies?: string[] }>('auth/token/lookup-self'),
-    client.write<Record<string, string[]>>('sys/capabilities-self', { paths }).catch((error: unknown) => {
+    lookupSelf(client),
+    capabilitiesSelf(client, paths).catch((error: unknown) => {
       if (isPermissionDenied(error)) return undefined;
       throw error;
     }),
@@ -297,8 +298,8 @@ export async function checkSecretIdGrants(
     throw error;
   };
   const [self, answer] = await Promise.all([
-    client.read<{ policies?: string[]; identity_policies?: string[] }>('auth/token/lookup-self').catch(refused),
-    client.write<Record<string, string[]>>('sys/capabilities-self', { paths: probes }).catch(refused),
+    lookupSelf(client).catch(refused),
+    capabilitiesSelf(client, probes).catch(refused),
   ]);
   if (!self || !answer) return undefined;
   const issuesFor = ({ path, capability }: { path: string; capability: string }) =>

@@ -8,7 +8,9 @@ import { desiredSite, type DesiredRole, type DesiredSite } from '../site/site.js
 import { policyDifference, roleDrift, type FieldDifference, type LiveRole } from '../site/compare.js';
 import { ADOPTABLE, stateKey, type StackImports } from '../stacks/import-ids.js';
 import type { VaultClient } from './client.js';
-import { listSecretIdAccessors, rolePath } from './approle.js';
+import { APPROLE_MOUNT, listSecretIdAccessors, lookupSecretIdAccessor, readRole } from './approle.js';
+import { readPolicy } from './acl-policy.js';
+import { readKvConfig, readMounts } from './mounts.js';
 import { allInOrder } from './in-order.js';
 
 export interface AdoptionPlan {
@@ -77,8 +79,7 @@ export async function planAdoption(client: VaultClient, config: MaasVaultConfig,
 
 async function checkApprole(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, owned: OwnedMounts): Promise<void> {
   const mount = config.approle.mount;
-  const auth = await client.read<Record<string, { type: string }>>('sys/auth');
-  const existing = auth.data?.[`${mount}/`];
+  const existing = (await readMounts(client, 'auth')).get(mount);
   if (config.approle.adopt) {
     if (!existing) throw new AdoptionError(`approle.adopt: no auth method is enabled at ${mount}/: enable it (\`vault auth enable approle\`) or set approle.adopt: false to let the stack create it`);
     if (existing.type !== 'approle') throw new AdoptionError(`approle.adopt: the auth method at ${mount}/ is of type ${existing.type}, not approle: MAAS cannot log in there`);
@@ -91,8 +92,7 @@ async function checkApprole(client: VaultClient, config: MaasVaultConfig, manage
 
 async function checkKv(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, owned: OwnedMounts, plan: AdoptionPlan): Promise<void> {
   const mount = config.kv.mount;
-  const mounts = await client.read<Record<string, { type: string; options: Record<string, string> | null }>>('sys/mounts');
-  const existing = mounts.data?.[`${mount}/`];
+  const existing = (await readMounts(client, 'secrets')).get(mount);
   if (!config.kv.adopt) {
     if (existing && !managed.has(stateKey('vault_mount', mount)) && !owned.mounts.includes(mount)) {
       throw new AdoptionError(`kv.adopt: ${mount}/ is already mounted (set up by hand, or by another site): set kv.adopt: true to use it; the stack then never unmounts it or its data`);
@@ -105,27 +105,27 @@ async function checkKv(client: VaultClient, config: MaasVaultConfig, managed: Re
   }
   // An adopted mount's settings are not imported: apply writes only cas_required=false and the
   // settings the config names (kv.maxVersions), and leaves the rest, the mount and its data alone.
-  const settings = await client.read<{ cas_required?: boolean; max_versions?: number }>(`${mount}/config`, { accept: [404] });
-  if (settings.data?.cas_required) {
+  const settings = await readKvConfig(client, mount);
+  if (settings?.cas_required) {
     plan.differences.push(`KV mount ${mount}/ has cas_required=true: MAAS writes without check-and-set, so every write would fail; apply sets false`);
   }
   const maxVersions = config.kv.maxVersions;
-  if (maxVersions !== undefined && settings.data?.max_versions !== maxVersions) {
-    plan.differences.push(`KV mount ${mount}/ keeps max_versions=${settings.data?.max_versions ?? 0}; the config asks for kv.maxVersions ${maxVersions}: apply sets it`);
+  if (maxVersions !== undefined && settings?.max_versions !== maxVersions) {
+    plan.differences.push(`KV mount ${mount}/ keeps max_versions=${settings?.max_versions ?? 0}; the config asks for kv.maxVersions ${maxVersions}: apply sets it`);
   }
 }
 
 async function checkPolicy(client: VaultClient, config: MaasVaultConfig, site: DesiredSite, managed: ReadonlySet<string>, plan: AdoptionPlan): Promise<void> {
   const name = config.policy.name;
   if (!config.policy.adopt || managed.has(stateKey(ADOPTABLE.policy.type, ADOPTABLE.policy.id(name)))) return;
-  const response = await client.read<{ policy: string }>(`sys/policies/acl/${encodeURIComponent(name)}`, { accept: [404] });
-  if (response.status === 404 || !response.data) {
+  const live = await readPolicy(client, name);
+  if (live === undefined) {
     plan.creating.push(`policy ${name} does not exist: apply creates it (policy.adopt has nothing to adopt)`);
     return;
   }
   plan.imports = { ...plan.imports, policy: true };
   plan.importing.push(`policy ${name}`);
-  const difference = policyDifference(site.policies.find((policy) => policy.adopted)!, response.data.policy);
+  const difference = policyDifference(site.policies.find((policy) => policy.adopted)!, live);
   if (difference.kind === 'grants') {
     plan.differences.push(
       `policy ${name} grants other paths or capabilities than the ${config.policy.profile} profile for ${config.kv.mount}/${config.secretsPath} ` +
@@ -145,8 +145,8 @@ async function readAdoptedRole(
   role: string,
 ): Promise<{ controller: string; role: string; live?: LiveRole } | undefined> {
   if (managed.has(stateKey(ADOPTABLE.role.type, ADOPTABLE.role.id(config.approle.mount, role)))) return undefined;
-  const response = await client.read<LiveRole>(rolePath(role), { accept: [404] });
-  if (response.status === 404 || !response.data) return { controller, role };
+  const live = await readRole(client, APPROLE_MOUNT, role);
+  if (!live) return { controller, role };
   const owner = await otherSiteOf(client, config, role);
   if (owner !== undefined) {
     const index = config.controllers.findIndex((entry) => entry.name === controller);
@@ -155,7 +155,7 @@ async function readAdoptedRole(
         'and adopting it here would let this site change or destroy it. Name this controller\'s own role',
     );
   }
-  return { controller, role, live: response.data };
+  return { controller, role, live };
 }
 
 /** How many secret IDs are looked at to tell whose a role is: enough to find maas-vault's metadata, bounded for busy roles. */
@@ -166,7 +166,7 @@ async function otherSiteOf(client: VaultClient, config: MaasVaultConfig, role: s
   const accessors = (await listSecretIdAccessors(client, role)).slice(0, OWNER_SAMPLE);
   const sites = await allInOrder(
     accessors.map(async (accessor) => {
-      const found = await client.write<{ metadata?: Record<string, string> }>(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept: [400, 404] });
+      const found = await lookupSecretIdAccessor(client, role, accessor, [400, 404]);
       return found.data?.metadata?.site;
     }),
   );

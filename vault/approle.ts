@@ -1,11 +1,18 @@
 /** The AppRole and response-wrapping calls maas-vault makes outside Terraform. */
+import type { LiveRole } from '../site/compare.js';
 import type { RequestOptions, VaultClient } from './client.js';
 import { isPermissionDenied, isVaultApiError, VaultApiError, WrappingTokenError } from './errors.js';
 
 export const APPROLE_MOUNT = 'approle';
 
-export function rolePath(role: string): string {
-  return `auth/${APPROLE_MOUNT}/role/${encodeURIComponent(role)}`;
+export function rolePath(role: string, mount: string = APPROLE_MOUNT): string {
+  return `auth/${mount}/role/${encodeURIComponent(role)}`;
+}
+
+/** A role's settings as Vault holds them (the shape lives in site/compare.ts, which compares them); undefined when there is no such role. */
+export async function readRole(client: VaultClient, mount: string, name: string): Promise<LiveRole | undefined> {
+  const response = await client.read<LiveRole>(rolePath(name, mount), { accept: [404] });
+  return response.status === 404 ? undefined : response.data;
 }
 
 export interface WrappedSecretId {

@@ -216,13 +216,24 @@ export class VaultClient {
   }
 
   /**
+   * `sys/seal-status`, unauthenticated and answered by the node itself (no forwarding headers). What
+   * it says also answers serverProfile, so a run that asks for both reads it once.
+   */
+  async sealStatus(): Promise<SealStatusBody> {
+    const body = (await this.request<never>('GET', 'sys/seal-status', { token: null, forwardToActive: false })) as unknown as SealStatusBody;
+    const profile = profileOf(body);
+    if (profile.clusterId) this.profile ??= Promise.resolve(profile);
+    return body;
+  }
+
+  /**
    * Which server this is, read once from the unauthenticated `sys/seal-status`; undefined while it
    * cannot say (unreachable, or sealed without a cluster ID), and then asked again next time.
    */
   serverProfile(): Promise<ServerProfile | undefined> {
     this.profile ??= this.transport
       .request('GET', '/v1/sys/seal-status', {})
-      .then((response) => profileOf(JSON.parse(response.text) as SealStatusBody))
+      .then((response) => profileOf(JSON.parse(response.text) as Partial<SealStatusBody>))
       .catch(() => undefined)
       .then((profile) => {
         if (!profile?.clusterId) this.profile = undefined;
@@ -235,7 +246,7 @@ export class VaultClient {
   private async notReady(): Promise<VaultError> {
     const body = await this.transport
       .request('GET', '/v1/sys/seal-status', {})
-      .then((response) => JSON.parse(response.text) as SealStatusBody)
+      .then((response) => JSON.parse(response.text) as Partial<SealStatusBody>)
       .catch(() => undefined);
     if (!body) return new VaultSealedError(this.address);
     const cli = serverCli(flavourOf(body));

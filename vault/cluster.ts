@@ -20,6 +20,23 @@ export interface ClusterReport {
   warnings: string[];
 }
 
+/**
+ * `sys/leader` as both servers answer it (unauthenticated, its fields at the top level). Left out:
+ * is_self and leader_address by OpenBao when HA is off, and every field in an error answer.
+ */
+export interface LeaderStatus {
+  ha_enabled?: boolean;
+  is_self?: boolean;
+  /** The active node's API address; empty when there is none. */
+  leader_address?: string;
+}
+
+/** sys/leader, sent without a token; `options.accept` lists the error statuses that come back as an answer. */
+export async function readLeader(client: VaultClient, options: RequestOptions): Promise<LeaderStatus & { status: number }> {
+  const answer: unknown = await client.read<never>('sys/leader', { ...options, token: null });
+  return answer as LeaderStatus & { status: number };
+}
+
 /** Answered by the node at the address itself: forwarding to the active node would hide a standby. */
 const THIS_NODE: RequestOptions = { forwardToActive: false, accept: [400, 403, 404, 405, 500] };
 
@@ -28,9 +45,8 @@ export const STANDBY_READS_ADVICE =
   '(sys/health answers 200 only there), or set disable_standby_reads = true on every Vault node and restart them';
 
 export async function clusterReport(client: VaultClient): Promise<ClusterReport> {
-  const leader = await client.read<never>('sys/leader', { ...THIS_NODE, token: null });
-  const body = leader as unknown as { ha_enabled?: boolean; is_self?: boolean; leader_address?: string };
-  if (leader.status !== 200 || !body.ha_enabled) return { haEnabled: false, isStandby: false, warnings: [] };
+  const body = await readLeader(client, THIS_NODE);
+  if (body.status !== 200 || !body.ha_enabled) return { haEnabled: false, isStandby: false, warnings: [] };
 
   const profile = await client.serverProfile();
   // HashiCorp Vault's community edition has no read-serving standbys: every standby forwards every

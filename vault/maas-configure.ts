@@ -8,6 +8,7 @@
 import type { VaultClient } from './client.js';
 import { isVaultError, VaultError } from './errors.js';
 import { loginWithAppRole, unwrap } from './approle.js';
+import { lookupSelf } from './token-self.js';
 
 export interface MaasConfigureInput {
   roleId: string;
@@ -61,7 +62,7 @@ export async function runMaasConfigure(client: VaultClient, input: MaasConfigure
   const { secret_id: secretId } = await step('unwrap', () => unwrap<{ secret_id: string }>(client, input.wrappingToken, AS_MAAS));
   const login = await step('login', () => loginWithAppRole(client, input.roleId, secretId, AS_MAAS));
   const token = { ...AS_MAAS, token: login.clientToken };
-  const self = await step('lookup-self', () => client.read<{ policies: string[]; creation_ttl: number; expire_time: string | null }>('auth/token/lookup-self', token));
+  const self = await step('lookup-self', () => lookupSelf(client, token));
   // MAAS renews by `isoparse(expire_time)`: a token without an expiry (a role with no TTL) breaks it.
   const expiry = self.data?.expire_time;
   if (typeof expiry !== 'string' || Number.isNaN(Date.parse(expiry))) {

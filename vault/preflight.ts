@@ -6,7 +6,9 @@
  * policy and issue secret IDs, then stop on "path is already in use" with half a site applied.
  */
 import type { VaultClient } from './client.js';
+import { readPolicy } from './acl-policy.js';
 import { allInOrder } from './in-order.js';
+import { readMounts } from './mounts.js';
 
 export interface PreflightFootprint {
   mounts: string[];
@@ -26,11 +28,6 @@ export interface PreflightInput {
   adoptedApprole?: string;
   /** The AppRole mount the roles live under. */
   approleMount: string;
-}
-
-interface MountInfo {
-  type?: string;
-  options?: Record<string, string> | null;
 }
 
 export class PreflightError extends Error {
@@ -58,7 +55,7 @@ export async function preflight(client: VaultClient, input: PreflightInput): Pro
 
 /** One GET of sys/mounts: mounts to create must be free; an adopted one must be KV version 2. */
 async function checkMounts(client: VaultClient, input: PreflightInput): Promise<string[]> {
-  const mounts = await listing(client, 'sys/mounts');
+  const mounts = await readMounts(client, 'secrets');
   const problems: string[] = [];
   for (const path of input.creates.mounts) {
     if (!mounts.has(path) || input.owned.mounts.includes(path)) continue;
@@ -84,7 +81,7 @@ async function checkMounts(client: VaultClient, input: PreflightInput): Promise<
 
 /** One GET of sys/auth: auth methods to create must be free; an adopted one must be AppRole. */
 async function checkAuthMethods(client: VaultClient, input: PreflightInput): Promise<string[]> {
-  const methods = await listing(client, 'sys/auth');
+  const methods = await readMounts(client, 'auth');
   const problems: string[] = [];
   for (const path of input.creates.authMounts) {
     if (!methods.has(path) || input.owned.authMounts.includes(path)) continue;
@@ -106,8 +103,7 @@ async function checkPolicies(client: VaultClient, input: PreflightInput): Promis
   const foreign = input.creates.policies.filter((name) => !input.owned.policies.includes(name));
   const found = await allInOrder(
     foreign.map(async (name) => {
-      const response = await client.read(`sys/policies/acl/${encodeURIComponent(name)}`, { accept: [404] });
-      return response.status === 404 ? undefined : name;
+      return (await readPolicy(client, name)) === undefined ? undefined : name;
     }),
   );
   return found.flatMap((name) => {
@@ -137,9 +133,4 @@ async function checkRoles(client: VaultClient, input: PreflightInput): Promise<s
 export async function listRoles(client: VaultClient, mount: string): Promise<string[]> {
   const response = await client.list(`auth/${mount}/role`, { accept: [404, 400] });
   return response.status === 200 ? (response.data?.keys ?? []) : [];
-}
-
-async function listing(client: VaultClient, path: string): Promise<Map<string, MountInfo>> {
-  const response = await client.read<Record<string, MountInfo>>(path);
-  return new Map(Object.entries(response.data ?? {}).map(([key, value]) => [key.replace(/\/+$/, ''), value] as const));
 }

@@ -12,16 +12,22 @@
 
 export type ServerFlavour = 'OpenBao' | 'Vault';
 
-/** The unauthenticated fields of `sys/seal-status` this module reads. */
+/**
+ * `sys/seal-status` as both servers answer it (unauthenticated, its fields at the top level), as
+ * far as maas-vault reads it; VaultClient.sealStatus reads it. Where a proxy strips fields, the
+ * functions below take what is left (`Partial`).
+ */
 export interface SealStatusBody {
-  version?: string;
+  sealed: boolean;
+  /** False on a server no one has run `operator init` on yet. */
+  initialized: boolean;
+  version: string;
   /** OpenBao's name for the build's date. */
   commit_date?: string;
   /** HashiCorp Vault's name for it. */
   build_date?: string;
+  /** Empty or left out while sealed. */
   cluster_id?: string;
-  sealed?: boolean;
-  initialized?: boolean;
 }
 
 export interface ServerProfile {
@@ -37,13 +43,13 @@ export interface ServerProfile {
  * OpenBao renamed seal-status's `build_date` to `commit_date` when it forked; where neither is
  * there (a proxy that strips fields), OpenBao numbers its releases from 2.0 and Vault is on 1.x.
  */
-export function flavourOf(body: SealStatusBody): ServerFlavour {
+export function flavourOf(body: Partial<SealStatusBody>): ServerFlavour {
   if (body.commit_date !== undefined && body.build_date === undefined) return 'OpenBao';
   if (body.build_date !== undefined) return 'Vault';
   return /^v?[2-9]\./.test(body.version ?? '') ? 'OpenBao' : 'Vault';
 }
 
-export function profileOf(body: SealStatusBody): ServerProfile {
+export function profileOf(body: Partial<SealStatusBody>): ServerProfile {
   const version = body.version ?? 'unknown';
   return { flavour: flavourOf(body), version, enterprise: /\+ent\b/.test(version), clusterId: body.cluster_id || undefined };
 }

@@ -13,7 +13,10 @@ import { desiredSite, type DesiredPolicy, type DesiredRole, type DesiredSite } f
 import { ROLE_SETTINGS } from '../site/role-settings.js';
 import type { RotatedCredential } from './rotation-record.js';
 import type { VaultClient } from './client.js';
-import { APPROLE_MOUNT, lookupWrappingToken, rolePath } from './approle.js';
+import { APPROLE_MOUNT, lookupSecretIdAccessor, lookupWrappingToken, readRole, rolePath } from './approle.js';
+import { readPolicy } from './acl-policy.js';
+import { readLeader } from './cluster.js';
+import { readKvConfig, readMounts } from './mounts.js';
 import { isVaultApiError, isWrappingTokenInvalid, VaultNotInitializedError, VaultSealedError, type VaultError } from './errors.js';
 import {
   approleMountDrift,
@@ -23,14 +26,10 @@ import {
   roleDrift,
   secretIdDrift,
   type FieldDifference,
-  type LiveAuthMount,
-  type LiveKvSettings,
-  type LiveMount,
-  type LiveRole,
 } from '../site/compare.js';
 import { claimRole } from '../site/site-roles.js';
 import { allInOrder } from './in-order.js';
-import { flavourOf, serverCli, type SealStatusBody, type ServerFlavour } from './server-flavour.js';
+import { flavourOf, serverCli, type ServerFlavour } from './server-flavour.js';
 import type { StackInventory } from '../engine/state.js';
 
 export interface ServerInfo {
@@ -90,8 +89,7 @@ const APPLY_SETS_IT_BACK = '`maas-vault apply` sets it back';
 
 /** Unauthenticated: reachable, sealed, flavour and version. */
 export async function serverInfo(client: VaultClient): Promise<ServerInfo> {
-  const status = await client.read<never>('sys/seal-status', { token: null });
-  const body = status as unknown as SealStatusBody & { sealed: boolean; version: string };
+  const body = await client.sealStatus();
   return { address: client.address, flavour: flavourOf(body), version: body.version, sealed: body.sealed, initialized: body.initialized !== false };
 }
 
@@ -102,11 +100,7 @@ export function notReadyError(server: ServerInfo): VaultError {
 }
 
 async function leaderInfo(client: VaultClient): Promise<{ active: boolean; leaderAddress?: string }> {
-  const leader = (await client.read<never>('sys/leader', { token: null, accept: [400, 404, 500, 503] })) as unknown as {
-    ha_enabled?: boolean;
-    is_self?: boolean;
-    leader_address?: string;
-  };
+  const leader = await readLeader(client, { accept: [400, 404, 500, 503] });
   if (!leader.ha_enabled) return { active: true };
   return { active: Boolean(leader.is_self), leaderAddress: leader.leader_address || undefined };
 }
@@ -227,8 +221,7 @@ function notTheStacksMount(key: 'kv' | 'approle'): Finding {
 }
 
 async function checkApprole(client: VaultClient, site: DesiredSite, inventory: StackInventory): Promise<Finding[]> {
-  const auth = await client.read<Record<string, LiveAuthMount>>('sys/auth');
-  const mount = auth.data?.[`${APPROLE_MOUNT}/`];
+  const mount = (await readMounts(client, 'auth')).get(APPROLE_MOUNT);
   if (!mount) {
     return site.approle.adopt
       ? [drift('not enabled, and approle.adopt is true so the stack does not enable it', 'enable it with `vault auth enable approle`, or set approle.adopt to false, then `maas-vault apply`')]
@@ -248,8 +241,7 @@ async function checkApprole(client: VaultClient, site: DesiredSite, inventory: S
 
 async function checkKv(client: VaultClient, site: DesiredSite, inventory: StackInventory): Promise<Finding[]> {
   const { kv } = site;
-  const mounts = await client.read<Record<string, LiveMount>>('sys/mounts');
-  const mount = mounts.data?.[`${kv.mount}/`];
+  const mount = (await readMounts(client, 'secrets')).get(kv.mount);
   if (!mount) {
     return kv.adopt
       ? [drift(
@@ -272,22 +264,22 @@ async function checkKv(client: VaultClient, site: DesiredSite, inventory: StackI
   } else if (!kv.adopt) {
     findings.push(...kvMountDrift(kv, mount).map(settingDrift));
   }
-  const settings = await client.read<LiveKvSettings>(`${kv.mount}/config`, { accept: [404] });
-  if (settings.data) {
-    if (settings.data.cas_required) findings.push(drift('cas_required is true: MAAS writes without check-and-set, so every write would fail', APPLY_SETS_IT_BACK));
-    findings.push(...kvSettingsDrift(kv, settings.data).map(settingDrift));
+  const settings = await readKvConfig(client, kv.mount);
+  if (settings) {
+    if (settings.cas_required) findings.push(drift('cas_required is true: MAAS writes without check-and-set, so every write would fail', APPLY_SETS_IT_BACK));
+    findings.push(...kvSettingsDrift(kv, settings).map(settingDrift));
   }
   return findings;
 }
 
 async function checkPolicy(client: VaultClient, policy: DesiredPolicy, inventory: StackInventory): Promise<Finding[]> {
   const { name, kind: which } = policy;
-  const response = await client.read<{ policy: string }>(`sys/policies/acl/${name}`, { accept: [404] });
-  if (response.status === 404 || !response.data) {
+  const live = await readPolicy(client, name);
+  if (live === undefined) {
     return [{ ...drift('missing', '`maas-vault apply` writes it again'), ...(inventory.policies.includes(name) ? {} : { whenNew: '`maas-vault apply` writes it' }) }];
   }
   // The provider compares the text exactly as Vault stores it: so does this.
-  const difference = policyDifference(policy, response.data.policy);
+  const difference = policyDifference(policy, live);
   if (difference.kind === 'same') return [];
   return [drift(
     `differs from \`maas-vault policy ${which}\` (${difference.where})`,
@@ -296,13 +288,13 @@ async function checkPolicy(client: VaultClient, policy: DesiredPolicy, inventory
 }
 
 async function checkRole(client: VaultClient, role: DesiredRole, inventory: StackInventory, reconfigure: string): Promise<Finding[]> {
-  const response = await client.read<LiveRole>(rolePath(role.name), { accept: [404] });
-  if (response.status === 404 || !response.data) {
+  const live = await readRole(client, APPROLE_MOUNT, role.name);
+  if (!live) {
     return inventory.roles.includes(role.name)
       ? [drift('missing (deleted outside the stack)', `\`maas-vault apply\` re-creates it with a new role ID; then ${reconfigure}`)]
       : [{ ...drift('not created yet', `\`maas-vault apply\` creates it; then ${reconfigure}`), whenNew: `\`maas-vault apply\` creates it; then ${reconfigure}` }];
   }
-  return roleDrift(role, response.data).map(settingDrift);
+  return roleDrift(role, live).map(settingDrift);
 }
 
 /** The secret ID the stack issued for a controller: still there, and issued as the config now says. */
@@ -339,9 +331,7 @@ async function checkStackSecretId(
         : drift(`its secret ID was wrapped for ${issued.wrappingTtl}, the config says wrapTtl ${config.wrapTtl}`, reissue),
     );
   }
-  const lookup = await client
-    .write(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: issued.accessor }, { accept: [404] })
-    .catch((error: unknown) => {
+  const lookup = await lookupSecretIdAccessor(client, role, issued.accessor).catch((error: unknown) => {
       // The role itself is gone: the role's own finding says so.
       if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return { status: 0 };
       throw error;
@@ -363,7 +353,7 @@ async function checkRotatedSecretId(client: VaultClient, controller: string, rol
   }
   const answers = await Promise.all(
     rotated.secretIdAccessors.map((accessor) =>
-      client.write(`${rolePath(role)}/secret-id-accessor/lookup`, { secret_id_accessor: accessor }, { accept: [404] }).then(
+      lookupSecretIdAccessor(client, role, accessor).then(
         (response) => response.status === 200,
         (error: unknown) => {
           // The role itself is gone: the role's own finding says so.
@@ -397,8 +387,8 @@ async function checkOtherRoles(client: VaultClient, config: MaasVaultConfig, sit
       if (claim === 'not-ours') return undefined;
       if (claim === 'ambiguous') {
         // Its name fits another site too: it is this site's only if it carries this site's policies.
-        const settings = await client.read<LiveRole>(rolePath(role), { accept: [404] });
-        if (!(settings.data?.token_policies ?? []).some((policy) => ourPolicies.has(policy))) return undefined;
+        const settings = await readRole(client, APPROLE_MOUNT, role);
+        if (!(settings?.token_policies ?? []).some((policy) => ourPolicies.has(policy))) return undefined;
       }
       return {
         kind: 'extra',

@@ -6,6 +6,7 @@
  */
 import type { VaultClient } from './client.js';
 import { isPermissionDenied, isServerUnavailable, isTokenRefused, isVaultApiError, VaultError } from './errors.js';
+import { lookupSelf } from './token-self.js';
 
 export interface TokenLife {
   /**
@@ -22,7 +23,7 @@ export interface TokenLife {
 /** The token's expiry and use limit as the command begins; undefined when Vault could not be asked (unreachable, sealed). */
 export async function readTokenLife(client: VaultClient): Promise<TokenLife | undefined> {
   try {
-    const answer = await client.read<{ expire_time?: string | null; num_uses?: number }>('auth/token/lookup-self');
+    const answer = await lookupSelf(client);
     const expireTime = answer.data?.expire_time;
     const uses = answer.data?.num_uses;
     return { known: true, expiresAt: expireTime ? new Date(expireTime) : undefined, usesLeft: uses && uses > 0 ? uses : undefined };
@@ -42,7 +43,7 @@ export async function tokenEndedReason(client: VaultClient, life: TokenLife | un
   // Refusals, and what a use-limited token's last request may get instead (OpenBao answers 500
   // "internal error" when the token is used up during the request); the probe below decides.
   if (!isPermissionDenied(error) && !isTokenRefused(error) && !isVaultApiError(error)) return undefined;
-  const gone = await client.read('auth/token/lookup-self').then(
+  const gone = await lookupSelf(client).then(
     () => false,
     (probe: unknown) => isPermissionDenied(probe),
   );

@@ -9,7 +9,9 @@
 import type { MaasVaultConfig } from '../../config/index.js';
 import type { PlannedResource, SavedPlan } from '../../engine/engine.js';
 import { trimPath } from '../../engine/footprint.js';
+import { readRole } from '../../vault/approle.js';
 import type { VaultClient } from '../../vault/client.js';
+import { isPermissionDenied, isVaultApiError } from '../../vault/errors.js';
 import { listRoles } from '../../vault/preflight.js';
 import { EXIT } from '../exit-codes.js';
 import { renderMaasPolicy } from '../../policies/render.js';
@@ -347,10 +349,13 @@ async function readRolePolicies(client: VaultClient, mount: string): Promise<Map
   const roles = await listRoles(client, mount);
   const entries = await Promise.all(
     roles.map(async (role) => {
-      const response = await client.read<{ token_policies?: string[] | null; policies?: string[] | null }>(`auth/${mount}/role/${role}`, { accept: [403, 404] });
       // A role this token may not read may name the policy: counted as naming it.
-      if (response.status === 403) return [role, [UNREADABLE]] as [string, string[]];
-      return [role, [...(response.data?.token_policies ?? []), ...(response.data?.policies ?? [])]] as [string, string[]];
+      const live = await readRole(client, mount, role).catch((error: unknown) => {
+        if (isPermissionDenied(error) || isVaultApiError(error, 403)) return null;
+        throw error;
+      });
+      if (live === null) return [role, [UNREADABLE]] as [string, string[]];
+      return [role, [...(live?.token_policies ?? []), ...(live?.policies ?? [])]] as [string, string[]];
     }),
   );
   return new Map(entries);

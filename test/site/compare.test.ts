@@ -11,7 +11,7 @@ import {
   policyDifference,
   roleDrift,
   secretIdDrift,
-  type LiveMount,
+  type MountEntry,
   type LiveRole,
 } from '../../site/compare.js';
 import { ROLE_FIELDS, type RoleFields } from '../../site/role-settings.js';
@@ -95,7 +95,7 @@ describe('roleDrift', () => {
 });
 
 describe('mount comparisons', () => {
-  const kvAnswer = (overrides: Partial<LiveMount> = {}): LiveMount => ({
+  const kvAnswer = (overrides: Partial<MountEntry> = {}): MountEntry => ({
     type: 'kv',
     description: site.kv.description,
     local: false,

@@ -10,13 +10,13 @@ import { testConfig } from '../support/configs.js';
 /** A Vault that denies every authenticated read; `slow` paths answer later than the rest. */
 function denyingVault(slow: RegExp): VaultClient {
   const answer = async (path: string, method: string) => {
-    if (path === 'sys/seal-status') return { sealed: false, version: '2.7.2' };
     if (path === 'sys/leader') return { ha_enabled: false };
     await new Promise((resolve) => setTimeout(resolve, slow.test(path) ? 30 : 1));
     throw new VaultPermissionError(path, method === 'list' ? 'list' : 'read');
   };
   return {
     address: 'http://127.0.0.1:1',
+    sealStatus: async () => ({ sealed: false, initialized: true, version: '2.7.2' }),
     read: (path: string) => answer(path, 'read'),
     list: (path: string) => answer(path, 'list'),
   } as unknown as VaultClient;
