@@ -22,7 +22,21 @@
  * none or all of it), mode 0600 in a 0700 directory. It holds compiled code of the bundle, never
  * a value a run handled. Where the directory cannot be written, runs simply go without.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -98,7 +112,10 @@ export function runWithCodeCache(dir: string, args: readonly string[]): void {
     const cached = usable === 'trusted' ? readCache(cacheFile, bundleOwner) : undefined;
     // Node's own CommonJS wrapper, so the file runs exactly as `require` would run it.
     // No import() in it: Node 20 hands a script's import() to its loader only as an experimental feature, with a warning.
-    const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${content.toString('utf8')}\n})`, { filename: path, cachedData: cached });
+    const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${content.toString('utf8')}\n})`, {
+      filename: path,
+      cachedData: cached,
+    });
     if (cached === undefined || script.cachedDataRejected) uncached.push({ cacheFile, script });
     const module = { exports: {} };
     const nodeRequire = createRequire(path);

@@ -57,11 +57,15 @@ export function vaultToken(purpose: string, env: NodeJS.ProcessEnv = process.env
     saved = readFileSync(file, 'utf8').trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new UsageError(`VAULT_TOKEN is not set and ${file} cannot be read (${(error as NodeJS.ErrnoException).code}): export VAULT_TOKEN with a token that may ${purpose}`);
+      throw new UsageError(
+        `VAULT_TOKEN is not set and ${file} cannot be read (${(error as NodeJS.ErrnoException).code}): export VAULT_TOKEN with a token that may ${purpose}`,
+      );
     }
   }
   if (saved) return saved;
-  throw new UsageError(`VAULT_TOKEN is not set (nor is there a token in ${file}, as \`vault login\` leaves, nor BAO_TOKEN): export a Vault token that may ${purpose}`);
+  throw new UsageError(
+    `VAULT_TOKEN is not set (nor is there a token in ${file}, as \`vault login\` leaves, nor BAO_TOKEN): export a Vault token that may ${purpose}`,
+  );
 }
 
 export function vaultClient(config: MaasVaultConfig, token?: string): VaultClient {
@@ -69,7 +73,11 @@ export function vaultClient(config: MaasVaultConfig, token?: string): VaultClien
     address: config.vault.address,
     token,
     caCert: config.vault.caCert,
-    clientCert: config.vault.clientCert && { cert: config.vault.clientCert.cert, key: config.vault.clientCert.key, certVariable: config.vault.clientCert.certVariable },
+    clientCert: config.vault.clientCert && {
+      cert: config.vault.clientCert.cert,
+      key: config.vault.clientCert.key,
+      certVariable: config.vault.clientCert.certVariable,
+    },
     origin: config.vault.origin,
   });
 }
@@ -132,5 +140,5 @@ export function selectControllers(config: MaasVaultConfig, requested: readonly s
 export function addressNote(config: MaasVaultConfig): string | undefined {
   const { address, maasAddress, addressFromEnv, maasAddressKey } = config.vault;
   if (address === maasAddress) return undefined;
-  return `This run reached Vault at ${address} (${addressFromEnv ? config.vault.origin?.address ?? 'VAULT_ADDR' : 'vault.address'}); region controllers are told ${maasAddress} (${maasAddressKey} in ${config.source}), never VAULT_ADDR.`;
+  return `This run reached Vault at ${address} (${addressFromEnv ? (config.vault.origin?.address ?? 'VAULT_ADDR') : 'vault.address'}); region controllers are told ${maasAddress} (${maasAddressKey} in ${config.source}), never VAULT_ADDR.`;
 }

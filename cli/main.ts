@@ -36,7 +36,13 @@ async function main(): Promise<void> {
     .scriptName('maas-vault')
     .usage('$0 <command> [options]\n\nBootstraps HashiCorp Vault or OpenBao for MAAS region controllers.')
     .option('config', { alias: 'c', type: 'string', defaultDescription: DEFAULT_CONFIG, describe: 'config file (.json, .yaml)', global: true })
-    .option('json', { type: 'boolean', default: format.json, defaultDescription: 'false, true with VAULT_FORMAT=json', describe: 'machine-readable output on stdout', global: true })
+    .option('json', {
+      type: 'boolean',
+      default: format.json,
+      defaultDescription: 'false, true with VAULT_FORMAT=json',
+      describe: 'machine-readable output on stdout',
+      global: true,
+    })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress lines', global: true })
     .command(await commands)
     .completion('completion', 'Print a shell completion script: `maas-vault completion bash` (or zsh) >> ~/.bashrc (~/.zshrc)')

@@ -22,7 +22,9 @@ export function reserveOutFile(path: string): OutFile {
   const temporary = `${path}.${process.pid}.tmp`;
   const occupant = occupantProblem(existing(path));
   if (occupant) {
-    throw new UsageError(`--out ${path}: cannot write there: ${occupant}; name a new file, or a regular file of your own to replace; nothing was sent to Vault`);
+    throw new UsageError(
+      `--out ${path}: cannot write there: ${occupant}; name a new file, or a regular file of your own to replace; nothing was sent to Vault`,
+    );
   }
   let fd: number | undefined;
   try {

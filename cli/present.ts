@@ -34,7 +34,12 @@ export function handOffTarget(config: Pick<MaasVaultConfig, 'vault' | 'secretsPa
  * question, so it goes wherever the role has logged in before: a region that in fact was not
  * configured yet ignores it.
  */
-export function handOffCommands(target: HandOffTarget, roleId: string, wrappedToken: string, configured: boolean | undefined): { command: string; initCommand: string } {
+export function handOffCommands(
+  target: HandOffTarget,
+  roleId: string,
+  wrappedToken: string,
+  configured: boolean | undefined,
+): { command: string; initCommand: string } {
   const configure = configured ? reconfigureCommand : configureCommand;
   return {
     command: configure(target.url, roleId, wrappedToken, target.secretsPath, target.mount),
@@ -44,7 +49,14 @@ export function handOffCommands(target: HandOffTarget, roleId: string, wrappedTo
 
 /** The hand-off fields of a controller in --json output. */
 export function handOffJson(target: HandOffTarget, configured: boolean | undefined, commands?: { command: string; initCommand: string }) {
-  return { url: target.url, secretsPath: target.secretsPath, mount: target.mount, configured: configured ?? null, command: commands?.command ?? null, initCommand: commands?.initCommand ?? null };
+  return {
+    url: target.url,
+    secretsPath: target.secretsPath,
+    mount: target.mount,
+    configured: configured ?? null,
+    command: commands?.command ?? null,
+    initCommand: commands?.initCommand ?? null,
+  };
 }
 
 /** What a region controller does once with the migration, for --json: null once MAAS has migrated. */
@@ -86,11 +98,14 @@ export function printConfigureCommands(report: Reporter, controllers: readonly C
   report.line();
   for (const controller of controllers) {
     report.line(`# ${controller.name}${controller.expiresAt ? ` (token expires ${controller.expiresAt})` : ''}`);
-    const unusable = controller.unusable ?? (controller.command ? undefined : `no secret ID from the stack: run \`maas-vault credentials --controller ${controller.name}\``);
+    const unusable =
+      controller.unusable ?? (controller.command ? undefined : `no secret ID from the stack: run \`maas-vault credentials --controller ${controller.name}\``);
     if (unusable) report.line(`#   ${unusable}`);
     else {
       if (controller.configured) {
-        report.line(`#   its role has logged in before, hence --yes (MAAS overwrites the region's Vault settings without asking); then ${RESTART_COMMANDS.snap} or ${RESTART_COMMANDS.deb}`);
+        report.line(
+          `#   its role has logged in before, hence --yes (MAAS overwrites the region's Vault settings without asking); then ${RESTART_COMMANDS.snap} or ${RESTART_COMMANDS.deb}`,
+        );
       }
       report.line(controller.command);
       if (controller.initCommand) report.line(controller.initCommand);
@@ -101,12 +116,16 @@ export function printConfigureCommands(report: Reporter, controllers: readonly C
     report.line('(Vault would not say which regions are already configured: add --yes to the configure command of one that is.)');
   }
   if (migrated) {
-    report.line(`MAAS has already migrated its secrets to Vault (global/ under ${target.mount}/${target.secretsPath}): there is no \`config-vault migrate\` to run.`);
+    report.line(
+      `MAAS has already migrated its secrets to Vault (global/ under ${target.mount}/${target.secretsPath}): there is no \`config-vault migrate\` to run.`,
+    );
     report.line(`Restart each region after its configure: ${RESTART_COMMANDS.snap} (snap) or ${RESTART_COMMANDS.deb} (deb).`);
     return;
   }
   if (migrated === undefined) {
-    report.line(`Unless MAAS has migrated already (\`sudo maas config-vault status\` says enabled; the token may not list ${target.mount}/metadata/${target.secretsPath}/global/ to tell), once every region controller is configured, on one of them:`);
+    report.line(
+      `Unless MAAS has migrated already (\`sudo maas config-vault status\` says enabled; the token may not list ${target.mount}/metadata/${target.secretsPath}/global/ to tell), once every region controller is configured, on one of them:`,
+    );
   } else {
     report.line('Then, once every region controller is configured, on one of them:');
   }
@@ -152,5 +171,8 @@ export async function regionClientCertProblem(config: Pick<MaasVaultConfig, 'vau
 /** The same for --json (notes are not shown there): null where regions need no extra CA from us. */
 export function regionTrustJson(config: Pick<MaasVaultConfig, 'vault'>) {
   const { caCert, maasAddress } = config.vault;
-  return { regionCa: caCert && maasAddress.startsWith('https:') ? { caCert, systemStore: SYSTEM_BUNDLE, installCommands: installCaCommands('<copy of the CA>') } : null };
+  return {
+    regionCa:
+      caCert && maasAddress.startsWith('https:') ? { caCert, systemStore: SYSTEM_BUNDLE, installCommands: installCaCommands('<copy of the CA>') } : null,
+  };
 }

@@ -49,7 +49,9 @@ export async function recordRevocations(config: MaasVaultConfig, controllers: re
     for (const name of controllers) record[name] = when;
     writeRecord(config, record);
   } catch (error) {
-    notRecorded.push(`${revocationRecordPath(config)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: the work directory cannot be written)`);
+    notRecorded.push(
+      `${revocationRecordPath(config)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: the work directory cannot be written)`,
+    );
   }
   if (config.state.backend === 'pg') {
     try {

@@ -29,7 +29,12 @@ export function formatDuration(seconds: number): string {
   if (seconds === 0) return '0s';
   let rest = seconds;
   let text = '';
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     const amount = Math.floor(rest / size);
     if (amount > 0) text += `${amount}${unit}`;
     rest -= amount * size;

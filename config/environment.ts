@@ -85,7 +85,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): MaasVault
   const notes: string[] = [];
   for (const [vaultName, baoName] of Object.values(SPELLINGS)) {
     if (env[vaultName] && env[baoName]) {
-      notes.push(`both ${vaultName} and ${baoName} are set${env[vaultName] === env[baoName] ? ' (to the same value)' : ''}: ${vaultName} is used, ${baoName} is ignored`);
+      notes.push(
+        `both ${vaultName} and ${baoName} are set${env[vaultName] === env[baoName] ? ' (to the same value)' : ''}: ${vaultName} is used, ${baoName} is ignored`,
+      );
     }
   }
   return {
@@ -100,7 +102,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): MaasVault
 }
 
 /** Why no namespace can be used, for the environment's and the config's refusals alike. */
-export const NO_NAMESPACE_IN_MAAS = 'MAAS sends no namespace header (hvac, its Vault client, is never given one), so region controllers could not log in to roles made inside a namespace';
+export const NO_NAMESPACE_IN_MAAS =
+  'MAAS sends no namespace header (hvac, its Vault client, is never given one), so region controllers could not log in to roles made inside a namespace';
 
 function environmentProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
@@ -117,8 +120,14 @@ function environmentProblems(env: NodeJS.ProcessEnv): string[] {
   }
   const clientCert = environmentValue(env, 'clientCert');
   const clientKey = environmentValue(env, 'clientKey');
-  if (clientCert && !clientKey) problems.push(`${clientCert.variable} is set but VAULT_CLIENT_KEY is not: a client certificate is presented with its key; export VAULT_CLIENT_KEY with the path of the PEM key (or unset ${clientCert.variable})`);
-  if (clientKey && !clientCert) problems.push(`${clientKey.variable} is set but VAULT_CLIENT_CERT is not: export VAULT_CLIENT_CERT with the path of the PEM client certificate (or unset ${clientKey.variable})`);
+  if (clientCert && !clientKey)
+    problems.push(
+      `${clientCert.variable} is set but VAULT_CLIENT_KEY is not: a client certificate is presented with its key; export VAULT_CLIENT_KEY with the path of the PEM key (or unset ${clientCert.variable})`,
+    );
+  if (clientKey && !clientCert)
+    problems.push(
+      `${clientKey.variable} is set but VAULT_CLIENT_CERT is not: export VAULT_CLIENT_CERT with the path of the PEM client certificate (or unset ${clientKey.variable})`,
+    );
   const skipVerify = skipVerifyProblem(env);
   if (skipVerify) problems.push(skipVerify);
   const format = outputFormat(env).problem;
@@ -128,7 +137,14 @@ function environmentProblems(env: NodeJS.ProcessEnv): string[] {
 
 /** Never quotes the value: the variable may hold a token. */
 function whitespaceProblem(variable: string, value: string): string {
-  const where = value.trim() === '' ? 'is only whitespace' : /^\s/.test(value) ? (/\s$/.test(value) ? 'starts and ends with whitespace' : 'starts with whitespace') : 'ends with whitespace';
+  const where =
+    value.trim() === ''
+      ? 'is only whitespace'
+      : /^\s/.test(value)
+        ? /\s$/.test(value)
+          ? 'starts and ends with whitespace'
+          : 'starts with whitespace'
+        : 'ends with whitespace';
   return `${variable} ${where}: export it without the spaces, tabs or newlines around the value (or unset it)`;
 }
 
@@ -157,5 +173,8 @@ export function outputFormat(env: NodeJS.ProcessEnv = process.env): { json: bool
   const value = setting?.value.toLowerCase();
   if (!setting || value === 'table') return { json: false };
   if (value === 'json') return { json: true };
-  return { json: false, problem: `${setting.variable}="${printable(setting.value)}": only json is supported (the same as --json); unset it for output for people` };
+  return {
+    json: false,
+    problem: `${setting.variable}="${printable(setting.value)}": only json is supported (the same as --json); unset it for output for people`,
+  };
 }

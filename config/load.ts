@@ -96,12 +96,15 @@ function readConfigText(path: string): string {
       const read = readSync(fd, buffer, length, buffer.length - length, null);
       if (read === 0) break;
       length += read;
-      if (length > MAX_CONFIG_BYTES) throw new ConfigError(path, ['is larger than 1 MiB: a config may be at most 1 MiB (a 1,000-controller site fits in 100 KiB)']);
+      if (length > MAX_CONFIG_BYTES)
+        throw new ConfigError(path, ['is larger than 1 MiB: a config may be at most 1 MiB (a 1,000-controller site fits in 100 KiB)']);
     }
     return buffer.toString('utf8', 0, length);
   } catch (error) {
     if (isConfigError(error)) throw error;
-    throw new ConfigError(path, [`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass --config a config file this user may read`]);
+    throw new ConfigError(path, [
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass --config a config file this user may read`,
+    ]);
   } finally {
     closeSync(fd);
   }
@@ -129,7 +132,9 @@ export function parseConfigText(text: string, extension: string, source: string)
     // Alias expansion is capped so a "billion laughs" file cannot exhaust memory.
     data = yaml ? loadYaml().parse(body, { maxAliasCount: 100, uniqueKeys: true }) : JSON.parse(body);
   } catch (error) {
-    throw new ConfigError(source, [`is not valid ${yaml ? 'YAML' : 'JSON'}: ${whereParsingFailed(error, body)} (the file's text is not repeated here: it could hold a secret)`]);
+    throw new ConfigError(source, [
+      `is not valid ${yaml ? 'YAML' : 'JSON'}: ${whereParsingFailed(error, body)} (the file's text is not repeated here: it could hold a secret)`,
+    ]);
   }
   // JSON.parse keeps the last of two equal keys; YAML refuses them (uniqueKeys), and so does this.
   const duplicate = yaml ? undefined : jsonDuplicateKey(body);
@@ -191,7 +196,9 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
   const caCert = parsed.vault.caCert === undefined ? undefined : resolveFrom(environment.caCert ? process.cwd() : baseDir, parsed.vault.caCert);
   const caProblem = caCert === undefined ? undefined : pemFileProblem(caCert);
   if (caProblem) {
-    throw new ConfigError(environment.caCert ? 'environment' : source, [`${caCertField}: file ${caCert} ${caProblem}: give the path of the PEM bundle that signed Vault's certificate`]);
+    throw new ConfigError(environment.caCert ? 'environment' : source, [
+      `${caCertField}: file ${caCert} ${caProblem}: give the path of the PEM bundle that signed Vault's certificate`,
+    ]);
   }
   const clientCert = environment.clientCert && environment.clientKey ? clientCertFiles(environment.clientCert, environment.clientKey) : undefined;
   const fileAddress = (fileVault as { address?: unknown }).address;
@@ -205,7 +212,10 @@ export function validateConfig(data: unknown, options: ValidateOptions = {}): Ma
       maasAddress: parsed.vault.maasAddress ?? (typeof fileAddress === 'string' ? fileAddress : parsed.vault.address),
       addressFromEnv: parsed.vault.address !== fileAddress,
       maasAddressKey: parsed.vault.maasAddress === undefined ? 'vault.address' : 'vault.maasAddress',
-      origin: { address: environment.address && typeof fileAddress === 'string' ? environment.address.variable : 'vault.address', caCert: caCert === undefined ? undefined : caCertField },
+      origin: {
+        address: environment.address && typeof fileAddress === 'string' ? environment.address.variable : 'vault.address',
+        caCert: caCert === undefined ? undefined : caCertField,
+      },
     },
     policy: { ...parsed.policy, name: parsed.policy.name ?? defaultPolicyName(parsed) },
     // Adopted regions keep the secret IDs they run on: the stack issues none unless asked to.
@@ -263,7 +273,9 @@ function expandHome(path: string, env: NodeJS.ProcessEnv): string {
 }
 
 /** Kernel filesystems that look like directories but cannot hold files (statfs magic numbers). */
-const VIRTUAL_FILESYSTEMS = new Set([0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x64626720, 0x73636673, 0x1cd1, 0x74726163, 0xcafe4a11, 0x62656570, 0x6165676c, 0xde5e81e4]);
+const VIRTUAL_FILESYSTEMS = new Set([
+  0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x64626720, 0x73636673, 0x1cd1, 0x74726163, 0xcafe4a11, 0x62656570, 0x6165676c, 0xde5e81e4,
+]);
 
 /**
  * Why the work directory cannot hold the stack and its state, found before anything runs: it is
@@ -414,7 +426,11 @@ function missingHint(path: readonly PropertyKey[]): string {
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : typeof value === 'string' ? `string "${printable(value)}"` : `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
+  return typeof value === 'object'
+    ? 'an object'
+    : typeof value === 'string'
+      ? `string "${printable(value)}"`
+      : `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
 }
 
 /** Seconds of a duration the schema already accepted. */

@@ -15,9 +15,7 @@ const RESERVED_MOUNTS = new Set(['sys', 'auth', 'cubbyhole', 'identity', 'token'
  */
 export function vaultPathProblem(value: string, what: 'mount' | 'path'): string | undefined {
   if (value.length === 0) {
-    return what === 'path'
-      ? 'must not be empty: an empty secrets path would grant the whole mount'
-      : 'must not be empty';
+    return what === 'path' ? 'must not be empty: an empty secrets path would grant the whole mount' : 'must not be empty';
   }
   if (value.length > 128) return 'must be at most 128 characters';
   if (value.startsWith('/') || value.endsWith('/')) return `must not start or end with '/' (write "${value.replace(/^\/+|\/+$/g, '')}")`;

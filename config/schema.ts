@@ -54,7 +54,10 @@ const vaultAddress = ruled((value) => {
 /** Where the engine keeps its state. The pg connection itself is never in the file (see stacks/state-backend.ts). */
 export const stateSchema = z
   .strictObject({
-    backend: z._default(z.enum(['local', 'pg'], { message: "must be 'local' (a file in workDir) or 'pg' (PostgreSQL, shared by every admin and CI)" }), 'local'),
+    backend: z._default(
+      z.enum(['local', 'pg'], { message: "must be 'local' (a file in workDir) or 'pg' (PostgreSQL, shared by every admin and CI)" }),
+      'local',
+    ),
     schema: z.optional(
       z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL schema name: 1-63 lowercase letters, digits or _, not starting with a digit')),
     ),
@@ -63,22 +66,26 @@ export const stateSchema = z
     /** OpenTofu's state and plan encryption; the passphrase comes from the named environment variable. */
     encryption: z.optional(
       z.strictObject({
-        passphraseEnv: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable (letters, digits, _), not the passphrase')),
+        passphraseEnv: z
+          .string()
+          .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable (letters, digits, _), not the passphrase')),
       }),
     ),
   })
-  .check(z.superRefine((state, ctx) => {
-    if (state.connStr !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['connStr'],
-        message: "must not be in the config (it holds the database password): export PG_CONN_STR, or libpq's PGHOST, PGUSER, PGPASSWORD... instead",
-      });
-    }
-    if (state.schema !== undefined && state.backend !== 'pg') {
-      ctx.addIssue({ code: 'custom', path: ['schema'], message: "applies only to backend 'pg': remove it, or set backend to 'pg'" });
-    }
-  }));
+  .check(
+    z.superRefine((state, ctx) => {
+      if (state.connStr !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['connStr'],
+          message: "must not be in the config (it holds the database password): export PG_CONN_STR, or libpq's PGHOST, PGUSER, PGPASSWORD... instead",
+        });
+      }
+      if (state.schema !== undefined && state.backend !== 'pg') {
+        ctx.addIssue({ code: 'custom', path: ['schema'], message: "applies only to backend 'pg': remove it, or set backend to 'pg'" });
+      }
+    }),
+  );
 
 export const controllerSchema = z.strictObject({
   name: ruled(controllerNameProblem),
@@ -101,7 +108,10 @@ export const configSchema = z
       namespace: z.optional(
         z.unknown().check(
           z.superRefine((_, ctx) => {
-            ctx.addIssue({ code: 'custom', message: `${NO_NAMESPACE_IN_MAAS}: remove vault.namespace (maas-vault works in the root namespace, where MAAS logs in)` });
+            ctx.addIssue({
+              code: 'custom',
+              message: `${NO_NAMESPACE_IN_MAAS}: remove vault.namespace (maas-vault works in the root namespace, where MAAS logs in)`,
+            });
           }),
         ),
       ),
@@ -171,65 +181,68 @@ export const configSchema = z
     ),
     state: z.prefault(stateSchema, {}),
   })
-  .check(z.superRefine((config, ctx) => {
-    const ttl = parseDuration(config.tokenTtl);
-    const maxTtl = config.tokenMaxTtl === undefined ? undefined : parseDuration(config.tokenMaxTtl);
-    if (ttl !== undefined && maxTtl !== undefined && maxTtl < ttl) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tokenMaxTtl'],
-        message: `"${config.tokenMaxTtl}" is shorter than tokenTtl "${config.tokenTtl}": make it at least as long`,
-      });
-    }
-    if (config.policy.name !== undefined && policyNameProblem(config.policy.name) === undefined) {
-      // An adopted policy keeps the name it was made with by hand: only another site's names are refused.
-      const reason = config.policy.adopt
-        ? (foreignNameProblem(config, 'policy', config.policy.name) ?? legacyClash(config, config.policy.name, [legacyNames.policy(config), legacyNames.issuerPolicy(config)]))
-        : sitePolicyNameProblem(config, config.policy.name);
-      if (reason) ctx.addIssue({ code: 'custom', path: ['policy', 'name'], message: reason });
-    }
-    const seen = new Map<string, number>();
-    config.controllers.forEach((controller, index) => {
-      const first = seen.get(controller.name);
-      if (first !== undefined) {
+  .check(
+    z.superRefine((config, ctx) => {
+      const ttl = parseDuration(config.tokenTtl);
+      const maxTtl = config.tokenMaxTtl === undefined ? undefined : parseDuration(config.tokenMaxTtl);
+      if (ttl !== undefined && maxTtl !== undefined && maxTtl < ttl) {
         ctx.addIssue({
           code: 'custom',
-          path: ['controllers', index, 'name'],
-          message: `"${controller.name}" is already the name of controllers[${first}]: each region controller needs its own name`,
+          path: ['tokenMaxTtl'],
+          message: `"${config.tokenMaxTtl}" is shorter than tokenTtl "${config.tokenTtl}": make it at least as long`,
         });
-      } else seen.set(controller.name, index);
-    });
-    // Two controllers on one role would share its secret IDs; the issuer's role is the CI's.
-    // AppRole role names are case-insensitive, so compare them folded.
-    const roles = new Map<string, number>();
-    const issuerRole = issuerRoleName(config).toLowerCase();
-    config.controllers.forEach((controller, index) => {
-      // A repeated name is reported above; its role would only repeat the same problem.
-      if (seen.get(controller.name) !== index) return;
-      const role = roleName(config, controller.name).toLowerCase();
-      const field = controller.role === undefined ? 'name' : 'role';
-      const first = roles.get(role);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['controllers', index, field],
-          message: `gives role "${role}", which controllers[${first}] already uses: each region controller needs its own role`,
-        });
-      } else roles.set(role, index);
-      if (role === issuerRole) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['controllers', index, field],
-          message: `gives role "${role}", which is the CI issuer's role: pick another role name`,
-        });
-        return;
       }
-      if (controller.role === undefined) return;
-      const legacyRoles = [...config.controllers.map((entry) => legacyNames.role(config, entry.name)), legacyNames.issuerRole(config)];
-      const reason = foreignNameProblem(config, 'role', controller.role) ?? legacyClash(config, controller.role, legacyRoles);
-      if (reason) ctx.addIssue({ code: 'custom', path: ['controllers', index, 'role'], message: reason });
-    });
-  }));
+      if (config.policy.name !== undefined && policyNameProblem(config.policy.name) === undefined) {
+        // An adopted policy keeps the name it was made with by hand: only another site's names are refused.
+        const reason = config.policy.adopt
+          ? (foreignNameProblem(config, 'policy', config.policy.name) ??
+            legacyClash(config, config.policy.name, [legacyNames.policy(config), legacyNames.issuerPolicy(config)]))
+          : sitePolicyNameProblem(config, config.policy.name);
+        if (reason) ctx.addIssue({ code: 'custom', path: ['policy', 'name'], message: reason });
+      }
+      const seen = new Map<string, number>();
+      config.controllers.forEach((controller, index) => {
+        const first = seen.get(controller.name);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['controllers', index, 'name'],
+            message: `"${controller.name}" is already the name of controllers[${first}]: each region controller needs its own name`,
+          });
+        } else seen.set(controller.name, index);
+      });
+      // Two controllers on one role would share its secret IDs; the issuer's role is the CI's.
+      // AppRole role names are case-insensitive, so compare them folded.
+      const roles = new Map<string, number>();
+      const issuerRole = issuerRoleName(config).toLowerCase();
+      config.controllers.forEach((controller, index) => {
+        // A repeated name is reported above; its role would only repeat the same problem.
+        if (seen.get(controller.name) !== index) return;
+        const role = roleName(config, controller.name).toLowerCase();
+        const field = controller.role === undefined ? 'name' : 'role';
+        const first = roles.get(role);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['controllers', index, field],
+            message: `gives role "${role}", which controllers[${first}] already uses: each region controller needs its own role`,
+          });
+        } else roles.set(role, index);
+        if (role === issuerRole) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['controllers', index, field],
+            message: `gives role "${role}", which is the CI issuer's role: pick another role name`,
+          });
+          return;
+        }
+        if (controller.role === undefined) return;
+        const legacyRoles = [...config.controllers.map((entry) => legacyNames.role(config, entry.name)), legacyNames.issuerRole(config)];
+        const reason = foreignNameProblem(config, 'role', controller.role) ?? legacyClash(config, controller.role, legacyRoles);
+        if (reason) ctx.addIssue({ code: 'custom', path: ['controllers', index, 'role'], message: reason });
+      });
+    }),
+  );
 
 /** With keepLegacyNames the stack also manages the old names: an adopted name must not be one of them. */
 function legacyClash(config: { keepLegacyNames: boolean | { policy: string } }, name: string, legacy: readonly string[]): string | undefined {

@@ -88,7 +88,9 @@ export class PlanFileChangedError extends Error {
   override name = 'PlanFileChangedError';
   readonly exitCode = 2;
   constructor(planFile: string) {
-    super(`the plan file ${planFile} changed after it was checked and shown: nothing was applied. Run the command again to plan afresh (and find out what wrote to the work directory)`);
+    super(
+      `the plan file ${planFile} changed after it was checked and shown: nothing was applied. Run the command again to plan afresh (and find out what wrote to the work directory)`,
+    );
   }
 }
 
@@ -151,14 +153,22 @@ export class Engine {
     rmSync(planFile, { force: true });
     // Created owner-only before the engine writes it (it truncates, keeping the mode), whatever the umask.
     closeSync(openSync(planFile, 'w', 0o600));
-    const result = await this.run(['plan', '-input=false', ...this.noColor, '-detailed-exitcode', this.lockTimeoutFlag, ...(destroy ? ['-destroy'] : []), `-out=${planFile}`], [0, 2]);
+    const result = await this.run(
+      ['plan', '-input=false', ...this.noColor, '-detailed-exitcode', this.lockTimeoutFlag, ...(destroy ? ['-destroy'] : []), `-out=${planFile}`],
+      [0, 2],
+    );
     chmodSync(planFile, 0o600);
     const digest = fileDigest(planFile);
     const shown = await this.run(['show', '-json', '-no-color', planFile], [0], { quiet: true });
     if (fileDigest(planFile) !== digest) throw new PlanFileChangedError(planFile);
     // The plan holds wrapping tokens: a parse error names the command, never the text.
     const json = parseQuietly<{
-      resource_changes?: Array<{ address: string; type: string; action_reason?: string; change: { actions: string[]; importing?: unknown; before?: unknown; after?: unknown } }>;
+      resource_changes?: Array<{
+        address: string;
+        type: string;
+        action_reason?: string;
+        change: { actions: string[]; importing?: unknown; before?: unknown; after?: unknown };
+      }>;
     }>(shown.stdout, (where) => new EngineError(`${this.binary.kind} show -json`, `its answer is not JSON (${where})`));
     const changes = (json.resource_changes ?? []).map((change) => ({
       address: change.address,
@@ -218,7 +228,10 @@ export class Engine {
   async outputs(): Promise<EngineOutputs> {
     const result = await this.run(['output', '-json', '-no-color'], [0], { quiet: true });
     // The outputs hold wrapping tokens: a parse error names the command, never the text.
-    return parseQuietly<EngineOutputs>(result.stdout || '{}', (where) => new EngineError(`${this.binary.kind} output -json`, `its answer is not JSON (${where})`));
+    return parseQuietly<EngineOutputs>(
+      result.stdout || '{}',
+      (where) => new EngineError(`${this.binary.kind} output -json`, `its answer is not JSON (${where})`),
+    );
   }
 
   /** `setsStateAside`: an apply of a local state keeps room for the state it writes (state-space.ts). */
@@ -301,8 +314,10 @@ export class Engine {
     }
     if (statePath && !keepGoodState(statePath)) {
       const verified = existsSync(`${statePath}.good`);
-      onNotice?.(`the engine left ${statePath} invalid: ` +
-        `${verified ? 'the next run restores the last verified state' : 'there is no verified copy of it to restore'}`);
+      onNotice?.(
+        `the engine left ${statePath} invalid: ` +
+          `${verified ? 'the next run restores the last verified state' : 'there is no verified copy of it to restore'}`,
+      );
     }
     const stopped = interrupts.stopError(command);
     if (stopped) throw stopped;
@@ -313,10 +328,22 @@ export class Engine {
     // A local state's lock record names its holder; a remote backend's holder is found by the caller
     // (cli/commands/state-lock.ts), from the engine's own lines, which never reach the user as they are.
     if (locked && statePath) throw lockHeldError(statePath);
-    if (locked) throw new EngineError(command, (quiet ? scrubEngineLine(String(result.stderr)) : lines.join('\n')).split('\n').filter((line) => !/-lock=false/.test(line)).join('\n'));
+    if (locked)
+      throw new EngineError(
+        command,
+        (quiet ? scrubEngineLine(String(result.stderr)) : lines.join('\n'))
+          .split('\n')
+          .filter((line) => !/-lock=false/.test(line))
+          .join('\n'),
+      );
     if (!okCodes.includes(result.exitCode ?? -1)) {
       const text = (quiet ? scrubEngineLine(String(result.stderr)) : lines.join('\n')).split('\n').filter((line) => line.trim() !== '');
-      const ended = result.exitCode !== undefined ? `exit code ${result.exitCode}` : result.signal ? `stopped by ${result.signal}` : `could not start ${binary.path} (${result.code ?? 'no reason given'})`;
+      const ended =
+        result.exitCode !== undefined
+          ? `exit code ${result.exitCode}`
+          : result.signal
+            ? `stopped by ${result.signal}`
+            : `could not start ${binary.path} (${result.code ?? 'no reason given'})`;
       throw new EngineError(`${binary.kind} ${args[0]}`, errorBlocks(text) || ended);
     }
     return { exitCode: result.exitCode ?? 0, stdout: String(result.stdout) };

@@ -46,7 +46,9 @@ export async function recoverErroredState(engine: ErroredStateEngine, stackDir: 
   const text = readFileSync(path, 'utf8');
   const errored = stateHeader(text);
   if (!errored || typeof errored.serial !== 'number') {
-    throw new ErroredStateError(`${path} is left from an earlier run that could not save its state, but it is not a state file: move it away (it may hold wrapping tokens) and run this again`);
+    throw new ErroredStateError(
+      `${path} is left from an earlier run that could not save its state, but it is not a state file: move it away (it may hold wrapping tokens) and run this again`,
+    );
   }
   const current = stateHeader(await engine.pullState()) ?? {};
   const currentSerial = typeof current.serial === 'number' ? current.serial : -1;
@@ -77,7 +79,7 @@ export function erroredStateAdvice(output: string, stackDir: string, action: str
   if (!kept) {
     return (
       `${action} changed Vault, but the engine could not save the state${cause ? ` (${cause})` : ''}, nor keep it in ` +
-        `${path} (${existsSync(path) ? 'left empty or cut off' : 'not written'}): ` +
+      `${path} (${existsSync(path) ? 'left empty or cut off' : 'not written'}): ` +
       `the state of this run is lost. Do not run \`maas-vault ${action}\` again before the state can be written (free space, the backend back): ` +
       'it would issue every secret ID again; adopt what this run created instead (README, "Coming from the manual set-up")'
     );

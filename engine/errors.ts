@@ -7,7 +7,10 @@
 export class EngineError extends Error {
   override name = 'EngineError';
   readonly exitCode = 1;
-  constructor(readonly command: string, readonly output: string) {
+  constructor(
+    readonly command: string,
+    readonly output: string,
+  ) {
     super(`${command} failed:\n${output}`);
   }
 }

@@ -61,7 +61,8 @@ function add(footprint: Footprint, type: string, attributes: Record<string, unkn
   const field = FIELDS[type];
   const value = field ? attributes?.[field[1]] : undefined;
   // References (`${...}`) are resolved by the engine; every name this stack creates is literal.
-  if (field && typeof value === 'string' && !value.includes('${')) footprint[field[0]].push(field[0] === 'mounts' || field[0] === 'authMounts' ? trimPath(value) : value);
+  if (field && typeof value === 'string' && !value.includes('${'))
+    footprint[field[0]].push(field[0] === 'mounts' || field[0] === 'authMounts' ? trimPath(value) : value);
 }
 
 /** What the synthesized stack at `jsonPath` creates. */

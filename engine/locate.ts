@@ -36,8 +36,10 @@ export function removedBlockProblem(binary: Pick<EngineBinary, 'kind' | 'version
   const [haveMajor = 0, haveMinor = 0] = binary.version.split('.').map(Number);
   if (haveMajor > major || (haveMajor === major && haveMinor >= minor)) return undefined;
   const name = binary.kind === 'tofu' ? 'OpenTofu' : 'Terraform';
-  return `${name} ${binary.version} cannot forget an object without deleting it (a \`removed\` block with destroy ` +
-    `= false needs ${name} ${major}.${minor} or later)`;
+  return (
+    `${name} ${binary.version} cannot forget an object without deleting it (a \`removed\` block with destroy ` +
+    `= false needs ${name} ${major}.${minor} or later)`
+  );
 }
 
 /**
@@ -106,7 +108,12 @@ async function probeCached(command: string, cacheFile: string | undefined, env: 
 
 /** The file `command` runs (as the shell finds it on PATH) and its identity; undefined when there is none. */
 function identity(command: string, env: NodeJS.ProcessEnv): string | undefined {
-  const candidates = command.includes('/') ? [resolve(command)] : (env.PATH ?? '').split(delimiter).filter((dir) => isAbsolute(dir)).map((dir) => join(dir, command));
+  const candidates = command.includes('/')
+    ? [resolve(command)]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter((dir) => isAbsolute(dir))
+        .map((dir) => join(dir, command));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);

@@ -15,7 +15,9 @@ export function lockWaitSeconds(value = process.env.MAAS_VAULT_LOCK_WAIT): numbe
   if (value === undefined || value.trim() === '') return 10;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 3600) {
-    throw new LockSettingError(`MAAS_VAULT_LOCK_WAIT=${JSON.stringify(value.slice(0, 20))}: must be whole seconds from 0 to 3600 (default 10); unset it or fix it`);
+    throw new LockSettingError(
+      `MAAS_VAULT_LOCK_WAIT=${JSON.stringify(value.slice(0, 20))}: must be whole seconds from 0 to 3600 (default 10); unset it or fix it`,
+    );
   }
   return parsed;
 }

@@ -52,6 +52,6 @@ export async function writePgRotationRecord(schema: string, text: string, { only
     }
     const conflict = onlyIfNone ? 'DO NOTHING' : 'DO UPDATE SET record = EXCLUDED.record, updated = now()';
     await client.query(`INSERT INTO ${table} (id, record, updated) VALUES (1, $1, now()) ON CONFLICT (id) ${conflict}`, [text]);
-    return (await client.query<{ record: string }>(`SELECT record FROM ${table} WHERE id = 1`)).rows[0]!.record;
+    return (await client.query<{ record: string }>(`SELECT record FROM ${table} WHERE id = 1`)).rows[0].record;
   });
 }

@@ -145,7 +145,10 @@ export async function recordPgRevocations(schema: string, controllers: readonly 
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${REVOCATIONS} (controller text PRIMARY KEY, revoked_at text NOT NULL)`);
     for (const name of controllers) {
-      await client.query(`INSERT INTO ${quoteIdent(schema)}.${REVOCATIONS} (controller, revoked_at) VALUES ($1, $2) ON CONFLICT (controller) DO UPDATE SET revoked_at = $2`, [name, when]);
+      await client.query(
+        `INSERT INTO ${quoteIdent(schema)}.${REVOCATIONS} (controller, revoked_at) VALUES ($1, $2) ON CONFLICT (controller) DO UPDATE SET revoked_at = $2`,
+        [name, when],
+      );
     }
   });
 }

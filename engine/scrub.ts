@@ -29,8 +29,12 @@ export function scrubEngineLine(line: string): string {
 
 function scrubPlain(line: string): string {
   return line
-    .replace(JSON_FIELD, (_match, open: string, value: string, close: string) => (value === '' || value === REDACTED ? `${open}${value}${close}` : `${open}${REDACTED}${close}`))
-    .replace(HCL_FIELD, (_match, open: string, value: string, close: string) => (value === '' || value === REDACTED ? `${open}${value}${close}` : `${open}${REDACTED}${close}`))
+    .replace(JSON_FIELD, (_match, open: string, value: string, close: string) =>
+      value === '' || value === REDACTED ? `${open}${value}${close}` : `${open}${REDACTED}${close}`,
+    )
+    .replace(HCL_FIELD, (_match, open: string, value: string, close: string) =>
+      value === '' || value === REDACTED ? `${open}${value}${close}` : `${open}${REDACTED}${close}`,
+    )
     .replace(TOKEN_SHAPE, REDACTED);
 }
 
@@ -53,6 +57,7 @@ export class LineSplitter {
 }
 
 /** Terminal escape sequences (CSI, such as colours, and OSC): what the engine adds on a terminal. */
+// eslint-disable-next-line no-control-regex -- escape sequences are what this matches
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
 
 /** The text a reader sees: for the parsers of the engine's output, which must not care about colour. */

@@ -45,9 +45,10 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   // Again here, for callers without a command context (dev) and for what changed since it was opened.
   requireTrustedWorkDir(config, env);
   // The engine's version probe is a child process: let it run while synth keeps this one busy.
-  const located = typeof options.engine === 'object'
-    ? Promise.resolve(options.engine)
-    : locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
+  const located =
+    typeof options.engine === 'object'
+      ? Promise.resolve(options.engine)
+      : locateEngine(options.engine ?? env.MAAS_VAULT_ENGINE, options.engine ? '--engine' : 'MAAS_VAULT_ENGINE');
   located.catch(() => undefined);
   const mirrorEnv: Record<string, string> = {};
   if (env.MAAS_VAULT_PROVIDER_MIRROR) {
@@ -82,7 +83,17 @@ export async function prepareStack(options: StackRunnerOptions): Promise<{ engin
   const earlyInit = early ? () => early.finish(binary, jsonPath) : undefined;
   // With the pg backend there is no local state file to check, restore or keep.
   const localState = config.state.backend === 'local' ? statePath : undefined;
-  const engine = new Engine({ binary, stackDir, env: engineEnv, onOutput: options.onOutput, colour: options.colour, statePath: localState, onNotice: options.onNotice, lockTimeout: options.lockTimeout, earlyInit });
+  const engine = new Engine({
+    binary,
+    stackDir,
+    env: engineEnv,
+    onOutput: options.onOutput,
+    colour: options.colour,
+    statePath: localState,
+    onNotice: options.onNotice,
+    lockTimeout: options.lockTimeout,
+    earlyInit,
+  });
   return { engine, stackDir, statePath, jsonPath };
 }
 
@@ -91,8 +102,18 @@ function startEarlyInit(options: StackRunnerOptions, env: Record<string, string>
   const { config } = options;
   if (config.state.backend !== 'local' || config.state.encryption !== undefined) return undefined;
   const command =
-    typeof options.engine === 'object' && !(options.engine instanceof Promise) ? options.engine.path : options.engineCommand ?? (typeof options.engine === 'string' ? engineCandidate(options.engine) : undefined);
+    typeof options.engine === 'object' && !(options.engine instanceof Promise)
+      ? options.engine.path
+      : (options.engineCommand ?? (typeof options.engine === 'string' ? engineCandidate(options.engine) : undefined));
   const { stackDir } = workLayout(config);
   if (command === undefined || !needsFirstInit(stackDir)) return undefined;
-  return EarlyInit.start({ command, workDir: config.workDir, stackDir, settings: localEngineSettings(), env, onOutput: options.onOutput, lockTimeout: options.lockTimeout });
+  return EarlyInit.start({
+    command,
+    workDir: config.workDir,
+    stackDir,
+    settings: localEngineSettings(),
+    env,
+    onOutput: options.onOutput,
+    lockTimeout: options.lockTimeout,
+  });
 }

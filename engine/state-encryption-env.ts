@@ -27,10 +27,14 @@ export function encryptionEnv(config: Pick<MaasVaultConfig, 'state'>, binary: En
   }
   const passphrase = env[encryption.passphraseEnv];
   if (!passphrase) {
-    throw new StateEncryptionError(`state.encryption.passphraseEnv names ${encryption.passphraseEnv}, which is not set: export ${encryption.passphraseEnv} with the state passphrase`);
+    throw new StateEncryptionError(
+      `state.encryption.passphraseEnv names ${encryption.passphraseEnv}, which is not set: export ${encryption.passphraseEnv} with the state passphrase`,
+    );
   }
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
-    throw new StateEncryptionError(`${encryption.passphraseEnv} holds a passphrase of ${passphrase.length} characters: OpenTofu needs at least ${MIN_PASSPHRASE_LENGTH}`);
+    throw new StateEncryptionError(
+      `${encryption.passphraseEnv} holds a passphrase of ${passphrase.length} characters: OpenTofu needs at least ${MIN_PASSPHRASE_LENGTH}`,
+    );
   }
   return { [`TF_VAR_${PASSPHRASE_VARIABLE}`]: passphrase };
 }

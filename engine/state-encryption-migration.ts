@@ -23,7 +23,7 @@ export interface ClearStateMigration {
   /** Where the state is stored, for messages. */
   where: string;
   /** Runs one engine command as a visible step; a failure becomes the CLI's explained error. */
-  step<T>(label: string, run: () => Promise<T>): Promise<T>;
+  step: <T>(label: string, run: () => Promise<T>) => Promise<T>;
 }
 
 export class StateMigrationError extends Error {

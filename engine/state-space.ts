@@ -85,7 +85,7 @@ export interface StateDump {
 export function stateDumpIn(output: string): StateDump | undefined {
   const lines = output.split('\n');
   for (let index = lines.length - 1; index >= 0; index--) {
-    const line = lines[index]!.trim();
+    const line = lines[index].trim();
     if (!line.startsWith('{"') || !line.endsWith('}')) continue;
     const dump = asDump(`${line}\n`);
     if (dump) return dump;

@@ -255,7 +255,8 @@ export function stackInventoryOf(text: string): StackInventory {
 
 function inventoryOfState(state: EngineState | undefined): StackInventory {
   const resources = managedResources(state);
-  const attributes = (type: string) => resources.filter((resource) => resource.type === type).flatMap((resource) => resource.instances.map((instance) => instance.attributes ?? {}));
+  const attributes = (type: string) =>
+    resources.filter((resource) => resource.type === type).flatMap((resource) => resource.instances.map((instance) => instance.attributes ?? {}));
   const text_ = (value: unknown) => (typeof value === 'string' ? value : '');
   return {
     roles: attributes('vault_approle_auth_backend_role').map((item) => text_(item.role_name)),

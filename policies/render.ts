@@ -76,7 +76,10 @@ export function maasPolicyFor(config: MaasVaultConfig): string {
 }
 
 /** The CI issuer's policy of a site: every controller not revoked in the config. */
-export function issuerPolicyFor(config: MaasVaultConfig, roles: readonly string[] = config.controllers.filter((c) => !c.revoked).map((c) => roleName(config, c.name))): string {
+export function issuerPolicyFor(
+  config: MaasVaultConfig,
+  roles: readonly string[] = config.controllers.filter((c) => !c.revoked).map((c) => roleName(config, c.name)),
+): string {
   return renderIssuerPolicy({ site: config.site, roles, maxWrapTtl: formatDuration(TTL_LIMITS.wrap.max) });
 }
 
@@ -220,7 +223,9 @@ function legacyAdminBlocks(config: MaasVaultConfig, roleParameters: string): str
   const blocks = [
     '\n# Migration from the old names (keepLegacyNames): the old policy and roles, one by one, until they are destroyed.',
     fillTemplate(template('admin-legacy-policy'), { policy, policyText: hclString(maasPolicyFor(config)) }),
-    ...config.controllers.map((controller) => fillTemplate(template('admin-exact-role'), { role: legacyNames.role(config, controller.name), policy, roleParameters })),
+    ...config.controllers.map((controller) =>
+      fillTemplate(template('admin-exact-role'), { role: legacyNames.role(config, controller.name), policy, roleParameters }),
+    ),
   ];
   if (config.issuer.enabled) {
     const issuerPolicy = legacyNames.issuerPolicy(config);

@@ -73,7 +73,10 @@ async function withServer<T>(toolchain: Toolchain, action: (server: OpenBaoServe
 async function manualProcedure(toolchain: Toolchain, server: OpenBaoServer, n: number): Promise<Sample> {
   const env = { BAO_ADDR: server.address, BAO_TOKEN: server.rootToken, VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken };
   const policyFile = join(mkdtempSync(join(tmpdir(), 'maas-vault-bench-')), 'maas.hcl');
-  writeFileSync(policyFile, 'path "kv-maas/metadata/maas/" { capabilities = ["list"] }\npath "kv-maas/metadata/maas/*" { capabilities = ["read", "update", "delete", "list"] }\npath "kv-maas/data/maas/*" { capabilities = ["read", "create", "update", "delete"] }\n');
+  writeFileSync(
+    policyFile,
+    'path "kv-maas/metadata/maas/" { capabilities = ["list"] }\npath "kv-maas/metadata/maas/*" { capabilities = ["read", "update", "delete", "list"] }\npath "kv-maas/data/maas/*" { capabilities = ["read", "create", "update", "delete"] }\n',
+  );
   const bao = (...args: string[]) => timed(toolchain.bao.path, args, { env });
   let ms = 0;
   ms += (await bao('auth', 'enable', 'approle')).ms;
@@ -112,7 +115,11 @@ async function handWrittenApply(toolchain: Toolchain, server: OpenBaoServer, n: 
 async function benchSynth(): Promise<void> {
   for (const n of process.env.BENCH_SIZES ? SIZES : [...SIZES, 1000]) {
     const config = writeConfig('http://127.0.0.1:8200', n);
-    record('synth', n, await interleaved(ROUNDS, { 'maas-vault synth': () => timed(process.execPath, [CLI, 'synth', '--quiet', '--config', config], { probeRss: true }) }));
+    record(
+      'synth',
+      n,
+      await interleaved(ROUNDS, { 'maas-vault synth': () => timed(process.execPath, [CLI, 'synth', '--quiet', '--config', config], { probeRss: true }) }),
+    );
   }
   record(
     'start-up',
@@ -133,7 +140,10 @@ async function benchApply(toolchain: Toolchain): Promise<void> {
       await interleaved(ROUNDS, {
         'maas-vault apply': () =>
           withServer(toolchain, (server) =>
-            timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', writeConfig(server.address, n)], { env: cliEnv(toolchain, server.rootToken), probeRss: true }),
+            timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', writeConfig(server.address, n)], {
+              env: cliEnv(toolchain, server.rootToken),
+              probeRss: true,
+            }),
           ),
         'manual bao procedure': () => withServer(toolchain, (server) => manualProcedure(toolchain, server, n)),
         'hand-written HCL': () => withServer(toolchain, (server) => handWrittenApply(toolchain, server, n)),
@@ -158,11 +168,16 @@ async function benchCredentialsAndPlan(toolchain: Toolchain): Promise<void> {
           'bao write loop': async () => {
             const baoEnv = { BAO_ADDR: server.address, BAO_TOKEN: server.rootToken };
             let ms = 0;
-            for (const name of roles) ms += (await timed(toolchain.bao.path, ['write', '-wrap-ttl=5m', '-f', '-format=json', `auth/approle/role/${name}/secret-id`], { env: baoEnv })).ms;
+            for (const name of roles)
+              ms += (await timed(toolchain.bao.path, ['write', '-wrap-ttl=5m', '-f', '-format=json', `auth/approle/role/${name}/secret-id`], { env: baoEnv }))
+                .ms;
             return { ms };
           },
           'floor (same requests, node:http)': () =>
-            timed(process.execPath, [FLOOR], { env: { BENCH_ADDR: server.address, VAULT_TOKEN: server.rootToken, BENCH_ROLES: roles.join(','), BENCH_SITE: SITE }, probeRss: true }),
+            timed(process.execPath, [FLOOR], {
+              env: { BENCH_ADDR: server.address, VAULT_TOKEN: server.rootToken, BENCH_ROLES: roles.join(','), BENCH_SITE: SITE },
+              probeRss: true,
+            }),
         }),
       );
     }
@@ -183,7 +198,10 @@ async function benchCredentialsAndPlan(toolchain: Toolchain): Promise<void> {
           await interleaved(ROUNDS, {
             'maas-vault plan': () => timed(process.execPath, [CLI, 'plan', '--quiet', '--config', config], { env, probeRss: true }),
             'hand-written HCL plan': () =>
-              timed(toolchain.engine.path, ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...hclVars(hclServer, n)], { env: hclEnv(toolchain, hclServer), cwd: dir }),
+              timed(toolchain.engine.path, ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...hclVars(hclServer, n)], {
+                env: hclEnv(toolchain, hclServer),
+                cwd: dir,
+              }),
           }),
         );
       }),
@@ -200,14 +218,16 @@ async function benchStateBackends(toolchain: Toolchain): Promise<void> {
   try {
     let schemas = 0;
     const pg = (address: string) => writeConfig(address, 100, { state: { backend: 'pg', schema: `bench_${++schemas}` } });
-    const apply = (config: string, env: Record<string, string>) => timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', config], { env });
+    const apply = (config: string, env: Record<string, string>) =>
+      timed(process.execPath, [CLI, 'apply', '--auto-approve', '--quiet', '--config', config], { env });
     const plan = (config: string, env: Record<string, string>) => timed(process.execPath, [CLI, 'plan', '--quiet', '--config', config], { env });
     record(
       'apply from empty, by state backend',
       100,
       await interleaved(ROUNDS, {
         'state in a local file': () => withServer(toolchain, (server) => apply(writeConfig(server.address, 100), cliEnv(toolchain, server.rootToken))),
-        'state in PostgreSQL (pg)': () => withServer(toolchain, (server) => apply(pg(server.address), { ...cliEnv(toolchain, server.rootToken), ...postgres.env })),
+        'state in PostgreSQL (pg)': () =>
+          withServer(toolchain, (server) => apply(pg(server.address), { ...cliEnv(toolchain, server.rootToken), ...postgres.env })),
       }),
     );
     await withServer(toolchain, (localServer) =>
@@ -345,7 +365,10 @@ function report(toolchain: Toolchain, seconds: number): string {
   const format = (summary: Summary, unit = 'ms') => `${summary.median.toFixed(0)} ${unit} (${summary.min.toFixed(0)}–${summary.max.toFixed(0)})`;
   const lines: string[] = [];
   lines.push('# Benchmarks', '');
-  lines.push(`Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; ${ROUNDS} runs per figure, methods interleaved round by round, whole processes timed from a cold Node start. Figures: median (min–max). Ratios compare medians from the same invocation.`, '');
+  lines.push(
+    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; ${ROUNDS} runs per figure, methods interleaved round by round, whole processes timed from a cold Node start. Figures: median (min–max). Ratios compare medians from the same invocation.`,
+    '',
+  );
   lines.push('## Machine', '');
   lines.push(`- ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB memory, Node ${process.version}`);
   lines.push(`- ${describeToolchain(toolchain)}`);
@@ -378,7 +401,8 @@ function report(toolchain: Toolchain, seconds: number): string {
   const manualVsApply = ratio('apply from empty', 100, 'manual bao procedure', 'maas-vault apply');
   lines.push(`- for reference: apply for 100 controllers is ${manualVsApply.toFixed(1)}× faster than the manual procedure`);
   const fixed = row('apply from empty', 1, 'maas-vault apply')!.time.median - row('apply from empty', 1, 'hand-written HCL')!.time.median;
-  const planOverhead = row('re-apply, no change (plan)', 100, 'maas-vault plan')!.time.median - row('re-apply, no change (plan)', 100, 'hand-written HCL plan')!.time.median;
+  const planOverhead =
+    row('re-apply, no change (plan)', 100, 'maas-vault plan')!.time.median - row('re-apply, no change (plan)', 100, 'hand-written HCL plan')!.time.median;
   const startup = row('start-up', 0, 'maas-vault --version')!.time.median - row('start-up', 0, 'node, http loaded')!.time.median;
   const credentialsGap = row('credentials', 1, 'maas-vault credentials')!.time.median - row('credentials', 1, 'floor (same requests, node:http)')!.time.median;
   lines.push('', '## What the guard costs', '');
@@ -397,10 +421,10 @@ function report(toolchain: Toolchain, seconds: number): string {
   );
   lines.push('', '## Notes', '');
   lines.push(
-    '- The floor sends exactly the requests `credentials` sends: one seal-status read (the cluster ID for standby consistency), then per controller a role-ID read and a wrapped secret-ID write with the same metadata and consistency headers (2N + 1 requests), concurrently over one keep-alive pool of Node\'s built-in `http`, with nothing else loaded. The `bao` loop issues only the N secret-ID writes, one process each, as the MAAS docs do by hand.',
-    '- A no-change plan reuses the synthesized stack when the config, the synth code\'s fingerprint and the JSON on disk match the record beside it (stacks/synth-once.ts), so it loads neither cdktf nor the provider bindings.',
+    "- The floor sends exactly the requests `credentials` sends: one seal-status read (the cluster ID for standby consistency), then per controller a role-ID read and a wrapped secret-ID write with the same metadata and consistency headers (2N + 1 requests), concurrently over one keep-alive pool of Node's built-in `http`, with nothing else loaded. The `bao` loop issues only the N secret-ID writes, one process each, as the MAAS docs do by hand.",
+    "- A no-change plan reuses the synthesized stack when the config, the synth code's fingerprint and the JSON on disk match the record beside it (stacks/synth-once.ts), so it loads neither cdktf nor the provider bindings.",
     '- "maas-vault apply" includes what the tool does around the engine: the Vault health and token check, synth, `init`, apply, reading outputs and checking each wrapping token. "hand-written HCL" is `init` plus `apply` of [scripts/bench/hand-written/main.tf](../scripts/bench/hand-written/main.tf), same engine, same provider mirror, default parallelism (10) for both.',
-    '- The manual procedure is the seeds\' page as a script: `bao auth enable`, `bao secrets enable`, `bao policy write`, then per controller `bao write` the role, `bao read` its role ID and `bao write -wrap-ttl=5m -f` a secret ID.',
+    "- The manual procedure is the seeds' page as a script: `bao auth enable`, `bao secrets enable`, `bao policy write`, then per controller `bao write` the role, `bao read` its role ID and `bao write -wrap-ttl=5m -f` a secret ID.",
   );
   return `${lines.join('\n')}\n`;
 }
@@ -428,7 +452,10 @@ if (ONLY) {
   if (ONLY.includes('apply')) await benchApply(toolchain);
   if (ONLY.includes('state-backends')) await benchStateBackends(toolchain);
   if (ONLY.includes('guard')) await benchGuard(toolchain);
-  for (const entry of rows) process.stdout.write(`${entry.phase}\tN=${entry.n}\t${entry.method}\t${entry.time.median.toFixed(0)} ms (${entry.time.min.toFixed(0)}–${entry.time.max.toFixed(0)})\n`);
+  for (const entry of rows)
+    process.stdout.write(
+      `${entry.phase}\tN=${entry.n}\t${entry.method}\t${entry.time.median.toFixed(0)} ms (${entry.time.min.toFixed(0)}–${entry.time.max.toFixed(0)})\n`,
+    );
   for (const line of guardRatios()) process.stdout.write(`${line}\n`);
   process.exit(0);
 }
@@ -440,12 +467,18 @@ await benchGuard(toolchain);
 const seconds = (Date.now() - started) / 1000;
 mkdirSync(join(ROOT, 'docs'), { recursive: true });
 writeFileSync(join(ROOT, 'docs/benchmarks.md'), report(toolchain, seconds));
-const series = (phase: string, method: string) => ({ name: method, points: [1, 10, 100].map((n) => [n, row(phase, n, method)!.time.median] as [number, number]) });
+const series = (phase: string, method: string) => ({
+  name: method,
+  points: [1, 10, 100].map((n) => [n, row(phase, n, method)!.time.median] as [number, number]),
+});
 writeFileSync(
   join(ROOT, 'docs/benchmarks.svg'),
   chartSvg([
     { title: 'apply from empty', series: ['maas-vault apply', 'hand-written HCL', 'manual bao procedure'].map((method) => series('apply from empty', method)) },
-    { title: 'fresh credentials', series: ['maas-vault credentials', 'floor (same requests, node:http)', 'bao write loop'].map((method) => series('credentials', method)) },
+    {
+      title: 'fresh credentials',
+      series: ['maas-vault credentials', 'floor (same requests, node:http)', 'bao write loop'].map((method) => series('credentials', method)),
+    },
   ]),
 );
 log(`wrote docs/benchmarks.md and docs/benchmarks.svg in ${(seconds / 60).toFixed(1)} min`);

@@ -31,7 +31,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 function synthFingerprint(): string {
   const hash = createHash('sha256');
   const files = ['config', 'policies', 'site', 'stacks'].flatMap((dir) => listFiles(join(ROOT, dir))).sort();
-  for (const file of files) hash.update(`${relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
+  for (const file of files)
+    hash
+      .update(`${relative(ROOT, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
   for (const name of FRAMEWORK_PACKAGES) hash.update(`${name}@${lock.packages[`node_modules/${name}`]?.version}\0`);
   return hash.digest('hex');
@@ -82,7 +86,11 @@ await build({
   plugins: [deferInit(['string-width']), yargsHome(), vendoring.plugin],
 });
 for (const [group, paths] of vendoring.groups()) {
-  await build({ ...COMMONJS, stdin: { contents: vendorEntry(paths), resolveDir: ROOT, sourcefile: `vendor-${group}.cjs` }, outfile: join(OUT, 'vendor', `${group}.cjs`) });
+  await build({
+    ...COMMONJS,
+    stdin: { contents: vendorEntry(paths), resolveDir: ROOT, sourcefile: `vendor-${group}.cjs` },
+    outfile: join(OUT, 'vendor', `${group}.cjs`),
+  });
 }
 await build({ ...COMMONJS, entryPoints: ['cli/launch.ts'], outfile: join(OUT, 'maas-vault.cjs') });
 writeFileSync(join(ROOT, SYNTH_FINGERPRINT_FILE), `${synthFingerprint()}\n`);

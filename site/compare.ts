@@ -173,7 +173,9 @@ export function secretIdDrift(desired: DesiredSecretId, issued: IssuedSecretId):
   const metadata = parseMetadata(issued.metadata);
   const sorted = (value: Record<string, unknown> | undefined) => Object.entries(value ?? {}).sort(([a], [b]) => a.localeCompare(b));
   return [
-    ...(JSON.stringify(sorted(metadata)) === JSON.stringify(sorted(desired.metadata)) ? [] : [{ field: 'metadata', actual: metadata, expected: desired.metadata }]),
+    ...(JSON.stringify(sorted(metadata)) === JSON.stringify(sorted(desired.metadata))
+      ? []
+      : [{ field: 'metadata', actual: metadata, expected: desired.metadata }]),
     ...differences([['wrapping_ttl', issued.wrappingTtl, desired.wrapTtl]]),
   ];
 }

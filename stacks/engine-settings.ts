@@ -19,7 +19,8 @@ export function localEngineSettings(): Record<string, unknown> {
 export function initSettledBy(stack: unknown, settings: Record<string, unknown>): boolean {
   if (typeof stack !== 'object' || stack === null) return false;
   const { terraform, provider, resource, data, module } = stack as Record<string, unknown>;
-  const vaultOnly = (blocks: unknown) => blocks === undefined || (typeof blocks === 'object' && blocks !== null && Object.keys(blocks).every((type) => type.startsWith('vault_')));
+  const vaultOnly = (blocks: unknown) =>
+    blocks === undefined || (typeof blocks === 'object' && blocks !== null && Object.keys(blocks).every((type) => type.startsWith('vault_')));
   const providers = provider === undefined || (typeof provider === 'object' && provider !== null && Object.keys(provider).every((name) => name === 'vault'));
   return module === undefined && providers && vaultOnly(resource) && vaultOnly(data) && canonical(terraform) === canonical(settings);
 }

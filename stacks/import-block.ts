@@ -6,7 +6,12 @@ import { TerraformElement, type Construct, type TerraformResource } from './fram
  * fails where the engine is OpenTofu alone.
  */
 export class ImportBlock extends TerraformElement {
-  constructor(scope: Construct, id: string, private readonly target: TerraformResource, private readonly importId: string) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly target: TerraformResource,
+    private readonly importId: string,
+  ) {
     super(scope, id);
   }
 

@@ -96,11 +96,14 @@ export class MaasVaultStack extends TerraformStack {
     }
     const issuerRole = roles.find((role) => role.kind === 'issuer');
     if (!issuerRole) return;
-    this.issuers.set(names, new CiIssuer(this, legacy ? 'issuer' : 'ci_issuer', {
-      backend,
-      role: issuerRole,
-      policy: policies.find((entry) => entry.kind === 'issuer')!,
-    }));
+    this.issuers.set(
+      names,
+      new CiIssuer(this, legacy ? 'issuer' : 'ci_issuer', {
+        backend,
+        role: issuerRole,
+        policy: policies.find((entry) => entry.kind === 'issuer')!,
+      }),
+    );
   }
 
   private publishOutputs(config: MaasVaultConfig): void {
@@ -108,21 +111,41 @@ export class MaasVaultStack extends TerraformStack {
     const each = <T>(pick: (region: RegionController) => T): Record<string, T> =>
       Object.fromEntries([...this.controllers].map(([name, region]) => [name, pick(region)]));
 
-    publish(this, OUTPUTS.roleNames, each((region) => region.roleName), { description: 'AppRole role name per region controller' });
-    publish(this, OUTPUTS.roleIds, each((region) => region.roleId), { description: 'AppRole role ID per region controller' });
+    publish(
+      this,
+      OUTPUTS.roleNames,
+      each((region) => region.roleName),
+      { description: 'AppRole role name per region controller' },
+    );
+    publish(
+      this,
+      OUTPUTS.roleIds,
+      each((region) => region.roleId),
+      { description: 'AppRole role ID per region controller' },
+    );
     publish(this, OUTPUTS.migrateCommand, MIGRATE_COMMAND, {
       description: 'Run once, on one region, after every region controller is configured',
     });
     if (!config.stackSecretIds) return;
     const issued = (pick: (region: RegionController) => unknown) =>
       Object.fromEntries([...this.controllers].filter(([, region]) => region.wrappingToken !== undefined).map(([name, region]) => [name, pick(region)]));
-    publish(this, OUTPUTS.secretIdAccessors, issued((region) => region.secretIdAccessor), {
-      description: 'Accessor of the issued secret ID per region controller (safe to log; revokes it)',
-    });
-    publish(this, OUTPUTS.wrappingTokens, issued((region) => region.wrappingToken), {
-      description: `Response-wrapped secret ID per region controller (single use, expires after ${config.wrapTtl})`,
-      sensitive: true,
-    });
+    publish(
+      this,
+      OUTPUTS.secretIdAccessors,
+      issued((region) => region.secretIdAccessor),
+      {
+        description: 'Accessor of the issued secret ID per region controller (safe to log; revokes it)',
+      },
+    );
+    publish(
+      this,
+      OUTPUTS.wrappingTokens,
+      issued((region) => region.wrappingToken),
+      {
+        description: `Response-wrapped secret ID per region controller (single use, expires after ${config.wrapTtl})`,
+        sensitive: true,
+      },
+    );
     publish(
       this,
       OUTPUTS.configureCommands,

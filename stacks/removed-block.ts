@@ -8,7 +8,11 @@ import { TerraformElement, type Construct } from './framework.js';
  * not hold is a no-op.
  */
 export class RemovedBlock extends TerraformElement {
-  constructor(scope: Construct, id: string, private readonly address: string) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly address: string,
+  ) {
     super(scope, id);
   }
 

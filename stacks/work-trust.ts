@@ -43,7 +43,9 @@ function entryProblem(path: string, stat: Stats, uid: number, what: string): str
   // A symbolic link's own mode is always 0777 and means nothing: only its owner counts.
   const writable = !stat.isSymbolicLink() && (stat.mode & GROUP_OR_OTHER_WRITE) !== 0;
   if (!foreign && !writable) return undefined;
-  const why = foreign ? `is owned by ${owner(stat)}, not by this user (uid ${uid}) or root` : `is writable by ${(stat.mode & 0o020) !== 0 ? 'its group' : 'other users'}`;
+  const why = foreign
+    ? `is owned by ${owner(stat)}, not by this user (uid ${uid}) or root`
+    : `is writable by ${(stat.mode & 0o020) !== 0 ? 'its group' : 'other users'}`;
   const fix = stat.isDirectory()
     ? `\`chown ${uid === 0 ? 'root' : uid} ${path} && chmod go-w ${path}\` after checking nothing in it was planted, or choose a workDir only you can write`
     : `remove it (or \`chown ${uid === 0 ? 'root' : uid} ${path} && chmod go-w ${path}\` if it is yours)`;

@@ -43,7 +43,9 @@ describe('layering', () => {
   });
 
   it('site/ imports config/ and policies/ only (and Node built-ins): plain data, no cdktf, no Vault client', () => {
-    const imports = sources(join(ROOT, 'site')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\bfrom\s*['"]([^'"]+)['"]/g)].map((match) => [file, match[1]] as const));
+    const imports = sources(join(ROOT, 'site')).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\bfrom\s*['"]([^'"]+)['"]/g)].map((match) => [file, match[1]] as const),
+    );
     expect(imports.length).toBeGreaterThan(0);
     for (const [file, specifier] of imports) {
       if (specifier.startsWith('node:')) continue;

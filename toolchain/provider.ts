@@ -6,7 +6,20 @@
  * A provider that cannot be had is a result, not an exception: the tiers that need no provider
  * still run, and whoever needs it (the demo, the e2e tier) says what is missing and how to supply it.
  */
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VAULT_PROVIDER_ADDRESSES, writeMirrorCliConfig } from '../engine/provider-mirror.js';

@@ -70,7 +70,7 @@ export async function explainLostActiveNode(error: unknown, client: VaultClient 
   if (!lost) return error;
   const failed = new Set([...output.matchAll(/^(?:\s*│\s*)?Error: .*?"(auth\/[^"]+|sys\/[^"]+|[^"\s]+\/[^"\s]+)"/gm)].map(([, path]) => path)).size;
   const how = LOST_CONNECTION.exec(lost)?.[1] ?? 'no answer';
-  let now = '';
+  let now: string;
   try {
     const cluster = await clusterReport(client);
     const active = cluster.activeAddress?.replace(/\/+$/, '');

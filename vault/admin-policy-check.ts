@@ -85,9 +85,7 @@ export async function checkAdminPolicy(client: VaultClient, config: MaasVaultCon
     const leftovers = new Set(pathsAddedSincePreviousRelease(variant));
     return [...wanted.keys()].filter((path) => !leftovers.has(path)).length;
   };
-  const explaining = variantNeeds
-    .filter(({ needs: other }) => gapsOf(other).length === 0)
-    .sort((a, b) => size(b.needs, b.config) - size(a.needs, a.config));
+  const explaining = variantNeeds.filter(({ needs: other }) => gapsOf(other).length === 0).sort((a, b) => size(b.needs, b.config) - size(a.needs, a.config));
   const change = gaps.length === 0 || noAdminPolicy ? undefined : explaining[0]?.change;
   const added = new Set(pathsAddedSincePreviousRelease(config));
   const upgrade = gaps.length > 0 && !noAdminPolicy && gaps.every((gap) => !gap.pinnedPolicy && added.has(gap.path));
@@ -297,10 +295,7 @@ export async function checkSecretIdGrants(
     if (isPermissionDenied(error)) return undefined;
     throw error;
   };
-  const [self, answer] = await Promise.all([
-    lookupSelf(client).catch(refused),
-    capabilitiesSelf(client, probes).catch(refused),
-  ]);
+  const [self, answer] = await Promise.all([lookupSelf(client).catch(refused), capabilitiesSelf(client, probes).catch(refused)]);
   if (!self || !answer) return undefined;
   const issuesFor = ({ path, capability }: { path: string; capability: string }) =>
     (answer.data?.[path] ?? []).some((have) => have === 'root' || have === capability);

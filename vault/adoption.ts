@@ -48,7 +48,12 @@ export interface OwnedMounts {
  * `managed`: `<type> <id>` of what the state holds (see engine/state.ts resourceIds);
  * `owned`: the mounts this site owns, which are no conflict when the config does not adopt them.
  */
-export async function planAdoption(client: VaultClient, config: MaasVaultConfig, managed: ReadonlySet<string>, owned: OwnedMounts = { mounts: [], authMounts: [] }): Promise<AdoptionPlan> {
+export async function planAdoption(
+  client: VaultClient,
+  config: MaasVaultConfig,
+  managed: ReadonlySet<string>,
+  owned: OwnedMounts = { mounts: [], authMounts: [] },
+): Promise<AdoptionPlan> {
   const plan: AdoptionPlan = { imports: { roles: new Set(), policy: false }, importing: [], differences: [], creating: [] };
   const site = desiredSite(config);
   await allInOrder([checkApprole(client, config, managed, owned), checkKv(client, config, managed, owned, plan)]);
@@ -81,8 +86,12 @@ async function checkApprole(client: VaultClient, config: MaasVaultConfig, manage
   const mount = config.approle.mount;
   const existing = (await readMounts(client, 'auth')).get(mount);
   if (config.approle.adopt) {
-    if (!existing) throw new AdoptionError(`approle.adopt: no auth method is enabled at ${mount}/: enable it (\`vault auth enable approle\`) or set approle.adopt: false to let the stack create it`);
-    if (existing.type !== 'approle') throw new AdoptionError(`approle.adopt: the auth method at ${mount}/ is of type ${existing.type}, not approle: MAAS cannot log in there`);
+    if (!existing)
+      throw new AdoptionError(
+        `approle.adopt: no auth method is enabled at ${mount}/: enable it (\`vault auth enable approle\`) or set approle.adopt: false to let the stack create it`,
+      );
+    if (existing.type !== 'approle')
+      throw new AdoptionError(`approle.adopt: the auth method at ${mount}/ is of type ${existing.type}, not approle: MAAS cannot log in there`);
   } else if (existing && !managed.has(stateKey('vault_auth_backend', mount)) && !owned.authMounts.includes(mount)) {
     throw new AdoptionError(
       `approle.adopt: an auth method is already enabled at ${mount}/ (set up by hand, or by another site): set approle.adopt: true to use it; the stack then never disables it`,
@@ -95,13 +104,17 @@ async function checkKv(client: VaultClient, config: MaasVaultConfig, managed: Re
   const existing = (await readMounts(client, 'secrets')).get(mount);
   if (!config.kv.adopt) {
     if (existing && !managed.has(stateKey('vault_mount', mount)) && !owned.mounts.includes(mount)) {
-      throw new AdoptionError(`kv.adopt: ${mount}/ is already mounted (set up by hand, or by another site): set kv.adopt: true to use it; the stack then never unmounts it or its data`);
+      throw new AdoptionError(
+        `kv.adopt: ${mount}/ is already mounted (set up by hand, or by another site): set kv.adopt: true to use it; the stack then never unmounts it or its data`,
+      );
     }
     return;
   }
   if (!existing) throw new AdoptionError(`kv.adopt: nothing is mounted at ${mount}/: fix kv.mount, or set kv.adopt: false to let the stack create it`);
   if (existing.type !== 'kv' || existing.options?.version !== '2') {
-    throw new AdoptionError(`kv.mount: ${mount}/ is ${existing.type} version ${existing.options?.version ?? '1'}, not KV version 2, which MAAS needs: pick a KV-v2 mount`);
+    throw new AdoptionError(
+      `kv.mount: ${mount}/ is ${existing.type} version ${existing.options?.version ?? '1'}, not KV version 2, which MAAS needs: pick a KV-v2 mount`,
+    );
   }
   // An adopted mount's settings are not imported: apply writes only cas_required=false and the
   // settings the config names (kv.maxVersions), and leaves the rest, the mount and its data alone.
@@ -111,7 +124,9 @@ async function checkKv(client: VaultClient, config: MaasVaultConfig, managed: Re
   }
   const maxVersions = config.kv.maxVersions;
   if (maxVersions !== undefined && settings?.max_versions !== maxVersions) {
-    plan.differences.push(`KV mount ${mount}/ keeps max_versions=${settings?.max_versions ?? 0}; the config asks for kv.maxVersions ${maxVersions}: apply sets it`);
+    plan.differences.push(
+      `KV mount ${mount}/ keeps max_versions=${settings?.max_versions ?? 0}; the config asks for kv.maxVersions ${maxVersions}: apply sets it`,
+    );
   }
 }
 
@@ -125,7 +140,10 @@ async function checkPolicy(client: VaultClient, config: MaasVaultConfig, site: D
   }
   plan.imports = { ...plan.imports, policy: true };
   plan.importing.push(`policy ${name}`);
-  const difference = policyDifference(site.policies.find((policy) => policy.adopted)!, live);
+  const difference = policyDifference(
+    site.policies.find((policy) => policy.adopted)!,
+    live,
+  );
   if (difference.kind === 'grants') {
     plan.differences.push(
       `policy ${name} grants other paths or capabilities than the ${config.policy.profile} profile for ${config.kv.mount}/${config.secretsPath} ` +
@@ -152,7 +170,7 @@ async function readAdoptedRole(
     const index = config.controllers.findIndex((entry) => entry.name === controller);
     throw new AdoptionError(
       `controllers[${index}].role: role ${role} holds secret IDs that maas-vault issued for site "${owner}": it belongs to that site, ` +
-        'and adopting it here would let this site change or destroy it. Name this controller\'s own role',
+        "and adopting it here would let this site change or destroy it. Name this controller's own role",
     );
   }
   return { controller, role, live };
@@ -190,16 +208,19 @@ const cidrs: Phrase = ({ field, actual, expected }) =>
  * words is said plainly (`has FIELD=VALUE: apply sets EXPECTED`).
  */
 const PHRASES: Partial<Record<string, Phrase>> = {
-  token_policies: ({ actual, expected }) => `grants policies ${list(actual)}: the config grants only ${list(expected).slice(1, -1)}; apply sets token_policies=${list(expected)}`,
+  token_policies: ({ actual, expected }) =>
+    `grants policies ${list(actual)}: the config grants only ${list(expected).slice(1, -1)}; apply sets token_policies=${list(expected)}`,
   secret_id_num_uses: ({ actual }) =>
     `has secret_id_num_uses=${String(actual)}: MAAS logs in again with the same secret_id whenever its token nears expiry, so it would lock itself out after ${String(actual)} login${actual === 1 ? '' : 's'} (its next token expiry); apply sets 0`,
   token_num_uses: ({ actual }) => `has token_num_uses=${String(actual)}: each MAAS token would stop working after ${String(actual)} requests; apply sets 0`,
   secret_id_ttl: ({ actual, expected }, config) =>
     `has secret_id_ttl=${duration(actual)}: ${expected === 0 ? 'MAAS would be locked out once its secret ID expires; apply sets 0 (never expires)' : `the config asks for secretIdTtl ${config.secretIdTtl}; apply sets it`}`,
   bind_secret_id: () => 'has bind_secret_id=false: anyone who knows the role ID can log in; apply requires a secret ID',
-  token_no_default_policy: () => "has token_no_default_policy=true: MAAS calls auth/token/lookup-self, which Vault's default policy grants; apply attaches default again",
+  token_no_default_policy: () =>
+    "has token_no_default_policy=true: MAAS calls auth/token/lookup-self, which Vault's default policy grants; apply attaches default again",
   token_ttl: ({ actual }, config) => `gives tokens a TTL of ${duration(actual)}: the config asks for tokenTtl ${config.tokenTtl}; apply sets it`,
-  token_max_ttl: ({ actual }, config) => `has token_max_ttl=${duration(actual)}: the config asks for ${config.tokenMaxTtl ?? "Vault's default (tokenMaxTtl unset)"}; apply sets it`,
+  token_max_ttl: ({ actual }, config) =>
+    `has token_max_ttl=${duration(actual)}: the config asks for ${config.tokenMaxTtl ?? "Vault's default (tokenMaxTtl unset)"}; apply sets it`,
   token_explicit_max_ttl: ({ actual }) => `has token_explicit_max_ttl=${duration(actual)}: MAAS tokens could not be renewed past it; apply sets 0`,
   token_period: ({ actual }) => `has token_period=${duration(actual)} (periodic tokens): apply sets 0`,
   token_type: ({ actual }) =>
@@ -219,4 +240,3 @@ export function roleDifferences(config: MaasVaultConfig, role: DesiredRole, live
     .sort((a, b) => rank(a.field) - rank(b.field))
     .map((difference) => `role ${role.name} ${(PHRASES[difference.field] ?? plainly)(difference, config)}`);
 }
-

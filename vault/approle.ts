@@ -37,18 +37,19 @@ export async function readRoleId(client: VaultClient, role: string): Promise<str
 }
 
 /** A new secret ID for `role`, returned only inside a wrapping token. */
-export async function issueWrappedSecretId(
-  client: VaultClient,
-  role: string,
-  wrapTtl: string,
-  metadata: Record<string, string>,
-): Promise<WrappedSecretId> {
+export async function issueWrappedSecretId(client: VaultClient, role: string, wrapTtl: string, metadata: Record<string, string>): Promise<WrappedSecretId> {
   const response = await client.write(`${rolePath(role)}/secret-id`, { metadata: JSON.stringify(metadata) }, { wrapTtl });
   const wrap = response.wrap_info;
   if (!wrap?.token || !wrap.wrapped_accessor) {
     throw new VaultApiError(response.status, 'POST', `${rolePath(role)}/secret-id`, ['Vault did not wrap the secret ID']);
   }
-  return { wrappingToken: wrap.token, secretIdAccessor: wrap.wrapped_accessor, wrappingAccessor: wrap.accessor, ttlSeconds: wrap.ttl, creationTime: wrap.creation_time };
+  return {
+    wrappingToken: wrap.token,
+    secretIdAccessor: wrap.wrapped_accessor,
+    wrappingAccessor: wrap.accessor,
+    ttlSeconds: wrap.ttl,
+    creationTime: wrap.creation_time,
+  };
 }
 
 export async function listSecretIdAccessors(client: VaultClient, role: string): Promise<string[]> {

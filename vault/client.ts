@@ -16,7 +16,15 @@ import {
 } from './errors.js';
 import { VaultNoLeaderError } from './cluster-errors.js';
 import { describeLeaderlessAnswer, forwardHeaders, isLeaderlessAnswer, retryDelay, retryPolicy, type RetryPolicy } from './ha-requests.js';
-import { flavourOf, isForwardingHeaderRefusal, profileOf, sendsConsistencyHeaders, serverCli, type SealStatusBody, type ServerProfile } from './server-flavour.js';
+import {
+  flavourOf,
+  isForwardingHeaderRefusal,
+  profileOf,
+  sendsConsistencyHeaders,
+  serverCli,
+  type SealStatusBody,
+  type ServerProfile,
+} from './server-flavour.js';
 
 export interface VaultClientOptions {
   /** e.g. `https://vault.example.com:8200` */
@@ -96,7 +104,13 @@ export class VaultClient {
     this.origin = options.origin ?? {};
     this.caCert = options.caCert;
     this.clientCert = options.clientCert;
-    this.transport = new HttpTransport({ address: this.address, caCert: options.caCert, clientCert: options.clientCert, connections: options.connections ?? 32, timeoutMs: this.timeoutMs });
+    this.transport = new HttpTransport({
+      address: this.address,
+      caCert: options.caCert,
+      clientCert: options.clientCert,
+      connections: options.connections ?? 32,
+      timeoutMs: this.timeoutMs,
+    });
   }
 
   /** Says which failure it is, and blames the setting (VAULT_ADDR, VAULT_CACERT, or their config keys) that was used. */
@@ -263,8 +277,15 @@ export class VaultClient {
 
 /** TLS verification failures, by the codes Node's TLS layer gives them. */
 const UNTRUSTED_CERTIFICATE = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE', 'CERT_CHAIN_TOO_LONG', 'INVALID_CA',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_CHAIN_TOO_LONG',
+  'INVALID_CA',
 ]);
 
 function networkErrorCode(error: unknown): string | undefined {
@@ -276,7 +297,11 @@ function classify(address: string, status: number, method: string, path: string,
   const text = errors.join('; ');
   if (status === 503 && /sealed/i.test(text)) return new VaultSealedError(address);
   if (status === 403 && /permission denied/i.test(text)) {
-    return new VaultPermissionError(path.replace(/\?list=true$/, ''), path.endsWith('?list=true') ? 'list' : (CAPABILITY[method] ?? method.toLowerCase()), permissionDetail(text));
+    return new VaultPermissionError(
+      path.replace(/\?list=true$/, ''),
+      path.endsWith('?list=true') ? 'list' : (CAPABILITY[method] ?? method.toLowerCase()),
+      permissionDetail(text),
+    );
   }
   if (/no handler for route/i.test(text)) return new VaultNoRouteError(path);
   return new VaultApiError(status, method, path, errors);
@@ -284,7 +309,10 @@ function classify(address: string, status: number, method: string, path: string,
 
 /** Vault's own words beyond "permission denied", when it says more. */
 function permissionDetail(text: string): string | undefined {
-  const detail = text.replace(/^1 error occurred:\s*\*?\s*/i, '').replace(/permission denied/i, '').replace(/^[\s:;,.]+|[\s:;,.]+$/g, '');
+  const detail = text
+    .replace(/^1 error occurred:\s*\*?\s*/i, '')
+    .replace(/permission denied/i, '')
+    .replace(/^[\s:;,.]+|[\s:;,.]+$/g, '');
   return detail === '' ? undefined : detail;
 }
 
@@ -310,10 +338,15 @@ function describeNetworkError(error: unknown): string {
 
 /** Why a region controller could not use a listener that requires client certificates. */
 export const MAAS_HAS_NO_CLIENT_CERT =
-  "MAAS presents no client certificate (hvac is given none), so region controllers could not connect to this listener either: give them one that does not require client certificates (tls_require_and_verify_client_cert = false) and set vault.maasAddress to it";
+  'MAAS presents no client certificate (hvac is given none), so region controllers could not connect to this listener either: give them one that does not require client certificates (tls_require_and_verify_client_cert = false) and set vault.maasAddress to it';
 
 /** The server's TLS alerts when it wanted a client certificate and got none, or one it would not take. */
-const CLIENT_CERT_REQUIRED = new Set(['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED']);
+const CLIENT_CERT_REQUIRED = new Set([
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED',
+]);
 const CLIENT_CERT_UNKNOWN_CA = new Set(['ERR_SSL_TLSV1_ALERT_UNKNOWN_CA']);
 
 function collectSecrets(token: string | undefined, body: unknown): string[] {

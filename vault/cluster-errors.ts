@@ -8,7 +8,11 @@ import { VaultError } from './errors.js';
 export class VaultNoLeaderError extends VaultError {
   override name = 'VaultNoLeaderError';
   override readonly exitCode = 3;
-  constructor(readonly address: string, readonly attempts: number, readonly lastAnswer: string) {
+  constructor(
+    readonly address: string,
+    readonly attempts: number,
+    readonly lastAnswer: string,
+  ) {
     super(
       `the Vault cluster behind ${address} has no active node (${attempts} attempts; last answer: ${lastAnswer}): ` +
         'a leader election is under way or the cluster lost its quorum. Check `vault operator raft list-peers` ' +
@@ -25,7 +29,11 @@ export class VaultNoLeaderError extends VaultError {
 export class VaultActiveNodeUnreachableError extends VaultError {
   override name = 'VaultActiveNodeUnreachableError';
   override readonly exitCode = 3;
-  constructor(readonly address: string, readonly activeAddress: string | undefined, reason: string) {
+  constructor(
+    readonly address: string,
+    readonly activeAddress: string | undefined,
+    reason: string,
+  ) {
     super(
       `${address} is a standby of a Vault cluster that answers reads itself, and the active node ` +
         `${activeAddress ? `it names (${activeAddress}) cannot be reached from here (${reason})` : 'is not named by sys/leader'}: ` +

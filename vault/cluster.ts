@@ -59,12 +59,19 @@ export async function clusterReport(client: VaultClient): Promise<ClusterReport>
   const standbys = ha.status === 200 ? ha.data?.nodes.filter((node) => !node.active_node).map((node) => node.api_address) : undefined;
   const disabled = forwardsEverything ? true : settings?.status === 200 ? settings.data?.disable_standby_reads : undefined;
   const standbyReads = disabled === undefined ? undefined : !disabled;
-  const report: ClusterReport = { haEnabled: true, isStandby: body.is_self === false, activeAddress: body.leader_address || undefined, standbys, standbyReads, warnings: [] };
+  const report: ClusterReport = {
+    haEnabled: true,
+    isStandby: body.is_self === false,
+    activeAddress: body.leader_address || undefined,
+    standbys,
+    standbyReads,
+    warnings: [],
+  };
   // Unknown is not a finding: the admin policy may read the setting, so only a token without it cannot tell, and status says "unknown" on its line.
   if (standbyReads === true) {
     report.warnings.push(
       'standbys answer reads themselves: ' +
-        "a MAAS region pointed at a standby can fail `maas config-vault configure` with a 404 when it reads back the test secret it just wrote; " +
+        'a MAAS region pointed at a standby can fail `maas config-vault configure` with a 404 when it reads back the test secret it just wrote; ' +
         STANDBY_READS_ADVICE,
     );
   }

@@ -16,7 +16,10 @@ export interface EndedTokens {
 /** What the token may not do; the caller says what to run instead. */
 export class TokenSweepRefused extends Error {
   override name = 'TokenSweepRefused';
-  constructor(readonly path: string, readonly capability: string) {
+  constructor(
+    readonly path: string,
+    readonly capability: string,
+  ) {
     super(`the token may not ${capability} ${path}`);
   }
 }

@@ -26,7 +26,10 @@ export interface ControllerCredentials {
  * credentials are safely delivered (file renamed into place, stdout flushed): until then the
  * older secret IDs are all a region controller has.
  */
-export async function revokePreviousSecretIds(client: VaultClient, issued: readonly Pick<ControllerCredentials, 'role' | 'secretIdAccessor'>[]): Promise<number> {
+export async function revokePreviousSecretIds(
+  client: VaultClient,
+  issued: readonly Pick<ControllerCredentials, 'role' | 'secretIdAccessor'>[],
+): Promise<number> {
   const settled = await revokePreviousEach(client, issued);
   const failed = settled.find((outcome) => outcome.status === 'rejected');
   if (failed) throw failed.reason;
@@ -34,7 +37,10 @@ export async function revokePreviousSecretIds(client: VaultClient, issued: reado
 }
 
 /** As revokePreviousSecretIds, per role: how many it destroyed, or why it could not (the others still go ahead). */
-export async function revokePreviousEach(client: VaultClient, issued: readonly Pick<ControllerCredentials, 'role' | 'secretIdAccessor'>[]): Promise<PromiseSettledResult<number>[]> {
+export async function revokePreviousEach(
+  client: VaultClient,
+  issued: readonly Pick<ControllerCredentials, 'role' | 'secretIdAccessor'>[],
+): Promise<PromiseSettledResult<number>[]> {
   return Promise.allSettled(
     issued.map(async ({ role, secretIdAccessor }) => {
       const older = (await listSecretIdAccessors(client, role)).filter((accessor) => accessor !== secretIdAccessor);

@@ -19,8 +19,14 @@ export interface ConnectionOrigin {
 export class VaultUnreachableError extends VaultError {
   override name = 'VaultUnreachableError';
   override readonly exitCode = 3;
-  constructor(readonly address: string, readonly reason: string, origin: ConnectionOrigin = {}) {
-    super(`Vault at ${address} is unreachable (${reason}): check ${origin.address ?? 'VAULT_ADDR or vault.address'}, and that Vault is running and listening there`);
+  constructor(
+    readonly address: string,
+    readonly reason: string,
+    origin: ConnectionOrigin = {},
+  ) {
+    super(
+      `Vault at ${address} is unreachable (${reason}): check ${origin.address ?? 'VAULT_ADDR or vault.address'}, and that Vault is running and listening there`,
+    );
   }
 }
 
@@ -28,7 +34,11 @@ export class VaultUnreachableError extends VaultError {
 export class VaultTlsError extends VaultError {
   override name = 'VaultTlsError';
   override readonly exitCode = 3;
-  constructor(readonly address: string, readonly reason: string, advice: string) {
+  constructor(
+    readonly address: string,
+    readonly reason: string,
+    advice: string,
+  ) {
     super(`Vault at ${address}: TLS verification failed (${reason}): ${advice}`);
   }
 }
@@ -37,8 +47,13 @@ export class VaultSealedError extends VaultError {
   override name = 'VaultSealedError';
   override readonly exitCode = 3;
   /** `cli`: the server's own CLI when known, else both are named. */
-  constructor(readonly address: string, cli?: 'bao' | 'vault') {
-    super(`Vault at ${address} is sealed: unseal it with ${cli ? `\`${cli} operator unseal\`` : '`vault operator unseal` (OpenBao: `bao operator unseal`)'}, then run this again`);
+  constructor(
+    readonly address: string,
+    cli?: 'bao' | 'vault',
+  ) {
+    super(
+      `Vault at ${address} is sealed: unseal it with ${cli ? `\`${cli} operator unseal\`` : '`vault operator unseal` (OpenBao: `bao operator unseal`)'}, then run this again`,
+    );
   }
 }
 
@@ -46,7 +61,10 @@ export class VaultSealedError extends VaultError {
 export class VaultNotInitializedError extends VaultError {
   override name = 'VaultNotInitializedError';
   override readonly exitCode = 3;
-  constructor(readonly address: string, cli: 'bao' | 'vault') {
+  constructor(
+    readonly address: string,
+    cli: 'bao' | 'vault',
+  ) {
     super(
       `Vault at ${address} is not initialized: initialize it with \`${cli} operator init\` (keep the unseal keys and the root token it prints safe), ` +
         `unseal it with \`${cli} operator unseal\`, then run this again`,
@@ -68,7 +86,11 @@ export class VaultTokenRefusedError extends VaultError {
 /** The token lacks a capability on a path. */
 export class VaultPermissionError extends VaultError {
   override name = 'VaultPermissionError';
-  constructor(readonly path: string, readonly capability: string, detail?: string) {
+  constructor(
+    readonly path: string,
+    readonly capability: string,
+    detail?: string,
+  ) {
     super(
       `permission denied: the token's policies do not grant "${capability}" on ${path}` +
         `${detail ? ` (${detail})` : ''}: add a policy that grants it to the token, or use a token that has one ` +
@@ -99,7 +121,12 @@ export class WrappingTokenError extends VaultError {
 /** Any other error answer from Vault. */
 export class VaultApiError extends VaultError {
   override name = 'VaultApiError';
-  constructor(readonly status: number, readonly method: string, readonly path: string, readonly errors: string[]) {
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    readonly errors: string[],
+  ) {
     super(`Vault answered ${status} to ${method} ${path}: ${errors.join('; ') || 'no error text'}`);
   }
 }

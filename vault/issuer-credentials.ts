@@ -15,11 +15,7 @@ export interface IssuerCredentials {
   secretIdAccessor: string;
 }
 
-export async function issueIssuerCredentials(
-  client: VaultClient,
-  config: MaasVaultConfig,
-  options: { wrapTtl: string },
-): Promise<IssuerCredentials> {
+export async function issueIssuerCredentials(client: VaultClient, config: MaasVaultConfig, options: { wrapTtl: string }): Promise<IssuerCredentials> {
   const role = issuerRoleName(config);
   const [roleId, wrapped] = await Promise.all([
     readRoleId(client, role),

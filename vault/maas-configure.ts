@@ -41,7 +41,10 @@ const STEP_TEXT: Record<MaasStep, string> = {
 export class MaasStepError extends VaultError {
   override name = 'MaasStepError';
   override readonly exitCode: number;
-  constructor(readonly step: MaasStep, override readonly cause: Error) {
+  constructor(
+    readonly step: MaasStep,
+    override readonly cause: Error,
+  ) {
     super(`MAAS would fail to ${STEP_TEXT[step]}: ${cause.message}`);
     this.exitCode = isVaultError(cause) ? cause.exitCode : 1;
   }
@@ -118,7 +121,8 @@ export function parseConfigureLine(line: string): MaasCommandLine {
     else if (all[index].startsWith('--')) throw new MaasStepError('arguments', new Error(`unrecognized argument ${all[index]}`));
     else positional.push(all[index]);
   }
-  if (positional.length !== 4 || !mount) throw new MaasStepError('arguments', new Error('configure takes URL ROLE_ID WRAPPED_TOKEN SECRETS_PATH and --mount MOUNT'));
+  if (positional.length !== 4 || !mount)
+    throw new MaasStepError('arguments', new Error('configure takes URL ROLE_ID WRAPPED_TOKEN SECRETS_PATH and --mount MOUNT'));
   const [url, roleId, wrappingToken, secretsPath] = positional;
   return { url, roleId, wrappingToken, secretsPath: secretsPath.replace(/\/+$/, ''), mount: mount.replace(/\/+$/, ''), yes };
 }

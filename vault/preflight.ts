@@ -43,12 +43,7 @@ export class PreflightError extends Error {
 
 /** Throws PreflightError listing every problem; returns quietly when there is none. */
 export async function preflight(client: VaultClient, input: PreflightInput): Promise<void> {
-  const checks = await allInOrder([
-    checkMounts(client, input),
-    checkAuthMethods(client, input),
-    checkPolicies(client, input),
-    checkRoles(client, input),
-  ]);
+  const checks = await allInOrder([checkMounts(client, input), checkAuthMethods(client, input), checkPolicies(client, input), checkRoles(client, input)]);
   const problems = checks.flat();
   if (problems.length > 0) throw new PreflightError(problems);
 }
@@ -67,7 +62,9 @@ async function checkMounts(client: VaultClient, input: PreflightInput): Promise<
   if (input.adoptedKv !== undefined) {
     const mount = mounts.get(input.adoptedKv);
     if (!mount) {
-      problems.push(`kv.adopt: there is no mount at ${input.adoptedKv}/ to adopt: create it as KV version 2 (vault secrets enable -path=${input.adoptedKv} kv-v2), or set kv.adopt: false to let maas-vault create it`);
+      problems.push(
+        `kv.adopt: there is no mount at ${input.adoptedKv}/ to adopt: create it as KV version 2 (vault secrets enable -path=${input.adoptedKv} kv-v2), or set kv.adopt: false to let maas-vault create it`,
+      );
     } else if (mount.type !== 'kv' || mount.options?.version !== '2') {
       const found = mount.type === 'kv' || mount.type === 'generic' ? `KV version ${mount.options?.version ?? '1'}` : `a "${mount.type}" secrets engine`;
       problems.push(
@@ -92,8 +89,12 @@ async function checkAuthMethods(client: VaultClient, input: PreflightInput): Pro
   }
   if (input.adoptedApprole !== undefined) {
     const method = methods.get(input.adoptedApprole);
-    if (!method) problems.push(`approle.adopt: there is no auth method at ${input.adoptedApprole}/ to adopt: enable it (vault auth enable approle), or set approle.adopt: false`);
-    else if (method.type !== 'approle') problems.push(`approle.adopt: ${input.adoptedApprole}/ is a "${method.type}" auth method, not AppRole: MAAS can only log in with AppRole`);
+    if (!method)
+      problems.push(
+        `approle.adopt: there is no auth method at ${input.adoptedApprole}/ to adopt: enable it (vault auth enable approle), or set approle.adopt: false`,
+      );
+    else if (method.type !== 'approle')
+      problems.push(`approle.adopt: ${input.adoptedApprole}/ is a "${method.type}" auth method, not AppRole: MAAS can only log in with AppRole`);
   }
   return problems;
 }
@@ -110,7 +111,7 @@ async function checkPolicies(client: VaultClient, input: PreflightInput): Promis
     if (name === undefined) return [];
     return [
       `policy.name: the policy ${name} already exists in Vault and is not in this site's state: apply would overwrite it. ` +
-        'Choose another policy.name (or site), or, if it is this site\'s from a lost work directory, import it into the state',
+        "Choose another policy.name (or site), or, if it is this site's from a lost work directory, import it into the state",
     ];
   });
 }
@@ -125,7 +126,7 @@ async function checkRoles(client: VaultClient, input: PreflightInput): Promise<s
   const shown = taken.slice(0, 5).join(', ') + (taken.length > 5 ? ` and ${taken.length - 5} more` : '');
   return [
     `${taken.length} AppRole role${taken.length === 1 ? '' : 's'} the stack would create already exist${taken.length === 1 ? 's' : ''} and ${taken.length === 1 ? 'is' : 'are'} not in this site's state (${shown}): ` +
-      'apply would take them over. Choose another site name, or, if they are this site\'s from a lost work directory, import them into the state',
+      "apply would take them over. Choose another site name, or, if they are this site's from a lost work directory, import them into the state",
   ];
 }
 

@@ -62,7 +62,12 @@ export function probeRegionTrust(address: string, bundle = systemBundle(), timeo
 }
 
 /** The server's TLS alerts when it wanted a client certificate and got none. */
-const NO_CLIENT_CERT_ALERTS = new Set(['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE']);
+const NO_CLIENT_CERT_ALERTS = new Set([
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+]);
 
 /**
  * True when the listener at `address` refuses a client that presents no certificate, as MAAS's

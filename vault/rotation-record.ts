@@ -67,7 +67,9 @@ function parseRotationRecord(text: string, where: string, site: string): Rotatio
   try {
     parsed = JSON.parse(text) as Partial<RotationRecord>;
   } catch {
-    throw new RotationRecordError(`${where} is not valid JSON: it was edited by hand or written by something else. Move it away and run \`maas-vault rotate\` again`);
+    throw new RotationRecordError(
+      `${where} is not valid JSON: it was edited by hand or written by something else. Move it away and run \`maas-vault rotate\` again`,
+    );
   }
   if (parsed.version !== ROTATION_RECORD_VERSION || typeof parsed.controllers !== 'object' || parsed.controllers === null) {
     throw new RotationRecordError(`${where} is not a rotation record of this maas-vault version: move it away and run \`maas-vault rotate\` again`);

@@ -127,7 +127,10 @@ export async function planFinish(client: VaultClient, config: MaasVaultConfig, r
       const role = roleName(config, name);
       const plan: FinishPlan = { name, role, destroy: [], alreadyGone: 0 };
       if (pending.role !== role) {
-        return { ...plan, blocked: `the rotation was begun for role ${pending.role}, but the config now names role ${role}: run \`maas-vault rotate --controller ${name}\` again` };
+        return {
+          ...plan,
+          blocked: `the rotation was begun for role ${pending.role}, but the config now names role ${role}: run \`maas-vault rotate --controller ${name}\` again`,
+        };
       }
       const live = new Set(await listSecretIdAccessors(client, role));
       const issued = new Set(pending.issuedAccessors);

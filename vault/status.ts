@@ -18,15 +18,7 @@ import { readPolicy } from './acl-policy.js';
 import { readLeader } from './cluster.js';
 import { readKvConfig, readMounts } from './mounts.js';
 import { isVaultApiError, isWrappingTokenInvalid, VaultNotInitializedError, VaultSealedError, type VaultError } from './errors.js';
-import {
-  approleMountDrift,
-  kvMountDrift,
-  kvSettingsDrift,
-  policyDifference,
-  roleDrift,
-  secretIdDrift,
-  type FieldDifference,
-} from '../site/compare.js';
+import { approleMountDrift, kvMountDrift, kvSettingsDrift, policyDifference, roleDrift, secretIdDrift, type FieldDifference } from '../site/compare.js';
 import { claimRole } from '../site/site-roles.js';
 import { allInOrder } from './in-order.js';
 import { flavourOf, serverCli, type ServerFlavour } from './server-flavour.js';
@@ -157,14 +149,21 @@ export async function checkStatus(
     checks.push({
       subject: 'this node',
       ok: true,
-      findings: [note(`is a standby${server.leaderAddress ? `; the active node is ${server.leaderAddress}` : ''}`, 'nothing: requests are forwarded to the active node; point VAULT_ADDR at it to avoid the extra hop')],
+      findings: [
+        note(
+          `is a standby${server.leaderAddress ? `; the active node is ${server.leaderAddress}` : ''}`,
+          'nothing: requests are forwarded to the active node; point VAULT_ADDR at it to avoid the extra hop',
+        ),
+      ],
       problems: [],
     });
     checks.at(-1)!.problems = checks.at(-1)!.findings.map(line);
   }
   const notCreated = neverApplied(inventory, checks);
   for (const item of checks) {
-    item.findings = item.findings.map(({ whenNew, ...finding }) => (notCreated && whenNew ? { kind: finding.kind, text: 'not created yet', fix: whenNew } : finding));
+    item.findings = item.findings.map(({ whenNew, ...finding }) =>
+      notCreated && whenNew ? { kind: finding.kind, text: 'not created yet', fix: whenNew } : finding,
+    );
     item.problems = item.findings.map(line);
   }
   return { server, checks, drift: checks.some((item) => !item.ok), notCreated };
@@ -176,11 +175,16 @@ export async function checkStatus(
  * object is a loss, said as such. The mounts may be there already (shared with other uses).
  */
 function neverApplied(inventory: StackInventory, checks: StatusCheck[]): boolean {
-  const stateHolds = inventory.roles.length + inventory.policies.length + inventory.secretIds.length + (inventory.kvMounts?.length ?? 0) + (inventory.authMounts?.length ?? 0);
+  const stateHolds =
+    inventory.roles.length + inventory.policies.length + inventory.secretIds.length + (inventory.kvMounts?.length ?? 0) + (inventory.authMounts?.length ?? 0);
   if (stateHolds > 0) return false;
   const differences = checks.flatMap((item) => item.findings).filter((finding) => finding.kind !== 'note');
   const siteObjects = checks.filter((item) => /^(role|policy) /.test(item.subject));
-  return differences.length > 0 && differences.every((finding) => finding.whenNew !== undefined) && siteObjects.every((item) => item.findings.some((finding) => finding.whenNew !== undefined));
+  return (
+    differences.length > 0 &&
+    differences.every((finding) => finding.whenNew !== undefined) &&
+    siteObjects.every((item) => item.findings.some((finding) => finding.whenNew !== undefined))
+  );
 }
 
 async function check(subject: string, run: () => Promise<Finding[]>): Promise<StatusCheck> {
@@ -224,16 +228,24 @@ async function checkApprole(client: VaultClient, site: DesiredSite, inventory: S
   const mount = (await readMounts(client, 'auth')).get(APPROLE_MOUNT);
   if (!mount) {
     return site.approle.adopt
-      ? [drift('not enabled, and approle.adopt is true so the stack does not enable it', 'enable it with `vault auth enable approle`, or set approle.adopt to false, then `maas-vault apply`')]
-      : [{
-          ...drift(
-            'not enabled: MAAS logs in at auth/approle/login, and every role on it went with it',
-            '`maas-vault apply` enables it and re-creates every role with a new role ID: run the configure command it prints on every region controller',
+      ? [
+          drift(
+            'not enabled, and approle.adopt is true so the stack does not enable it',
+            'enable it with `vault auth enable approle`, or set approle.adopt to false, then `maas-vault apply`',
           ),
-          whenNew: '`maas-vault apply` enables it',
-        }];
+        ]
+      : [
+          {
+            ...drift(
+              'not enabled: MAAS logs in at auth/approle/login, and every role on it went with it',
+              '`maas-vault apply` enables it and re-creates every role with a new role ID: run the configure command it prints on every region controller',
+            ),
+            whenNew: '`maas-vault apply` enables it',
+          },
+        ];
   }
-  if (mount.type !== 'approle') return [drift(`mounted, but of type ${mount.type}`, `disable that mount (\`vault auth disable ${APPROLE_MOUNT}\`), then \`maas-vault apply\``)];
+  if (mount.type !== 'approle')
+    return [drift(`mounted, but of type ${mount.type}`, `disable that mount (\`vault auth disable ${APPROLE_MOUNT}\`), then \`maas-vault apply\``)];
   if (site.approle.adopt) return [];
   if (!inventory.authMounts?.includes(APPROLE_MOUNT)) return [notTheStacksMount('approle')];
   return approleMountDrift(site.approle, mount).map(settingDrift);
@@ -244,21 +256,27 @@ async function checkKv(client: VaultClient, site: DesiredSite, inventory: StackI
   const mount = (await readMounts(client, 'secrets')).get(kv.mount);
   if (!mount) {
     return kv.adopt
-      ? [drift(
-          'not mounted: MAAS would fail with "no handler for route"; kv.adopt is true, so the stack does not create it',
-          `mount it (\`vault secrets enable -path=${kv.mount} kv-v2\`, and restore MAAS's secrets from a backup), or set kv.adopt to false; then \`maas-vault apply\``,
-        )]
-      : [{
-          ...drift(
-            'not mounted: MAAS would fail with "no handler for route"',
-            "`maas-vault apply` mounts it again, empty: restore MAAS's secrets from a backup (or run `maas config-vault migrate` again)",
+      ? [
+          drift(
+            'not mounted: MAAS would fail with "no handler for route"; kv.adopt is true, so the stack does not create it',
+            `mount it (\`vault secrets enable -path=${kv.mount} kv-v2\`, and restore MAAS's secrets from a backup), or set kv.adopt to false; then \`maas-vault apply\``,
           ),
-          whenNew: '`maas-vault apply` mounts it; then `maas config-vault migrate` on one region controller moves MAAS\'s secrets in',
-        }];
+        ]
+      : [
+          {
+            ...drift(
+              'not mounted: MAAS would fail with "no handler for route"',
+              "`maas-vault apply` mounts it again, empty: restore MAAS's secrets from a backup (or run `maas config-vault migrate` again)",
+            ),
+            whenNew: "`maas-vault apply` mounts it; then `maas config-vault migrate` on one region controller moves MAAS's secrets in",
+          },
+        ];
   }
   const findings: Finding[] = [];
   if (mount.type !== 'kv' || mount.options?.version !== '2') {
-    findings.push(drift(`is ${mount.type} version ${mount.options?.version ?? '1'}, not KV version 2`, '`maas-vault apply` replaces the mount (its data is lost)'));
+    findings.push(
+      drift(`is ${mount.type} version ${mount.options?.version ?? '1'}, not KV version 2`, '`maas-vault apply` replaces the mount (its data is lost)'),
+    );
   } else if (!kv.adopt && !inventory.kvMounts?.includes(kv.mount)) {
     findings.push(notTheStacksMount('kv'));
   } else if (!kv.adopt) {
@@ -276,15 +294,14 @@ async function checkPolicy(client: VaultClient, policy: DesiredPolicy, inventory
   const { name, kind: which } = policy;
   const live = await readPolicy(client, name);
   if (live === undefined) {
-    return [{ ...drift('missing', '`maas-vault apply` writes it again'), ...(inventory.policies.includes(name) ? {} : { whenNew: '`maas-vault apply` writes it' }) }];
+    return [
+      { ...drift('missing', '`maas-vault apply` writes it again'), ...(inventory.policies.includes(name) ? {} : { whenNew: '`maas-vault apply` writes it' }) },
+    ];
   }
   // The provider compares the text exactly as Vault stores it: so does this.
   const difference = policyDifference(policy, live);
   if (difference.kind === 'same') return [];
-  return [drift(
-    `differs from \`maas-vault policy ${which}\` (${difference.where})`,
-    '`maas-vault apply` writes the rendered text back',
-  )];
+  return [drift(`differs from \`maas-vault policy ${which}\` (${difference.where})`, '`maas-vault apply` writes the rendered text back')];
 }
 
 async function checkRole(client: VaultClient, role: DesiredRole, inventory: StackInventory, reconfigure: string): Promise<Finding[]> {
@@ -292,7 +309,12 @@ async function checkRole(client: VaultClient, role: DesiredRole, inventory: Stac
   if (!live) {
     return inventory.roles.includes(role.name)
       ? [drift('missing (deleted outside the stack)', `\`maas-vault apply\` re-creates it with a new role ID; then ${reconfigure}`)]
-      : [{ ...drift('not created yet', `\`maas-vault apply\` creates it; then ${reconfigure}`), whenNew: `\`maas-vault apply\` creates it; then ${reconfigure}` }];
+      : [
+          {
+            ...drift('not created yet', `\`maas-vault apply\` creates it; then ${reconfigure}`),
+            whenNew: `\`maas-vault apply\` creates it; then ${reconfigure}`,
+          },
+        ];
   }
   return roleDrift(role, live).map(settingDrift);
 }
@@ -311,7 +333,14 @@ async function checkStackSecretId(
     return issued ? [drift('has a secret ID the stack issued, and the controller is marked revoked', '`maas-vault apply` destroys it')] : [];
   }
   if (!config.stackSecretIds) {
-    return issued ? [drift('has a secret ID the stack issued, and stackSecretIds is false', '`maas-vault apply` destroys it: hand the controller a credential from `maas-vault credentials` first')] : [];
+    return issued
+      ? [
+          drift(
+            'has a secret ID the stack issued, and stackSecretIds is false',
+            '`maas-vault apply` destroys it: hand the controller a credential from `maas-vault credentials` first',
+          ),
+        ]
+      : [];
   }
   if (rotated && rotated.role === role) return checkRotatedSecretId(client, controller, role, issued, rotated);
   if (!issued) {
@@ -332,16 +361,22 @@ async function checkStackSecretId(
     );
   }
   const lookup = await lookupSecretIdAccessor(client, role, issued.accessor).catch((error: unknown) => {
-      // The role itself is gone: the role's own finding says so.
-      if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return { status: 0 };
-      throw error;
-    });
+    // The role itself is gone: the role's own finding says so.
+    if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return { status: 0 };
+    throw error;
+  });
   if (lookup.status === 404) findings.push(drift('the secret ID the stack issued no longer exists (destroyed or expired)', reissue));
   return findings;
 }
 
 /** A controller whose rotation finished: the secret ID `rotate` handed it is its credential, the stack issues none. */
-async function checkRotatedSecretId(client: VaultClient, controller: string, role: string, issued: { accessor: string } | undefined, rotated: RotatedCredential): Promise<Finding[]> {
+async function checkRotatedSecretId(
+  client: VaultClient,
+  controller: string,
+  role: string,
+  issued: { accessor: string } | undefined,
+  rotated: RotatedCredential,
+): Promise<Finding[]> {
   const findings: Finding[] = [];
   if (issued) {
     findings.push(
@@ -374,14 +409,23 @@ async function checkRotatedSecretId(client: VaultClient, controller: string, rol
   return findings;
 }
 
-async function checkOtherRoles(client: VaultClient, config: MaasVaultConfig, site: DesiredSite, expected: Set<string>, inventory: StackInventory): Promise<Finding[]> {
+async function checkOtherRoles(
+  client: VaultClient,
+  config: MaasVaultConfig,
+  site: DesiredSite,
+  expected: Set<string>,
+  inventory: StackInventory,
+): Promise<Finding[]> {
   const listed = await client.list(`auth/${APPROLE_MOUNT}/role`, { accept: [404] });
   const candidates = (listed.data?.keys ?? []).filter((role) => !expected.has(role));
   const ourPolicies = new Set([...site.policies.map((policy) => policy.name), issuerPolicyName(config)]);
   const findings = await allInOrder(
     candidates.map(async (role): Promise<Finding | undefined> => {
       if (inventory.roles.includes(role)) {
-        return drift(`role ${role} was created by the stack but the config no longer names it`, '`maas-vault apply --replace-roles` deletes it, and whoever logs in with it is cut off');
+        return drift(
+          `role ${role} was created by the stack but the config no longer names it`,
+          '`maas-vault apply --replace-roles` deletes it, and whoever logs in with it is cut off',
+        );
       }
       const claim = claimRole(config, role);
       if (claim === 'not-ours') return undefined;

@@ -42,7 +42,8 @@ async function verifyOne(client: VaultClient, config: MaasVaultConfig, controlle
     });
     return { controller, ok: true, policies: result.policies, tokenTtlSeconds: result.tokenTtlSeconds };
   } catch (error) {
-    if (error instanceof MaasStepError) return { controller, ok: false, step: error.step, message: error.message, status: (error.cause as { status?: number }).status };
+    if (error instanceof MaasStepError)
+      return { controller, ok: false, step: error.step, message: error.message, status: (error.cause as { status?: number }).status };
     // Failures before MAAS's own steps (reading the role, issuing the secret ID) are the admin's side.
     if ((error as { exitCode?: number }).exitCode === 3) throw error;
     return { controller, ok: false, step: 'issue', message: `could not issue a test secret ID for role ${role}: ${(error as Error).message}` };

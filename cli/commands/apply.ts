@@ -3,7 +3,19 @@ import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
 import type { GlobalArgs } from '../context.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
-import { configuredNote, handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, printIssuerHandOff, regionClientCertProblem, regionTrustJson, regionTrustNote, spentTokenNote } from '../present.js';
+import {
+  configuredNote,
+  handOffCommands,
+  handOffJson,
+  handOffTarget,
+  migrateJson,
+  printConfigureCommands,
+  printIssuerHandOff,
+  regionClientCertProblem,
+  regionTrustJson,
+  regionTrustNote,
+  spentTokenNote,
+} from '../present.js';
 import { regionStates } from '../../vault/region-state.js';
 import { addressNote, openContext } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
@@ -26,8 +38,10 @@ import { printAdoption, type PlanCounts } from '../present-adoption.js';
 export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
   ...COMMAND_TEXT.apply,
   builder: (yargs: Argv<GlobalArgs>) =>
-    withOptIns(withAutoApprove(yargs, 'apply'), 'apply')
-      .example('VAULT_TOKEN=... $0 apply --config maas-vault.yaml', 'shows the plan, asks, applies, prints the commands'),
+    withOptIns(withAutoApprove(yargs, 'apply'), 'apply').example(
+      'VAULT_TOKEN=... $0 apply --config maas-vault.yaml',
+      'shows the plan, asks, applies, prints the commands',
+    ),
   handler: async (argv) => {
     if (!argv.autoApprove) requireTerminalOrFlag('apply');
     await refuseUnmarkedRevocations(openContext(argv).config, 'apply');
@@ -51,9 +65,12 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
         if (counts) report.line(adoptionSummary(counts));
       }
       const losses = lossSummary(findings);
-      if (losses.length > 0) report.warn([`this apply will, as ${optInFlags(findings)} allow${findings.losses.length === 1 ? 's' : ''}:`, ...losses].join('\n'));
+      if (losses.length > 0)
+        report.warn([`this apply will, as ${optInFlags(findings)} allow${findings.losses.length === 1 ? 's' : ''}:`, ...losses].join('\n'));
       if (!argv.autoApprove && saved.changes) {
-        const question = session.adoption ? `Import and apply these changes to Vault at ${config.vault.address}?` : `Apply these changes to Vault at ${config.vault.address}?`;
+        const question = session.adoption
+          ? `Import and apply these changes to Vault at ${config.vault.address}?`
+          : `Apply these changes to Vault at ${config.vault.address}?`;
         if (!(await confirm(losses.length > 0 ? `${losses.length} loss${losses.length === 1 ? '' : 'es'} listed above. ${question}` : question))) {
           report.line(session.adoption ? 'Apply cancelled: nothing was imported or changed.' : 'Apply cancelled: nothing was changed.');
           process.exitCode = EXIT.failure;
@@ -72,7 +89,11 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
         // An unfinished run may have issued secret IDs it never recorded: only this apply can find them.
         const removed = config.stackSecretIds
           ? await report.step('removing secret IDs an interrupted run issued but did not record', () =>
-              destroyUnrecordedStackSecretIds(client!, config.site, controllers.map((controller) => ({ role: controller.role, accessor: controller.secretIdAccessor }))),
+              destroyUnrecordedStackSecretIds(
+                client!,
+                config.site,
+                controllers.map((controller) => ({ role: controller.role, accessor: controller.secretIdAccessor })),
+              ),
             )
           : 0;
         if (removed > 0) report.note(`destroyed ${removed} secret ID${removed === 1 ? '' : 's'} an interrupted run had issued without recording them`);
@@ -80,23 +101,45 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
       session.clearInterrupted();
       // A re-apply keeps the secret IDs MAAS already unwrapped; their tokens may be spent, so ask
       // Vault about those. A token this apply just issued is fresh: no need to ask.
-      const { usable } = await wrappingTokenUsability(client!, controllers, new Set(controllers.flatMap((controller) => (controller.wrappedToken && !before.has(controller.wrappedToken) ? [controller.wrappedToken] : []))));
+      const { usable } = await wrappingTokenUsability(
+        client!,
+        controllers,
+        new Set(controllers.flatMap((controller) => (controller.wrappedToken && !before.has(controller.wrappedToken) ? [controller.wrappedToken] : []))),
+      );
       const outputs = (await readBackendOutputs(config, session.statePath)) ?? {};
       const target = handOffTarget(config);
-      const { loggedIn, migrated } = await regionStates(client!, controllers.map((controller) => controller.roleId), target.mount, target.secretsPath);
-      const forms = controllers.map((controller, index) => (controller.wrappedToken ? handOffCommands(target, controller.roleId, controller.wrappedToken, loggedIn[index]) : undefined));
+      const { loggedIn, migrated } = await regionStates(
+        client!,
+        controllers.map((controller) => controller.roleId),
+        target.mount,
+        target.secretsPath,
+      );
+      const forms = controllers.map((controller, index) =>
+        controller.wrappedToken ? handOffCommands(target, controller.roleId, controller.wrappedToken, loggedIn[index]) : undefined,
+      );
       const caNote = regionTrustNote(config);
       if (caNote) report.note(caNote);
       const clientCertProblem = await regionClientCertProblem(config);
       if (clientCertProblem) report.warn(clientCertProblem);
       if (report.json) {
         report.data({
-          controllers: controllers.map((controller, index) => ({ ...controller, wrappedTokenUsable: usable[index] ?? false, ...handOffJson(target, loggedIn[index], forms[index]) })),
+          controllers: controllers.map((controller, index) => ({
+            ...controller,
+            wrappedTokenUsable: usable[index] ?? false,
+            ...handOffJson(target, loggedIn[index], forms[index]),
+          })),
           ...migrateJson(migrated),
           ...regionTrustJson(config),
           ...(config.issuer.enabled ? { issuer: { role: outputs[OUTPUTS.issuerRoleName]?.value, roleId: outputs[OUTPUTS.issuerRoleId]?.value } } : {}),
           ...(session.adoption && counts
-            ? { adoption: { importing: session.adoption.importing, creating: session.adoption.creating, differences: session.adoption.differences, plan: counts } }
+            ? {
+                adoption: {
+                  importing: session.adoption.importing,
+                  creating: session.adoption.creating,
+                  differences: session.adoption.differences,
+                  plan: counts,
+                },
+              }
             : {}),
           ...(findings.forgets.length > 0 ? { forgotten: findings.forgets } : {}),
         });
@@ -110,7 +153,10 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
         report.line('New secret IDs come from `maas-vault credentials` (a new region) or `maas-vault rotate` (a running one).');
       } else if (!config.stackSecretIds) {
         report.line('This site gets its secret IDs from `maas-vault credentials` (stackSecretIds: false): run it to hand each region controller its command.');
-        if (migrated) report.line(`MAAS has already migrated its secrets to Vault (global/ under ${target.mount}/${target.secretsPath}): there is no \`config-vault migrate\` to run.`);
+        if (migrated)
+          report.line(
+            `MAAS has already migrated its secrets to Vault (global/ under ${target.mount}/${target.secretsPath}): there is no \`config-vault migrate\` to run.`,
+          );
         else report.line(`Then, once every region controller is configured, on one of them: ${MIGRATE_COMMAND}`);
       } else {
         printConfigureCommands(
@@ -124,10 +170,10 @@ export const applyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>({
               : controller.rotationFinishedAt
                 ? rotatedNote(controller)
                 : usable[index] === false
-                ? loggedIn[index]
-                  ? configuredNote(controller.name)
-                  : spentTokenNote(controller.name)
-                : undefined,
+                  ? loggedIn[index]
+                    ? configuredNote(controller.name)
+                    : spentTokenNote(controller.name)
+                  : undefined,
           })),
           { wrapTtl: config.wrapTtl, addressNote: addressNote(config), target, migrated },
         );

@@ -35,7 +35,9 @@ const LOADERS: Record<CommandKey, () => Promise<AnyCommand>> = {
  */
 export function commandModules(args: readonly string[]): Promise<AnyCommand[]> {
   const named = new Set(args);
-  return Promise.all((Object.keys(COMMAND_TEXT) as CommandKey[]).map((key) => (named.has(commandName(key)) ? LOADERS[key]() : Promise.resolve(listedOnly(key)))));
+  return Promise.all(
+    (Object.keys(COMMAND_TEXT) as CommandKey[]).map((key) => (named.has(commandName(key)) ? LOADERS[key]() : Promise.resolve(listedOnly(key)))),
+  );
 }
 
 function listedOnly(key: CommandKey): AnyCommand {

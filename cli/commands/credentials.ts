@@ -4,7 +4,16 @@ import { COMMAND_TEXT } from './texts.js';
 import { addressNote, explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
-import { handOffCommands, handOffJson, handOffTarget, migrateJson, printConfigureCommands, regionClientCertProblem, regionTrustJson, regionTrustNote } from '../present.js';
+import {
+  handOffCommands,
+  handOffJson,
+  handOffTarget,
+  migrateJson,
+  printConfigureCommands,
+  regionClientCertProblem,
+  regionTrustJson,
+  regionTrustNote,
+} from '../present.js';
 import { regionStates } from '../../vault/region-state.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -46,7 +55,11 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           '(within tokenTtl) until it is configured with the new one and restarted. For a rotation without that outage, use `maas-vault rotate`',
       })
       .option('auto-approve', { type: 'boolean', default: false, describe: 'with --revoke-previous: destroy without asking (required when not on a terminal)' })
-      .option('issuer', { type: 'boolean', default: false, describe: "instead, a wrapped secret ID for the CI issuer's role (issuer.enabled), with the admin's token" })
+      .option('issuer', {
+        type: 'boolean',
+        default: false,
+        describe: "instead, a wrapped secret ID for the CI issuer's role (issuer.enabled), with the admin's token",
+      })
 
       .example('$0 credentials --controller region-2 --json', 'one fresh credential as JSON')
       .example('$0 credentials --out creds.json --revoke-previous', 'all controllers, older secret IDs destroyed (running regions are cut off)'),
@@ -80,17 +93,31 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       try {
         await refuseAnotherSitesVault(client, config, 'credentials --issuer');
         const issuer = await issueIssuerCredentials(client, config, { wrapTtl }).catch((error: unknown) => explainTokenRefusal(client, error));
-        const result = { issuer: { role: issuer.role, roleId: issuer.roleId, wrappedToken: issuer.wrappedToken, wrapTtl, expiresAt: issuer.expiresAt, secretIdAccessor: issuer.secretIdAccessor } };
+        const result = {
+          issuer: {
+            role: issuer.role,
+            roleId: issuer.roleId,
+            wrappedToken: issuer.wrappedToken,
+            wrapTtl,
+            expiresAt: issuer.expiresAt,
+            secretIdAccessor: issuer.secretIdAccessor,
+          },
+        };
         issuerOut?.commit(`${JSON.stringify(result, null, 2)}\n`);
         if (issuerOut) {
           const { wrappedToken: _, ...summary } = result.issuer;
           if (report.json) report.data({ out: issuerOut.path, issuer: summary });
-          else report.line(`Wrote ${issuerOut.path} (mode 0600): the wrapped secret ID of CI issuer role ${issuer.role} (accessor ${issuer.secretIdAccessor}), usable once until ${issuer.expiresAt}.`);
+          else
+            report.line(
+              `Wrote ${issuerOut.path} (mode 0600): the wrapped secret ID of CI issuer role ${issuer.role} (accessor ${issuer.secretIdAccessor}), usable once until ${issuer.expiresAt}.`,
+            );
         } else if (report.json) report.data(result);
         else {
           report.line(`CI issuer role ${issuer.role}, role ID ${issuer.roleId}`);
           report.line(`Wrapped secret ID (works once, until ${issuer.expiresAt}): ${issuer.wrappedToken}`);
-          report.line('In CI: unwrap it once (`VAULT_TOKEN=<wrapped secret ID> vault unwrap -field=secret_id`), keep the secret ID in the CI secret store, and log in with');
+          report.line(
+            'In CI: unwrap it once (`VAULT_TOKEN=<wrapped secret ID> vault unwrap -field=secret_id`), keep the secret ID in the CI secret store, and log in with',
+          );
           report.line(`  vault write -field=token auth/approle/login role_id=${issuer.roleId} secret_id=$ISSUER_SECRET_ID`);
         }
         await flushStdout();
@@ -127,18 +154,32 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       await refuseAnotherSitesVault(client, config, 'credentials');
       await requireSecretIdGrants(client, config, controllers, 'credentials');
       const life = await readTokenLife(client);
-      const outcome = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () => issueEachCredential(client, config, { controllers, wrapTtl }));
+      const outcome = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () =>
+        issueEachCredential(client, config, { controllers, wrapTtl }),
+      );
       const issued = outcome.issued;
       // A token that ends partway is said as such, and what was issued is still delivered: those
       // secret IDs are live, and the next run needs to know what is left to do.
       const ended = outcome.failed.length > 0 ? await tokenEndedReason(client, life, outcome.failed[0].error) : undefined;
       if (outcome.failed.length > 0 && !ended) await explainTokenRefusal(client, outcome.failed[0].error);
       const target = handOffTarget(config);
-      const { loggedIn, migrated } = await regionStates(client, issued.map((record) => record.roleId), target.mount, target.secretsPath);
+      const { loggedIn, migrated } = await regionStates(
+        client,
+        issued.map((record) => record.roleId),
+        target.mount,
+        target.secretsPath,
+      );
       const forms = issued.map((record, index) => handOffCommands(target, record.roleId, record.wrappedToken, loggedIn[index]));
       const result = {
         controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor }, index) => ({
-          name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, ...handOffJson(target, loggedIn[index], forms[index]),
+          name,
+          role,
+          roleId,
+          wrappedToken,
+          wrapTtl: ttl,
+          expiresAt,
+          secretIdAccessor,
+          ...handOffJson(target, loggedIn[index], forms[index]),
         })),
         ...migrateJson(migrated),
         ...regionTrustJson(config),
@@ -147,7 +188,10 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       if (caNote) report.note(caNote);
       const clientCertProblem = await regionClientCertProblem(config);
       if (clientCertProblem) report.warn(clientCertProblem);
-      if (client.retries > 0) report.warn(`sent ${client.retries} requests again: the Vault cluster had no active node for a moment (a leader change) or rejected a write that raced another`);
+      if (client.retries > 0)
+        report.warn(
+          `sent ${client.retries} requests again: the Vault cluster had no active node for a moment (a leader change) or rejected a write that raced another`,
+        );
       out?.commit(`${JSON.stringify(result, null, 2)}\n`);
       // With --out, stdout (often a CI job's log) never carries a wrapping token: they are in the file only.
       if (out) {
@@ -177,7 +221,9 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       if (argv.revokePrevious) {
         const settled = await report.step('destroying older secret IDs', () => revokePreviousEach(client, issued));
         const revoked = settled.reduce((sum, outcome) => sum + (outcome.status === 'fulfilled' ? outcome.value : 0), 0);
-        const failures = settled.flatMap((outcome, index) => (outcome.status === 'rejected' ? [{ name: issued[index].name, error: outcome.reason as unknown }] : []));
+        const failures = settled.flatMap((outcome, index) =>
+          outcome.status === 'rejected' ? [{ name: issued[index].name, error: outcome.reason as unknown }] : [],
+        );
         if (failures.length > 0) {
           const done = issued.filter((_, index) => settled[index].status === 'fulfilled').map(({ name }) => name);
           const notDone = failures.map(({ name }) => name);
@@ -208,14 +254,22 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
 });
 
 /** What `credentials --out` says on stdout: which controllers got a wrapped secret ID, its accessor and expiry; no wrapping token, no command. */
-function printOutSummary(report: Reporter, path: string, issued: ReadonlyArray<{ name: string; role: string; secretIdAccessor: string; wrapTtl: string; expiresAt: string }>): void {
+function printOutSummary(
+  report: Reporter,
+  path: string,
+  issued: ReadonlyArray<{ name: string; role: string; secretIdAccessor: string; wrapTtl: string; expiresAt: string }>,
+): void {
   const controllers = issued.map(({ name, role, secretIdAccessor, wrapTtl, expiresAt }) => ({ name, role, secretIdAccessor, wrapTtl, expiresAt }));
   if (report.json) {
     report.data({ out: path, controllers });
     return;
   }
-  report.line(`Wrote ${path} (mode 0600): ${controllers.length} wrapped secret ID${controllers.length === 1 ? '' : 's'}, each usable once; its configure commands are in the file.`);
+  report.line(
+    `Wrote ${path} (mode 0600): ${controllers.length} wrapped secret ID${controllers.length === 1 ? '' : 's'}, each usable once; its configure commands are in the file.`,
+  );
   for (const controller of controllers) {
-    report.line(`  ${controller.name}: role ${controller.role}, secret ID accessor ${controller.secretIdAccessor}, wrapping token expires ${controller.expiresAt}`);
+    report.line(
+      `  ${controller.name}: role ${controller.role}, secret ID accessor ${controller.secretIdAccessor}, wrapping token expires ${controller.expiresAt}`,
+    );
   }
 }

@@ -49,7 +49,9 @@ export function forgottenAddresses(plan: DestroyPlan): string[] {
 export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, resources: StateResource[]): Promise<DestroyPlan> {
   const owned = resourcesFootprint(resources);
   const approle = resources.find(
-    (resource) => resource.type === 'vault_auth_backend' && resource.instances.some((instance) => trimPath(String(instance.attributes?.path ?? '')) === config.approle.mount),
+    (resource) =>
+      resource.type === 'vault_auth_backend' &&
+      resource.instances.some((instance) => trimPath(attributeText(instance.attributes?.path)) === config.approle.mount),
   );
   // kv.adopt set on a mount this site's state created: the admin now says it is not this site's to delete.
   const adoptedKv = config.kv.adopt ? mountResources(resources, config.kv.mount) : [];
@@ -90,9 +92,10 @@ export async function refuseNewNeighbours(client: VaultClient, config: MaasVault
     const held = await countSecrets(client, mount, { ownPath: config.secretsPath, command: 'destroy' });
     if (held.others.size === 0 && !held.partial) continue;
     const total = [...held.others.values()].reduce((sum, count) => sum + count, 0);
-    const what = held.others.size > 0
-      ? `${held.partial ? 'at least ' : ''}${secrets(total)} outside this site's secretsPath ${config.secretsPath}/ (${describeTops(held.others)})`
-      : 'more keys than destroy lists';
+    const what =
+      held.others.size > 0
+        ? `${held.partial ? 'at least ' : ''}${secrets(total)} outside this site's secretsPath ${config.secretsPath}/ (${describeTops(held.others)})`
+        : 'more keys than destroy lists';
     throw new PlanGuardError(
       `destroy refused: the KV mount ${mount}/ now holds ${what}, written after destroy listed it (another site or application uses it). ` +
         `The engine deleted nothing${changedAlready ? ` (${changedAlready})` : ''}. Run \`maas-vault destroy\` again: it keeps that mount for them`,
@@ -103,7 +106,10 @@ export async function refuseNewNeighbours(client: VaultClient, config: MaasVault
 /** The plan in words, warning first: what is deleted, what stays, and what MAAS loses. */
 export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan): string[] {
   const lines = [`destroy of site ${config.site} will delete:`];
-  if (plan.roles.length > 0) lines.push(`  - ${plan.roles.length} AppRole role${plan.roles.length === 1 ? '' : 's'} (${sample(plan.roles)}) and every secret ID of them: no region controller of this site can log in again`);
+  if (plan.roles.length > 0)
+    lines.push(
+      `  - ${plan.roles.length} AppRole role${plan.roles.length === 1 ? '' : 's'} (${sample(plan.roles)}) and every secret ID of them: no region controller of this site can log in again`,
+    );
   for (const policy of plan.policies) lines.push(`  - the policy ${policy}`);
   for (const mount of plan.mounts) lines.push(`  - the KV mount ${mount}/ and EVERY SECRET IN IT (refused while it holds secrets, unless --delete-secrets)`);
   if (plan.approleCreated && !plan.keepApprole) lines.push(`  - the auth method ${config.approle.mount}/ (no other roles live under it)`);
@@ -111,11 +117,13 @@ export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan):
     lines.push(`and keep: the auth method ${config.approle.mount}/ (approle.adopt is set: this site stops managing it, Vault keeps it)`);
   } else if (plan.keepApprole) {
     const others = plan.keepApprole.otherRoles;
-    lines.push(`and keep: the auth method ${config.approle.mount}/, since ${others.length} role${others.length === 1 ? '' : 's'} of others live under it (${sample(others)})`);
+    lines.push(
+      `and keep: the auth method ${config.approle.mount}/, since ${others.length} role${others.length === 1 ? '' : 's'} of others live under it (${sample(others)})`,
+    );
   }
   if (config.kv.adopt) lines.push(`and keep: the adopted KV mount ${config.kv.mount}/, its data and its settings (cas_required stays false)`);
-  for (const shared of plan.keepShared) lines.push(`and keep: the KV mount ${shared.mount}/ and all its data: ` +
-    `${whoseData(config, shared)}; this site stops managing it`);
+  for (const shared of plan.keepShared)
+    lines.push(`and keep: the KV mount ${shared.mount}/ and all its data: ` + `${whoseData(config, shared)}; this site stops managing it`);
   lines.push('If MAAS was migrated to this Vault (`maas config-vault migrate`), MAAS loses its secrets.');
   return lines;
 }
@@ -123,7 +131,8 @@ export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan):
 /** Why a created mount is kept: the data of others in it, with counts per top-level path. */
 export function whoseData(config: MaasVaultConfig, shared: SharedMount): string {
   if (shared.others.size === 0) return `it holds more keys than destroy lists (${shared.own.length} of this site's seen), so others' data may be in it`;
-  const others = `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} outside this site's secretsPath ` +
+  const others =
+    `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} outside this site's secretsPath ` +
     `${config.secretsPath}/ (${describeTops(shared.others)})`;
   return `it holds ${others}: another site's (that adopted it) or another application's`;
 }
@@ -136,10 +145,15 @@ function mountResources(resources: StateResource[], mount: string): StateResourc
   return resources.filter(
     (resource) =>
       (resource.type === 'vault_mount' || resource.type === 'vault_kv_secret_backend_v2') &&
-      resource.instances.some((instance) => trimPath(String(instance.attributes?.path ?? instance.attributes?.mount ?? '')) === mount),
+      resource.instances.some((instance) => trimPath(attributeText(instance.attributes?.path ?? instance.attributes?.mount)) === mount),
   );
 }
 
 function sample(names: string[]): string {
   return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+}
+
+/** A state attribute read as the path it names: anything but a string names none. */
+function attributeText(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

@@ -62,8 +62,9 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
       // Before the state forgets the mount: a failure here leaves the state whole, and destroy lists again.
       const deletedOwn = new Map<string, number>();
       for (const shared of ownDeletes) {
-        await report.step(`deleting this site's ${secrets(shared.own.length)} under ` +
-          `${shared.mount}/${config.secretsPath}/`, () => deleteOwnSecrets(client!, shared));
+        await report.step(`deleting this site's ${secrets(shared.own.length)} under ` + `${shared.mount}/${config.secretsPath}/`, () =>
+          deleteOwnSecrets(client!, shared),
+        );
         deletedOwn.set(shared.mount, shared.own.length);
       }
       let saved = guarded.saved;
@@ -76,7 +77,9 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
         guarded = again;
         const expected = describeChanges(saved.resources.filter((change) => !forgotten.includes(change.address)));
         if (describeChanges(again.saved.resources) !== expected) {
-          throw new PlanGuardError(`destroy refused: the plan changed after ${forgotten.join(', ')} ${forgotten.length === 1 ? 'was' : 'were'} forgotten (something else changed the state meanwhile); Vault was not changed. Run \`maas-vault destroy\` again`);
+          throw new PlanGuardError(
+            `destroy refused: the plan changed after ${forgotten.join(', ')} ${forgotten.length === 1 ? 'was' : 'were'} forgotten (something else changed the state meanwhile); Vault was not changed. Run \`maas-vault destroy\` again`,
+          );
         }
         saved = again.saved;
       }
@@ -88,7 +91,9 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
       await session.engineStep(`${engine.binary.kind} destroy`, () => engine.applySaved(finalPlan));
       const left = (await session.stateResources()).length;
       if (left > 0) {
-        throw new Error(`destroy left ${left} resource${left === 1 ? '' : 's'} of site ${config.site} in the state ${session.statePath}: run \`maas-vault destroy\` again`);
+        throw new Error(
+          `destroy left ${left} resource${left === 1 ? '' : 's'} of site ${config.site} in the state ${session.statePath}: run \`maas-vault destroy\` again`,
+        );
       }
       session.clearInterrupted();
       await session.forgetSite();
@@ -135,8 +140,10 @@ function snapshotAdvice(flavour: ServerFlavour | undefined): string {
 
 function describeOwnDelete(config: MaasVaultConfig, shared: SharedMount): string {
   const others = shared.others.size > 0 ? `the ${secrets(shared.othersTotal)} of others in it` : 'whatever else it holds';
-  return `delete this site's own ${secrets(shared.own.length)} under ${shared.mount}/${config.secretsPath}/ (the ` +
-    `mount and ${others} stay), and MAAS keeps no other copy`;
+  return (
+    `delete this site's own ${secrets(shared.own.length)} under ${shared.mount}/${config.secretsPath}/ (the ` +
+    `mount and ${others} stay), and MAAS keeps no other copy`
+  );
 }
 
 /** Every version and the metadata of each of this site's keys (KV-v2 DELETE metadata/KEY): nothing of others'. */
@@ -145,8 +152,10 @@ async function deleteOwnSecrets(client: VaultClient, shared: SharedMount): Promi
 }
 
 function describeKeptShared(config: MaasVaultConfig, shared: SharedMount, deleted: number | undefined): string {
-  const others = shared.others.size > 0 ? `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} of ` +
-    `others in it (${describeTops(shared.others)})` : 'not listed in full';
+  const others =
+    shared.others.size > 0
+      ? `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} of ` + `others in it (${describeTops(shared.others)})`
+      : 'not listed in full';
   const own = deleted
     ? ` Deleted this site's ${secrets(deleted)} under ${shared.mount}/${config.secretsPath}/.`
     : shared.own.length > 0
@@ -157,5 +166,8 @@ function describeKeptShared(config: MaasVaultConfig, shared: SharedMount, delete
 }
 
 function describeChanges(changes: readonly PlannedResource[]): string {
-  return changes.map((change) => `${change.address}:${change.actions.join('+')}`).sort().join('\n');
+  return changes
+    .map((change) => `${change.address}:${change.actions.join('+')}`)
+    .sort()
+    .join('\n');
 }

@@ -40,10 +40,12 @@ export async function runDev(argv: GlobalArgs & { keep: boolean; server: DevServ
   const serverName = onVault ? 'HashiCorp Vault' : 'OpenBao';
   const dir = mkdtempSync(join(tmpdir(), 'maas-vault-dev-'));
   const logFile = join(dir, `${argv.server}.log`);
-  const server = await report.step(`starting a${onVault ? '' : 'n'} ${serverName} dev server`, () => startDevServer({ bao: binary.path, logFile })).catch((error: unknown) => {
-    report.warn(`the dev server's log is kept in ${logFile}`);
-    throw error;
-  });
+  const server = await report
+    .step(`starting a${onVault ? '' : 'n'} ${serverName} dev server`, () => startDevServer({ bao: binary.path, logFile }))
+    .catch((error: unknown) => {
+      report.warn(`the dev server's log is kept in ${logFile}`);
+      throw error;
+    });
   let keep = false;
   let failed = true;
   try {
@@ -67,8 +69,12 @@ export async function runDev(argv: GlobalArgs & { keep: boolean; server: DevServ
     try {
       await session.engineStep(`${toolchain.engine.kind} apply`, () => engine.applyUnguarded());
       controllers = await appliedControllers(engine, statePath);
-      results = await report.step('verifying every controller with MAAS\'s configure sequence', () =>
-        verifyControllers(client!, config, controllers.map((controller) => controller.name)),
+      results = await report.step("verifying every controller with MAAS's configure sequence", () =>
+        verifyControllers(
+          client!,
+          config,
+          controllers.map((controller) => controller.name),
+        ),
       );
     } finally {
       session.release();

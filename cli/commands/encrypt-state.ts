@@ -45,7 +45,9 @@ export const encryptStateCommand = defineCommand<GlobalArgs & EngineArgs>({
       locked.restoreLocalState();
       const before = storedStateKind(await report.step(`reading the state in ${where}`, readStored));
       if (before === 'broken') {
-        throw new StateUnreadableError(`the state in ${where} is neither a state the engine wrote nor an encrypted one: nothing was changed. Look at it before running anything else`);
+        throw new StateUnreadableError(
+          `the state in ${where} is neither a state the engine wrote nor an encrypted one: nothing was changed. Look at it before running anything else`,
+        );
       }
       if (before !== 'clear') {
         if (report.json) report.data({ site: config.site, state: where, before, after: before, removed: [] });

@@ -39,15 +39,20 @@ export interface OptInArgs {
 
 /** The opt-in flags a command takes, each naming the loss it allows. */
 export function withOptIns<T>(yargs: Argv<T>, command: 'apply' | 'destroy') {
-  let built = yargs as Argv<T>;
+  let built = yargs;
   for (const optIn of Object.values(OPT_INS)) {
     if (!optIn.commands.includes(command)) continue;
-    built = built.option(optIn.option, { type: 'boolean', default: false, describe: optIn.describe }) as Argv<T>;
+    built = built.option(optIn.option, { type: 'boolean', default: false, describe: optIn.describe });
   }
   return built as Argv<T & OptInArgs>;
 }
 
 export function optInsOf(argv: OptInArgs): OptIns {
-  const kinds: Record<LossKind, boolean | undefined> = { secrets: argv.deleteSecrets, approle: argv.disableApprole, roles: argv.replaceRoles, policy: argv.deletePolicy };
-  return Object.fromEntries(Object.entries(kinds).map(([kind, value]) => [kind, value === true])) as OptIns;
+  const kinds: Record<LossKind, boolean | undefined> = {
+    secrets: argv.deleteSecrets,
+    approle: argv.disableApprole,
+    roles: argv.replaceRoles,
+    policy: argv.deletePolicy,
+  };
+  return Object.fromEntries(Object.entries(kinds).map(([kind, value]) => [kind, value === true]));
 }

@@ -6,7 +6,10 @@ export type StackAction = 'plan' | 'apply' | 'destroy' | 'output' | 'encrypt-sta
 
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
   }
 }
@@ -20,7 +23,10 @@ export function describeInterruption(error: EngineInterruptedError, action: Stac
     );
   }
   if (action === 'dev') {
-    return new InterruptedError(`dev interrupted by ${error.signal} during ${error.command}: the dev server stops, and nothing outside it was changed. Run \`maas-vault dev\` again when ready`, error.exitCode);
+    return new InterruptedError(
+      `dev interrupted by ${error.signal} during ${error.command}: the dev server stops, and nothing outside it was changed. Run \`maas-vault dev\` again when ready`,
+      error.exitCode,
+    );
   }
   const again = `run \`maas-vault ${action}\` again`;
   const good = `${statePath}.good`;
@@ -34,7 +40,10 @@ export function describeInterruption(error: EngineInterruptedError, action: Stac
     );
   }
   if (action === 'plan' || action === 'output') {
-    return new InterruptedError(`${action} interrupted by ${error.signal}: the engine stopped; ${action} changes nothing in Vault. ${capitalize(again)} when ready`, error.exitCode);
+    return new InterruptedError(
+      `${action} interrupted by ${error.signal}: the engine stopped; ${action} changes nothing in Vault. ${capitalize(again)} when ready`,
+      error.exitCode,
+    );
   }
   if (error.insisted) {
     return new InterruptedError(
@@ -53,8 +62,10 @@ export function describeInterruption(error: EngineInterruptedError, action: Stac
 
 /** A signal while no engine runs: the process exits at once with the signal's code, after this line. */
 export function idleInterruption(action: StackAction, signal: StopSignal): string {
-  if (action === 'encrypt-state') return `encrypt-state interrupted by ${signal} while no engine was running. Run \`maas-vault encrypt-state\` again: it reads the stored state afresh.`;
-  if (action === 'dev') return `dev interrupted by ${signal} while no engine was running: the dev server stops, and nothing outside it was changed. Run \`maas-vault dev\` again when ready.`;
+  if (action === 'encrypt-state')
+    return `encrypt-state interrupted by ${signal} while no engine was running. Run \`maas-vault encrypt-state\` again: it reads the stored state afresh.`;
+  if (action === 'dev')
+    return `dev interrupted by ${signal} while no engine was running: the dev server stops, and nothing outside it was changed. Run \`maas-vault dev\` again when ready.`;
   return `${action} interrupted by ${signal} while no engine was running: nothing was being changed in Vault. Run \`maas-vault ${action}\` again when ready.`;
 }
 

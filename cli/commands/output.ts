@@ -22,7 +22,8 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     // The state file or pg row is read directly when it can be: no synth, no engine, no Vault token.
     let outputs = await readBackendOutputs(config, statePath);
     // Encrypted state is read by the engine, which holds the passphrase.
-    if (!outputs && (config.state.encryption || (config.state.backend === 'local' && existsSync(statePath)))) outputs = await (await openStackSession(argv, false)).engine.outputs();
+    if (!outputs && (config.state.encryption || (config.state.backend === 'local' && existsSync(statePath))))
+      outputs = await (await openStackSession(argv, false)).engine.outputs();
     const controllers = await withRotatedCredentials(config, controllersFromOutputs(outputs ?? {}));
     if (controllers.length === 0) {
       // --json promises one object on stdout: a site not created yet is an answer, not an error.
@@ -43,7 +44,10 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
         controllers: controllers.map((controller, index) => ({
           ...controller,
           ...(controller.wrappedToken
-            ? { wrappedTokenUsable: usable[index] ?? null, ...handOffJson(handOffTarget(config), undefined, handOffCommands(handOffTarget(config), controller.roleId, controller.wrappedToken, undefined)) }
+            ? {
+                wrappedTokenUsable: usable[index] ?? null,
+                ...handOffJson(handOffTarget(config), undefined, handOffCommands(handOffTarget(config), controller.roleId, controller.wrappedToken, undefined)),
+              }
             : {}),
         })),
         migrateCommand: MIGRATE_COMMAND,
@@ -65,10 +69,12 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
           : controller.rotationFinishedAt
             ? { ...controller, unusable: rotatedNote(controller) }
             : {
-              ...controller,
-              ...(controller.wrappedToken ? { initCommand: handOffCommands(handOffTarget(config), controller.roleId, controller.wrappedToken, undefined).initCommand } : {}),
-              unusable: usable[index] === false ? spentTokenNote(controller.name) : undefined,
-            },
+                ...controller,
+                ...(controller.wrappedToken
+                  ? { initCommand: handOffCommands(handOffTarget(config), controller.roleId, controller.wrappedToken, undefined).initCommand }
+                  : {}),
+                unusable: usable[index] === false ? spentTokenNote(controller.name) : undefined,
+              },
       ),
       { wrapTtl: config.wrapTtl, target: handOffTarget(config) },
     );

@@ -81,7 +81,7 @@ function renderedByStack(text: string | undefined, config: MaasVaultConfig): boo
   const granted = /path\s+"([^"]+?)\/data\/([^"]+?)\/\*"/.exec(text);
   if (!granted) return false;
   try {
-    const rendered = renderMaasPolicy({ mount: granted[1]!, path: granted[2]!, profile: config.policy.profile, lookupSelf: config.policy.lookupSelf });
+    const rendered = renderMaasPolicy({ mount: granted[1], path: granted[2], profile: config.policy.profile, lookupSelf: config.policy.lookupSelf });
     return rendered.trim() === text.trim();
   } catch {
     return false;
@@ -96,19 +96,22 @@ export function grantedSecretPaths(policy: string | undefined): string[] {
   return [...paths].sort();
 }
 
-export async function checkPlan(
-  client: VaultClient,
-  config: MaasVaultConfig,
-  plan: SavedPlan,
-  mode: 'apply' | 'destroy',
-): Promise<PlanFindings> {
+export async function checkPlan(client: VaultClient, config: MaasVaultConfig, plan: SavedPlan, mode: 'apply' | 'destroy'): Promise<PlanFindings> {
   const findings: PlanFindings = { losses: [], moves: [], forgets: [], notes: [] };
   const changes = plan.resources;
   // Roles this plan deletes itself: they are not "left behind" by a deleted policy or auth method.
-  const goingRoles = new Set(changes.filter((change) => change.type === 'vault_approle_auth_backend_role' && destructive(change)).map((change) => change.before.role_name ?? ''));
+  const goingRoles = new Set(
+    changes.filter((change) => change.type === 'vault_approle_auth_backend_role' && destructive(change)).map((change) => change.before.role_name ?? ''),
+  );
   const plannedPolicies = new Map(
     changes
-      .filter((change) => change.type === 'vault_approle_auth_backend_role' && !destructive(change) && change.after.role_name !== undefined && change.after.token_policies !== undefined)
+      .filter(
+        (change) =>
+          change.type === 'vault_approle_auth_backend_role' &&
+          !destructive(change) &&
+          change.after.role_name !== undefined &&
+          change.after.token_policies !== undefined,
+      )
       .map((change) => [change.after.role_name!, change.after.token_policies!] as const),
   );
   let liveRoles: Promise<Map<string, string[]>> | undefined;
@@ -116,7 +119,9 @@ export async function checkPlan(
 
   for (const change of changes) {
     if (change.actions.includes('forget')) {
-      findings.forgets.push(`${change.address}: ${describeObject(change)} stays in Vault as it is; this site stops managing it (${forgetReason(change, config)})`);
+      findings.forgets.push(
+        `${change.address}: ${describeObject(change)} stays in Vault as it is; this site stops managing it (${forgetReason(change, config)})`,
+      );
       continue;
     }
     const pathBefore = trimPath(change.before.path ?? '');
@@ -132,7 +137,13 @@ export async function checkPlan(
         const held = await countSecrets(client, pathBefore, { command: mode });
         const verb = change.actions.includes('create') ? 'replaced' : 'deleted';
         if (held.total === 0) findings.notes.push(`the KV mount ${pathBefore}/ is ${verb}: it holds no secrets`);
-        else findings.losses.push({ kind: 'secrets', address: change.address, count: held.total, why: `the KV mount ${pathBefore}/ would be ${verb} with ${describeHeld(held)}` });
+        else
+          findings.losses.push({
+            kind: 'secrets',
+            address: change.address,
+            count: held.total,
+            why: `the KV mount ${pathBefore}/ would be ${verb} with ${describeHeld(held)}`,
+          });
         break;
       }
       case 'vault_auth_backend': {
@@ -158,7 +169,12 @@ export async function checkPlan(
           continue;
         }
         const what = change.actions.includes('create') || renamed ? 'replaced (a new role ID)' : 'deleted';
-        findings.losses.push({ kind: 'roles', address: change.address, count: 1, why: `the role ${role} would be ${what}: every region controller on it must be configured again` });
+        findings.losses.push({
+          kind: 'roles',
+          address: change.address,
+          count: 1,
+          why: `the role ${role} would be ${what}: every region controller on it must be configured again`,
+        });
         break;
       }
       case 'vault_policy': {
@@ -167,7 +183,9 @@ export async function checkPlan(
         // A move is the config's kv.mount/secretsPath changing under a policy the stack wrote; a
         // policy text edited by hand is drift the apply puts back.
         if (!destructive(change) && before.length > 0 && after.length > 0 && before.join() !== after.join() && renderedByStack(change.before.policy, config)) {
-          findings.moves.push(`${change.address}: the policy ${change.before.name} would grant ${after.join(', ')} instead of ${before.join(', ')} (secretsPath or kv.mount changed)`);
+          findings.moves.push(
+            `${change.address}: the policy ${change.before.name} would grant ${after.join(', ')} instead of ${before.join(', ')} (secretsPath or kv.mount changed)`,
+          );
           continue;
         }
         const renamed = change.before.name !== undefined && change.after.name !== undefined && change.before.name !== change.after.name;
@@ -189,7 +207,10 @@ export async function checkPlan(
       }
       case 'vault_generic_endpoint': {
         // An adopted mount's settings endpoint: a new path is the adopted mount changing.
-        if (moved && /\/config$/.test(pathBefore)) findings.moves.push(`${change.address}: the adopted KV mount ${pathBefore.replace(/\/config$/, '')}/ would be swapped for ${pathAfter.replace(/\/config$/, '')}/ (kv.mount changed)`);
+        if (moved && /\/config$/.test(pathBefore))
+          findings.moves.push(
+            `${change.address}: the adopted KV mount ${pathBefore.replace(/\/config$/, '')}/ would be swapped for ${pathAfter.replace(/\/config$/, '')}/ (kv.mount changed)`,
+          );
         break;
       }
     }
@@ -222,7 +243,7 @@ function moveProcedure(config: MaasVaultConfig): string[] {
     `Put kv.mount (${config.kv.mount}) and secretsPath (${config.secretsPath}) back to what this site was applied with. To move MAAS's secrets:`,
     '  1. set up a second site (another site name) with the new kv.mount/secretsPath and apply it;',
     '  2. copy every secret from the old place to the new one (e.g. `bao kv get`/`kv put`, or a snapshot restore to a test Vault first);',
-    '  3. on every region controller run `maas config-vault configure ... --mount NEW_MOUNT --yes` with the second site\'s commands;',
+    "  3. on every region controller run `maas config-vault configure ... --mount NEW_MOUNT --yes` with the second site's commands;",
     '  4. once every region reads its secrets from the new place, destroy the old site (with --delete-secrets if its mount is to go).',
   ];
 }
@@ -284,7 +305,7 @@ export class MountUnlistableError extends PlanGuardError {
       `${command} refused before changing anything in Vault: the admin token may not list what the KV mount ${mount}/ ` +
         `holds (LIST ${path} answered permission denied), ` +
         `so it cannot tell this site's secrets from another site's or application's. Grant the admin policy path ` +
-          `"${mount}/metadata/*" { capabilities = ["list"] } ` +
+        `"${mount}/metadata/*" { capabilities = ["list"] } ` +
         `(\`maas-vault policy admin\` prints it for a mount this site created), or use a token that has it. Nothing was changed.`,
     );
   }
@@ -323,7 +344,7 @@ export async function countSecrets(client: VaultClient, mount: string, options: 
       }
       const full = `${prefix}${key}`;
       held.total += 1;
-      const top = full.split('/')[0]!;
+      const top = full.split('/')[0];
       held.byTop.set(top, (held.byTop.get(top) ?? 0) + 1);
       if (ownPrefix === undefined) continue;
       if (full.startsWith(ownPrefix)) held.own.push(full);
@@ -340,8 +361,10 @@ export function describeTops(byTop: ReadonlyMap<string, number>): string {
 
 function describeHeld(held: Held): string {
   const total = `${held.partial ? 'at least ' : ''}${held.total} secret${held.total === 1 ? '' : 's'}`;
-  return `${total} in it${held.byTop.size > 0 ? ` (${describeTops(held.byTop)})` : held.partial ? ' (it could not be listed in full)' : ''}, ` +
-    `and MAAS keeps no other copy`;
+  return (
+    `${total} in it${held.byTop.size > 0 ? ` (${describeTops(held.byTop)})` : held.partial ? ' (it could not be listed in full)' : ''}, ` +
+    `and MAAS keeps no other copy`
+  );
 }
 
 /** Each role under the AppRole mount and the policies its tokens get. */

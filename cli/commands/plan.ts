@@ -43,14 +43,19 @@ export const planCommand = defineCommand<PlanArgs>({
       try {
         refusePlan(findings, {}, 'apply', session.config);
       } catch (error) {
-        guardRefusal = (error as Error).message.replace(/^apply refused before changing anything in Vault \(nothing was changed\):/, 'apply would refuse this plan unless allowed:');
+        guardRefusal = (error as Error).message.replace(
+          /^apply refused before changing anything in Vault \(nothing was changed\):/,
+          'apply would refuse this plan unless allowed:',
+        );
       }
       if (report.json) {
         report.data({
           changes: saved.changes,
           ...(session.adoption ? { adoption: { ...session.adoption, imports: undefined, plan: counts, refusal } } : {}),
           ...(findings.forgets.length > 0 ? { forgets: findings.forgets } : {}),
-          ...(findings.losses.length > 0 ? { losses: findings.losses.map(({ kind, address, why }) => ({ kind, address, why, optIn: OPT_INS[kind].flag })) } : {}),
+          ...(findings.losses.length > 0
+            ? { losses: findings.losses.map(({ kind, address, why }) => ({ kind, address, why, optIn: OPT_INS[kind].flag })) }
+            : {}),
           ...(findings.moves.length > 0 ? { moves: findings.moves } : {}),
         });
       } else {

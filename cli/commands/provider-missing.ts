@@ -14,13 +14,20 @@ export async function explainMissingProvider(error: unknown, env: NodeJS.Process
   if (output === undefined) return error;
   if (!PROVIDER_NOT_INSTALLED.test(output) || !/hashicorp\/vault/.test(output)) return error;
   const { mirrorLacksProvider, providerFix } = await import('../../toolchain/provider.js');
-  const searched = /search locations\s*\n((?:\s*- .+\n?)+)/.exec(output)?.[1].split('\n').map((line) => line.replace(/^\s*- /, '').trim()).filter(Boolean) ?? [];
+  const searched =
+    /search locations\s*\n((?:\s*- .+\n?)+)/
+      .exec(output)?.[1]
+      .split('\n')
+      .map((line) => line.replace(/^\s*- /, '').trim())
+      .filter(Boolean) ?? [];
   const reason = env.MAAS_VAULT_PROVIDER_MIRROR
     ? mirrorLacksProvider(env.MAAS_VAULT_PROVIDER_MIRROR)
     : searched.length > 0
       ? `the engine looked in ${searched.join(', ')} only`
       : 'the engine found no mirror or plugin directory holding it, and no registry answered';
-  return new ProviderMissingError(`terraform-provider-vault ${VAULT_PROVIDER_VERSION} is missing: ${reason}. To supply it, ${providerFix(env)}. Nothing was changed in Vault`);
+  return new ProviderMissingError(
+    `terraform-provider-vault ${VAULT_PROVIDER_VERSION} is missing: ${reason}. To supply it, ${providerFix(env)}. Nothing was changed in Vault`,
+  );
 }
 
 export class ProviderMissingError extends Error {

@@ -72,7 +72,12 @@ export const revokeCommand = defineCommand<RevokeArgs>({
         if (!(error instanceof RevokeIncomplete)) return explainTokenRefusal(client, error);
         const reason = await tokenEndedReason(client, life, error.first);
         if (!reason) return explainTokenRefusal(client, error.first);
-        const recorded = unmarked.length === 0 ? '' : notRecorded.length > 0 ? `The revocation could not be recorded in ${notRecorded.join(', nor in ')}. ` : `The revocation is recorded in ${revocationRecordPath(config)}. `;
+        const recorded =
+          unmarked.length === 0
+            ? ''
+            : notRecorded.length > 0
+              ? `The revocation could not be recorded in ${notRecorded.join(', nor in ')}. `
+              : `The revocation is recorded in ${revocationRecordPath(config)}. `;
         throw new VaultTokenEndedError(
           client.address,
           reason,
@@ -97,7 +102,8 @@ export const revokeCommand = defineCommand<RevokeArgs>({
           },
         ),
       );
-      const tokensOf = (name: string) => (sweep instanceof TokenSweepRefused ? undefined : controllerRoles(config, name).reduce((sum, role) => sum + sweep.ended[role], 0));
+      const tokensOf = (name: string) =>
+        sweep instanceof TokenSweepRefused ? undefined : controllerRoles(config, name).reduce((sum, role) => sum + sweep.ended[role], 0);
       if (report.json) {
         report.data({
           controllers: controllers.map((name, index) => ({ name, destroyedSecretIds: counts[index], endedTokens: tokensOf(name) ?? null })),
@@ -111,7 +117,9 @@ export const revokeCommand = defineCommand<RevokeArgs>({
           const tokens = tokensOf(name);
           // Without the lock another run may still issue one after the last listing (said below).
           const outcome = settled.unsettled ? 'none is left as of now' : 'it cannot log in again';
-          report.line(`${name}: destroyed ${counts[index]} secret ID${counts[index] === 1 ? '' : 's'}${tokens === undefined ? '' : `, ended ${tokens} live token${tokens === 1 ? '' : 's'}`}; ${outcome}`);
+          report.line(
+            `${name}: destroyed ${counts[index]} secret ID${counts[index] === 1 ? '' : 's'}${tokens === undefined ? '' : `, ended ${tokens} live token${tokens === 1 ? '' : 's'}`}; ${outcome}`,
+          );
         });
         if (sweep instanceof TokenSweepRefused) {
           const tokenLife = config.tokenMaxTtl ?? `the mount's max TTL (tokenMaxTtl is not set; each renewal adds up to ${config.tokenTtl})`;

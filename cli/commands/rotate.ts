@@ -11,7 +11,14 @@ import type { Reporter } from '../reporter.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import type { MaasVaultConfig } from '../../config/index.js';
 import { beginRotation, destroyOlderSecretIds, planFinish, type RotationStarted } from '../../vault/rotation.js';
-import { loadRotationRecord, rotationManaged, type RotatedCredential, type RotationRecord, rotationRecordLocation, saveRotationRecord } from '../../vault/rotation-record.js';
+import {
+  loadRotationRecord,
+  rotationManaged,
+  type RotatedCredential,
+  type RotationRecord,
+  rotationRecordLocation,
+  saveRotationRecord,
+} from '../../vault/rotation-record.js';
 import { roleName } from '../../config/index.js';
 import { openStackSession } from './stack-session.js';
 import { withEngine, withLockTimeout } from './engine-args.js';
@@ -88,15 +95,29 @@ async function begin(argv: RotateArgs): Promise<void> {
     await refuseAnotherSitesVault(client, config, 'rotate');
     await requireSecretIdGrants(client, config, controllers, 'rotate');
     const life = await readTokenLife(client);
-    const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () => beginRotation(client, config, record, { controllers, wrapTtl }));
+    const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () =>
+      beginRotation(client, config, record, { controllers, wrapTtl }),
+    );
     const ended = result.failed.length > 0 ? await tokenEndedReason(client, life, result.failed[0].error) : undefined;
     const failure = (error: Error) => (ended ? `Vault stopped accepting the token: ${ended}` : error.message);
     // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
     await saveRotationRecord(config, result.record);
     const data = {
-      controllers: result.started.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
-        name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousSecretIdAccessors: previousAccessors, continued, command, restartCommands: restart,
-      })),
+      controllers: result.started.map(
+        ({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
+          name,
+          role,
+          roleId,
+          wrappedToken,
+          wrapTtl: ttl,
+          expiresAt,
+          secretIdAccessor,
+          previousSecretIdAccessors: previousAccessors,
+          continued,
+          command,
+          restartCommands: restart,
+        }),
+      ),
       failed: result.failed.map(({ name, error }) => ({ name, error: failure(error) })),
       finishCommand: finishCommand(config, result.started),
     };
@@ -139,7 +160,9 @@ function printRotation(report: Reporter, config: MaasVaultConfig, started: reado
   report.line();
   for (const controller of started) {
     const older = controller.previousAccessors.length;
-    report.line(`# ${controller.name} (token expires ${controller.expiresAt}; ${older} older secret ID${older === 1 ? '' : 's'} to destroy at --finish${controller.continued ? ', kept from the rotation already under way' : ''})`);
+    report.line(
+      `# ${controller.name} (token expires ${controller.expiresAt}; ${older} older secret ID${older === 1 ? '' : 's'} to destroy at --finish${controller.continued ? ', kept from the rotation already under way' : ''})`,
+    );
     report.line(controller.command);
     report.line(`${controller.restart.snap}    # snap install`);
     report.line(`${controller.restart.deb}    # deb install`);
@@ -164,11 +187,7 @@ interface OutSummaryController {
 }
 
 /** What `rotate --out` says on stdout: controllers, accessors, expiry, the file and the finish command; no wrapping token, no configure command. */
-function printOutSummary(
-  report: Reporter,
-  path: string,
-  data: { controllers: OutSummaryController[]; failed: unknown[]; finishCommand: string },
-): void {
+function printOutSummary(report: Reporter, path: string, data: { controllers: OutSummaryController[]; failed: unknown[]; finishCommand: string }): void {
   const controllers = data.controllers.map(({ name, role, secretIdAccessor, previousSecretIdAccessors, wrapTtl, expiresAt }): OutSummaryController => ({
     name,
     role,
@@ -223,7 +242,9 @@ async function forgetStackSecretIds(argv: RotateArgs, report: Reporter, controll
   try {
     const session = await openStackSession(argv, true, 'apply');
     try {
-      await session.engineStep(`${session.engine.binary.kind} apply -refresh-only (the stack stops managing the secret ID of ${names})`, () => session.engine.refreshOnly());
+      await session.engineStep(`${session.engine.binary.kind} apply -refresh-only (the stack stops managing the secret ID of ${names})`, () =>
+        session.engine.refreshOnly(),
+      );
     } finally {
       session.release();
       await session.client?.close();
@@ -256,17 +277,20 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
   try {
     await refuseAnotherSitesVault(client, config, 'rotate --finish');
     const life = await readTokenLife(client);
-    const plans = await report.step('checking the pending rotations', () => planFinish(client, config, record, pending)).catch(async (error: unknown) => {
-      const reason = await tokenEndedReason(client, life, error);
-      if (reason) throw new VaultTokenEndedError(client.address, reason, 'Nothing was destroyed; every rotation stays pending.');
-      throw error;
-    });
+    const plans = await report
+      .step('checking the pending rotations', () => planFinish(client, config, record, pending))
+      .catch(async (error: unknown) => {
+        const reason = await tokenEndedReason(client, life, error);
+        if (reason) throw new VaultTokenEndedError(client.address, reason, 'Nothing was destroyed; every rotation stays pending.');
+        throw error;
+      });
     const ready = plans.filter((plan) => plan.blocked === undefined);
     const blocked = plans.filter((plan) => plan.blocked !== undefined);
     for (const plan of blocked) report.warn(`${plan.name}: not finished: ${plan.blocked}`);
     const total = ready.reduce((sum, plan) => sum + plan.destroy.length, 0);
     if (ready.length > 0 && total > 0 && !argv.autoApprove) {
-      for (const plan of ready) report.line(`${plan.name}: ${plan.destroy.length} older secret ID${plan.destroy.length === 1 ? '' : 's'} of role ${plan.role} to destroy`);
+      for (const plan of ready)
+        report.line(`${plan.name}: ${plan.destroy.length} older secret ID${plan.destroy.length === 1 ? '' : 's'} of role ${plan.role} to destroy`);
       const question =
         `Destroy them? A region still running on an old secret ID fails its next login (within ${config.tokenTtl}): ` +
         'answer yes only once each of these regions ran `configure --yes` with its new token and was restarted.';
@@ -276,10 +300,12 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
         return [];
       }
     }
-    const settled = await report.step(`destroying ${total} older secret IDs`, () => Promise.allSettled(ready.map((plan) => destroyOlderSecretIds(client, plan))));
+    const settled = await report.step(`destroying ${total} older secret IDs`, () =>
+      Promise.allSettled(ready.map((plan) => destroyOlderSecretIds(client, plan))),
+    );
     // Only a controller whose older secret IDs are all gone is finished; the others stay pending,
     // and --finish again destroys what is left of them.
-    const failures = ready.flatMap((plan, index) => (settled[index].status === 'rejected' ? [{ plan, error: (settled[index] as PromiseRejectedResult).reason as unknown }] : []));
+    const failures = ready.flatMap((plan, index) => (settled[index].status === 'rejected' ? [{ plan, error: settled[index].reason as unknown }] : []));
     const destroyed = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 0));
     const finished = ready.filter((_, index) => settled[index].status === 'fulfilled');
     const left = { ...record.controllers };
@@ -299,18 +325,29 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
       const account = `Finished (older secret IDs destroyed): ${namesOrNone(finished.map(({ name }) => name))}. Not finished, still pending (run --finish again): ${namesOrNone(failures.map(({ plan }) => plan.name))}.`;
       if (reason) throw new VaultTokenEndedError(client.address, reason, account);
       report.warn(account);
-      if (handedOver.length > 0) report.warn(`run \`maas-vault apply\` once: the stack's state still lists the destroyed secret ID of ${handedOver.join(', ')} (it changes nothing in Vault)`);
+      if (handedOver.length > 0)
+        report.warn(
+          `run \`maas-vault apply\` once: the stack's state still lists the destroyed secret ID of ${handedOver.join(', ')} (it changes nothing in Vault)`,
+        );
       throw failures[0].error;
     }
     if (report.json) {
       report.data({
-        finished: ready.map((plan, index) => ({ name: plan.name, role: plan.role, destroyedSecretIds: destroyed[index], destroyedSecretIdAccessors: plan.destroy, alreadyGone: plan.alreadyGone })),
+        finished: ready.map((plan, index) => ({
+          name: plan.name,
+          role: plan.role,
+          destroyedSecretIds: destroyed[index],
+          destroyedSecretIdAccessors: plan.destroy,
+          alreadyGone: plan.alreadyGone,
+        })),
         blocked: blocked.map((plan) => ({ name: plan.name, reason: plan.blocked })),
         nothingToFinish: idle,
       });
     } else {
       ready.forEach((plan, index) =>
-        report.line(`${plan.name}: rotation finished: destroyed ${destroyed[index]} older secret ID${destroyed[index] === 1 ? '' : 's'}; it logs in with its new one only`),
+        report.line(
+          `${plan.name}: rotation finished: destroyed ${destroyed[index]} older secret ID${destroyed[index] === 1 ? '' : 's'}; it logs in with its new one only`,
+        ),
       );
     }
     if (blocked.length > 0) process.exitCode = EXIT.failure;

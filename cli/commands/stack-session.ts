@@ -96,7 +96,7 @@ export interface StackSession extends CommandContext {
   jsonPath: string;
   client?: VaultClient;
   /** Runs one engine command as a step; a signal or a failure becomes the CLI's explained error. */
-  engineStep<T>(label: string, run: () => Promise<T>): Promise<T>;
+  engineStep: <T>(label: string, run: () => Promise<T>) => Promise<T>;
   /** True when an earlier apply or destroy of this work directory did not finish (interrupted, killed, failed). */
   readonly wasInterrupted: boolean;
   /** Records that a change is under way: if it never finishes, the next apply knows. */
@@ -131,7 +131,12 @@ export interface LockedSession extends CommandContext {
  * `action` names the command for messages and the lock record (and sets its SESSION_DEFAULTS);
  * commands that only read pass 'output'.
  */
-export async function openStackSession(argv: SessionArgs, needsVault: boolean, action: StackAction = 'output', options: SessionOptions = {}): Promise<StackSession> {
+export async function openStackSession(
+  argv: SessionArgs,
+  needsVault: boolean,
+  action: StackAction = 'output',
+  options: SessionOptions = {},
+): Promise<StackSession> {
   return (await lockStackSession(argv, needsVault, action, options)).openStack();
 }
 
@@ -139,13 +144,22 @@ export async function openStackSession(argv: SessionArgs, needsVault: boolean, a
  * The engine this site's commands run: --engine, else MAAS_VAULT_ENGINE, else tofu then terraform
  * on PATH; its version probe cached in the work directory.
  */
-export async function locateSiteEngine(argv: { engine?: string }, config: CommandContext['config'], requested: string | undefined = argv.engine): Promise<EngineBinary> {
+export async function locateSiteEngine(
+  argv: { engine?: string },
+  config: CommandContext['config'],
+  requested: string | undefined = argv.engine,
+): Promise<EngineBinary> {
   if (config.state.backend === 'pg') requirePgConnection(process.env);
   const { locateEngine } = await import('../../engine/locate.js');
   return locateEngine(requested ?? process.env.MAAS_VAULT_ENGINE, requested ? '--engine' : 'MAAS_VAULT_ENGINE', join(config.workDir, 'engine.json'));
 }
 
-export async function lockStackSession(argv: SessionArgs, needsVault: boolean, action: StackAction = 'output', options: SessionOptions = {}): Promise<LockedSession> {
+export async function lockStackSession(
+  argv: SessionArgs,
+  needsVault: boolean,
+  action: StackAction = 'output',
+  options: SessionOptions = {},
+): Promise<LockedSession> {
   const steps: SessionSteps = { ...SESSION_DEFAULTS[action], ...definedSteps(options) };
   const context = options.context ?? openContext(argv);
   const { config, report } = context;
@@ -280,7 +294,12 @@ async function openStack({ argv, context, steps, action, client, token, release,
         const output = action === 'encrypt-state' ? undefined : engineOutput(error);
         const unsaved = output === undefined ? undefined : erroredStateAdvice(output, stackDir, action);
         if (unsaved) throw new ErroredStateError(unsaved);
-        throw await explainEngineFailure(await explainLostActiveNode(await explainStateLock(error, config, engine.lockTimeout), client, routed, action), client, action, config.site);
+        throw await explainEngineFailure(
+          await explainLostActiveNode(await explainStateLock(error, config, engine.lockTimeout), client, routed, action),
+          client,
+          action,
+          config.site,
+        );
       }
     };
     const init = () =>
@@ -296,7 +315,9 @@ async function openStack({ argv, context, steps, action, client, token, release,
         const recovered = await engineStep('pushing back the state an earlier run could not save', () => recoverErroredState(engine, stackDir));
         if (recovered) report.warn(recovered);
       } else {
-        report.warn(`${erroredStatePath(stackDir)} holds the state an earlier run could not save: this ${action} does not see what that run created; \`maas-vault apply\` pushes it back first`);
+        report.warn(
+          `${erroredStatePath(stackDir)} holds the state an earlier run could not save: this ${action} does not see what that run created; \`maas-vault apply\` pushes it back first`,
+        );
       }
     }
     const siteResources = async (): Promise<StateResource[]> =>
@@ -390,7 +411,7 @@ async function checkPgSiteRecord(config: CommandContext['config'], clusterId: st
       `the PostgreSQL schema ${schema} (state.schema) holds the state of site ${check.recorded.site} (applied to ` +
         `${check.recorded.vault.address}), and this config is site ${config.site}: ` +
         `its plan would rewrite or delete site ${check.recorded.site}'s mount, policy and roles. Give each site its own ` +
-          `state.schema (or leave it unset: maas_vault_<site>). Nothing was changed.`,
+        `state.schema (or leave it unset: maas_vault_<site>). Nothing was changed.`,
     );
   }
   if (check.kind === 'other-cluster') {
@@ -402,8 +423,8 @@ async function checkPgSiteRecord(config: CommandContext['config'], clusterId: st
     );
   }
   if (check.kind === 'moved' && clusterId) {
-    if (!movedSaid) report.note(`Vault's address for site ${config.site} moved from ${check.from} to ${config.vault.address} ` +
-      `(same cluster, ${clusterId}): recorded`);
+    if (!movedSaid)
+      report.note(`Vault's address for site ${config.site} moved from ${check.from} to ${config.vault.address} ` + `(same cluster, ${clusterId}): recorded`);
     const record = { site: config.site, vault: { address: config.vault.address, clusterId } };
     await pgSiteRecordStep(report, 'recording', config, (name) => pgState.writePgSiteRecord(name, record));
   }
@@ -420,8 +441,10 @@ async function pgSiteRecordStep(
   try {
     await run(schema, await import('../../engine/pg-state.js'));
   } catch (error) {
-    report.warn(`${verb} site ${config.site} in the PostgreSQL schema ${schema} (maas_vault_site) failed: ` +
-      `${(error as Error).message}. The next apply records it again.`);
+    report.warn(
+      `${verb} site ${config.site} in the PostgreSQL schema ${schema} (maas_vault_site) failed: ` +
+        `${(error as Error).message}. The next apply records it again.`,
+    );
   }
 }
 
@@ -432,7 +455,7 @@ async function pgSiteRecordStep(
  */
 function refuseEngineWithoutRemoved(problem: string | undefined, jsonPath: string, config: CommandContext['config']): void {
   if (!problem) return;
-  let removed: unknown[] = [];
+  let removed: unknown[];
   try {
     removed = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { removed?: unknown[] }).removed ?? [];
   } catch {

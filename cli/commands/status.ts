@@ -80,7 +80,13 @@ async function siteInventory(argv: StatusArgs, config: MaasVaultConfig): Promise
   return stackInventoryOf(pulled);
 }
 
-function printStatus(report: Reporter, site: string, server: { flavour: ServerFlavour; version: string; address: string; active?: boolean }, cluster: ClusterReport, { checks, drift, notCreated }: { checks: StatusCheck[]; drift: boolean; notCreated: boolean }): void {
+function printStatus(
+  report: Reporter,
+  site: string,
+  server: { flavour: ServerFlavour; version: string; address: string; active?: boolean },
+  cluster: ClusterReport,
+  { checks, drift, notCreated }: { checks: StatusCheck[]; drift: boolean; notCreated: boolean },
+): void {
   report.line(`${flavourName(server.flavour)} ${server.version} at ${server.address}: unsealed${server.active === false ? ', standby' : ''}`);
   printCluster(report, cluster);
   for (const check of checks) {
@@ -97,7 +103,11 @@ function printStatus(report: Reporter, site: string, server: { flavour: ServerFl
     report.line(report.paint(`Site ${site} is not created yet: \`maas-vault plan\` lists what \`maas-vault apply\` would create.`, 'cyan'));
     return;
   }
-  report.line(drift ? report.paint('Drift found: each line above says what to run; `maas-vault plan` lists what apply would change.', 'red') : report.paint('Vault matches the config.', 'green'));
+  report.line(
+    drift
+      ? report.paint('Drift found: each line above says what to run; `maas-vault plan` lists what apply would change.', 'red')
+      : report.paint('Vault matches the config.', 'green'),
+  );
 }
 
 function printCluster(report: Reporter, cluster: ClusterReport): void {
@@ -105,6 +115,8 @@ function printCluster(report: Reporter, cluster: ClusterReport): void {
   const unknown = '(unknown: the token may not read it)';
   report.line(`HA cluster: this node is ${cluster.isStandby ? 'a standby' : 'the active node'}; active node ${cluster.activeAddress ?? 'none'}`);
   report.line(`  standbys: ${cluster.standbys ? cluster.standbys.join(', ') || 'none' : unknown}`);
-  report.line(`  standby reads: ${cluster.standbyReads === undefined ? unknown : cluster.standbyReads ? 'enabled' : 'disabled (standbys forward every request)'}`);
+  report.line(
+    `  standby reads: ${cluster.standbyReads === undefined ? unknown : cluster.standbyReads ? 'enabled' : 'disabled (standbys forward every request)'}`,
+  );
   for (const warning of cluster.warnings) report.warn(warning);
 }

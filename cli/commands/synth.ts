@@ -5,7 +5,8 @@ import { openContext, type GlobalArgs } from '../context.js';
 
 export const synthCommand = defineCommand<GlobalArgs>({
   ...COMMAND_TEXT.synth,
-  builder: (yargs: Argv<GlobalArgs>) => yargs.example('$0 synth --config examples/maas-vault.json', 'writes .maas-vault/lab/cdktf.out/stacks/maas-vault-lab/cdk.tf.json'),
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs.example('$0 synth --config examples/maas-vault.json', 'writes .maas-vault/lab/cdktf.out/stacks/maas-vault-lab/cdk.tf.json'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
     const { synthStack } = await import('../../stacks/synth.js');

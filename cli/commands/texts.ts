@@ -25,7 +25,7 @@ export const COMMAND_TEXT = {
   },
   encryptState: {
     command: 'encrypt-state',
-    describe: 'Encrypt a site\'s existing clear state once, after adding state.encryption (OpenTofu; no Vault access)',
+    describe: "Encrypt a site's existing clear state once, after adding state.encryption (OpenTofu; no Vault access)",
   },
   credentials: {
     command: 'credentials',
@@ -33,7 +33,8 @@ export const COMMAND_TEXT = {
   },
   verifyToken: {
     command: 'verify-token [token]',
-    describe: "On a region controller, before `maas config-vault configure`: check that a wrapping token is unused, unexpired and was issued for this controller's role (never unwraps it)",
+    describe:
+      "On a region controller, before `maas config-vault configure`: check that a wrapping token is unused, unexpired and was issued for this controller's role (never unwraps it)",
   },
   verify: {
     command: 'verify',
@@ -45,7 +46,8 @@ export const COMMAND_TEXT = {
   },
   rotate: {
     command: 'rotate',
-    describe: "Rotate region controllers' secret IDs without an outage: issue new ones now, destroy the old ones with --finish once each region runs on its new one",
+    describe:
+      "Rotate region controllers' secret IDs without an outage: issue new ones now, destroy the old ones with --finish once each region runs on its new one",
   },
   revoke: {
     command: 'revoke',
@@ -57,7 +59,8 @@ export const COMMAND_TEXT = {
   },
   dev: {
     command: 'dev',
-    describe: 'The embedded default: start a local OpenBao (or --server vault: HashiCorp Vault) dev server, apply the example config (or --config), print the commands, verify',
+    describe:
+      'The embedded default: start a local OpenBao (or --server vault: HashiCorp Vault) dev server, apply the example config (or --config), print the commands, verify',
   },
   version: {
     command: 'version',

@@ -38,10 +38,13 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       if (report.json) {
         report.data({
           controllers: results,
-          tls: { trustedAsMaas: probe.trusted ?? null, ...(tls ? { problem: tls, caToInstall: config.vault.caCert ?? null } : {}), ...(clientCert ? { clientCertificateRequired: clientCert } : {}) },
+          tls: {
+            trustedAsMaas: probe.trusted ?? null,
+            ...(tls ? { problem: tls, caToInstall: config.vault.caCert ?? null } : {}),
+            ...(clientCert ? { clientCertificateRequired: clientCert } : {}),
+          },
         });
-      }
-      else {
+      } else {
         for (const result of results) {
           report.line(
             result.ok

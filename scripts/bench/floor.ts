@@ -16,11 +16,18 @@ const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
 function call(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: address.hostname, port: address.port, method, path: `/v1/${path}`, agent, headers: { 'X-Vault-Token': token, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => (res.statusCode! < 400 ? resolve(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>) : reject(new Error(`${method} ${path}: ${res.statusCode}`))));
-    });
+    const req = request(
+      { host: address.hostname, port: address.port, method, path: `/v1/${path}`, agent, headers: { 'X-Vault-Token': token, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          res.statusCode! < 400
+            ? resolve(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>)
+            : reject(new Error(`${method} ${path}: ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -39,7 +46,9 @@ const results = await Promise.all(
         'POST',
         `auth/approle/role/${role}/secret-id`,
         { ...consistency, 'X-Vault-Wrap-TTL': '5m', 'Content-Type': 'application/json' },
-        JSON.stringify({ metadata: JSON.stringify({ site, controller: role, issued_by: 'maas-vault credentials', issue_run: '00000000-0000-4000-8000-000000000000' }) }),
+        JSON.stringify({
+          metadata: JSON.stringify({ site, controller: role, issued_by: 'maas-vault credentials', issue_run: '00000000-0000-4000-8000-000000000000' }),
+        }),
       ),
     ]),
   ),

@@ -14,7 +14,11 @@ export const SOURCE_FINGERPRINT_FILE = 'dist/bundle/source-fingerprint';
 export function sourceFingerprint(root: string): string {
   const hash = createHash('sha256');
   const files = SOURCE_DIRS.flatMap((dir) => listSources(join(root, dir))).sort();
-  for (const file of files) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+  for (const file of files)
+    hash
+      .update(`${relative(root, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
   hash.update(readFileSync(join(root, 'package.json')));
   return hash.digest('hex');
 }

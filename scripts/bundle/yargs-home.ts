@@ -34,7 +34,9 @@ export function yargsHome(): Plugin {
       }));
       // yargs moved its shim: fail the build rather than ship the working-directory walk again.
       build.onEnd((result) =>
-        result.errors.length === 0 && !replaced ? { errors: [{ text: "yargs' ESM platform shim was not found: update scripts/bundle/yargs-home.ts" }] } : undefined,
+        result.errors.length === 0 && !replaced
+          ? { errors: [{ text: "yargs' ESM platform shim was not found: update scripts/bundle/yargs-home.ts" }] }
+          : undefined,
       );
     },
   };

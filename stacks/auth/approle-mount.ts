@@ -22,11 +22,15 @@ export class ApproleMount extends Construct {
       new RemovedBlock(this, 'forget_mount', `vault_auth_backend.${id}_mount`);
       this.path = existing.path;
     } else {
-      const mount = stableId(this, 'mount', new AuthBackend(this, 'mount', {
-        type: 'approle',
-        path: props.mount,
-        description: props.description,
-      }));
+      const mount = stableId(
+        this,
+        'mount',
+        new AuthBackend(this, 'mount', {
+          type: 'approle',
+          path: props.mount,
+          description: props.description,
+        }),
+      );
       this.path = mount.path;
     }
   }

@@ -35,15 +35,19 @@ export class RegionController extends Construct {
     this.roleName = role.roleName;
     const issued = props.role.secretId;
     if (issued === undefined) return;
-    const secretId = stableId(this, 'secret_id', new ApproleAuthBackendRoleSecretId(this, 'secret-id', {
-      backend: props.backend,
-      roleName: role.roleName,
-      wrappingTtl: issued.wrapTtl,
-      // Keyed by the secret ID's own accessor, the resource outlives the unwrap MAAS does, so a
-      // re-apply after `configure` changes nothing instead of issuing a new secret ID.
-      withWrappedAccessor: true,
-      metadata: JSON.stringify(issued.metadata),
-    }));
+    const secretId = stableId(
+      this,
+      'secret_id',
+      new ApproleAuthBackendRoleSecretId(this, 'secret-id', {
+        backend: props.backend,
+        roleName: role.roleName,
+        wrappingTtl: issued.wrapTtl,
+        // Keyed by the secret ID's own accessor, the resource outlives the unwrap MAAS does, so a
+        // re-apply after `configure` changes nothing instead of issuing a new secret ID.
+        withWrappedAccessor: true,
+        metadata: JSON.stringify(issued.metadata),
+      }),
+    );
     this.wrappingToken = secretId.wrappingToken;
     this.secretIdAccessor = secretId.wrappingAccessor;
   }

@@ -22,30 +22,42 @@ export class KvMount extends Construct {
       // writes max_versions, cas_required and delete_version_after on every apply, resetting
       // what it was not given to 0: write only the settings MAAS needs or the config names (KV
       // keeps the others), compare only those, and never "delete" them.
-      stableId(this, 'shared_settings', new GenericEndpoint(this, 'shared-settings', {
-        path: `${props.mount}/config`,
-        dataJson: JSON.stringify(settings),
-        ignoreAbsentFields: true,
-        disableDelete: true,
-      }));
+      stableId(
+        this,
+        'shared_settings',
+        new GenericEndpoint(this, 'shared-settings', {
+          path: `${props.mount}/config`,
+          dataJson: JSON.stringify(settings),
+          ignoreAbsentFields: true,
+          disableDelete: true,
+        }),
+      );
       // A mount this site created before kv.adopt was set: forgotten, never unmounted.
       new RemovedBlock(this, 'forget_mount', `vault_mount.${id}_mount`);
       new RemovedBlock(this, 'forget_settings', `vault_kv_secret_backend_v2.${id}_settings`);
       this.path = props.mount;
       return;
     }
-    const mount = stableId(this, 'mount', new Mount(this, 'mount', {
-      path: props.mount,
-      type: 'kv',
-      options: props.options,
-      description: props.description,
-    }));
+    const mount = stableId(
+      this,
+      'mount',
+      new Mount(this, 'mount', {
+        path: props.mount,
+        type: 'kv',
+        options: props.options,
+        description: props.description,
+      }),
+    );
     // This site's own mount: its settings are the stack's to manage.
-    stableId(this, 'settings', new KvSecretBackendV2(this, 'settings', {
-      mount: mount.path,
-      casRequired: settings.cas_required,
-      ...(settings.max_versions === undefined ? {} : { maxVersions: settings.max_versions }),
-    }));
+    stableId(
+      this,
+      'settings',
+      new KvSecretBackendV2(this, 'settings', {
+        mount: mount.path,
+        casRequired: settings.cas_required,
+        ...(settings.max_versions === undefined ? {} : { maxVersions: settings.max_versions }),
+      }),
+    );
     this.path = mount.path;
   }
 }

@@ -67,7 +67,11 @@ describe('a namespace is refused before anything is sent', () => {
       [site, ['status']],
     ] as const) {
       const result = await target.cli([...args], server.rootToken, env);
-      expect([args[0], result.exitCode, result.stderr]).toEqual([args[0], 2, expect.stringContaining(`${variable}="${NAMESPACE}": MAAS sends no namespace header`)]);
+      expect([args[0], result.exitCode, result.stderr]).toEqual([
+        args[0],
+        2,
+        expect.stringContaining(`${variable}="${NAMESPACE}": MAAS sends no namespace header`),
+      ]);
     }
     expect({ root: await holdings(), namespace: onServer('openbao') ? await holdings(NAMESPACE) : undefined }).toEqual(before);
   });
@@ -92,27 +96,40 @@ it("OpenBao's spellings alone: BAO_ADDR, BAO_TOKEN and BAO_CACERT reach and trus
   const record = JSON.parse(issued.stdout).controllers[0] as { roleId: string; wrappedToken: string; command: string };
   expect(record.command).toContain('https://maas-vault.invalid:8200');
   const unwrapped = await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: record.wrappedToken, caCert: server.caCert });
-  const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: record.roleId, secret_id: unwrapped.body.data.secret_id }, caCert: server.caCert });
+  const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', {
+    body: { role_id: record.roleId, secret_id: unwrapped.body.data.secret_id },
+    caCert: server.caCert,
+  });
   expect(login.status).toBe(200);
 });
 
 describe('credentials --out', () => {
   const env = () => ({ VAULT_CACERT: server.caCert! });
-  const accessors = async (controller: string) => ((await http('LIST', `auth/approle/role/${roleName({ site: 'envsite' }, controller)}/secret-id`)).body.data?.keys ?? []) as string[];
+  const accessors = async (controller: string) =>
+    ((await http('LIST', `auth/approle/role/${roleName({ site: 'envsite' }, controller)}/secret-id`)).body.data?.keys ?? []) as string[];
 
   it('stdout carries no wrapping token, only a summary (controllers, accessors, expiry); the file holds what logs in', async () => {
     const out = join(site.dir, 'creds.json');
     for (const json of [false, true]) {
       const result = await site.cli(['credentials', '--out', out, ...(json ? ['--json'] : [])], server.rootToken, env());
       expect([result.exitCode, result.exitCode === 0 ? '' : result.all]).toEqual([0, '']);
-      const written = JSON.parse(readFileSync(out, 'utf8')).controllers as Array<{ name: string; roleId: string; wrappedToken: string; secretIdAccessor: string; expiresAt: string }>;
+      const written = JSON.parse(readFileSync(out, 'utf8')).controllers as Array<{
+        name: string;
+        roleId: string;
+        wrappedToken: string;
+        secretIdAccessor: string;
+        expiresAt: string;
+      }>;
       expect(written.map((record) => record.name)).toEqual(['region-1', 'region-2']);
       for (const record of written) {
         expect(result.all).not.toContain(record.wrappedToken);
         expect(result.stdout).toContain(record.secretIdAccessor);
         expect(result.stdout).toContain(record.expiresAt);
         const unwrapped = await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: record.wrappedToken, caCert: server.caCert });
-        const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: record.roleId, secret_id: unwrapped.body.data.secret_id }, caCert: server.caCert });
+        const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', {
+          body: { role_id: record.roleId, secret_id: unwrapped.body.data.secret_id },
+          caCert: server.caCert,
+        });
         expect(login.status).toBe(200);
       }
       if (json) {

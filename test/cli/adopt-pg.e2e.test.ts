@@ -33,7 +33,10 @@ describeE2E('adopting a hand-made set-up with the state in PostgreSQL (e2e: engi
       approle: { adopt: true },
       kv: { mount: MOUNT, adopt: true },
       policy: { name: 'maas-secrets-pg', adopt: true },
-      controllers: [{ name: 'region-1', role: 'maas-pg-region-1' }, { name: 'region-2', role: 'maas-pg-region-2' }],
+      controllers: [
+        { name: 'region-1', role: 'maas-pg-region-1' },
+        { name: 'region-2', role: 'maas-pg-region-2' },
+      ],
       state: { backend: 'pg' },
     };
     site = new TestSite(server, input);
@@ -58,7 +61,9 @@ describeE2E('adopting a hand-made set-up with the state in PostgreSQL (e2e: engi
     expect([plan.exitCode, plan.exitCode === 0 ? '' : plan.all]).toEqual([0, '']);
     const { adoption } = JSON.parse(plan.stdout);
     expect(adoption.plan).toMatchObject({ import: 3, destroy: 0, replace: 0 });
-    expect(adoption.importing).toEqual(expect.arrayContaining([expect.stringContaining(`role ${roleName(config, 'region-1')} `), `policy ${config.policy.name}`]));
+    expect(adoption.importing).toEqual(
+      expect.arrayContaining([expect.stringContaining(`role ${roleName(config, 'region-1')} `), `policy ${config.policy.name}`]),
+    );
   });
 
   it('apply imports into PostgreSQL, keeps every role ID, and the next plan imports nothing again', async () => {
@@ -70,10 +75,15 @@ describeE2E('adopting a hand-made set-up with the state in PostgreSQL (e2e: engi
     const ids = JSON.parse(rows[0].data).resources.flatMap((resource: { type: string; instances: Array<{ attributes: { id: string } }> }) =>
       resource.instances.map((instance) => `${resource.type} ${instance.attributes.id}`),
     );
-    expect(ids).toEqual(expect.arrayContaining([`vault_policy ${config.policy.name}`, `vault_approle_auth_backend_role auth/approle/role/${roleName(config, 'region-2')}`]));
+    expect(ids).toEqual(
+      expect.arrayContaining([`vault_policy ${config.policy.name}`, `vault_approle_auth_backend_role auth/approle/role/${roleName(config, 'region-2')}`]),
+    );
 
     const again = await site.cli(['plan', '--json'], server.rootToken, { PG_CONN_STR: postgres.connStr });
     expect(again.exitCode).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ changes: false, adoption: { importing: [], plan: { import: 0, add: 0, change: 0, destroy: 0, replace: 0 } } });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      changes: false,
+      adoption: { importing: [], plan: { import: 0, add: 0, change: 0, destroy: 0, replace: 0 } },
+    });
   });
 });

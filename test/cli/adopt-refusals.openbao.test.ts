@@ -54,10 +54,17 @@ describe('adoption refusals (openbao: no engine)', () => {
 
   it('an adopted role that does not exist (creating it would hand the region a role ID it never had)', async () => {
     await vaultHttp(server.address, 'POST', 'auth/approle/role/someone-else', { ...root(), body: { token_policies: ['default'] } });
-    const result = await planOf({ approle: { adopt: true }, kv: { mount: 'kv-two', adopt: true }, controllers: [{ name: 'region-0' }, { name: 'region-1', role: 'maas-region-1' }] });
+    const result = await planOf({
+      approle: { adopt: true },
+      kv: { mount: 'kv-two', adopt: true },
+      controllers: [{ name: 'region-0' }, { name: 'region-1', role: 'maas-region-1' }],
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('controllers[1].role: there is no AppRole role maas-region-1 under auth/approle/ to adopt (nothing was changed)');
-    const apply = await new TestSite(server, { site: 'refusals', ...adopting, approle: { adopt: true }, kv: { mount: 'kv-two', adopt: true } }).cli(['apply', '--auto-approve']);
+    const apply = await new TestSite(server, { site: 'refusals', ...adopting, approle: { adopt: true }, kv: { mount: 'kv-two', adopt: true } }).cli([
+      'apply',
+      '--auto-approve',
+    ]);
     expect(apply.exitCode).toBe(2);
     expect(apply.stderr).toContain('controllers[0].role: there is no AppRole role maas-region-1');
     // Nothing was written: the only role is the one that was there, and no policy.

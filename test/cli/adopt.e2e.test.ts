@@ -96,8 +96,13 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
   it('the admin policy covers the adopted roles: a token holding only it plans and applies the adoption', async () => {
     const rendered = await site.cli(['policy', 'admin'], null);
     expect(rendered.exitCode).toBe(0);
-    expect((await vaultHttp(server.address, 'PUT', 'sys/policies/acl/maas-admin-handmade', { token: server.rootToken, body: { policy: rendered.stdout } })).status).toBe(204);
-    const created = await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['maas-admin-handmade'], no_default_policy: false, ttl: '1h' } });
+    expect(
+      (await vaultHttp(server.address, 'PUT', 'sys/policies/acl/maas-admin-handmade', { token: server.rootToken, body: { policy: rendered.stdout } })).status,
+    ).toBe(204);
+    const created = await vaultHttp(server.address, 'POST', 'auth/token/create', {
+      token: server.rootToken,
+      body: { policies: ['maas-admin-handmade'], no_default_policy: false, ttl: '1h' },
+    });
     adminToken = created.body.auth.client_token;
   });
 
@@ -113,7 +118,9 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
       `- role ${roleName(config, 'region-2')} has secret_id_num_uses=1: MAAS logs in again with the same secret_id whenever its token nears expiry, ` +
         'so it would lock itself out after 1 login (its next token expiry); apply sets 0',
     );
-    expect(text.stdout).toContain(`- policy ${POLICY} grants exactly what the config asks; apply rewrites its text in maas-vault's layout (comments and spacing only)`);
+    expect(text.stdout).toContain(
+      `- policy ${POLICY} grants exactly what the config asks; apply rewrites its text in maas-vault's layout (comments and spacing only)`,
+    );
     expect(text.stderr).toMatch(/Plan: 4 to import, 1 to add, \d+ to change, 0 to destroy\./);
 
     const json = await site.cli(['plan', '--json'], adminToken);
@@ -169,7 +176,7 @@ describeE2E('adopting a hand-made set-up (e2e: engine + provider)', () => {
     expect(await login('region-1', stored.get('region-1')!)).toBe(200);
   });
 
-  it("another site cannot adopt a role whose secret IDs maas-vault issued for this one", async () => {
+  it('another site cannot adopt a role whose secret IDs maas-vault issued for this one', async () => {
     // region-2 got a secret ID from `credentials` above, with this site's name in its metadata.
     const other = new TestSite(server, {
       site: 'other',

@@ -18,7 +18,10 @@ describeE2E('client certificates (e2e: engine + provider)', () => {
 
   beforeAll(async () => {
     certs = makeClientCertFiles();
-    server = await startDevServer({ bao: serverBinary(), clientCertListener: { certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.ca } });
+    server = await startDevServer({
+      bao: serverBinary(),
+      clientCertListener: { certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.ca },
+    });
   });
 
   afterAll(async () => {
@@ -26,7 +29,10 @@ describeE2E('client certificates (e2e: engine + provider)', () => {
   });
 
   it('apply and credentials present the certificate; MAAS could not, and they say so', async () => {
-    const site = new TestSite({ ...server, address: server.clientCertAddress }, { site: 'mtls', kv: { mount: 'kv-mtls' }, controllers: [{ name: 'region-1' }] });
+    const site = new TestSite(
+      { ...server, address: server.clientCertAddress },
+      { site: 'mtls', kv: { mount: 'kv-mtls' }, controllers: [{ name: 'region-1' }] },
+    );
     site.update((input) => ({ ...input, vault: { address: server.clientCertAddress, caCert: certs.ca } }));
     const withCert = { VAULT_CLIENT_CERT: certs.clientCert, VAULT_CLIENT_KEY: certs.clientKey };
     const maasWarning = new RegExp(`the listener at ${server.clientCertAddress} requires a client certificate .*but MAAS presents none`);
@@ -42,7 +48,10 @@ describeE2E('client certificates (e2e: engine + provider)', () => {
     expect(JSON.parse(credentials.stdout).controllers).toHaveLength(1);
 
     const verify = await site.cli(['verify'], server.rootToken, { ...withCert, SSL_CERT_FILE: certs.ca });
-    expect([verify.exitCode, verify.stdout]).toEqual([1, expect.stringMatching(/FAILED {2}TLS as MAAS sees it: the listener at .* requires a client certificate/)]);
+    expect([verify.exitCode, verify.stdout]).toEqual([
+      1,
+      expect.stringMatching(/FAILED {2}TLS as MAAS sees it: the listener at .* requires a client certificate/),
+    ]);
 
     const without = await site.cli(['credentials'], server.rootToken);
     expect(without.exitCode).toBe(3);

@@ -19,10 +19,16 @@ describe('client certificates (server: a listener requiring them)', () => {
 
   beforeAll(async () => {
     certs = makeClientCertFiles();
-    server = await startDevServer({ bao: serverBinary(), clientCertListener: { certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.ca } });
+    server = await startDevServer({
+      bao: serverBinary(),
+      clientCertListener: { certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.ca },
+    });
     const dir = mkdtempSync(join(tmpdir(), 'maas-vault-client-cert-'));
     config = join(dir, 'maas-vault.json');
-    writeFileSync(config, JSON.stringify({ site: 'mtls', vault: { address: server.clientCertAddress, caCert: certs.ca }, controllers: [{ name: 'region-1' }] }));
+    writeFileSync(
+      config,
+      JSON.stringify({ site: 'mtls', vault: { address: server.clientCertAddress, caCert: certs.ca }, controllers: [{ name: 'region-1' }] }),
+    );
   });
 
   afterAll(async () => {
@@ -35,7 +41,10 @@ describe('client certificates (server: a listener requiring them)', () => {
 
   /** The error as the admin sees it: one line, no OpenSSL source paths or alert numbers. */
   function oneLine(stderr: string): void {
-    const lines = stderr.trim().split('\n').filter((line) => /TLS verification failed/.test(line));
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .filter((line) => /TLS verification failed/.test(line));
     expect(lines).toHaveLength(1);
     expect(stderr).not.toMatch(/SSL routines|ssl\/record|SSL alert number|\.c:\d+/);
   }
@@ -66,7 +75,12 @@ describe('client certificates (server: a listener requiring them)', () => {
   });
 
   it('the VAULT_ spelling wins over BAO_, and says so', async () => {
-    const result = await status({ VAULT_CLIENT_CERT: certs.clientCert, VAULT_CLIENT_KEY: certs.clientKey, BAO_CLIENT_CERT: certs.strangerCert, BAO_CLIENT_KEY: certs.strangerKey });
+    const result = await status({
+      VAULT_CLIENT_CERT: certs.clientCert,
+      VAULT_CLIENT_KEY: certs.clientKey,
+      BAO_CLIENT_CERT: certs.strangerCert,
+      BAO_CLIENT_KEY: certs.strangerKey,
+    });
     expect(result.exitCode).not.toBe(3);
     expect(result.stderr).toMatch(/both VAULT_CLIENT_CERT and BAO_CLIENT_CERT are set: VAULT_CLIENT_CERT is used, BAO_CLIENT_CERT is ignored/);
   });

@@ -3,7 +3,20 @@
  * after the first successful run, then read back by V8 instead of compiling again. Each test runs
  * its own copy of dist/bundle, so that the cache it looks at is its own.
  */
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -34,7 +47,13 @@ function install(): { dir: string; bundle: string; cache: string; config: string
 }
 
 function run(bundle: string, args: string[]) {
-  return execa(process.execPath, [join(bundle, 'maas-vault.cjs'), ...args], { reject: false, extendEnv: false, env: { PATH: process.env.PATH, HOME: process.env.HOME }, input: '', timeout: 30_000 });
+  return execa(process.execPath, [join(bundle, 'maas-vault.cjs'), ...args], {
+    reject: false,
+    extendEnv: false,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    input: '',
+    timeout: 30_000,
+  });
 }
 
 const HELP_TEXT = 'Exit codes: 0 ok, 1 failure';
@@ -84,7 +103,8 @@ it('the first successful run of a command writes its cache, owner-only; the next
 
 it('each command has its own cache; help and version share one', async () => {
   const { bundle, cache, config } = install();
-  for (const args of [['policy', 'maas', '--config', config], ['--version'], ['credentials', '--help'], ['--help']]) expect((await run(bundle, args)).exitCode).toBe(0);
+  for (const args of [['policy', 'maas', '--config', config], ['--version'], ['credentials', '--help'], ['--help']])
+    expect((await run(bundle, args)).exitCode).toBe(0);
   expect(cacheFiles(cache).map((file) => file.replace(/-[0-9a-f]{8}\.v8$/, ''))).toEqual(['other.main', 'policy.main']);
 });
 
@@ -241,7 +261,11 @@ it('run through a link with --preserve-symlinks-main, it finds the bundle beside
   const { dir, bundle } = install();
   const link = join(dir, 'linked-maas-vault.cjs');
   symlinkSync(join(bundle, 'maas-vault.cjs'), link);
-  const result = await execa(process.execPath, ['--preserve-symlinks-main', link, '--version'], { reject: false, extendEnv: false, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  const result = await execa(process.execPath, ['--preserve-symlinks-main', link, '--version'], {
+    reject: false,
+    extendEnv: false,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
   expect([result.exitCode, result.stdout, result.stderr]).toEqual([0, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version, '']);
 });
 
@@ -270,7 +294,10 @@ it('synth caches the code of the cdktf bundle it loads too; the next synth reads
   const { bundle, cache, dir } = install();
   const synth = async (workDir: string) => {
     const config = join(dir, `${workDir}.json`);
-    writeFileSync(config, JSON.stringify({ site: 'dc1', vault: { address: 'http://127.0.0.1:8200' }, controllers: [{ name: 'region-1' }], workDir: join(dir, workDir) }));
+    writeFileSync(
+      config,
+      JSON.stringify({ site: 'dc1', vault: { address: 'http://127.0.0.1:8200' }, controllers: [{ name: 'region-1' }], workDir: join(dir, workDir) }),
+    );
     const result = await run(bundle, ['synth', '--config', config]);
     expect([result.exitCode, result.stderr]).toEqual([0, '']);
     return readFileSync(join(dir, workDir, 'cdktf.out/stacks/maas-vault-dc1/cdk.tf.json'), 'utf8');
@@ -298,7 +325,7 @@ describe('cache names', () => {
     expect(cacheName('apply', 'vendor/synth.cjs', Buffer.from('x'), node)).toMatch(/^apply\.synth-[0-9a-f]{8}\.v8$/);
   });
 
-  it("change with the file, its content (at the same length too), the Node version and the flags V8 runs with", () => {
+  it('change with the file, its content (at the same length too), the Node version and the flags V8 runs with', () => {
     const base = cacheName('status', 'main.cjs', Buffer.from('source'), node);
     for (const changed of [
       cacheName('status', 'vendor/main.cjs', Buffer.from('source'), node),

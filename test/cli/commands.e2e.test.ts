@@ -36,7 +36,6 @@ describeE2E('commands (e2e: engine + provider)', () => {
     return created.body.auth.client_token;
   }
 
-
   describe('synth', () => {
     it('writes the Terraform JSON without touching Vault', async () => {
       const result = await runCli(['synth', '--config', site.configPath]);
@@ -86,7 +85,9 @@ describeE2E('commands (e2e: engine + provider)', () => {
       expect((await vaultHttp(server.address, 'DELETE', 'sys/mounts/kv-cli', { token: server.rootToken })).status).toBe(204);
       const verify = await site.cli(['verify', '--controller', 'region-1']);
       expect(verify.exitCode).toBe(1);
-      expect(verify.stdout).toMatch(/FAILED {2}region-1: MAAS would fail to write a test secret: no handler for route "kv-cli\/data\/maas\/test-[0-9a-f-]+": nothing is mounted there/);
+      expect(verify.stdout).toMatch(
+        /FAILED {2}region-1: MAAS would fail to write a test secret: no handler for route "kv-cli\/data\/maas\/test-[0-9a-f-]+": nothing is mounted there/,
+      );
       const status = await site.cli(['status']);
       expect(status.exitCode).toBe(4);
       expect(status.stdout).toContain('not mounted: MAAS would fail with "no handler for route"');
@@ -104,7 +105,10 @@ describeE2E('commands (e2e: engine + provider)', () => {
     });
 
     it('lists drift and exits 4, and apply converges it', async () => {
-      await vaultHttp(server.address, 'POST', `auth/approle/role/${roleName({ site: 'cli' }, 'region-2')}`, { token: server.rootToken, body: { token_ttl: '1h', secret_id_num_uses: 1 } });
+      await vaultHttp(server.address, 'POST', `auth/approle/role/${roleName({ site: 'cli' }, 'region-2')}`, {
+        token: server.rootToken,
+        body: { token_ttl: '1h', secret_id_num_uses: 1 },
+      });
       await vaultHttp(server.address, 'POST', 'kv-cli/config', { token: server.rootToken, body: { cas_required: true } });
       const result = await site.cli(['status']);
       expect(result.exitCode).toBe(4);
@@ -121,7 +125,9 @@ describeE2E('commands (e2e: engine + provider)', () => {
     it('prints role IDs, accessors and commands from state, without a Vault token', async () => {
       const result = await site.cli(['output'], null);
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toMatch(new RegExp(`^region-1: role ${roleName({ site: 'cli' }, 'region-1')}, role ID [0-9a-f-]{36}, secret-ID accessor [0-9a-f-]{36}$`, 'm'));
+      expect(result.stdout).toMatch(
+        new RegExp(`^region-1: role ${roleName({ site: 'cli' }, 'region-1')}, role ID [0-9a-f-]{36}, secret-ID accessor [0-9a-f-]{36}$`, 'm'),
+      );
       // region-1's token was unwrapped above (apply): output flags it, as apply does, instead of printing it.
       expect(result.stdout.split('\n').filter((line) => line.startsWith('sudo maas config-vault configure'))).toHaveLength(2);
       expect(result.stdout).toContain('#   wrapping token already used or expired: run `maas-vault credentials --controller region-1` for a fresh one');
@@ -140,7 +146,7 @@ describeE2E('commands (e2e: engine + provider)', () => {
       }
     });
 
-    it('a token without permission makes apply fail with exit 1 and the provider\'s permission error', async () => {
+    it("a token without permission makes apply fail with exit 1 and the provider's permission error", async () => {
       const weak = await tokenWithPolicies('default');
       site.update((input) => ({ ...input, generation: 99 }));
       try {
@@ -152,7 +158,6 @@ describeE2E('commands (e2e: engine + provider)', () => {
         site.update((input) => ({ ...input, generation: 5 }));
       }
     });
-
   });
 
   describe('a sealed Vault', () => {
@@ -181,7 +186,9 @@ describeE2E('commands (e2e: engine + provider)', () => {
       const result = await site.cli(['destroy', '--auto-approve']);
       expect(result.exitCode).toBe(0);
       expect(result.stderr).toContain('If MAAS was migrated to this Vault (`maas config-vault migrate`), MAAS loses its secrets.');
-      expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'cli' }, 'region-1')}`, { token: server.rootToken })).status).toBe(404);
+      expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'cli' }, 'region-1')}`, { token: server.rootToken })).status).toBe(
+        404,
+      );
       expect(existsSync(join(site.dir, '.maas-vault/cli/terraform.tfstate'))).toBe(true);
     });
   });

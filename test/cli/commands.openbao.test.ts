@@ -55,7 +55,21 @@ describe('credentials', () => {
     const issued = await credentialsJson();
     expect(issued.controllers.map((record: any) => record.name)).toEqual(['region-1', 'region-2', 'region-3']);
     for (const record of issued.controllers) {
-      expect(Object.keys(record).sort()).toEqual(['command', 'configured', 'expiresAt', 'initCommand', 'mount', 'name', 'role', 'roleId', 'secretIdAccessor', 'secretsPath', 'url', 'wrapTtl', 'wrappedToken']);
+      expect(Object.keys(record).sort()).toEqual([
+        'command',
+        'configured',
+        'expiresAt',
+        'initCommand',
+        'mount',
+        'name',
+        'role',
+        'roleId',
+        'secretIdAccessor',
+        'secretsPath',
+        'url',
+        'wrapTtl',
+        'wrappedToken',
+      ]);
       expect(record.role).toBe(role(record.name));
       expect(record.wrapTtl).toBe('5m');
       expect(Date.parse(record.expiresAt) - started).toBeGreaterThan(290_000);
@@ -181,7 +195,9 @@ describe('verify', () => {
     });
     const result = await site.cli(['verify', '--controller', 'region-2']);
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toMatch(/^FAILED {2}region-2: MAAS would fail to write a test secret: permission denied: the token's policies do not grant "update" on kv-cli\/data\/maas\/test-/m);
+    expect(result.stdout).toMatch(
+      /^FAILED {2}region-2: MAAS would fail to write a test secret: permission denied: the token's policies do not grant "update" on kv-cli\/data\/maas\/test-/m,
+    );
     await site.setUp();
     expect((await site.cli(['verify', '--controller', 'region-2'])).exitCode).toBe(0);
   });
@@ -191,7 +207,9 @@ describe('verify', () => {
     try {
       const verify = await site.cli(['verify', '--controller', 'region-1']);
       expect(verify.exitCode).toBe(1);
-      expect(verify.stdout).toMatch(/FAILED {2}region-1: MAAS would fail to write a test secret: no handler for route "kv-cli\/data\/maas\/test-[0-9a-f-]+": nothing is mounted there/);
+      expect(verify.stdout).toMatch(
+        /FAILED {2}region-1: MAAS would fail to write a test secret: no handler for route "kv-cli\/data\/maas\/test-[0-9a-f-]+": nothing is mounted there/,
+      );
       const status = await site.cli(['status']);
       expect(status.exitCode).toBe(4);
       expect(status.stdout).toContain('not mounted: MAAS would fail with "no handler for route"');
@@ -210,7 +228,10 @@ describe('status', () => {
   });
 
   it('lists each drift with its reason and exits 4', async () => {
-    await vaultHttp(server.address, 'POST', `auth/approle/role/${role('region-2')}`, { token: server.rootToken, body: { token_ttl: '1h', secret_id_num_uses: 1 } });
+    await vaultHttp(server.address, 'POST', `auth/approle/role/${role('region-2')}`, {
+      token: server.rootToken,
+      body: { token_ttl: '1h', secret_id_num_uses: 1 },
+    });
     await vaultHttp(server.address, 'POST', 'kv-cli/config', { token: server.rootToken, body: { cas_required: true } });
     try {
       const result = await site.cli(['status']);
@@ -285,10 +306,13 @@ describe('errors', () => {
       await sealed?.stop();
     });
 
-    it.each([['status'], ['credentials'], ['verify'], ['revoke', '--auto-approve', '--controller', 'region-1']])('%s: exit 3 and how to unseal', async (...args) => {
-      const result = await site.cli(args, sealed.rootToken, { VAULT_ADDR: sealed.address });
-      expect(result.exitCode).toBe(3);
-      expect(result.stderr).toContain(`Vault at ${sealed.address} is sealed: unseal it with \`${serverCliName()} operator unseal\``);
-    });
+    it.each([['status'], ['credentials'], ['verify'], ['revoke', '--auto-approve', '--controller', 'region-1']])(
+      '%s: exit 3 and how to unseal',
+      async (...args) => {
+        const result = await site.cli(args, sealed.rootToken, { VAULT_ADDR: sealed.address });
+        expect(result.exitCode).toBe(3);
+        expect(result.stderr).toContain(`Vault at ${sealed.address} is sealed: unseal it with \`${serverCliName()} operator unseal\``);
+      },
+    );
   });
 });

@@ -54,7 +54,9 @@ describe('credentials delivery (openbao)', () => {
     expect(await accessors()).toEqual([written.controllers[0].secretIdAccessor]);
     expect(result.stderr).toContain('destroyed 1 older secret ID');
     const unwrapped = await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: written.controllers[0].wrappedToken });
-    const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: written.controllers[0].roleId, secret_id: unwrapped.body.data.secret_id } });
+    const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', {
+      body: { role_id: written.controllers[0].roleId, secret_id: unwrapped.body.data.secret_id },
+    });
     expect(login.status).toBe(200);
   });
 });

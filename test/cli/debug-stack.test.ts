@@ -23,7 +23,12 @@ function writeConfig(name: string, config: Record<string, unknown>): string {
 }
 
 it('synth loads cdktf from the bundle, with no source map decoded', async () => {
-  const config = writeConfig('ok.json', { site: 'dc1', vault: { address: 'http://127.0.0.1:8200' }, controllers: [{ name: 'region-1' }], workDir: join(dir, 'work') });
+  const config = writeConfig('ok.json', {
+    site: 'dc1',
+    vault: { address: 'http://127.0.0.1:8200' },
+    controllers: [{ name: 'region-1' }],
+    workDir: join(dir, 'work'),
+  });
   const result = await runCli(['synth', '--config', config], { cwd: ROOT, env: { NODE_OPTIONS: `--require=${PROBE}` } });
   expect(result.exitCode).toBe(0);
   expect(result.stderr).toContain('synth probe: cdktf-files-from-node_modules=0 source-maps=false');

@@ -16,7 +16,8 @@ import { describeWithTofu, tofuPath } from '../support/tofu.js';
 
 const PASSPHRASE = 'correct-horse-battery-staple-2026';
 const ENCRYPTION = { passphraseEnv: 'MAAS_STATE_PASSPHRASE' };
-const NOT_ENCRYPTED_YET = /^maas-vault: the state of site \S+ is still in clear, and state\.encryption refuses to read it that way: run `maas-vault encrypt-state` once/m;
+const NOT_ENCRYPTED_YET =
+  /^maas-vault: the state of site \S+ is still in clear, and state\.encryption refuses to read it that way: run `maas-vault encrypt-state` once/m;
 
 describeWithTofu('encrypt-state: a clear state encrypted in one step (e2e: tofu + provider + PostgreSQL 15)', () => {
   let server: OpenBaoServer;
@@ -33,7 +34,13 @@ describeWithTofu('encrypt-state: a clear state encrypted in one step (e2e: tofu 
   const withPassphrase = (extra: Record<string, string> = {}) => env({ MAAS_STATE_PASSPHRASE: PASSPHRASE, ...extra });
 
   function site(name: string, state: Record<string, unknown>, controllers = ['region-1', 'region-2']): TestSite {
-    return new TestSite(server, { site: name, kv: { mount: `kv-${name}` }, approle: { adopt: true }, controllers: controllers.map((controller) => ({ name: controller })), state });
+    return new TestSite(server, {
+      site: name,
+      kv: { mount: `kv-${name}` },
+      approle: { adopt: true },
+      controllers: controllers.map((controller) => ({ name: controller })),
+      state,
+    });
   }
 
   async function applyClear(target: TestSite): Promise<string[]> {
@@ -74,7 +81,10 @@ describeWithTofu('encrypt-state: a clear state encrypted in one step (e2e: tofu 
     const wrong = await target.cli(['plan'], server.rootToken, env({ MAAS_STATE_PASSPHRASE: 'not-the-passphrase-at-all' }));
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toMatch(
-      new RegExp(`^maas-vault: the state of site ${target.config.site} could not be decrypted with the passphrase in MAAS_STATE_PASSPHRASE: it is not the passphrase the state was encrypted with`, 'm'),
+      new RegExp(
+        `^maas-vault: the state of site ${target.config.site} could not be decrypted with the passphrase in MAAS_STATE_PASSPHRASE: it is not the passphrase the state was encrypted with`,
+        'm',
+      ),
     );
   }
 
@@ -103,7 +113,9 @@ describeWithTofu('encrypt-state: a clear state encrypted in one step (e2e: tofu 
     const migrated = await target.cli(['encrypt-state'], null, withPassphrase());
     expect([migrated.exitCode, migrated.exitCode === 0 ? '' : migrated.all.slice(-1500)]).toEqual([0, '']);
     expect(JSON.parse(readFileSync(probeCache, 'utf8'))).toMatchObject({ kind: 'tofu' });
-    expect(migrated.stdout).toContain(`Encrypted the state of site migloc in ${stateFile(target)} with the passphrase in MAAS_STATE_PASSPHRASE; nothing in Vault was changed.`);
+    expect(migrated.stdout).toContain(
+      `Encrypted the state of site migloc in ${stateFile(target)} with the passphrase in MAAS_STATE_PASSPHRASE; nothing in Vault was changed.`,
+    );
     expect(migrated.stdout).toContain(`Removed ${stateFile(target)}.backup: it held an earlier state in clear.`);
     expect(migrated.all).not.toContain(PASSPHRASE);
     for (const token of tokens) expect(migrated.all).not.toContain(token);
@@ -140,7 +152,13 @@ describeWithTofu('encrypt-state: a clear state encrypted in one step (e2e: tofu 
 
     const migrated = await second.cli(['encrypt-state', '--json'], null, withPassphrase());
     expect([migrated.exitCode, migrated.exitCode === 0 ? '' : migrated.all.slice(-1500)]).toEqual([0, '']);
-    expect(JSON.parse(migrated.stdout)).toEqual({ site: 'migpg', state: 'PostgreSQL schema maas_vault_migpg', before: 'clear', after: 'encrypted', removed: [] });
+    expect(JSON.parse(migrated.stdout)).toEqual({
+      site: 'migpg',
+      state: 'PostgreSQL schema maas_vault_migpg',
+      before: 'clear',
+      after: 'encrypted',
+      removed: [],
+    });
     expect(stackJson(second)).not.toMatch(/fallback|unencrypted/);
 
     const row = await pgRow('maas_vault_migpg');

@@ -32,7 +32,11 @@ describeE2E('engine init noise (e2e: engine + provider)', () => {
   });
 
   it('on a terminal, no engine line shares its line with the spinner', async () => {
-    const site = new TestSite(server, { site: 'spinner', kv: { mount: 'kv-spinner' }, controllers: Array.from({ length: 40 }, (_, index) => ({ name: `region-${index + 1}` })) });
+    const site = new TestSite(server, {
+      site: 'spinner',
+      kv: { mount: 'kv-spinner' },
+      controllers: Array.from({ length: 40 }, (_, index) => ({ name: `region-${index + 1}` })),
+    });
     const line = [process.execPath, CLI, 'apply', '--auto-approve', '--config', site.configPath].join(' ');
     const result = await execa('script', ['-qefc', line, '/dev/null'], {
       reject: false,
@@ -43,7 +47,10 @@ describeE2E('engine init noise (e2e: engine + provider)', () => {
     const output = String(result.stdout).replace(/\r\n/g, '\n');
     // The spinner ran (a step took over a second), so the check below means something.
     expect(output).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] (terraform|tofu) apply \(\d+\.\ds\)/);
-    const shared = output.split('\n').map((text) => text.split('\r').at(-1)!).filter((text) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] .*\|/.test(text));
+    const shared = output
+      .split('\n')
+      .map((text) => text.split('\r').at(-1)!)
+      .filter((text) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] .*\|/.test(text));
     expect(shared).toEqual([]);
   });
 });

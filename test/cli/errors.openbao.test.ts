@@ -59,7 +59,8 @@ describe('errors name the real cause (openbao)', () => {
   });
 
   it('a token that lacks a permission: exit 1, the path, and the policy that grants it', async () => {
-    const weak = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default'], ttl: '10m' } })).body.auth.client_token;
+    const weak = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default'], ttl: '10m' } })).body
+      .auth.client_token;
     const result = await cli(['status'], weak);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/^maas-vault: permission denied: the token's policies do not grant "read" on sys\/auth.*`maas-vault policy admin`/);
@@ -69,7 +70,11 @@ describe('errors name the real cause (openbao)', () => {
   it('TLS without the CA: exit 3, says TLS verification failed and names VAULT_CACERT', async () => {
     const result = await cli(['status'], tls.rootToken, { VAULT_ADDR: tls.address });
     expect(result.exitCode).toBe(3);
-    expect(result.stderr).toMatch(new RegExp(`^maas-vault: Vault at ${tls.address}: TLS verification failed \\(.+\\): this machine does not trust Vault's certificate: set VAULT_CACERT \\(or vault\\.caCert\\)`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^maas-vault: Vault at ${tls.address}: TLS verification failed \\(.+\\): this machine does not trust Vault's certificate: set VAULT_CACERT \\(or vault\\.caCert\\)`,
+      ),
+    );
     expect((await cli(['status'], tls.rootToken, { VAULT_ADDR: tls.address, VAULT_CACERT: tls.caCert })).stderr).not.toMatch(/TLS/);
   });
 
@@ -105,7 +110,15 @@ describe('errors name the real cause (openbao)', () => {
   });
 
   it('--json on a failure is one JSON object on stdout for every command, with the exit code the process gives', async () => {
-    const cases: string[][] = [['status'], ['credentials'], ['verify'], ['revoke', '--controller', 'region-1', '--auto-approve'], ['plan'], ['apply', '--auto-approve'], ['policy', 'nonsense']];
+    const cases: string[][] = [
+      ['status'],
+      ['credentials'],
+      ['verify'],
+      ['revoke', '--controller', 'region-1', '--auto-approve'],
+      ['plan'],
+      ['apply', '--auto-approve'],
+      ['policy', 'nonsense'],
+    ];
     for (const args of cases) {
       const result = await cli([...args, '--json'], server.rootToken, { VAULT_ADDR: 'http://127.0.0.1:9' });
       expect([args[0], result.exitCode]).not.toEqual([args[0], 0]);

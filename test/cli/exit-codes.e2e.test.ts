@@ -28,7 +28,13 @@ export function documentedExitCodes(text: string): Map<string, number[]> {
     const cells = line.split(/(?<!\\)\|/).map((cell) => cell.trim());
     const command = /^`([a-z-]+)/.exec(cells[1])?.[1];
     if (!command) throw new Error(`README: cannot read the command of ${line}`);
-    table.set(command, cells.at(-2)!.split(',').map((code) => Number(code.trim())));
+    table.set(
+      command,
+      cells
+        .at(-2)!
+        .split(',')
+        .map((code) => Number(code.trim())),
+    );
   }
   return table;
 }
@@ -55,7 +61,8 @@ describeE2E('every documented exit code of every command (e2e: engine + provider
     site.cli(args, token, { HOME: home, ...env });
   const atSealed = (args: string[]) => run(args, sealed.rootToken, { VAULT_ADDR: sealed.address });
   const weakToken = async () =>
-    (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default'], ttl: '10m' } })).body.auth.client_token as string;
+    (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default'], ttl: '10m' } })).body.auth
+      .client_token as string;
   const badConfig = () => {
     const path = join(site.dir, 'bad.json');
     writeFileSync(path, JSON.stringify({ site: 'codes', vault: { address: server.address }, controllers: [] }));
@@ -69,7 +76,12 @@ describeE2E('every documented exit code of every command (e2e: engine + provider
   const withTofu = (scenario: () => Promise<CliResult>) => (needsTofu.add(scenario), scenario);
   /** A site with state.encryption and no state yet, run with OpenTofu and a passphrase. */
   const encryptedSite = (name: string) =>
-    new TestSite(server, { site: name, kv: { mount: `kv-${name}` }, controllers: [{ name: 'region-1' }], state: { encryption: { passphraseEnv: 'MAAS_STATE_PASSPHRASE' } } });
+    new TestSite(server, {
+      site: name,
+      kv: { mount: `kv-${name}` },
+      controllers: [{ name: 'region-1' }],
+      state: { encryption: { passphraseEnv: 'MAAS_STATE_PASSPHRASE' } },
+    });
   const tofuEnv = () => ({ HOME: home, MAAS_VAULT_ENGINE: tofuPath!, MAAS_STATE_PASSPHRASE: 'correct-horse-battery-staple-2026' });
 
   /** One way to reach each (command, code). */
@@ -97,7 +109,12 @@ describeE2E('every documented exit code of every command (e2e: engine + provider
     destroy: {
       // Destroys a throwaway site of its own, so the others keep theirs.
       0: async () => {
-        const other = new TestSite(server, { site: 'codes-gone', approle: { adopt: true }, kv: { mount: 'kv-codes-gone' }, controllers: [{ name: 'region-1' }] });
+        const other = new TestSite(server, {
+          site: 'codes-gone',
+          approle: { adopt: true },
+          kv: { mount: 'kv-codes-gone' },
+          controllers: [{ name: 'region-1' }],
+        });
         await other.apply();
         return other.cli(['destroy', '--auto-approve']);
       },
@@ -160,7 +177,10 @@ describeE2E('every documented exit code of every command (e2e: engine + provider
         }
       },
       // A site never applied: nothing of it is in Vault yet.
-      5: () => new TestSite(server, { site: 'codes-new', approle: { adopt: true }, kv: { mount: 'kv-codes-new' }, controllers: [{ name: 'region-1' }] }).cli(['status']),
+      5: () =>
+        new TestSite(server, { site: 'codes-new', approle: { adopt: true }, kv: { mount: 'kv-codes-new' }, controllers: [{ name: 'region-1' }] }).cli([
+          'status',
+        ]),
     },
     revoke: {
       0: () => run(['revoke', '--auto-approve', '--controller', 'region-1']),
@@ -174,7 +194,10 @@ describeE2E('every documented exit code of every command (e2e: engine + provider
       // A site that adopts a KV mount the dev server does not have: apply fails.
       1: () => {
         const path = join(site.dir, 'adopt.json');
-        writeFileSync(path, JSON.stringify({ site: 'dev', vault: { address: server.address }, kv: { mount: 'kv-absent', adopt: true }, controllers: [{ name: 'region-1' }] }));
+        writeFileSync(
+          path,
+          JSON.stringify({ site: 'dev', vault: { address: server.address }, kv: { mount: 'kv-absent', adopt: true }, controllers: [{ name: 'region-1' }] }),
+        );
         return runCli(['dev', '--quiet', '--config', path], { env: { HOME: home } });
       },
       2: () => runCli(['dev', ...badConfig()], { env: { HOME: home } }),
@@ -193,15 +216,18 @@ describeE2E('every documented exit code of every command (e2e: engine + provider
     expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(covered));
   });
 
-  const pairs = Object.entries(scenarios).flatMap(([command, codes]) => Object.entries(codes).map(([code, scenario]) => [command, Number(code), scenario] as const));
+  const pairs = Object.entries(scenarios).flatMap(([command, codes]) =>
+    Object.entries(codes).map(([code, scenario]) => [command, Number(code), scenario] as const),
+  );
 
   // A loop, not it.each: jest hangs formatting rows that hold functions.
-  for (const [command, code, scenario] of pairs) (tofuPath || !needsTofu.has(scenario) ? it : it.skip)(`${command} exits ${code}`, async () => {
-    const result = await scenario();
-    expect([result.exitCode, result.exitCode === code ? '' : result.all.slice(-2000)]).toEqual([code, '']);
-    // status's 4 (drift) and 5 (not created yet) are reports on stdout, not errors.
-    const report = command === 'status' && (code === 4 || code === 5);
-    if (code !== 0 && code !== 4 && !report) expect(result.stderr).toMatch(/^maas-vault: |warning: /m);
-    if (report) expect(result.stdout).toMatch(code === 5 ? /not created yet/ : /DRIFT/);
-  });
+  for (const [command, code, scenario] of pairs)
+    (tofuPath || !needsTofu.has(scenario) ? it : it.skip)(`${command} exits ${code}`, async () => {
+      const result = await scenario();
+      expect([result.exitCode, result.exitCode === code ? '' : result.all.slice(-2000)]).toEqual([code, '']);
+      // status's 4 (drift) and 5 (not created yet) are reports on stdout, not errors.
+      const report = command === 'status' && (code === 4 || code === 5);
+      if (code !== 0 && code !== 4 && !report) expect(result.stderr).toMatch(/^maas-vault: |warning: /m);
+      if (report) expect(result.stdout).toMatch(code === 5 ? /not created yet/ : /DRIFT/);
+    });
 });

@@ -3,11 +3,26 @@ import { normalizeArguments } from '../../cli/habits.js';
 
 describe('normalizeArguments', () => {
   it.each([
-    [['status', '-format=json'], ['status', '--json']],
-    [['status', '--format=json'], ['status', '--json']],
-    [['status', '-format', 'json'], ['status', '--json']],
-    [['plan', '-detailed-exitcode'], ['plan', '--detailed-exitcode']],
-    [['output', '--', '-format=json'], ['output', '--', '-format=json']],
+    [
+      ['status', '-format=json'],
+      ['status', '--json'],
+    ],
+    [
+      ['status', '--format=json'],
+      ['status', '--json'],
+    ],
+    [
+      ['status', '-format', 'json'],
+      ['status', '--json'],
+    ],
+    [
+      ['plan', '-detailed-exitcode'],
+      ['plan', '--detailed-exitcode'],
+    ],
+    [
+      ['output', '--', '-format=json'],
+      ['output', '--', '-format=json'],
+    ],
   ])('%j -> %j', (input, output) => expect(normalizeArguments(input).args).toEqual(output));
 
   it('refuses formats other than json', () => {

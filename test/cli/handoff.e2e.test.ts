@@ -13,7 +13,17 @@ import { describeE2E } from '../support/tiers.js';
 import { serverBinary } from '../support/matrix.js';
 
 interface ApplyJson {
-  controllers: { name: string; roleId: string; url: string; secretsPath: string; mount: string; configured: boolean | null; command: string; initCommand: string; wrappedTokenUsable: boolean }[];
+  controllers: {
+    name: string;
+    roleId: string;
+    url: string;
+    secretsPath: string;
+    mount: string;
+    configured: boolean | null;
+    command: string;
+    initCommand: string;
+    wrappedTokenUsable: boolean;
+  }[];
   migrated: boolean | null;
   migrateCommand: string | null;
 }
@@ -48,7 +58,9 @@ describeE2E('apply hands off per region state (e2e: engine + provider)', () => {
       expect(parseInitRegionLine(controller.initCommand)).toMatchObject({ roleId: controller.roleId, secretsPath: 'maas', mount: 'kv-handapply' });
     }
     const text = await site.apply();
-    expect(text.stdout).toMatch(/^sudo maas init region --vault-uri \S+ --vault-approle-id \S+ --vault-wrapped-token \S+ --vault-secrets-path maas --vault-secrets-mount kv-handapply$/m);
+    expect(text.stdout).toMatch(
+      /^sudo maas init region --vault-uri \S+ --vault-approle-id \S+ --vault-wrapped-token \S+ --vault-secrets-path maas --vault-secrets-mount kv-handapply$/m,
+    );
   });
 
   it('re-apply after region-1 configured with its stack token: "configured, nothing to run", not "token already used"; region-2 still gets both forms', async () => {
@@ -73,7 +85,14 @@ describeE2E('apply hands off per region state (e2e: engine + provider)', () => {
     const region = await runMaasHandOff(client, parseInitRegionLine(region2.initCommand));
     const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: region.roleId, secret_id: region.secretId } });
     // What `config-vault migrate` writes, with the region's own token.
-    expect((await vaultHttp(server.address, 'POST', 'kv-handapply/data/maas/global/rpc-shared', { token: login.body.auth.client_token, body: { data: { secret: 's' } } })).status).toBe(200);
+    expect(
+      (
+        await vaultHttp(server.address, 'POST', 'kv-handapply/data/maas/global/rpc-shared', {
+          token: login.body.auth.client_token,
+          body: { data: { secret: 's' } },
+        })
+      ).status,
+    ).toBe(200);
     expect(await applyJson()).toMatchObject({ migrated: true, migrateCommand: null });
     const text = await site.apply();
     expect(text.stdout).not.toMatch(/^sudo maas config-vault migrate$/m);

@@ -49,18 +49,24 @@ async function refusedUnsent(args: string[], env: Record<string, string | undefi
 describe('the environment', () => {
   const VAULT_COMMANDS = [['plan'], ['apply', '--auto-approve'], ['credentials'], ['status'], ['verify'], ['rotate'], ['revoke', '--controller', 'region-1']];
 
-  it.each(['VAULT_NAMESPACE', 'BAO_NAMESPACE'])('%s exported: every command that talks to Vault exits 2, saying MAAS sends no namespace header', async (variable) => {
-    for (const args of VAULT_COMMANDS) await refusedUnsent(args, { [variable]: 'team-a' }, new RegExp(`${variable}="team-a": MAAS sends no namespace header`));
-  });
+  it.each(['VAULT_NAMESPACE', 'BAO_NAMESPACE'])(
+    '%s exported: every command that talks to Vault exits 2, saying MAAS sends no namespace header',
+    async (variable) => {
+      for (const args of VAULT_COMMANDS)
+        await refusedUnsent(args, { [variable]: 'team-a' }, new RegExp(`${variable}="team-a": MAAS sends no namespace header`));
+    },
+  );
 
   it('vault.namespace in the file: exit 2, nothing sent', async () => {
     const path = join(dir, 'namespace.json');
     writeFileSync(path, JSON.stringify({ site: 'hostile', vault: { address, namespace: 'team-a' }, controllers: [{ name: 'region-1' }] }));
-    for (const args of [['status'], ['credentials'], ['plan']]) await refusedUnsent([...args, '--config', path], {}, /vault\.namespace: MAAS sends no namespace header/);
+    for (const args of [['status'], ['credentials'], ['plan']])
+      await refusedUnsent([...args, '--config', path], {}, /vault\.namespace: MAAS sends no namespace header/);
   });
 
   it.each(['1', 'true'])('VAULT_SKIP_VERIFY=%s: exit 2, never silently ignored', async (value) => {
-    for (const args of [['status'], ['credentials']]) await refusedUnsent(args, { VAULT_SKIP_VERIFY: value }, /VAULT_SKIP_VERIFY is set: maas-vault always verifies Vault's certificate/);
+    for (const args of [['status'], ['credentials']])
+      await refusedUnsent(args, { VAULT_SKIP_VERIFY: value }, /VAULT_SKIP_VERIFY is set: maas-vault always verifies Vault's certificate/);
   });
 
   // ADDRESS stands for the listener's address, known once it listens.
@@ -74,7 +80,11 @@ describe('the environment', () => {
     ['MAAS_VAULT_LOCK_WAIT', ' 5'],
     ['VAULT_MAX_RETRIES', '3 '],
   ])('%s=%j: exit 2 naming the variable, nothing sent', async (variable, value) => {
-    await refusedUnsent(['status'], { [variable]: value.replace('ADDRESS', address) }, new RegExp(`^maas-vault: environment: ${variable} (starts|ends) with whitespace`));
+    await refusedUnsent(
+      ['status'],
+      { [variable]: value.replace('ADDRESS', address) },
+      new RegExp(`^maas-vault: environment: ${variable} (starts|ends) with whitespace`),
+    );
   });
 
   it('VAULT_FORMAT=json is --json; another format is refused like -format=yaml', async () => {
@@ -113,7 +123,10 @@ describe('--config must be a regular file of at most 1 MiB', () => {
 
   it('a second "controllers" key does not silently win: exit 2 naming the key and its lines', async () => {
     const path = join(dir, 'twice.json');
-    writeFileSync(path, `{\n  "site": "hostile",\n  "vault": {"address": "${address}"},\n  "controllers": [{"name": "region-1"}, {"name": "region-2"}],\n  "controllers": [{"name": "region-1"}]\n}\n`);
+    writeFileSync(
+      path,
+      `{\n  "site": "hostile",\n  "vault": {"address": "${address}"},\n  "controllers": [{"name": "region-1"}, {"name": "region-2"}],\n  "controllers": [{"name": "region-1"}]\n}\n`,
+    );
     for (const args of [['plan'], ['credentials'], ['status']]) {
       await refusedUnsent([...args, '--config', path], {}, /key "controllers" appears twice at the top level, at line 4 and again at line 5, column 3/);
     }

@@ -18,7 +18,12 @@ const EVIL = JSON.stringify({
     vault_policy: { evil: { name: 'evil', policy: 'path "*" { capabilities = ["create","read","update","delete","list","sudo"] }' } },
     vault_auth_backend: { evil: { type: 'userpass', path: 'evil-userpass' } },
     vault_generic_endpoint: {
-      evil: { depends_on: ['vault_auth_backend.evil'], path: 'auth/evil-userpass/users/intruder', ignore_absent_fields: true, data_json: JSON.stringify({ password: 'intruder', policies: ['evil'] }) },
+      evil: {
+        depends_on: ['vault_auth_backend.evil'],
+        path: 'auth/evil-userpass/users/intruder',
+        ignore_absent_fields: true,
+        data_json: JSON.stringify({ password: 'intruder', policies: ['evil'] }),
+      },
     },
   },
 });
@@ -64,7 +69,9 @@ describeE2E('a planted *.tf.json in the work directory (e2e: engine + provider)'
     expect(await vaultHolds()).toEqual(before);
     for (const result of results) {
       expect([result.command, result.exitCode]).toEqual([result.command, 2]);
-      expect(result.stderr).toMatch(kind === 'world' ? new RegExp(`workDir ${workDir} is owned by uid 65534.*mode 0777`) : /evil\.tf\.json was not written by maas-vault/);
+      expect(result.stderr).toMatch(
+        kind === 'world' ? new RegExp(`workDir ${workDir} is owned by uid 65534.*mode 0777`) : /evil\.tf\.json was not written by maas-vault/,
+      );
       expect(result.stderr).toMatch(/Nothing was sent to Vault and the engine did not run/);
     }
     expect(before.policies).not.toContain('evil');

@@ -41,7 +41,9 @@ function site(): { dir: string; workDir: string; stackDir: string; config: strin
 }
 
 /** What `evil.tf.json` would do with the admin's token: a policy granting everything. */
-const EVIL = JSON.stringify({ resource: { vault_policy: { evil: { name: 'evil', policy: 'path "*" { capabilities = ["create","read","update","delete","list","sudo"] }' } } } });
+const EVIL = JSON.stringify({
+  resource: { vault_policy: { evil: { name: 'evil', policy: 'path "*" { capabilities = ["create","read","update","delete","list","sudo"] }' } } },
+});
 
 async function refusedUnsent(config: string, message: RegExp): Promise<void> {
   for (const args of COMMANDS) {
@@ -59,7 +61,10 @@ describe('a work directory on a shared host', () => {
     writeFileSync(join(stackDir, 'evil.tf.json'), EVIL);
     chownSync(workDir, 65534, 65534);
     chmodSync(workDir, 0o777);
-    await refusedUnsent(config, new RegExp(`workDir ${workDir} is owned by uid 65534, not by this user \\(uid 0\\) or root \\(owner uid 65534, mode 0777\\).*chmod go-w ${workDir}`));
+    await refusedUnsent(
+      config,
+      new RegExp(`workDir ${workDir} is owned by uid 65534, not by this user \\(uid 0\\) or root \\(owner uid 65534, mode 0777\\).*chmod go-w ${workDir}`),
+    );
   });
 
   it('owned by this user but writable by others: exit 2 naming the mode', async () => {
@@ -93,7 +98,10 @@ describe('a work directory on a shared host', () => {
     async (name) => {
       const { stackDir, config } = site();
       writeFileSync(join(stackDir, name), EVIL, { mode: 0o600 });
-      await refusedUnsent(config, new RegExp(`${join(stackDir, name).replace(/\./g, '\\.')} was not written by maas-vault \\(synth writes only cdk\\.tf\\.json there\\)`));
+      await refusedUnsent(
+        config,
+        new RegExp(`${join(stackDir, name).replace(/\./g, '\\.')} was not written by maas-vault \\(synth writes only cdk\\.tf\\.json there\\)`),
+      );
     },
   );
 

@@ -33,9 +33,17 @@ describeE2E('no provider on the machine (e2e: engine)', () => {
 
   it.each([['plan'], ['apply', '--auto-approve']])('%s with an empty MAAS_VAULT_PROVIDER_MIRROR names the variable, the paths, exit 2', async (...args) => {
     const site = new TestSite(server, { site: `np${args[0]}`, kv: { mount: `kv-np${args[0]}` }, controllers: [{ name: 'region-1' }] });
-    const result = await site.cli(args, server.rootToken, { HOME: home, MAAS_VAULT_PROVIDER_MIRROR: mirror, TF_CLI_CONFIG_FILE: cliConfig, XDG_DATA_HOME: join(home, 'data'), XDG_DATA_DIRS: join(home, 'none') });
+    const result = await site.cli(args, server.rootToken, {
+      HOME: home,
+      MAAS_VAULT_PROVIDER_MIRROR: mirror,
+      TF_CLI_CONFIG_FILE: cliConfig,
+      XDG_DATA_HOME: join(home, 'data'),
+      XDG_DATA_DIRS: join(home, 'none'),
+    });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`maas-vault: terraform-provider-vault 5.6.0 is missing: MAAS_VAULT_PROVIDER_MIRROR=${mirror} holds no terraform-provider-vault_v5.6.0 for`);
+    expect(result.stderr).toContain(
+      `maas-vault: terraform-provider-vault 5.6.0 is missing: MAAS_VAULT_PROVIDER_MIRROR=${mirror} holds no terraform-provider-vault_v5.6.0 for`,
+    );
     expect(result.stderr).toContain(`expected ${mirror}/registry.opentofu.org/hashicorp/vault/5.6.0/`);
     expect(result.stderr).toContain('export MAAS_VAULT_PROVIDER_MIRROR=<dir>');
     expect(result.stderr).toContain(join(home, '.terraform.d/plugins/registry.terraform.io/hashicorp/vault/5.6.0/'));
@@ -45,7 +53,13 @@ describeE2E('no provider on the machine (e2e: engine)', () => {
 
   it('plan with only a mirror-only engine config says where the engine looked', async () => {
     const site = new TestSite(server, { site: 'npcfg', kv: { mount: 'kv-npcfg' }, controllers: [{ name: 'region-1' }] });
-    const result = await site.cli(['plan'], server.rootToken, { HOME: home, MAAS_VAULT_PROVIDER_MIRROR: undefined, TF_CLI_CONFIG_FILE: cliConfig, XDG_DATA_HOME: join(home, 'data'), XDG_DATA_DIRS: join(home, 'none') });
+    const result = await site.cli(['plan'], server.rootToken, {
+      HOME: home,
+      MAAS_VAULT_PROVIDER_MIRROR: undefined,
+      TF_CLI_CONFIG_FILE: cliConfig,
+      XDG_DATA_HOME: join(home, 'data'),
+      XDG_DATA_DIRS: join(home, 'none'),
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`maas-vault: terraform-provider-vault 5.6.0 is missing: the engine looked in ${mirror} only. To supply it,`);
     expect(result.stderr).toContain('export MAAS_VAULT_PROVIDER_MIRROR=<dir>');

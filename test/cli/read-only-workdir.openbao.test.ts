@@ -35,14 +35,18 @@ describeAsRoot('a read-only work directory', () => {
   /** The CLI as runCli runs it, with the work directory bind-mounted read-only for this process only. */
   async function readOnlyCli(args: string[]): Promise<CliResult> {
     const script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"';
-    const result = await execa('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', workDir, process.execPath, CLI, ...args, '--config', site.configPath], {
-      reject: false,
-      all: true,
-      input: '',
-      extendEnv: false,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...engineEnv(), VAULT_TOKEN: server.rootToken },
-      timeout: 120_000,
-    });
+    const result = await execa(
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', workDir, process.execPath, CLI, ...args, '--config', site.configPath],
+      {
+        reject: false,
+        all: true,
+        input: '',
+        extendEnv: false,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...engineEnv(), VAULT_TOKEN: server.rootToken },
+        timeout: 120_000,
+      },
+    );
     return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), all: String(result.all) };
   }
 
@@ -57,7 +61,13 @@ describeAsRoot('a read-only work directory', () => {
 
   beforeAll(async () => {
     server = await startDevServer({ bao: serverBinary() });
-    const input = { site: 'ro', approle: { adopt: true }, kv: { mount: 'kv-ro', adopt: true }, stackSecretIds: false, controllers: [{ name: 'region-1' }, { name: 'region-2' }] };
+    const input = {
+      site: 'ro',
+      approle: { adopt: true },
+      kv: { mount: 'kv-ro', adopt: true },
+      stackSecretIds: false,
+      controllers: [{ name: 'region-1' }, { name: 'region-2' }],
+    };
     site = new TestSite(server, input);
     config = validateConfig({ ...input, vault: { address: server.address } });
     await root('POST', 'sys/auth/approle', { type: 'approle' });
@@ -68,7 +78,12 @@ describeAsRoot('a read-only work directory', () => {
       await root('POST', role, { token_policies: [config.policy.name], token_ttl: 300 });
       const roleId = (await root('GET', `${role}/role-id`)).body.data.role_id as string;
       const wrapped = await root('POST', `${role}/secret-id`, {}, '5m');
-      const configured = await maasConfigure(server.address, { roleId, wrappedToken: wrapped.body.wrap_info.token, secretsPath: config.secretsPath, mount: 'kv-ro' });
+      const configured = await maasConfigure(server.address, {
+        roleId,
+        wrappedToken: wrapped.body.wrap_info.token,
+        secretsPath: config.secretsPath,
+        mount: 'kv-ro',
+      });
       regions.set(name, { roleId, secretId: configured.secretId });
     }
     // The work directory as a first command leaves it.
@@ -81,7 +96,11 @@ describeAsRoot('a read-only work directory', () => {
   });
 
   it('the mount is really read-only for the command', async () => {
-    const probe = await execa('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && touch "$1/probe"', 'sh', workDir], { reject: false });
+    const probe = await execa(
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && touch "$1/probe"', 'sh', workDir],
+      { reject: false },
+    );
     expect([probe.exitCode, probe.stderr]).toEqual([1, expect.stringContaining('Read-only file system')]);
   });
 
@@ -91,7 +110,8 @@ describeAsRoot('a read-only work directory', () => {
     expect([readOnly.exitCode, readOnly.stderr]).toEqual([writable.exitCode, '']);
     expect(writable.exitCode).not.toBe(2);
     // Same findings (verify's per-controller lines carry fresh numbers: compare what was found).
-    const shape = (text: string) => (text.trim() ? JSON.stringify(JSON.parse(text), (key, value) => (['tokenTtlSeconds', 'message'].includes(key) ? undefined : value)) : text);
+    const shape = (text: string) =>
+      text.trim() ? JSON.stringify(JSON.parse(text), (key, value) => (['tokenTtlSeconds', 'message'].includes(key) ? undefined : value)) : text;
     expect(shape(readOnly.stdout)).toEqual(shape(writable.stdout));
   });
 

@@ -15,7 +15,9 @@ describeE2E('revoke sticks (e2e: engine + provider)', () => {
   let site: TestSite;
 
   const secretIds = async (controller: string): Promise<number> => {
-    const listed = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName({ site: 'stick' }, controller)}/secret-id`, { token: server.rootToken });
+    const listed = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName({ site: 'stick' }, controller)}/secret-id`, {
+      token: server.rootToken,
+    });
     return listed.status === 404 ? 0 : listed.body.data.keys.length;
   };
   const mark = (revoked: boolean) =>

@@ -47,7 +47,12 @@ async function configureRegion(site: TestSite, controller: string): Promise<Regi
   const role = `auth/approle/role/${roleName(config, controller)}`;
   const roleId = (await root('GET', `${role}/role-id`)).body.data.role_id;
   const wrapped = await vaultHttp(server.address, 'POST', `${role}/secret-id`, { token: server.rootToken, body: {}, wrapTtl: '5m' });
-  const result = await maasConfigure(server.address, { roleId, wrappedToken: wrapped.body.wrap_info.token, secretsPath: config.secretsPath, mount: config.kv.mount });
+  const result = await maasConfigure(server.address, {
+    roleId,
+    wrappedToken: wrapped.body.wrap_info.token,
+    secretsPath: config.secretsPath,
+    mount: config.kv.mount,
+  });
   return { roleId, secretId: result.secretId, token: result.token };
 }
 
@@ -96,11 +101,16 @@ async function onTerminal(site: TestSite, args: string[], answer: string): Promi
 
 describe('destroying secret IDs asks first', () => {
   const accessors = async (site: TestSite, controller: string) =>
-    ((await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName(configOf(site), controller)}/secret-id`, { token: server.rootToken })).body.data?.keys ?? []) as string[];
+    ((await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName(configOf(site), controller)}/secret-id`, { token: server.rootToken })).body.data
+      ?.keys ?? []) as string[];
 
   it.each([
     ['revoke', ['revoke', '--controller', 'region-1'], 'revoke changes Vault and there is no terminal to confirm on: pass --auto-approve'],
-    ['credentials --revoke-previous', ['credentials', '--revoke-previous'], 'credentials --revoke-previous changes Vault and there is no terminal to confirm on: pass --auto-approve'],
+    [
+      'credentials --revoke-previous',
+      ['credentials', '--revoke-previous'],
+      'credentials --revoke-previous changes Vault and there is no terminal to confirm on: pass --auto-approve',
+    ],
   ])('%s off a terminal without --auto-approve: exit 2, nothing issued or destroyed, the region keeps working', async (_, args, message) => {
     const region = await configureRegion(dc1b, 'region-1');
     const before = await accessors(dc1b, 'region-1');
@@ -114,7 +124,11 @@ describe('destroying secret IDs asks first', () => {
 
   it.each([
     ['revoke', ['revoke', '--controller', 'region-1'], 'Revoke cancelled: nothing was destroyed.'],
-    ['credentials --revoke-previous', ['credentials', '--revoke-previous', '--controller', 'region-1'], 'Credentials cancelled: nothing was issued or destroyed.'],
+    [
+      'credentials --revoke-previous',
+      ['credentials', '--revoke-previous', '--controller', 'region-1'],
+      'Credentials cancelled: nothing was issued or destroyed.',
+    ],
   ])('%s on a terminal asks, and an answer other than yes changes nothing (exit 1)', async (_, args, cancelled) => {
     const region = await configureRegion(dc1b, 'region-1');
     const before = await accessors(dc1b, 'region-1');
@@ -166,7 +180,9 @@ describe('revoke --controller', () => {
     // Its secret ID from the first test, and this one.
     expect(result.stdout).toContain('region-2: destroyed 2 secret IDs; it cannot log in again');
     expect(result.stderr).toContain('could not end the live tokens: the token may not list (with sudo) auth/token/accessors');
-    expect(result.stderr).toContain(`Run the same command again with such a token: it ends only tokens whose login metadata names ${roleName(configOf(dc1), 'region-2')}`);
+    expect(result.stderr).toContain(
+      `Run the same command again with such a token: it ends only tokens whose login metadata names ${roleName(configOf(dc1), 'region-2')}`,
+    );
     expect(result.all).not.toContain('-mode=path');
     expect(await abilities(target)).toEqual({ token: 200, login: 400 });
     expect(await abilities(otherSite)).toEqual({ token: 200, login: 200 });
@@ -179,7 +195,13 @@ describe('revoke --controller', () => {
     expect(refused.stderr).toContain('credentials refused: `maas-vault revoke` cut off controllers[0] (b-region-1, revoked ');
     expect(refused.stderr).toContain('controllers[1] (region-2, revoked ');
 
-    dc1.update((input) => ({ ...input, controllers: [{ name: 'b-region-1', revoked: true }, { name: 'region-2', revoked: true }] }));
+    dc1.update((input) => ({
+      ...input,
+      controllers: [
+        { name: 'b-region-1', revoked: true },
+        { name: 'region-2', revoked: true },
+      ],
+    }));
     const named = await dc1.cli(['credentials', '--controller', 'b-region-1']);
     expect(named.exitCode).toBe(2);
     expect(named.stderr).toContain('--controller b-region-1: controllers[0] has "revoked": true');

@@ -48,7 +48,17 @@ describe('rotate (openbao: no engine)', () => {
   const rotate = async (controllers: string[]) => {
     const result = await site.cli(['rotate', ...controllers.flatMap((name) => ['--controller', name]), '--json']);
     expect([result.exitCode, result.stderr]).toEqual([0, '']);
-    return JSON.parse(result.stdout) as { controllers: Array<{ name: string; wrappedToken: string; command: string; restartCommands: Record<string, string>; secretIdAccessor: string; previousSecretIdAccessors: string[] }>; finishCommand: string };
+    return JSON.parse(result.stdout) as {
+      controllers: Array<{
+        name: string;
+        wrappedToken: string;
+        command: string;
+        restartCommands: Record<string, string>;
+        secretIdAccessor: string;
+        previousSecretIdAccessors: string[];
+      }>;
+      finishCommand: string;
+    };
   };
 
   const finish = async (controllers: string[], extra: string[] = ['--auto-approve']) =>
@@ -75,7 +85,9 @@ describe('rotate (openbao: no engine)', () => {
     expect((await vaultHttp(server.address, 'PUT', `sys/policies/acl/${config.policy.name}`, { ...root, body: { policy } })).status).toBe(204);
     for (const { name } of config.controllers) {
       const role = roleName(config, name);
-      expect((await vaultHttp(server.address, 'POST', `auth/approle/role/${role}`, { ...root, body: { policies: [config.policy.name], token_ttl: '5m' } })).status).toBe(204);
+      expect(
+        (await vaultHttp(server.address, 'POST', `auth/approle/role/${role}`, { ...root, body: { policies: [config.policy.name], token_ttl: '5m' } })).status,
+      ).toBe(204);
       roleIds.set(name, (await vaultHttp(server.address, 'GET', `auth/approle/role/${role}/role-id`, root)).body.data.role_id);
       const wrapped = await vaultHttp(server.address, 'POST', `auth/approle/role/${role}/secret-id`, { ...root, wrapTtl: '5m', body: {} });
       await reconfigure(name, wrapped.body.wrap_info.token);
@@ -107,7 +119,9 @@ describe('rotate (openbao: no engine)', () => {
     const oldAccessors = await accessors('region-1');
     const started = await rotate(['region-1']);
     const [record] = started.controllers;
-    expect(record.command).toMatch(new RegExp(`^sudo maas config-vault configure ${server.address} ${roleIds.get('region-1')} \\S+ ${SECRETS_PATH} --mount ${MOUNT} --yes$`));
+    expect(record.command).toMatch(
+      new RegExp(`^sudo maas config-vault configure ${server.address} ${roleIds.get('region-1')} \\S+ ${SECRETS_PATH} --mount ${MOUNT} --yes$`),
+    );
     expect(record.command).toContain(record.wrappedToken);
     expect(record.restartCommands).toEqual({ snap: 'sudo snap restart maas', deb: 'sudo systemctl restart maas-regiond' });
     expect(record.previousSecretIdAccessors).toEqual(oldAccessors);
@@ -180,22 +194,30 @@ describe('rotate (openbao: no engine)', () => {
     const result = await site.cli(['rotate', '--controller', 'region-1']);
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^sudo maas config-vault configure .* --yes$/),
-      'sudo snap restart maas    # snap install',
-      'sudo systemctl restart maas-regiond    # deb install',
-      `maas-vault rotate --finish --controller region-1 --config ${site.configPath}`,
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^sudo maas config-vault configure .* --yes$/),
+        'sudo snap restart maas    # snap install',
+        'sudo systemctl restart maas-regiond    # deb install',
+        `maas-vault rotate --finish --controller region-1 --config ${site.configPath}`,
+      ]),
+    );
     const token = /configure \S+ \S+ (\S+) /.exec(result.stdout)![1];
     await reconfigure('region-1', token);
     const finished = await site.cli(['rotate', '--finish', '--controller', 'region-1', '--auto-approve']);
-    expect([finished.exitCode, finished.stdout.trim()]).toEqual([0, 'region-1: rotation finished: destroyed 1 older secret ID; it logs in with its new one only']);
+    expect([finished.exitCode, finished.stdout.trim()]).toEqual([
+      0,
+      'region-1: rotation finished: destroyed 1 older secret ID; it logs in with its new one only',
+    ]);
   });
 
   it('a token holding only `maas-vault policy issuer` rotates and finishes (CI)', async () => {
     const rendered = await site.cli(['policy', 'issuer'], null);
-    expect((await vaultHttp(server.address, 'PUT', 'sys/policies/acl/rot-issuer', { token: server.rootToken, body: { policy: rendered.stdout } })).status).toBe(204);
-    const issuer = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['rot-issuer'], ttl: '1h' } })).body.auth.client_token;
+    expect((await vaultHttp(server.address, 'PUT', 'sys/policies/acl/rot-issuer', { token: server.rootToken, body: { policy: rendered.stdout } })).status).toBe(
+      204,
+    );
+    const issuer = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['rot-issuer'], ttl: '1h' } }))
+      .body.auth.client_token;
     const old = running.get('region-2')!;
     const started = await site.cli(['rotate', '--controller', 'region-2', '--json'], issuer);
     expect([started.exitCode, started.stderr]).toEqual([0, '']);
@@ -226,7 +248,10 @@ describe('rotate (openbao: no engine)', () => {
     await reconfigure('region-3', started.controllers[0].wrappedToken);
     // As if the first --finish was killed after destroying one of them.
     const role = roleName(config, 'region-3');
-    await vaultHttp(server.address, 'POST', `auth/approle/role/${role}/secret-id-accessor/destroy`, { token: server.rootToken, body: { secret_id_accessor: older[0] } });
+    await vaultHttp(server.address, 'POST', `auth/approle/role/${role}/secret-id-accessor/destroy`, {
+      token: server.rootToken,
+      body: { secret_id_accessor: older[0] },
+    });
     const finished = await finish(['region-3']);
     expect(finished.exitCode).toBe(0);
     expect(JSON.parse(finished.stdout).finished[0]).toMatchObject({ destroyedSecretIds: older.length - 1, alreadyGone: 1 });
@@ -267,7 +292,7 @@ describe('rotate (openbao: no engine)', () => {
 
   // What every command that hands out secret IDs must do, applied to rotate.
   // Last in the file: they rotate and revoke in work directories of their own.
-  it('the configure command carries the config\'s address, never VAULT_ADDR, and the run says which is which', async () => {
+  it("the configure command carries the config's address, never VAULT_ADDR, and the run says which is which", async () => {
     const tunnelled = new TestSite(server, { ...site.config, vault: { address: 'https://vault.example.test:8200' } });
     const result = await tunnelled.cli(['rotate', '--controller', 'region-1'], server.rootToken, { VAULT_ADDR: server.address });
     expect([result.exitCode, result.exitCode === 0 ? '' : result.all]).toEqual([0, '']);

@@ -96,13 +96,13 @@ it("a work directory's record from before moves into PostgreSQL once, and anothe
   expect(begun.exitCode).toBe(0);
   const record = join(a.dir, '.maas-vault', 'pgmove', 'rotation.json');
   expect(existsSync(record)).toBe(true);
-  const first = await unwrap((JSON.parse(begun.stdout).controllers as Array<{ wrappedToken: string }>)[0]!.wrappedToken);
+  const first = await unwrap((JSON.parse(begun.stdout).controllers as Array<{ wrappedToken: string }>)[0].wrappedToken);
   // A's site moves its state to PostgreSQL; its next rotate moves the record there and extends it.
   a.update((current) => ({ ...current, state: { backend: 'pg' } }));
   const more = await a.cli(['rotate', '--controller', 'region-2', '--json'], server.rootToken, pgEnv());
   expect([more.exitCode, more.stderr]).toEqual([0, '']);
   expect([existsSync(record), existsSync(`${record}.moved-to-pg`)]).toEqual([false, true]);
-  const second = await unwrap((JSON.parse(more.stdout).controllers as Array<{ wrappedToken: string }>)[0]!.wrappedToken);
+  const second = await unwrap((JSON.parse(more.stdout).controllers as Array<{ wrappedToken: string }>)[0].wrappedToken);
 
   const b = new TestSite(server, input);
   const finished = await b.cli(['rotate', '--finish', '--auto-approve', '--json'], server.rootToken, pgEnv());

@@ -53,7 +53,7 @@ describeE2E('a finished rotation settles (e2e: engine + provider)', () => {
     const applied = await site.cli(['apply', '--auto-approve']);
     expect(applied.exitCode).toBe(0);
     expect(applied.stdout).not.toMatch(/config-vault configure/);
-    expect(applied.stdout).toContain("# region-1\n#   its secret ID is managed by `maas-vault rotate`");
+    expect(applied.stdout).toContain('# region-1\n#   its secret ID is managed by `maas-vault rotate`');
     expect(await liveAccessors()).toEqual([accessor]);
     const output = await site.cli(['output', '--json']);
     expect(output.exitCode).toBe(0);
@@ -90,10 +90,15 @@ describeE2E('a finished rotation settles (e2e: engine + provider)', () => {
     expect(old.status).toBe(400);
 
     // The rotated secret ID is what status checks now: gone, it is drift, and the fix is to rotate.
-    const gone = await vaultHttp(server.address, 'POST', `auth/approle/role/${role}/secret-id-accessor/destroy`, { token: server.rootToken, body: { secret_id_accessor: second.accessor } });
+    const gone = await vaultHttp(server.address, 'POST', `auth/approle/role/${role}/secret-id-accessor/destroy`, {
+      token: server.rootToken,
+      body: { secret_id_accessor: second.accessor },
+    });
     expect(gone.status).toBe(204);
     const status = await site.cli(['status']);
     expect(status.exitCode).toBe(4);
-    expect(status.stdout).toContain('the one rotation handed it no longer exists (destroyed or expired): `maas-vault rotate --controller region-1` issues a new one');
+    expect(status.stdout).toContain(
+      'the one rotation handed it no longer exists (destroyed or expired): `maas-vault rotate --controller region-1` issues a new one',
+    );
   });
 });

@@ -42,7 +42,13 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
   });
 
   it('stackSecretIds: false prints no "undefined" anywhere', async () => {
-    const site = new TestSite(server, { site: 'noids', approle: { adopt: true }, kv: { mount: 'kv-noids' }, stackSecretIds: false, controllers: [{ name: 'region-1' }] });
+    const site = new TestSite(server, {
+      site: 'noids',
+      approle: { adopt: true },
+      kv: { mount: 'kv-noids' },
+      stackSecretIds: false,
+      controllers: [{ name: 'region-1' }],
+    });
     const outputs = [await site.apply(), await site.cli(['output'], null), await site.cli(['output', '--json'], null), await site.cli(['status'])];
     for (const result of outputs) {
       expect(result.exitCode).toBe(0);
@@ -56,10 +62,18 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
     const site = new TestSite(server, { site: 'weak', approle: { adopt: true }, kv: { mount: 'kv-weak' }, controllers: [{ name: 'region-1' }] });
     await site.apply();
     // Enough for the pre-flight checks' reads, not for the engine's refresh: refused before the engine runs (issue 24, item 6).
-    const preflightOnly = 'path "sys/mounts" { capabilities = ["read"] }\npath "sys/auth" { capabilities = ["read"] }\n' +
+    const preflightOnly =
+      'path "sys/mounts" { capabilities = ["read"] }\npath "sys/auth" { capabilities = ["read"] }\n' +
       'path "sys/policies/acl/*" { capabilities = ["read"] }\npath "auth/approle/role" { capabilities = ["list"] }\npath "auth/approle/role/" { capabilities = ["list"] }\n';
-    expect((await vaultHttp(server.address, 'POST', 'sys/policies/acl/weak-preflight-only', { token: server.rootToken, body: { policy: preflightOnly } })).status).toBe(204);
-    const weak = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default', 'weak-preflight-only'], ttl: '10m' } })).body.auth.client_token;
+    expect(
+      (await vaultHttp(server.address, 'POST', 'sys/policies/acl/weak-preflight-only', { token: server.rootToken, body: { policy: preflightOnly } })).status,
+    ).toBe(204);
+    const weak = (
+      await vaultHttp(server.address, 'POST', 'auth/token/create', {
+        token: server.rootToken,
+        body: { policies: ['default', 'weak-preflight-only'], ttl: '10m' },
+      })
+    ).body.auth.client_token;
     const result = await site.cli(['plan'], weak);
     expect(result.exitCode).toBe(1);
     expect(result.stderr.match(/permission denied/gi)).toHaveLength(1);
@@ -75,7 +89,8 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
     expect(result.all).not.toContain(weak);
 
     // With only the default policy: also once, with a path and the command, under the name the README suggests.
-    const bare = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default'], ttl: '10m' } })).body.auth.client_token;
+    const bare = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['default'], ttl: '10m' } })).body
+      .auth.client_token;
     const refused = await site.cli(['plan'], bare);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr.match(/permission denied/gi)).toHaveLength(1);

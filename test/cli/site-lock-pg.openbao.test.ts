@@ -45,7 +45,14 @@ async function holdStateLock(applicationName: string): Promise<() => Promise<voi
 
 beforeAll(async () => {
   ({ server, postgres } = await startOpenBaoAndPostgres());
-  input = { site: 'pglock', state: { backend: 'pg' }, approle: { adopt: true }, kv: { mount: MOUNT, adopt: true }, stackSecretIds: false, controllers: names.map((name) => ({ name })) };
+  input = {
+    site: 'pglock',
+    state: { backend: 'pg' },
+    approle: { adopt: true },
+    kv: { mount: MOUNT, adopt: true },
+    stackSecretIds: false,
+    controllers: names.map((name) => ({ name })),
+  };
   config = validateConfig({ ...input, vault: { address: server.address } });
   await root('POST', `sys/mounts/${MOUNT}`, { type: 'kv', options: { version: '2' } });
   await root('PUT', `sys/policies/acl/${config.policy.name}`, { policy: docsPolicy(MOUNT, config.secretsPath) });
@@ -94,10 +101,17 @@ it('revoke from one work directory while credentials runs from another for all 1
     expect([run, await accessors(target)]).toEqual([run, []]);
     if (issued.exitCode !== 0) {
       // The other machine's revocation, read from PostgreSQL under the lock: refused before anything was issued.
-      expect([run, issued.exitCode, issued.stderr]).toEqual([run, 2, expect.stringContaining(`credentials refused: \`maas-vault revoke\` cut off controllers[${names.indexOf(target)}] (${target}`)]);
+      expect([run, issued.exitCode, issued.stderr]).toEqual([
+        run,
+        2,
+        expect.stringContaining(`credentials refused: \`maas-vault revoke\` cut off controllers[${names.indexOf(target)}] (${target}`),
+      ]);
       outcomes.push('refused');
     }
-    const handedOut = issued.exitCode === 0 ? (JSON.parse(issued.stdout).controllers as Array<{ name: string; wrappedToken: string }>).find(({ name }) => name === target) : undefined;
+    const handedOut =
+      issued.exitCode === 0
+        ? (JSON.parse(issued.stdout).controllers as Array<{ name: string; wrappedToken: string }>).find(({ name }) => name === target)
+        : undefined;
     if (handedOut) {
       const unwrapped = await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: handedOut.wrappedToken });
       const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: roleId, secret_id: unwrapped.body.data.secret_id } });
@@ -117,7 +131,9 @@ it("a revoke made on one machine is refused by another machine's credentials unt
   const target = names[10];
   const revoke = await here.cli(['revoke', '--controller', target, '--auto-approve'], server.rootToken, pgEnv());
   expect(revoke.exitCode).toBe(0);
-  expect(revoke.stderr).toContain(`until then apply, credentials and rotate refuse to run, from any machine (the revocation is recorded in PostgreSQL schema ${SCHEMA})`);
+  expect(revoke.stderr).toContain(
+    `until then apply, credentials and rotate refuse to run, from any machine (the revocation is recorded in PostgreSQL schema ${SCHEMA})`,
+  );
   const before = await accessors(names[11]);
   const refused = await there.cli(['credentials', '--controller', names[11]], server.rootToken, pgEnv());
   expect([refused.exitCode, refused.stderr]).toEqual([2, expect.stringContaining(`cut off controllers[10] (${target}, revoked `)]);

@@ -48,7 +48,14 @@ const login = async (controller: string, secretId: string) =>
 /** A region configured as MAAS configures it, with a fresh wrapped secret ID from root. */
 async function configureRegion(controller: string): Promise<string> {
   const wrapped = await root('POST', `auth/approle/role/${roleName(config, controller)}/secret-id`, {}, '5m');
-  return (await maasConfigure(server.address, { roleId: roleIds.get(controller)!, wrappedToken: wrapped.body.wrap_info.token, secretsPath: SECRETS_PATH, mount: MOUNT })).secretId;
+  return (
+    await maasConfigure(server.address, {
+      roleId: roleIds.get(controller)!,
+      wrappedToken: wrapped.body.wrap_info.token,
+      secretsPath: SECRETS_PATH,
+      mount: MOUNT,
+    })
+  ).secretId;
 }
 
 /** What a wrapped secret ID handed out by a command holds, unwrapped as MAAS would. */
@@ -131,13 +138,19 @@ describe('revoke when the lock stays held', () => {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // A long apply of this work directory (this test process: alive, this host).
     const lock = join(dir, 'maas-vault.lock');
-    writeFileSync(lock, JSON.stringify({ Operation: 'maas-vault apply', Who: 'bob@admin-a', Created: '2026-12-01T09:00:00.000Z', pid: process.pid, host: hostname() }), { mode: 0o600 });
+    writeFileSync(
+      lock,
+      JSON.stringify({ Operation: 'maas-vault apply', Who: 'bob@admin-a', Created: '2026-12-01T09:00:00.000Z', pid: process.pid, host: hostname() }),
+      { mode: 0o600 },
+    );
     try {
       const result = await admin.cli(['revoke', '--controller', target, '--lock-timeout', '1s', '--auto-approve']);
       expect(result.exitCode).toBe(1);
       // Its own, and those the credentials runs above issued it.
       expect(result.stdout).toMatch(new RegExp(`^${target}: destroyed \\d+ secret IDs?, ended 1 live token; none is left as of now$`, 'm'));
-      expect(result.stderr).toContain(`could not take the site's lock: the work directory ${dir} is locked by maas-vault apply by bob@admin-a (pid ${process.pid})`);
+      expect(result.stderr).toContain(
+        `could not take the site's lock: the work directory ${dir} is locked by maas-vault apply by bob@admin-a (pid ${process.pid})`,
+      );
       expect(result.stderr).toContain('Run this revoke again once it has finished');
       expect(await accessors(target)).toEqual([]);
       expect(await login(target, before)).toBe(400);
@@ -169,7 +182,9 @@ describe('overlapping rotations', () => {
       const second = rotate(target);
       const results = await Promise.all([first, second]);
       for (const result of results) expect([run, result.exitCode, result.stderr]).toEqual([run, 0, '']);
-      const started = results.map((result) => JSON.parse(result.stdout).controllers[0] as { wrappedToken: string; secretIdAccessor: string; previousSecretIdAccessors: string[] });
+      const started = results.map(
+        (result) => JSON.parse(result.stdout).controllers[0] as { wrappedToken: string; secretIdAccessor: string; previousSecretIdAccessors: string[] },
+      );
       const fresh = started.map(({ secretIdAccessor }) => secretIdAccessor);
 
       const record = JSON.parse(readFileSync(recordPath(), 'utf8')).controllers[target] as { previousAccessors: string[]; issuedAccessors: string[] };
@@ -179,7 +194,12 @@ describe('overlapping rotations', () => {
 
       // The region is configured with the token of whichever run printed first (the issue's case:
       // the first one's), then the rotation finished.
-      const configured = await maasConfigure(server.address, { roleId: roleIds.get(target)!, wrappedToken: started[0].wrappedToken, secretsPath: SECRETS_PATH, mount: MOUNT });
+      const configured = await maasConfigure(server.address, {
+        roleId: roleIds.get(target)!,
+        wrappedToken: started[0].wrappedToken,
+        secretsPath: SECRETS_PATH,
+        mount: MOUNT,
+      });
       const finished = await admin.cli(['rotate', '--finish', '--controller', target, '--auto-approve', '--json']);
       expect([run, finished.exitCode, finished.stderr]).toEqual([run, 0, '']);
       expect([run, await login(target, configured.secretId), await login(target, old)]).toEqual([run, 200, 400]);

@@ -40,7 +40,8 @@ async function staticallyLoaded(): Promise<Set<string>> {
 it('no command loads cdktf, the provider bindings, the engine runner, the PostgreSQL client or an HTTP library at start-up', async () => {
   const loaded = [...(await staticallyLoaded())];
   expect(loaded.length).toBeGreaterThan(20);
-  for (const heavy of ['cdktf', 'constructs', '@cdktf/provider-vault', 'pg', 'execa', 'undici']) expect([heavy, loaded.includes(heavy)]).toEqual([heavy, false]);
+  for (const heavy of ['cdktf', 'constructs', '@cdktf/provider-vault', 'pg', 'execa', 'undici'])
+    expect([heavy, loaded.includes(heavy)]).toEqual([heavy, false]);
   for (const module of ['stacks/framework.ts', 'stacks/synth.ts', 'stacks/maas-vault-stack.ts', 'engine/stack-runner.ts', 'engine/pg-state.ts']) {
     expect([module, loaded.includes(module)]).toEqual([module, false]);
   }
@@ -60,7 +61,9 @@ it('TLS and readline load only when used: an http:// Vault and --auto-approve ne
 
 it('a run loads only the command it runs: no command module is imported at start-up', async () => {
   const loaded = [...(await staticallyLoaded())];
-  const commandModules = loaded.filter((file) => /^cli\/commands\/(synth|plan|apply|destroy|output|encrypt-state|credentials|verify-token|verify|status|rotate|revoke|policy|dev)\.ts$/.test(file));
+  const commandModules = loaded.filter((file) =>
+    /^cli\/commands\/(synth|plan|apply|destroy|output|encrypt-state|credentials|verify-token|verify|status|rotate|revoke|policy|dev)\.ts$/.test(file),
+  );
   expect(commandModules).toEqual([]);
   expect(loaded).toContain('cli/commands/texts.ts');
 });

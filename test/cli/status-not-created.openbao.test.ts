@@ -34,12 +34,21 @@ async function root(method: string, path: string, body?: unknown): Promise<void>
 /** A site's config file and a token holding only its rendered admin policy. */
 async function siteWithAdmin(site: string): Promise<{ config: MaasVaultConfig; configPath: string; token: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'maas-vault-new-site-'));
-  const input = { site, vault: { address: server.address }, kv: { mount: `kv-${site}` }, controllers: [{ name: 'region-1' }, { name: 'region-2' }], workDir: join(dir, 'work') };
+  const input = {
+    site,
+    vault: { address: server.address },
+    kv: { mount: `kv-${site}` },
+    controllers: [{ name: 'region-1' }, { name: 'region-2' }],
+    workDir: join(dir, 'work'),
+  };
   const configPath = join(dir, 'maas-vault.json');
   writeFileSync(configPath, JSON.stringify(input));
   const config = testConfig(input, input.workDir);
   await root('POST', `sys/policies/acl/maas-admin-${site}`, { policy: renderAdminPolicy(config) });
-  const created = await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: [`maas-admin-${site}`], ttl: '10m' } });
+  const created = await vaultHttp(server.address, 'POST', 'auth/token/create', {
+    token: server.rootToken,
+    body: { policies: [`maas-admin-${site}`], ttl: '10m' },
+  });
   return { config, configPath, token: created.body.auth.client_token };
 }
 

@@ -27,7 +27,13 @@ describeE2E('status reads the state where it lives (e2e: engine + provider + Pos
   });
 
   async function dropControllerAndStatus(name: string, state: Record<string, unknown>, extraEnv: Record<string, string>): Promise<void> {
-    const site = new TestSite(server, { site: name, kv: { mount: `kv-${name}` }, approle: { adopt: true }, controllers: [{ name: 'region-1' }, { name: 'region-2' }], state });
+    const site = new TestSite(server, {
+      site: name,
+      kv: { mount: `kv-${name}` },
+      approle: { adopt: true },
+      controllers: [{ name: 'region-1' }, { name: 'region-2' }],
+      state,
+    });
     const env = { ...postgres.env, ...extraEnv };
     const applied = await site.cli(['apply', '--auto-approve'], server.rootToken, env);
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
@@ -39,7 +45,9 @@ describeE2E('status reads the state where it lives (e2e: engine + provider + Pos
     expect(status.exitCode).toBe(4);
     const findings = JSON.parse(status.stdout).checks.flatMap((check: { findings: { kind: string; text: string }[] }) => check.findings);
     const dropped = roleName({ site: name }, 'region-2');
-    expect(findings).toContainEqual(expect.objectContaining({ kind: 'drift', text: `role ${dropped} was created by the stack but the config no longer names it` }));
+    expect(findings).toContainEqual(
+      expect.objectContaining({ kind: 'drift', text: `role ${dropped} was created by the stack but the config no longer names it` }),
+    );
     expect(findings.filter((finding: { kind: string }) => finding.kind === 'extra')).toEqual([]);
     // ...which is what the plan says too.
     const plan = await site.cli(['plan', '--json'], server.rootToken, env);
@@ -55,6 +63,10 @@ describeE2E('status reads the state where it lives (e2e: engine + provider + Pos
   });
 
   (tofuPath ? it : it.skip)('encrypted state (OpenTofu): through the engine, with the passphrase', async () => {
-    await dropControllerAndStatus('stenc', { backend: 'pg', encryption: { passphraseEnv: 'MAAS_STATE_PASSPHRASE' } }, { MAAS_VAULT_ENGINE: tofuPath!, MAAS_STATE_PASSPHRASE: PASSPHRASE });
+    await dropControllerAndStatus(
+      'stenc',
+      { backend: 'pg', encryption: { passphraseEnv: 'MAAS_STATE_PASSPHRASE' } },
+      { MAAS_VAULT_ENGINE: tofuPath!, MAAS_STATE_PASSPHRASE: PASSPHRASE },
+    );
   });
 });

@@ -94,7 +94,9 @@ describe('TLS the way regions see it (MAAS gives hvac no CA: the system store on
 it('without the CA: exit 3, naming the certificate problem; VAULT_CACERT supplies it', async () => {
   const untrusted = await site.cli(['status']);
   expect(untrusted.exitCode).toBe(3);
-  expect(untrusted.stderr).toMatch(new RegExp(`Vault at ${server.address}: TLS verification failed \\(.*(certificate|SELF_SIGNED|UNABLE_TO_VERIFY).*\\): .*VAULT_CACERT`, 'i'));
+  expect(untrusted.stderr).toMatch(
+    new RegExp(`Vault at ${server.address}: TLS verification failed \\(.*(certificate|SELF_SIGNED|UNABLE_TO_VERIFY).*\\): .*VAULT_CACERT`, 'i'),
+  );
   const trusted = await site.cli(['status'], server.rootToken, { VAULT_CACERT: server.caCert });
   expect([trusted.exitCode, trusted.exitCode === 0 ? '' : trusted.stderr]).toEqual([0, '']);
 });

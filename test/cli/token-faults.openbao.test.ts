@@ -54,7 +54,9 @@ function holdLock(site: TestSite): () => void {
   const dir = join(site.dir, '.maas-vault', 'faults');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, 'maas-vault.lock');
-  writeFileSync(path, JSON.stringify({ Operation: 'maas-vault apply', Who: 'test', Created: new Date().toISOString(), pid: process.pid, host: hostname() }), { mode: 0o600 });
+  writeFileSync(path, JSON.stringify({ Operation: 'maas-vault apply', Who: 'test', Created: new Date().toISOString(), pid: process.pid, host: hostname() }), {
+    mode: 0o600,
+  });
   return () => rmSync(path, { force: true });
 }
 
@@ -103,7 +105,10 @@ describe('a token that runs out of uses partway', () => {
     // Issuing takes two requests per controller, reading each region's state one more and two for the
     // site (sys/auth, the migrated check), destroying its one older secret ID two more (list,
     // destroy): it runs out halfway through the destroys.
-    const result = await site.cli(['credentials', '--json', '--revoke-previous', '--auto-approve'], await limitedToken({ num_uses: 1 + 3 * CONTROLLERS + 2 + CONTROLLERS }));
+    const result = await site.cli(
+      ['credentials', '--json', '--revoke-previous', '--auto-approve'],
+      await limitedToken({ num_uses: 1 + 3 * CONTROLLERS + 2 + CONTROLLERS }),
+    );
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('it ran out of uses');
     expect(result.stderr).not.toContain('policies do not grant');

@@ -60,34 +60,53 @@ describe('exit 2 sends nothing to Vault', () => {
     ['verify-token: no token given', () => ['verify-token', '--controller', 'region-1'], /no wrapping token/],
     ['verify: unknown controller', () => ['verify', '--controller', 'region-9'], /not in/],
     ['status: no token', () => ['status'], /VAULT_TOKEN is not set/, { VAULT_TOKEN: undefined }],
-    ['status: bad VAULT_ADDR', () => ['status'], /VAULT_ADDR \(from the environment; it overrides vault\.address\): "not a url" is not a URL/, { VAULT_ADDR: 'not a url' }],
-    ['status: missing VAULT_CACERT file', () => ['status'], /VAULT_CACERT: file \/nonexistent\/ca\.pem does not exist/, { VAULT_CACERT: '/nonexistent/ca.pem' }],
+    [
+      'status: bad VAULT_ADDR',
+      () => ['status'],
+      /VAULT_ADDR \(from the environment; it overrides vault\.address\): "not a url" is not a URL/,
+      { VAULT_ADDR: 'not a url' },
+    ],
+    [
+      'status: missing VAULT_CACERT file',
+      () => ['status'],
+      /VAULT_CACERT: file \/nonexistent\/ca\.pem does not exist/,
+      { VAULT_CACERT: '/nonexistent/ca.pem' },
+    ],
     ['revoke: no --controller', () => ['revoke'], /Missing required argument: controller/],
     ['revoke: unknown controller', () => ['revoke', '--auto-approve', '--controller', 'region-9'], /not in/],
     ['policy: unknown policy', () => ['policy', 'root'], /Invalid values/],
     ['unknown command', () => ['aply'], /Did you mean apply/],
     ['-format=yaml', () => ['status', '-format=yaml'], /only json is supported/],
-    ['workDir under /proc', () => {
-      const path = join(dir, 'proc.json');
-      writeFileSync(path, JSON.stringify({ site: 'usage', vault: { address }, workDir: '/proc/maas-vault', controllers: [{ name: 'region-1' }] }));
-      return ['status', '--config', path];
-    }, /workDir: \/proc\/maas-vault is on a kernel filesystem/],
-    ['workDir is a file', () => {
-      const file = join(dir, 'a-file');
-      writeFileSync(file, '');
-      const path = join(dir, 'file.json');
-      writeFileSync(path, JSON.stringify({ site: 'usage', vault: { address }, workDir: file, controllers: [{ name: 'region-1' }] }));
-      return ['plan', '--config', path];
-    }, /workDir: .*a-file is a file, not a directory/],
+    [
+      'workDir under /proc',
+      () => {
+        const path = join(dir, 'proc.json');
+        writeFileSync(path, JSON.stringify({ site: 'usage', vault: { address }, workDir: '/proc/maas-vault', controllers: [{ name: 'region-1' }] }));
+        return ['status', '--config', path];
+      },
+      /workDir: \/proc\/maas-vault is on a kernel filesystem/,
+    ],
+    [
+      'workDir is a file',
+      () => {
+        const file = join(dir, 'a-file');
+        writeFileSync(file, '');
+        const path = join(dir, 'file.json');
+        writeFileSync(path, JSON.stringify({ site: 'usage', vault: { address }, workDir: file, controllers: [{ name: 'region-1' }] }));
+        return ['plan', '--config', path];
+      },
+      /workDir: .*a-file is a file, not a directory/,
+    ],
   ];
 
   // A loop, not it.each: jest hangs formatting rows that hold functions and regular expressions.
-  for (const [name, args, message, env] of cases) it(`${name}: exit 2, the cause named, no request`, async () => {
-    const result = await cli(args(), env);
-    expect([result.exitCode, result.stderr]).toEqual([2, expect.stringMatching(message)]);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(requests).toEqual([]);
-  });
+  for (const [name, args, message, env] of cases)
+    it(`${name}: exit 2, the cause named, no request`, async () => {
+      const result = await cli(args(), env);
+      expect([result.exitCode, result.stderr]).toEqual([2, expect.stringMatching(message)]);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(requests).toEqual([]);
+    });
 
   it('a ~ in workDir is the home directory, not a directory named "~"', async () => {
     const home = mkdtempSync(join(tmpdir(), 'maas-vault-home-'));

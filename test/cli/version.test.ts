@@ -13,7 +13,7 @@ const OURS = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.
 const dir = mkdtempSync(join(tmpdir(), 'maas-vault-version-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('run inside another npm project, prints its own version, not that project\'s', async () => {
+it("run inside another npm project, prints its own version, not that project's", async () => {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'someone-else', version: '9.9.9' }));
   const result = await runCli(['--version'], { cwd: dir });
   expect(result.exitCode).toBe(0);

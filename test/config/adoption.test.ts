@@ -32,7 +32,10 @@ describe('adopted role names', () => {
     ['too long', [{ name: 'region-1', role: 'r'.repeat(129) }], 'controllers[0].role: must be at most 128 characters'],
     [
       'two controllers on one role',
-      [{ name: 'region-1', role: 'maas-region' }, { name: 'region-2', role: 'maas-region' }],
+      [
+        { name: 'region-1', role: 'maas-region' },
+        { name: 'region-2', role: 'maas-region' },
+      ],
       'controllers[1].role: gives role "maas-region", which controllers[0] already uses: each region controller needs its own role',
     ],
   ];

@@ -31,7 +31,11 @@ function refusal(action: () => unknown): ConfigError {
 describe("OpenBao's spellings", () => {
   it('BAO_ADDR and BAO_CACERT stand in for VAULT_ADDR and VAULT_CACERT, and messages name them', () => {
     const config = load({ BAO_ADDR: 'http://127.0.0.1:18200', BAO_CACERT: caFile });
-    expect([config.vault.address, config.vault.caCert, config.vault.maasAddress]).toEqual(['http://127.0.0.1:18200', caFile, 'https://vault.example.test:8200']);
+    expect([config.vault.address, config.vault.caCert, config.vault.maasAddress]).toEqual([
+      'http://127.0.0.1:18200',
+      caFile,
+      'https://vault.example.test:8200',
+    ]);
     expect(config.vault.origin).toEqual({ address: 'BAO_ADDR', caCert: 'BAO_CACERT' });
     expect(problemsOf(configInput(), { BAO_ADDR: 'not a url' })).toEqual([
       'BAO_ADDR (from the environment; it overrides vault.address): "not a url" is not a URL: write it as https://vault.example.com:8200',
@@ -126,14 +130,19 @@ describe('whitespace around a value is refused, naming the variable', () => {
 
 describe('VAULT_FORMAT', () => {
   it('anything but json or table is refused', () => {
-    expect(refusal(() => load({ VAULT_FORMAT: 'yaml' })).message).toBe('environment: VAULT_FORMAT="yaml": only json is supported (the same as --json); unset it for output for people');
+    expect(refusal(() => load({ VAULT_FORMAT: 'yaml' })).message).toBe(
+      'environment: VAULT_FORMAT="yaml": only json is supported (the same as --json); unset it for output for people',
+    );
   });
 });
 
 describe('vault.address in the file', () => {
-  it.each([' https://vault.example.test:8200', 'https://vault.example.test:8200\n', 'https://vault.exa\tmple.test:8200'])('%j: whitespace the URL parser would drop is refused', (address) => {
-    expect(problemsOf(configInput({ vault: { address } }))).toEqual([
-      `vault.address: "${JSON.stringify(address).slice(1, -1)}" contains whitespace: write the URL alone, e.g. https://vault.example.com:8200`,
-    ]);
-  });
+  it.each([' https://vault.example.test:8200', 'https://vault.example.test:8200\n', 'https://vault.exa\tmple.test:8200'])(
+    '%j: whitespace the URL parser would drop is refused',
+    (address) => {
+      expect(problemsOf(configInput({ vault: { address } }))).toEqual([
+        `vault.address: "${JSON.stringify(address).slice(1, -1)}" contains whitespace: write the URL alone, e.g. https://vault.example.com:8200`,
+      ]);
+    },
+  );
 });

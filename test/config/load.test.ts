@@ -48,7 +48,9 @@ describe('loadConfigFile', () => {
   });
 
   it('says when the file is missing', () => {
-    expect(failure(join(dir, 'nope.json')).message).toBe(`${join(dir, 'nope.json')}: file not found: pass --config with the path of your maas-vault.json or .yaml`);
+    expect(failure(join(dir, 'nope.json')).message).toBe(
+      `${join(dir, 'nope.json')}: file not found: pass --config with the path of your maas-vault.json or .yaml`,
+    );
   });
 
   it('refuses a file over 1 MiB before parsing it', () => {
@@ -60,14 +62,18 @@ describe('loadConfigFile', () => {
   describe('only a regular file is read, and never more than 1 MiB of it', () => {
     it('/dev/zero (no size to check beforehand): refused by what it is, at once', () => {
       const started = Date.now();
-      expect(failure('/dev/zero').message).toBe('/dev/zero: is a character device, not a regular file: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)');
+      expect(failure('/dev/zero').message).toBe(
+        '/dev/zero: is a character device, not a regular file: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)',
+      );
       expect(Date.now() - started).toBeLessThan(2000);
     });
 
     it('a FIFO nobody writes to: refused, not waited on', () => {
       const fifo = join(dir, 'config.fifo.json');
       execFileSync('mkfifo', [fifo]);
-      expect(failure(fifo).message).toBe(`${fifo}: is a FIFO (named pipe), not a regular file: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)`);
+      expect(failure(fifo).message).toBe(
+        `${fifo}: is a FIFO (named pipe), not a regular file: pass --config the config file itself (e.g. maas-vault.json or maas-vault.yaml)`,
+      );
     });
 
     it('a directory', () => {
@@ -85,7 +91,9 @@ describe('loadConfigFile', () => {
     })();
     (kallsyms ? it : it.skip)('a regular file whose size says 0 but reads as more than 1 MiB (/proc/kallsyms): the cap counts what is read', () => {
       expect(statSync('/proc/kallsyms').size).toBe(0);
-      expect(failure('/proc/kallsyms').message).toBe('/proc/kallsyms: is larger than 1 MiB: a config may be at most 1 MiB (a 1,000-controller site fits in 100 KiB)');
+      expect(failure('/proc/kallsyms').message).toBe(
+        '/proc/kallsyms: is larger than 1 MiB: a config may be at most 1 MiB (a 1,000-controller site fits in 100 KiB)',
+      );
     });
   });
 
@@ -103,7 +111,9 @@ describe('loadConfigFile', () => {
       const text = `${JSON.stringify(base).slice(0, -2)}, "\\u0061ddress": "https://w:8200"}, "controllers": [{"name": "a"}]}`;
       const path = write('dup-nested.json', text);
       expect(JSON.parse(text).vault).toEqual({ address: 'https://w:8200' });
-      expect(failure(path).message).toMatch(new RegExp(`^${path}: key "address" appears twice in vault, at line 1 and again at line 1, column \\d+: keys must be unique`));
+      expect(failure(path).message).toMatch(
+        new RegExp(`^${path}: key "address" appears twice in vault, at line 1 and again at line 1, column \\d+: keys must be unique`),
+      );
     });
 
     it('in a list item', () => {
@@ -128,7 +138,9 @@ describe('loadConfigFile', () => {
 
   it('says what is wrong with text that is not JSON', () => {
     const path = write('broken.json', '{"site": "lab",');
-    expect(failure(path).message).toBe(`${path}: is not valid JSON: syntax error at line 1, column 16 (the file's text is not repeated here: it could hold a secret)`);
+    expect(failure(path).message).toBe(
+      `${path}: is not valid JSON: syntax error at line 1, column 16 (the file's text is not repeated here: it could hold a secret)`,
+    );
   });
 
   it('says what is wrong with text that is not YAML', () => {
@@ -139,7 +151,11 @@ describe('loadConfigFile', () => {
   it('refuses YAML alias bombs', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let level = 1; level < 9; level += 1) {
-      lines.push(`${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10).fill(`*${String.fromCharCode(96 + level)}`).join(',')}]`);
+      lines.push(
+        `${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + level)}`)
+          .join(',')}]`,
+      );
     }
     const path = write('bomb.yaml', lines.join('\n'));
     expect(failure(path).message).toMatch(/is not valid YAML: too many aliases/);
@@ -154,12 +170,16 @@ describe('loadConfigFile', () => {
     const fifo = join(dir, 'ca.fifo');
     execFileSync('mkfifo', [fifo]);
     const path = write('ca-fifo.json', JSON.stringify({ site: 'lab', vault: { address: 'https://v:8200', caCert: 'ca.fifo' }, controllers: [{ name: 'a' }] }));
-    expect(failure(path).message).toBe(`${path}: vault.caCert: file ${fifo} is a FIFO (named pipe), not a PEM file: give the path of the PEM bundle that signed Vault's certificate`);
+    expect(failure(path).message).toBe(
+      `${path}: vault.caCert: file ${fifo} is a FIFO (named pipe), not a PEM file: give the path of the PEM bundle that signed Vault's certificate`,
+    );
   });
 
   it('checks that the CA bundle exists', () => {
     const path = write('ca.json', JSON.stringify({ site: 'lab', vault: { address: 'https://v:8200', caCert: 'missing.pem' }, controllers: [{ name: 'a' }] }));
-    expect(failure(path).message).toBe(`${path}: vault.caCert: file ${join(dir, 'missing.pem')} does not exist: give the path of the PEM bundle that signed Vault's certificate`);
+    expect(failure(path).message).toBe(
+      `${path}: vault.caCert: file ${join(dir, 'missing.pem')} does not exist: give the path of the PEM bundle that signed Vault's certificate`,
+    );
   });
 
   describe('never repeats the file’s text, which may hold a pasted token', () => {
@@ -177,7 +197,10 @@ describe('loadConfigFile', () => {
     });
 
     it('nor a token pasted into a field', () => {
-      const path = write('field.json', JSON.stringify({ site: 'lab', vault: { address: token }, tokenTtl: token, controllers: [{ name: 'a', cidrs: [token] }] }));
+      const path = write(
+        'field.json',
+        JSON.stringify({ site: 'lab', vault: { address: token }, tokenTtl: token, controllers: [{ name: 'a', cidrs: [token] }] }),
+      );
       const message = failure(path).message;
       expect(message).toContain('vault.address');
       expect(message).toContain('tokenTtl');
@@ -195,9 +218,16 @@ describe('loadConfigFile', () => {
     });
 
     it('vault.maasAddress wins for them when set', () => {
-      const withMaas = JSON.stringify({ ...JSON.parse(json), vault: { address: 'https://admin.example.test:8200', maasAddress: 'https://maas.example.test:8200' } });
+      const withMaas = JSON.stringify({
+        ...JSON.parse(json),
+        vault: { address: 'https://admin.example.test:8200', maasAddress: 'https://maas.example.test:8200' },
+      });
       const config = loadConfigFile(write('addr2.json', withMaas), { env: { VAULT_ADDR: 'http://127.0.0.1:18731' } });
-      expect([config.vault.address, config.vault.maasAddress, config.vault.maasAddressKey]).toEqual(['http://127.0.0.1:18731', 'https://maas.example.test:8200', 'vault.maasAddress']);
+      expect([config.vault.address, config.vault.maasAddress, config.vault.maasAddressKey]).toEqual([
+        'http://127.0.0.1:18731',
+        'https://maas.example.test:8200',
+        'vault.maasAddress',
+      ]);
     });
   });
 });

@@ -11,8 +11,15 @@ import { grantsOf } from '../support/policy.js';
 import { configInput, problemsOf, testConfig } from '../support/configs.js';
 
 const label = fc.stringMatching(/^[ab1](?:[ab1-]{0,4}[ab1])?$/);
-const site = fc.oneof(label, fc.tuple(label, label).map(([a, b]) => `${a}-${b}`));
-const controller = fc.oneof(label, fc.tuple(label, label).map(([a, b]) => `${a}-${b}`), fc.tuple(label, label).map(([a, b]) => `${a}.${b}`));
+const site = fc.oneof(
+  label,
+  fc.tuple(label, label).map(([a, b]) => `${a}-${b}`),
+);
+const controller = fc.oneof(
+  label,
+  fc.tuple(label, label).map(([a, b]) => `${a}-${b}`),
+  fc.tuple(label, label).map(([a, b]) => `${a}.${b}`),
+);
 const siteInput = fc.record({
   site,
   controllers: fc.uniqueArray(controller, { minLength: 1, maxLength: 4 }).map((names) => names.map((name) => ({ name }))),
@@ -32,7 +39,10 @@ function build(input: { site: string; controllers: Array<{ name: string }>; poli
   );
 }
 
-const rolesOf = (config: MaasVaultConfig) => [...config.controllers.map((c) => roleName(config, c.name)), ...(config.issuer.enabled ? [issuerRoleName(config)] : [])];
+const rolesOf = (config: MaasVaultConfig) => [
+  ...config.controllers.map((c) => roleName(config, c.name)),
+  ...(config.issuer.enabled ? [issuerRoleName(config)] : []),
+];
 const policiesOf = (config: MaasVaultConfig) => [config.policy.name, ...(config.issuer.enabled ? [issuerPolicyName(config)] : [])];
 
 /** Vault's glob: a trailing '*' matches any suffix; these policies use no '+'. */

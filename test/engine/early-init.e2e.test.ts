@@ -62,7 +62,7 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
     return { site, log, stackDir, workDir, env: { WRAP_LOG: log, WRAP_STACK_JSON: join(stackDir, 'cdk.tf.json'), REAL_ENGINE: engine } };
   }
 
-  it('a fresh work directory is initialized before its stack is written, and that init is the stack\'s own', async () => {
+  it("a fresh work directory is initialized before its stack is written, and that init is the stack's own", async () => {
     const { site, log, env, stackDir, workDir } = siteWith('early');
     const engineWrapper = wrapper(site.dir, 'engine', `${NOTE}\nexec "$REAL_ENGINE" "$@"`);
     const applied = await site.cli(['apply', '--auto-approve'], server.rootToken, { ...env, MAAS_VAULT_ENGINE: engineWrapper });
@@ -86,12 +86,20 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
     const bin = mkdtempSync(join(tmpdir(), 'maas-vault-path-'));
     wrapper(bin, 'tofu', `${NOTE}\n[ "$1" = version ] && { echo '{"terraform_version":"1.5.0"}'; exit 0; }\necho "Error: the old tofu cannot init"; exit 1`);
     wrapper(bin, 'terraform', `${NOTE}\nexec "$REAL_ENGINE" "$@"`);
-    const applied = await site.cli(['apply', '--auto-approve'], server.rootToken, { ...env, MAAS_VAULT_ENGINE: undefined as unknown as string, PATH: `${bin}:${process.env.PATH}` });
+    const applied = await site.cli(['apply', '--auto-approve'], server.rootToken, {
+      ...env,
+      MAAS_VAULT_ENGINE: undefined as unknown as string,
+      PATH: `${bin}:${process.env.PATH}`,
+    });
     expect({ exitCode: applied.exitCode, all: applied.all }).toEqual({ exitCode: 0, all: expect.not.stringContaining('the old tofu') });
     // The guess did run (so the test can fail), then the located engine initialized the stack itself.
     const inits = calls(log).filter((call) => call.command === 'init');
     expect(inits.map((call) => call.cwd === stackDir)).toEqual([false, true]);
-    const plan = await site.cli(['plan', '--detailed-exitcode'], server.rootToken, { ...env, MAAS_VAULT_ENGINE: undefined as unknown as string, PATH: `${bin}:${process.env.PATH}` });
+    const plan = await site.cli(['plan', '--detailed-exitcode'], server.rootToken, {
+      ...env,
+      MAAS_VAULT_ENGINE: undefined as unknown as string,
+      PATH: `${bin}:${process.env.PATH}`,
+    });
     expect(plan.exitCode).toBe(0);
   });
 
@@ -119,7 +127,7 @@ describeE2E('init while synthesizing (e2e: engine + provider)', () => {
     expect(existsSync(join(stackDir, '.terraform.lock.hcl'))).toBe(true);
   });
 
-  it('what an early init killed outright left behind goes with the next one; a running one\'s stays', async () => {
+  it("what an early init killed outright left behind goes with the next one; a running one's stays", async () => {
     const { site, workDir } = siteWith('orphan');
     const dead = spawnSync('true').pid;
     const scratch = join(workDir, 'cdktf.out');

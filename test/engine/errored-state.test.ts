@@ -36,12 +36,13 @@ it('never pushes over another lineage, nor removes a file that is not a state', 
 });
 
 it("replaces the engine's advice with what happened and what the next run does", () => {
-  const output = 'Error: Failed to save state\nError saving state: failed checking for existing remote state: dial tcp 127.0.0.1:1: connect: connection refused\nthe state has been written to the file "errored.tfstate"';
+  const output =
+    'Error: Failed to save state\nError saving state: failed checking for existing remote state: dial tcp 127.0.0.1:1: connect: connection refused\nthe state has been written to the file "errored.tfstate"';
   const dir = stackWith({ version: 4, lineage: 'a', serial: 4, resources: [] });
   expect(erroredStateAdvice(output, dir, 'apply')).toBe(
     'apply changed Vault, but the engine could not save the state (failed checking for existing remote state: dial tcp 127.0.0.1:1: connect: connection refused). ' +
       `It kept it in ${dir}/errored.tfstate (owner-only; it holds the wrapping tokens). Once the state backend is ` +
-        `back, run \`maas-vault apply\` again: it pushes that state back first and continues from it. ` +
+      `back, run \`maas-vault apply\` again: it pushes that state back first and continues from it. ` +
       'Do not run the engine by hand on this stack meanwhile (a new apply would issue every secret ID again)',
   );
   expect(erroredStateAdvice('Error: something else', dir, 'apply')).toBeUndefined();

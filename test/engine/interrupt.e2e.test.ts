@@ -85,13 +85,15 @@ describeE2E('interrupted runs (e2e: engine + provider)', () => {
 
   /** Processes still running in the site's directory (the engine and its providers run there). */
   function leftovers(): string[] {
-    return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
-      try {
-        return readlinkSync(`/proc/${pid}/cwd`).startsWith(site.dir) ? [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')] : [];
-      } catch {
-        return [];
-      }
-    });
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .flatMap((pid) => {
+        try {
+          return readlinkSync(`/proc/${pid}/cwd`).startsWith(site.dir) ? [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')] : [];
+        } catch {
+          return [];
+        }
+      });
   }
 
   function stateIsValid(): boolean {

@@ -39,10 +39,12 @@ describeE2E('engine state lock (e2e: engine + provider)', () => {
       env: { VAULT_TOKEN: server.rootToken, VAULT_ADDR: server.address, ...(existsSync(cliConfig) ? { TF_CLI_CONFIG_FILE: cliConfig } : {}) },
     });
     let output = '';
-    const prompted = new Promise<void>((resolve) => held.all?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Enter a value:')) resolve();
-    }));
+    const prompted = new Promise<void>((resolve) =>
+      held.all?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Enter a value:')) resolve();
+      }),
+    );
     await Promise.race([prompted, held]);
     expect(output).toContain('Enter a value:');
 

@@ -22,10 +22,13 @@ describe('work directory lock', () => {
     (await lockWorkDir(dir, 'maas-vault plan', 0))();
   });
 
-  it("takes over the lock of a process that has ended", async () => {
+  it('takes over the lock of a process that has ended', async () => {
     const dir = workDir();
     const ended = await execa(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-    writeFileSync(workDirLockPath(dir), JSON.stringify({ Operation: 'maas-vault apply', Who: 'gone@here', Created: '2020-01-01T00:00:00Z', pid: Number(ended.stdout), host: hostname() }));
+    writeFileSync(
+      workDirLockPath(dir),
+      JSON.stringify({ Operation: 'maas-vault apply', Who: 'gone@here', Created: '2020-01-01T00:00:00Z', pid: Number(ended.stdout), host: hostname() }),
+    );
     const release = await lockWorkDir(dir, 'maas-vault apply', 0);
     expect(JSON.parse(readFileSync(workDirLockPath(dir), 'utf8')).pid).toBe(process.pid);
     release();

@@ -35,7 +35,12 @@ describeE2E('PostgreSQL stopped mid-apply (e2e: engine + provider + PostgreSQL 1
   }
 
   it('the failed apply leaves errored.tfstate; the next apply pushes it back and converges with one secret ID per controller', async () => {
-    const input = { site: 'pgfault', kv: { mount: 'kv-pgfault' }, controllers: Array.from({ length: CONTROLLERS }, (_, index) => ({ name: `region-${index + 1}` })), state: { backend: 'pg' } };
+    const input = {
+      site: 'pgfault',
+      kv: { mount: 'kv-pgfault' },
+      controllers: Array.from({ length: CONTROLLERS }, (_, index) => ({ name: `region-${index + 1}` })),
+      state: { backend: 'pg' },
+    };
     const site = new TestSite(server, input);
     const config = validateConfig({ vault: { address: server.address }, ...input }, { env: {}, source: 'test', baseDir: site.dir });
     const { stackDir } = workLayout(config);
@@ -59,7 +64,10 @@ describeE2E('PostgreSQL stopped mid-apply (e2e: engine + provider + PostgreSQL 1
     expect(statSync(errored).mode & 0o077).toBe(0);
 
     const again = await site.cli(['apply', '--auto-approve'], server.rootToken, postgres.env);
-    expect({ exitCode: again.exitCode, out: again.stderr }).toEqual({ exitCode: 0, out: expect.stringContaining(`pushed back the state an earlier run could not save (${errored}`) });
+    expect({ exitCode: again.exitCode, out: again.stderr }).toEqual({
+      exitCode: 0,
+      out: expect.stringContaining(`pushed back the state an earlier run could not save (${errored}`),
+    });
     expect(existsSync(errored)).toBe(false);
     for (const { name } of input.controllers) {
       const listed = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName(config, name)}/secret-id`, { token: server.rootToken });

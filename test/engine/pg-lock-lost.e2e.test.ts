@@ -119,7 +119,7 @@ describeE2E('the site lock in PostgreSQL lost mid-apply (e2e: engine + provider 
               WHERE a.application_name LIKE 'maas-vault by % apply'`,
           );
           expect(holders.length).toBe(1);
-          const killed = await postgres.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [holders[0]!.pid]);
+          const killed = await postgres.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [holders[0].pid]);
           expect(killed).toEqual([{ done: true }]);
         }
         const [resultA, resultB] = await Promise.all([applyingA, applyingB]);
@@ -137,7 +137,10 @@ describeE2E('the site lock in PostgreSQL lost mid-apply (e2e: engine + provider 
         process.stderr.write(
           `run ${index} (${fault} after ${afterRoles} roles, ${how}): A's engine stopped ${spanA!.last - faultAt} ms after the fault; ` +
             `B's engine started ${spanB!.first - spanA!.last} ms after that\n` +
-            `  A said: ${resultA.stderr.split('\n').filter((line) => /lost the site's lock/.test(line)).join(' | ')}\n`,
+            `  A said: ${resultA.stderr
+              .split('\n')
+              .filter((line) => /lost the site's lock/.test(line))
+              .join(' | ')}\n`,
         );
         for (const { name } of input.controllers) {
           const listed = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName(config(b), name)}/secret-id`, { token: server.rootToken });

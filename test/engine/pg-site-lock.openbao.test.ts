@@ -70,7 +70,7 @@ describe.each([
       await postgres.start();
     } else {
       const [holder] = await postgres.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'maas-vault test a apply'");
-      await postgres.query('SELECT pg_terminate_backend($1)', [holder!.pid]);
+      await postgres.query('SELECT pg_terminate_backend($1)', [holder.pid]);
     }
     const reason = await Promise.race([a.lost, sleep(2000).then(() => 'not told')]);
     expect(reason).not.toBe('not told');
@@ -91,13 +91,13 @@ it('a session that stops answering (its backend stalled, as behind a network cut
   const a = await take('fence_stall', 'maas-vault test stalled');
   const [holder] = await postgres.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'maas-vault test stalled'");
   const stalledAt = Date.now();
-  process.kill(holder!.pid, 'SIGSTOP');
+  process.kill(holder.pid, 'SIGSTOP');
   try {
     const reason = await Promise.race([a.lost, sleep(9000).then(() => 'not told')]);
     expect(reason).toBe('the heartbeat query did not answer within 5s');
     expect(Date.now() - stalledAt).toBeLessThan(8000);
   } finally {
-    process.kill(holder!.pid, 'SIGCONT');
+    process.kill(holder.pid, 'SIGCONT');
   }
   await a.settle(async () => undefined);
   const b = await take('fence_stall', 'maas-vault test after stall', 20);

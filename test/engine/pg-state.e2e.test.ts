@@ -73,7 +73,9 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
     const output = await site.cli(['output', '--json'], null, postgres.env);
     expect(output.exitCode).toBe(0);
     const fromPg = JSON.parse(output.stdout).controllers;
-    expect(fromPg.map((controller: { role: string }) => controller.role)).toEqual(['region-1', 'region-2', 'region-3'].map((name) => roleName(names(site), name)));
+    expect(fromPg.map((controller: { role: string }) => controller.role)).toEqual(
+      ['region-1', 'region-2', 'region-3'].map((name) => roleName(names(site), name)),
+    );
     // output, as apply, says whether each wrapping token is still unused (h12): all fresh here.
     // The same records as apply's, except whether each region is configured: that takes a Vault token, which output does without.
     expect(fromPg).toEqual(JSON.parse(applied.stdout).controllers.map((controller: Record<string, unknown>) => ({ ...controller, configured: null })));
@@ -109,7 +111,8 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
     await holder.connect();
     try {
       await holder.query("SELECT pg_advisory_lock(id) FROM maas_vault_pglocked.states WHERE name = 'default'");
-      const since = (await holder.query<{ backend_start: Date }>('SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()')).rows[0].backend_start;
+      const since = (await holder.query<{ backend_start: Date }>('SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()')).rows[0]
+        .backend_start;
       site.update((input) => ({ ...input, controllers: [...input.controllers, { name: 'region-4' }] }));
       const started = Date.now();
       const second = await site.cli(['apply', '--auto-approve', '--lock-timeout', '2s'], server.rootToken, postgres.env);
@@ -138,7 +141,9 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
       await holder.query('SELECT pg_advisory_lock(-1)');
       const result = await site.cli(['apply', '--auto-approve', '--lock-timeout', '1s'], server.rootToken, postgres.env);
       expect(result.exitCode).toBe(1);
-      expect(result.stderr).toMatch(/is locked by another plan, apply or destroy: maas-vault by bob@ci-runner pid 77 \(database user maasvault from 127\.0\.0\.1\), connected since \S+\. Waited 1s/);
+      expect(result.stderr).toMatch(
+        /is locked by another plan, apply or destroy: maas-vault by bob@ci-runner pid 77 \(database user maasvault from 127\.0\.0\.1\), connected since \S+\. Waited 1s/,
+      );
     } finally {
       await holder.end();
     }
@@ -199,7 +204,10 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
     // The engines' creation lock is one per database: the second site waits a moment (within --lock-timeout).
     const [a, b] = [pgSite('pgsitea'), pgSite('pgsiteb')];
     const results = await Promise.all([a, b].map((site) => site.cli(['apply', '--auto-approve'], server.rootToken, postgres.env)));
-    expect(results.map((result) => [result.exitCode, result.exitCode === 0 ? '' : result.stderr.slice(-1500)])).toEqual([[0, ''], [0, '']]);
+    expect(results.map((result) => [result.exitCode, result.exitCode === 0 ? '' : result.stderr.slice(-1500)])).toEqual([
+      [0, ''],
+      [0, ''],
+    ]);
     const schemas = await postgres.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'maas_vault_pgsite%' ORDER BY 1");
     expect(schemas.map((row) => row.nspname)).toEqual(['maas_vault_pgsitea', 'maas_vault_pgsiteb']);
   });

@@ -27,7 +27,8 @@ it('removes the secret values of a state dump, line by line, and keeps its shape
 it('removes token-shaped words anywhere, and HCL-style assignments, but not resource addresses', () => {
   expect(scrubEngineLine(`Error: error unwrapping ${WRAPPING_TOKEN}: permission denied`)).toBe(`Error: error unwrapping ${REDACTED}: permission denied`);
   expect(scrubEngineLine(`  secret_id = "${SECRET_ID}"`)).toBe(`  secret_id = "${REDACTED}"`);
-  const address = 'vault_approle_auth_backend_role_secret_id.controller_region-1_secret_id: Creation complete after 0s [id=backend=approle::role=maas_lab_region-1::accessor=5c1d6a0e]';
+  const address =
+    'vault_approle_auth_backend_role_secret_id.controller_region-1_secret_id: Creation complete after 0s [id=backend=approle::role=maas_lab_region-1::accessor=5c1d6a0e]';
   expect(scrubEngineLine(address)).toBe(address);
   expect(scrubEngineLine('Plan: 12 to add, 0 to change, 0 to destroy.')).toBe('Plan: 12 to add, 0 to change, 0 to destroy.');
 });

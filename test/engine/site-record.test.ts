@@ -21,7 +21,10 @@ describe('site record', () => {
     expect(compareSiteRecord(stored, { site: 'dc1', address: 'https://vault-a:8200', clusterId: 'cluster-a' })).toEqual({ kind: 'same' });
     expect(compareSiteRecord(stored, { site: 'dc2', address: 'https://vault-a:8200', clusterId: 'cluster-a' }).kind).toBe('other-site');
     expect(compareSiteRecord(stored, { site: 'dc1', address: 'https://vault-b:8200', clusterId: 'cluster-b' }).kind).toBe('other-cluster');
-    expect(compareSiteRecord(stored, { site: 'dc1', address: 'https://vault-a2:8200', clusterId: 'cluster-a' })).toEqual({ kind: 'moved', from: 'https://vault-a:8200' });
+    expect(compareSiteRecord(stored, { site: 'dc1', address: 'https://vault-a2:8200', clusterId: 'cluster-a' })).toEqual({
+      kind: 'moved',
+      from: 'https://vault-a:8200',
+    });
     // A server that cannot say its cluster ID (sealed) is not judged by it.
     expect(compareSiteRecord(stored, { site: 'dc1', address: 'https://vault-a:8200' })).toEqual({ kind: 'same' });
   });

@@ -31,7 +31,13 @@ describeWithTofu('state encryption with OpenTofu (e2e: tofu + provider + Postgre
   });
 
   function site(name: string, state: Record<string, unknown>): TestSite {
-    return new TestSite(server, { site: name, kv: { mount: `kv-${name}` }, approle: { adopt: true }, controllers: [{ name: 'region-1' }, { name: 'region-2' }], state });
+    return new TestSite(server, {
+      site: name,
+      kv: { mount: `kv-${name}` },
+      approle: { adopt: true },
+      controllers: [{ name: 'region-1' }, { name: 'region-2' }],
+      state,
+    });
   }
 
   const env = (extra: Record<string, string> = {}) => ({ MAAS_VAULT_ENGINE: tofuPath!, ...postgres.env, ...extra });
@@ -87,7 +93,9 @@ describeWithTofu('state encryption with OpenTofu (e2e: tofu + provider + Postgre
 
     const wrong = await target.cli(['plan'], server.rootToken, env({ MAAS_STATE_PASSPHRASE: 'not-the-passphrase-at-all' }));
     expect(wrong.exitCode).toBe(1);
-    expect(wrong.stderr).toContain('maas-vault: the state of site encwrong could not be decrypted with the passphrase in MAAS_STATE_PASSPHRASE: it is not the passphrase the state was encrypted with');
+    expect(wrong.stderr).toContain(
+      'maas-vault: the state of site encwrong could not be decrypted with the passphrase in MAAS_STATE_PASSPHRASE: it is not the passphrase the state was encrypted with',
+    );
 
     const short = await target.cli(['apply', '--auto-approve'], server.rootToken, env({ MAAS_STATE_PASSPHRASE: 'too-short' }));
     expect(short.exitCode).toBe(2);
@@ -106,7 +114,15 @@ describeWithTofu('state encryption with OpenTofu (e2e: tofu + provider + Postgre
     const stackDir = join(dir, 'stack');
     mkdirSync(stackDir);
     const statePath = join(dir, 'terraform.tfstate');
-    const clear = JSON.stringify({ version: 4, terraform_version: '1.11.6', serial: 1, lineage: 'clear-lineage', outputs: {}, resources: [], check_results: null });
+    const clear = JSON.stringify({
+      version: 4,
+      terraform_version: '1.11.6',
+      serial: 1,
+      lineage: 'clear-lineage',
+      outputs: {},
+      resources: [],
+      check_results: null,
+    });
     writeFileSync(
       join(stackDir, 'main.tf.json'),
       JSON.stringify({

@@ -31,7 +31,9 @@ describeE2E('state encryption with Terraform (e2e: engine + provider)', () => {
     for (const command of [['apply', '--auto-approve'], ['plan']]) {
       const result = await site.cli(command, server.rootToken, env);
       expect(result.exitCode).toBe(2);
-      expect(result.stderr).toMatch(/state\.encryption: only OpenTofu 1\.7 or later encrypts state, and the engine is terraform \d+\.\d+\.\d+, which would write it in clear: use --engine tofu/);
+      expect(result.stderr).toMatch(
+        /state\.encryption: only OpenTofu 1\.7 or later encrypts state, and the engine is terraform \d+\.\d+\.\d+, which would write it in clear: use --engine tofu/,
+      );
       expect(result.all).not.toContain(env.MAAS_STATE_PASSPHRASE);
     }
     const config = validateConfig({ vault: { address: server.address }, ...site.config }, { env: {}, source: 'test' });

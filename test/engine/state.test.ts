@@ -79,13 +79,21 @@ it('a state file that is not JSON is named by path and position, never by its te
     error = caught;
   }
   expect(error).toBeInstanceOf(BrokenStateError);
-  expect((error as Error).message).toContain(`the state file ${path} is not a valid state (not JSON from line 2, column ${' "outputs": {"wrapping_tokens": {"value": {"region-1": '.length + 1})`);
+  expect((error as Error).message).toContain(
+    `the state file ${path} is not a valid state (not JSON from line 2, column ${' "outputs": {"wrapping_tokens": {"value": {"region-1": '.length + 1})`,
+  );
   expect((error as Error).message).not.toContain('CAESI');
 });
 
 it("an OpenTofu encrypted state is whole: kept as the verified copy, never 'restored', and opaque to direct reads", () => {
   const state = join(workDir(), 'terraform.tfstate');
-  const encrypted = JSON.stringify({ serial: 3, lineage: 'x', meta: { 'key_provider.pbkdf2.passphrase': 'e30=' }, encrypted_data: 'c2VjcmV0', encryption_version: 'v0' });
+  const encrypted = JSON.stringify({
+    serial: 3,
+    lineage: 'x',
+    meta: { 'key_provider.pbkdf2.passphrase': 'e30=' },
+    encrypted_data: 'c2VjcmV0',
+    encryption_version: 'v0',
+  });
   writeFileSync(state, encrypted);
   expect(keepGoodState(state)).toBe(true);
   expect(readFileSync(goodStatePath(state), 'utf8')).toBe(encrypted);

@@ -22,7 +22,11 @@ it('pins the site’s policy texts and the roles’ policies', async () => {
   expect(roles.token_type).toEqual(['default', 'service']);
   expect(Object.keys(roles).filter((key) => /period|policies$/.test(key))).toEqual(['token_policies']);
   expect(admin[`auth/approle/role/${issuerRoleName(config)}`].allowed_parameters?.token_policies).toEqual([[issuerPolicyName(config)]]);
-  expect(Object.keys(admin).filter((path) => path.startsWith('sys/policies/acl/')).sort()).toEqual(
+  expect(
+    Object.keys(admin)
+      .filter((path) => path.startsWith('sys/policies/acl/'))
+      .sort(),
+  ).toEqual(
     [`sys/policies/acl/${config.policy.name}`, `sys/policies/acl/${issuerPolicyName(config)}`, `sys/policies/acl/${defaultPolicyName(config)}_*`].sort(),
   );
 });
@@ -49,7 +53,10 @@ it('grants the old names one by one during the migration, never by glob', async 
     [
       `sys/policies/acl/${legacyNames.policy(config)}`,
       `sys/policies/acl/${legacyNames.issuerPolicy(config)}`,
-      ...[...config.controllers.map((c) => legacyNames.role(config, c.name)), legacyNames.issuerRole(config)].flatMap((role) => [`auth/approle/role/${role}`, `auth/approle/role/${role}/*`]),
+      ...[...config.controllers.map((c) => legacyNames.role(config, c.name)), legacyNames.issuerRole(config)].flatMap((role) => [
+        `auth/approle/role/${role}`,
+        `auth/approle/role/${role}/*`,
+      ]),
     ].sort(),
   );
   expect(admin[`auth/approle/role/${legacyNames.role(config, 'region-1')}`].allowed_parameters?.token_policies).toEqual([[legacyNames.policy(config)]]);

@@ -20,11 +20,13 @@ const places: Array<[string, string]> = [
 describe('documented profile', () => {
   it.each(places)('is exactly the three path blocks of the MAAS docs for %s and %s', async (mount, path) => {
     const grants = await grantsOf(renderMaasPolicy({ mount, path, profile: 'documented' }));
-    expect(grants).toEqual(sorted([
-      { path: `${mount}/metadata/${path}/`, capabilities: ['list'] },
-      { path: `${mount}/metadata/${path}/*`, capabilities: ['read', 'update', 'delete', 'list'] },
-      { path: `${mount}/data/${path}/*`, capabilities: ['read', 'create', 'update', 'delete'] },
-    ]));
+    expect(grants).toEqual(
+      sorted([
+        { path: `${mount}/metadata/${path}/`, capabilities: ['list'] },
+        { path: `${mount}/metadata/${path}/*`, capabilities: ['read', 'update', 'delete', 'list'] },
+        { path: `${mount}/data/${path}/*`, capabilities: ['read', 'create', 'update', 'delete'] },
+      ]),
+    );
     expect(grantsOutside(grants, mount, path)).toEqual([]);
   });
 });
@@ -32,10 +34,12 @@ describe('documented profile', () => {
 describe('strict profile', () => {
   it.each(places)("grants only what MAAS's client calls, for %s and %s", async (mount, path) => {
     const grants = await grantsOf(renderMaasPolicy({ mount, path, profile: 'strict' }));
-    expect(grants).toEqual(sorted([
-      { path: `${mount}/data/${path}/*`, capabilities: ['create', 'read', 'update'] },
-      { path: `${mount}/metadata/${path}/*`, capabilities: ['delete'] },
-    ]));
+    expect(grants).toEqual(
+      sorted([
+        { path: `${mount}/data/${path}/*`, capabilities: ['create', 'read', 'update'] },
+        { path: `${mount}/metadata/${path}/*`, capabilities: ['delete'] },
+      ]),
+    );
     expect(grantsOutside(grants, mount, path)).toEqual([]);
   });
 });

@@ -53,10 +53,18 @@ describe('the admin policy still lets the admin do the job', () => {
     expect((await asAdmin('POST', `sys/policies/acl/${lab.policy.name}`, { policy: maasPolicyFor(lab) })).status).toBe(204);
     expect((await asAdmin('POST', `sys/policies/acl/${issuerPolicyName(lab)}`, { policy: issuerPolicyFor(lab) })).status).toBe(204);
     expect((await asAdmin('POST', `auth/approle/role/${roleName(lab, 'region-1')}`, providerRoleBody(lab))).status).toBe(204);
-    expect((await asAdmin('POST', `auth/approle/role/${issuerRoleName(lab)}`, { ...providerRoleBody(lab), token_policies: [issuerPolicyName(lab)] })).status).toBe(204);
+    expect(
+      (await asAdmin('POST', `auth/approle/role/${issuerRoleName(lab)}`, { ...providerRoleBody(lab), token_policies: [issuerPolicyName(lab)] })).status,
+    ).toBe(204);
     const secretId = await asAdmin('POST', `auth/approle/role/${roleName(lab, 'region-1')}/secret-id`, { metadata: '{"site":"lab"}' }, '5m');
     expect(secretId.status).toBe(200);
-    expect((await asAdmin('POST', `auth/approle/role/${roleName(lab, 'region-1')}/secret-id-accessor/destroy`, { secret_id_accessor: secretId.body.wrap_info.wrapped_accessor })).status).toBe(204);
+    expect(
+      (
+        await asAdmin('POST', `auth/approle/role/${roleName(lab, 'region-1')}/secret-id-accessor/destroy`, {
+          secret_id_accessor: secretId.body.wrap_info.wrapped_accessor,
+        })
+      ).status,
+    ).toBe(204);
     // The provider's child token, as its Vault API client serialises the request.
     const child = { display_name: 'terraform', ttl: '1200s', explicit_max_ttl: '1200s', renewable: false, num_uses: 0, type: '', entity_alias: '' };
     expect((await asAdmin('POST', 'auth/token/create', child)).status).toBe(200);
@@ -68,7 +76,10 @@ describe('a token with only the admin policy is refused (403)', () => {
   it.each<[string, () => [string, string, unknown]]>([
     ['a role with another policy', () => ['POST', labRole(), { ...providerRoleBody(lab), token_policies: ['everything'] }]],
     ['a role with the site policy and another', () => ['POST', labRole(), { ...providerRoleBody(lab), token_policies: [lab.policy.name, 'everything'] }]],
-    ['a role with the policies as a comma-separated string', () => ['POST', labRole(), { ...providerRoleBody(lab), token_policies: `${lab.policy.name},everything` }]],
+    [
+      'a role with the policies as a comma-separated string',
+      () => ['POST', labRole(), { ...providerRoleBody(lab), token_policies: `${lab.policy.name},everything` }],
+    ],
     ['a role with the deprecated `policies` parameter', () => ['POST', labRole(), { policies: ['everything'] }]],
     ['a role through the /policies endpoint', () => ['POST', `${labRole()}/policies`, { token_policies: ['everything'] }]],
     ['a role without the default policy', () => ['POST', labRole(), { ...providerRoleBody(lab), token_no_default_policy: true }]],
@@ -84,11 +95,20 @@ describe('a token with only the admin policy is refused (403)', () => {
     ['another site’s role, deleted', () => ['DELETE', `auth/approle/role/${roleName(other, 'region-1')}`, undefined]],
     ['a secret ID for another site’s role', () => ['POST', `auth/approle/role/${roleName(other, 'region-1')}/secret-id`, {}]],
     ['the issuer role with the MAAS policy', () => ['POST', `auth/approle/role/${issuerRoleName(lab)}`, providerRoleBody(lab)]],
-    ['the issuer role with another policy', () => ['POST', `auth/approle/role/${issuerRoleName(lab)}`, { ...providerRoleBody(lab), token_policies: ['everything'] }]],
+    [
+      'the issuer role with another policy',
+      () => ['POST', `auth/approle/role/${issuerRoleName(lab)}`, { ...providerRoleBody(lab), token_policies: ['everything'] }],
+    ],
     ['writing another policy', () => ['POST', 'sys/policies/acl/anything', { policy: 'path "*" { capabilities = ["sudo"] }' }]],
     ['writing another site’s policy', () => ['POST', `sys/policies/acl/${other.policy.name}`, { policy: maasPolicyFor(lab) }]],
-    ['rewriting the site’s own policy to grant everything', () => ['POST', `sys/policies/acl/${lab.policy.name}`, { policy: 'path "*" { capabilities = ["sudo"] }' }]],
-    ['rewriting the issuer policy to grant everything', () => ['POST', `sys/policies/acl/${issuerPolicyName(lab)}`, { policy: 'path "*" { capabilities = ["sudo"] }' }]],
+    [
+      'rewriting the site’s own policy to grant everything',
+      () => ['POST', `sys/policies/acl/${lab.policy.name}`, { policy: 'path "*" { capabilities = ["sudo"] }' }],
+    ],
+    [
+      'rewriting the issuer policy to grant everything',
+      () => ['POST', `sys/policies/acl/${issuerPolicyName(lab)}`, { policy: 'path "*" { capabilities = ["sudo"] }' }],
+    ],
     ['a child token with another policy', () => ['POST', 'auth/token/create', { policies: ['everything'] }]],
     ['a periodic child token', () => ['POST', 'auth/token/create', { display_name: 'x', period: '1h' }]],
     ['a batch child token', () => ['POST', 'auth/token/create', { display_name: 'x', type: 'batch' }]],
@@ -150,7 +170,10 @@ describe('a site that adopts hand-made roles and policy (controllers[].role, pol
 
   it.each<[string, () => [string, string, unknown]]>([
     ['the adopted role with another policy', () => ['POST', adoptedRole(), { ...providerRoleBody(adopting), token_policies: ['everything'] }]],
-    ['the adopted role with the site policy and another', () => ['POST', adoptedRole(), { ...providerRoleBody(adopting), token_policies: [adopting.policy.name, 'everything'] }]],
+    [
+      'the adopted role with the site policy and another',
+      () => ['POST', adoptedRole(), { ...providerRoleBody(adopting), token_policies: [adopting.policy.name, 'everything'] }],
+    ],
     ['the adopted role through the deprecated `policies`', () => ['POST', adoptedRole(), { policies: ['everything'] }]],
     ['the adopted role through its /policies endpoint', () => ['POST', `${adoptedRole()}/policies`, { token_policies: ['everything'] }]],
     ['the adopted role issuing periodic tokens', () => ['POST', adoptedRole(), { ...providerRoleBody(adopting), token_period: 3600 }]],
@@ -160,7 +183,10 @@ describe('a site that adopts hand-made roles and policy (controllers[].role, pol
     ['a hand-made role the config does not adopt', () => ['POST', 'auth/approle/role/handmade-neighbour', providerRoleBody(adopting)]],
     ['a secret ID for a hand-made role the config does not adopt', () => ['POST', 'auth/approle/role/handmade-neighbour/secret-id', {}]],
     ['a role whose name only starts like the adopted one', () => ['POST', `${adoptedRole()}-2`, providerRoleBody(adopting)]],
-    ['rewriting the adopted policy to grant everything', () => ['POST', `sys/policies/acl/${adopting.policy.name}`, { policy: 'path "*" { capabilities = ["sudo"] }' }]],
+    [
+      'rewriting the adopted policy to grant everything',
+      () => ['POST', `sys/policies/acl/${adopting.policy.name}`, { policy: 'path "*" { capabilities = ["sudo"] }' }],
+    ],
   ])('refuses %s (403)', async (_, attempt) => {
     const [method, path, body] = attempt();
     expect((await as(method, path, body)).status).toBe(403);

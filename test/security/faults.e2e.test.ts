@@ -61,7 +61,9 @@ describeE2E('faults (e2e: engine + provider)', () => {
     expect(created).toBeGreaterThanOrEqual(5);
     expect(created).toBeLessThan(CONTROLLERS);
     expect(result.exitCode).toBe(3);
-    expect(String(result.stderr)).toMatch(/maas-vault: apply stopped partway: Vault at http:\/\/127\.0\.0\.1:\d+ is unreachable \(.*ECONNREFUSED.*\).*Run apply again once Vault is back/);
+    expect(String(result.stderr)).toMatch(
+      /maas-vault: apply stopped partway: Vault at http:\/\/127\.0\.0\.1:\d+ is unreachable \(.*ECONNREFUSED.*\).*Run apply again once Vault is back/,
+    );
 
     // While it is down, every command says so, with exit 3.
     for (const args of [['status'], ['credentials', '--controller', 'region-1'], ['verify', '--controller', 'region-1'], ['apply', '--auto-approve']]) {

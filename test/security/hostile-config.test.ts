@@ -17,7 +17,9 @@ const hostilePath = fc.array(fc.constantFrom(...PATH_CHARS), { minLength: 0, max
 const segment = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,6}(\.[a-z0-9_-]{1,4})?$/);
 const validPath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((segments) => segments.join('/'));
 const validName = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z0-9]{1,5})?$/);
-const hostileName = fc.array(fc.constantFrom('a', 'Z', '1', '-', '.', '/', '_', '..', ' ', '\n', '*'), { minLength: 0, maxLength: 12 }).map((chars) => chars.join(''));
+const hostileName = fc
+  .array(fc.constantFrom('a', 'Z', '1', '-', '.', '/', '_', '..', ' ', '\n', '*'), { minLength: 0, maxLength: 12 })
+  .map((chars) => chars.join(''));
 const validTtl = fc.integer({ min: 1, max: 86_400 }).map((value) => `${value}s`);
 const hostileTtl = fc.constantFrom('0s', '-1s', '5 minutes', '1e9h', '99999999999999999999h', '', '1.5h', '8761h', '5m ', '5M');
 const validCidr = fc.ipV4().map((ip) => `${ip}/24`);
@@ -58,7 +60,8 @@ const configArbitrary = fc
   .tuple(validConfig, fc.oneof(fc.constant([]), fc.array(mutation, { minLength: 1, maxLength: 2 })))
   .map(([config, mutations]) => mutations.reduce((current: Config, mutate) => mutate(current), config as Config));
 
-const FIELD = /^(site|vault(\.\w+)?|kv(\.\w+)?|secretsPath|policy(\.\w+)?|tokenTtl|wrapTtl|tokenMaxTtl|controllers(\[\d+\](\.(name|cidrs)(\[\d+\])?)?)?|colour|constructor)(: |$)/;
+const FIELD =
+  /^(site|vault(\.\w+)?|kv(\.\w+)?|secretsPath|policy(\.\w+)?|tokenTtl|wrapTtl|tokenMaxTtl|controllers(\[\d+\](\.(name|cidrs)(\[\d+\])?)?)?|colour|constructor)(: |$)/;
 
 describe('generated configs', () => {
   let accepted = 0;

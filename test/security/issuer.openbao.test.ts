@@ -25,7 +25,8 @@ beforeAll(async () => {
   // The admin hands CI a secret ID for the issuer role; CI logs in with it.
   const issuer = issuerRoleName(config);
   const roleId = (await vaultHttp(server.address, 'GET', `auth/approle/role/${issuer}/role-id`, { token: server.rootToken })).body.data.role_id;
-  const secretId = (await vaultHttp(server.address, 'POST', `auth/approle/role/${issuer}/secret-id`, { token: server.rootToken, body: {} })).body.data.secret_id;
+  const secretId = (await vaultHttp(server.address, 'POST', `auth/approle/role/${issuer}/secret-id`, { token: server.rootToken, body: {} })).body.data
+    .secret_id;
   const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: roleId, secret_id: secretId } });
   expect(login.status).toBe(200);
   ci = login.body.auth.client_token;

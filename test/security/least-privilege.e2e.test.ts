@@ -51,15 +51,24 @@ describeE2E('least-privilege (e2e: engine + provider)', () => {
       expect(JSON.parse((await ok(['plan', '--json'])).stdout).changes).toBe(false);
       await ok(['status']);
       const credentials = JSON.parse((await ok(['credentials', '--json', '--controller', 'region-1'])).stdout);
-      await maasConfigure(server.address, { roleId: credentials.controllers[0].roleId, wrappedToken: credentials.controllers[0].wrappedToken, secretsPath: 'maas', mount: 'kv-sec' });
+      await maasConfigure(server.address, {
+        roleId: credentials.controllers[0].roleId,
+        wrappedToken: credentials.controllers[0].wrappedToken,
+        secretsPath: 'maas',
+        mount: 'kv-sec',
+      });
       await ok(['verify']);
       const issuer = JSON.parse((await ok(['credentials', '--issuer', '--json'])).stdout).issuer;
       const unwrapped = await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: issuer.wrappedToken });
-      const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: issuer.roleId, secret_id: unwrapped.body.data.secret_id } });
+      const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', {
+        body: { role_id: issuer.roleId, secret_id: unwrapped.body.data.secret_id },
+      });
       expect(login.body.auth.policies.sort()).toEqual(['default', issuerPolicyName({ site: 'sec' })]);
       // ...and it is not root: other sites' roles and other mounts are out of reach.
       expect((await vaultHttp(server.address, 'GET', 'secret/data/x', { token: admin })).status).toBe(403);
-      expect((await vaultHttp(server.address, 'POST', `auth/approle/role/${roleName({ site: 'other' }, 'region-1')}`, { token: admin, body: {} })).status).toBe(403);
+      expect((await vaultHttp(server.address, 'POST', `auth/approle/role/${roleName({ site: 'other' }, 'region-1')}`, { token: admin, body: {} })).status).toBe(
+        403,
+      );
       expect((await vaultHttp(server.address, 'POST', 'sys/policies/acl/anything', { token: admin, body: { policy: '' } })).status).toBe(403);
       await ok(['destroy', '--auto-approve']);
     });

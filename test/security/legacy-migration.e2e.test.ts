@@ -77,8 +77,12 @@ describeE2E('migration from the old role names (e2e: engine + provider)', () => 
     // Step 1: keepLegacyNames, with the admin policy rendered for it: the plan only adds.
     site.update((input) => ({ ...input, keepLegacyNames: true }));
     const policy = await site.cli(['policy', 'admin'], null);
-    expect((await vaultHttp(server.address, 'POST', 'sys/policies/acl/maas-admin-mig', { token: server.rootToken, body: { policy: policy.stdout } })).status).toBe(204);
-    const admin = (await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['maas-admin-mig'], ttl: '30m' } })).body.auth.client_token;
+    expect(
+      (await vaultHttp(server.address, 'POST', 'sys/policies/acl/maas-admin-mig', { token: server.rootToken, body: { policy: policy.stdout } })).status,
+    ).toBe(204);
+    const admin = (
+      await vaultHttp(server.address, 'POST', 'auth/token/create', { token: server.rootToken, body: { policies: ['maas-admin-mig'], ttl: '30m' } })
+    ).body.auth.client_token;
     const plan = await site.cli(['plan'], admin);
     expect([plan.exitCode, plan.exitCode === 0 ? '' : plan.all]).toEqual([0, '']);
     expect(plan.stderr).toMatch(/Plan: \d+ to add, \d+ to change, 0 to destroy/);
@@ -88,7 +92,10 @@ describeE2E('migration from the old role names (e2e: engine + provider)', () => 
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
     expect([await logsIn('region-1'), await logsIn('region-2')]).toEqual([200, 200]);
     const fresh = new Map<string, { roleId: string; wrappedToken: string; role: string }>(
-      JSON.parse(applied.stdout).controllers.map((controller: { name: string; roleId: string; wrappedToken: string; role: string }) => [controller.name, controller]),
+      JSON.parse(applied.stdout).controllers.map((controller: { name: string; roleId: string; wrappedToken: string; role: string }) => [
+        controller.name,
+        controller,
+      ]),
     );
     expect(fresh.get('region-1')!.role).toBe(roleName(old, 'region-1'));
 

@@ -37,7 +37,9 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
   const mounts = async () => Object.keys((await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken })).body.data);
   const authMethods = async () => Object.keys((await vaultHttp(server.address, 'GET', 'sys/auth', { token: server.rootToken })).body.data);
   const stateTypes = (site: TestSite) =>
-    (JSON.parse(readFileSync(findFile(site.dir, 'terraform.tfstate')!, 'utf8')).resources as Array<{ mode: string; type: string }>).filter((resource) => resource.mode === 'managed').map((resource) => resource.type);
+    (JSON.parse(readFileSync(findFile(site.dir, 'terraform.tfstate')!, 'utf8')).resources as Array<{ mode: string; type: string }>)
+      .filter((resource) => resource.mode === 'managed')
+      .map((resource) => resource.type);
 
   beforeAll(async () => {
     server = await startDevServer({ bao: serverBinary() });
@@ -55,7 +57,9 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
 
     const plan = await flip.site.cli(['plan']);
     expect([plan.exitCode, plan.exitCode === 0 ? '' : plan.all]).toEqual([0, '']);
-    expect(plan.all).toMatch(/forget vault_mount\.kv_mount: the KV mount kv-flip\/ and its data stays in Vault as it is; this site stops managing it \(kv\.adopt is set\)/);
+    expect(plan.all).toMatch(
+      /forget vault_mount\.kv_mount: the KV mount kv-flip\/ and its data stays in Vault as it is; this site stops managing it \(kv\.adopt is set\)/,
+    );
 
     const applied = await flip.site.cli(['apply', '--auto-approve']);
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
@@ -88,7 +92,9 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
     expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
     expect(destroyed.all).not.toContain('the KV mount kv-destroy/ and EVERY SECRET IN IT');
     expect(await mounts()).toContain('kv-destroy/');
-    expect((await vaultHttp(server.address, 'GET', `kv-destroy/data/maas/${SECRET}`, { token: server.rootToken })).body.data?.data?.password).toBe('pw-kvdestroy');
+    expect((await vaultHttp(server.address, 'GET', `kv-destroy/data/maas/${SECRET}`, { token: server.rootToken })).body.data?.data?.password).toBe(
+      'pw-kvdestroy',
+    );
     await everyoneIntact();
   });
 
@@ -96,7 +102,9 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
     base.site.update((input) => ({ ...input, approle: { adopt: true } }));
     const plan = await base.site.cli(['plan']);
     expect([plan.exitCode, plan.exitCode === 0 ? '' : plan.all]).toEqual([0, '']);
-    expect(plan.all).toMatch(/forget vault_auth_backend\.approle_mount: the auth method approle\/ and its roles stays in Vault as it is; this site stops managing it \(approle\.adopt is set\)/);
+    expect(plan.all).toMatch(
+      /forget vault_auth_backend\.approle_mount: the auth method approle\/ and its roles stays in Vault as it is; this site stops managing it \(approle\.adopt is set\)/,
+    );
 
     const applied = await base.site.cli(['apply', '--auto-approve']);
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
@@ -134,7 +142,9 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
 
   it('a changed secretsPath on an applied site is refused before any write; the policy still grants the old path', async () => {
     const mover = await applyWithSecret({ site: 'pathmover', approle: { adopt: true }, kv: { mount: 'kv-pathmover' }, controllers: [{ name: 'region-1' }] });
-    const policyName = (await vaultHttp(server.address, 'LIST', 'sys/policies/acl', { token: server.rootToken })).body.data.keys.find((name: string) => name.includes('pathmover'));
+    const policyName = (await vaultHttp(server.address, 'LIST', 'sys/policies/acl', { token: server.rootToken })).body.data.keys.find((name: string) =>
+      name.includes('pathmover'),
+    );
     const policyBefore = (await vaultHttp(server.address, 'GET', `sys/policies/acl/${policyName}`, { token: server.rootToken })).body.data.policy;
     mover.site.update((input) => ({ ...input, secretsPath: 'maas-elsewhere' }));
     const plain = await mover.site.cli(['apply', '--auto-approve']);
@@ -153,7 +163,9 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
     const gone = await applyWithSecret({ site: 'gone', approle: { adopt: true }, kv: { mount: 'kv-gone' }, controllers: [{ name: 'region-1' }] });
     const refused = await gone.site.cli(['destroy', '--auto-approve']);
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/vault_mount\.kv_mount: the KV mount kv-gone\/ would be deleted with 1 secret in it \(maas\/: 1\).*only with --delete-secrets/);
+    expect(refused.stderr).toMatch(
+      /vault_mount\.kv_mount: the KV mount kv-gone\/ would be deleted with 1 secret in it \(maas\/: 1\).*only with --delete-secrets/,
+    );
     expect(await mounts()).toContain('kv-gone/');
     await everyoneIntact(gone);
 
@@ -166,11 +178,18 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
   });
 
   it('removing a controller from the config is refused without --replace-roles: its region stays configured', async () => {
-    const site = await applyWithSecret({ site: 'shrink', approle: { adopt: true }, kv: { mount: 'kv-shrink' }, controllers: [{ name: 'region-1' }, { name: 'region-2' }] });
+    const site = await applyWithSecret({
+      site: 'shrink',
+      approle: { adopt: true },
+      kv: { mount: 'kv-shrink' },
+      controllers: [{ name: 'region-1' }, { name: 'region-2' }],
+    });
     site.site.update((input) => ({ ...input, controllers: [{ name: 'region-2' }] }));
     const refused = await site.site.cli(['apply', '--auto-approve']);
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/the role \S+region-1\S* would be deleted: every region controller on it must be configured again; only with --replace-roles/);
+    expect(refused.stderr).toMatch(
+      /the role \S+region-1\S* would be deleted: every region controller on it must be configured again; only with --replace-roles/,
+    );
     await everyoneIntact(site);
     const allowed = await site.site.cli(['apply', '--auto-approve', '--replace-roles']);
     expect([allowed.exitCode, allowed.exitCode === 0 ? '' : allowed.all]).toEqual([0, '']);
@@ -178,20 +197,25 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
     await everyoneIntact();
   });
 
-  it('a policy another region\'s role names is not renamed away without --delete-policy: that region keeps reading', async () => {
+  it("a policy another region's role names is not renamed away without --delete-policy: that region keeps reading", async () => {
     const site = await applyWithSecret({ site: 'named', approle: { adopt: true }, kv: { mount: 'kv-named' }, controllers: [{ name: 'region-1' }] });
     const policies = (await vaultHttp(server.address, 'LIST', 'sys/policies/acl', { token: server.rootToken })).body.data.keys as string[];
     const policy = policies.find((name) => name.includes('named'))!;
     // A region set up by hand on this site's policy (another team's role).
-    expect((await vaultHttp(server.address, 'POST', 'auth/approle/role/handmade-region', { token: server.rootToken, body: { token_policies: [policy] } })).status).toBe(204);
+    expect(
+      (await vaultHttp(server.address, 'POST', 'auth/approle/role/handmade-region', { token: server.rootToken, body: { token_policies: [policy] } })).status,
+    ).toBe(204);
     const handmadeRoleId = (await vaultHttp(server.address, 'GET', 'auth/approle/role/handmade-region/role-id', { token: server.rootToken })).body.data.role_id;
-    const handmadeSecretId = (await vaultHttp(server.address, 'POST', 'auth/approle/role/handmade-region/secret-id', { token: server.rootToken })).body.data.secret_id;
+    const handmadeSecretId = (await vaultHttp(server.address, 'POST', 'auth/approle/role/handmade-region/secret-id', { token: server.rootToken })).body.data
+      .secret_id;
     const handmade: Region = { site: site.site, mount: 'kv-named', secretsPath: 'maas', roleId: handmadeRoleId, secretId: handmadeSecretId };
 
     site.site.update((input) => ({ ...input, policy: { name: `${policy}_v2` } }));
     const refused = await site.site.cli(['apply', '--auto-approve']);
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(new RegExp(`the policy ${policy} would be \\w+ while 1 role staying in Vault names it \\(handmade-region\\).*only with --delete-policy`));
+    expect(refused.stderr).toMatch(
+      new RegExp(`the policy ${policy} would be \\w+ while 1 role staying in Vault names it \\(handmade-region\\).*only with --delete-policy`),
+    );
     expect((await vaultHttp(server.address, 'GET', `sys/policies/acl/${policy}`, { token: server.rootToken })).status).toBe(200);
     expect(await regionReads(handmade)).toBe('pw-named');
     await everyoneIntact(site);

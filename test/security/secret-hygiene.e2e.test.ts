@@ -37,7 +37,12 @@ describeE2E('secret-hygiene (e2e: engine + provider)', () => {
     const printed: Array<[string, CliResult]> = [];
     const run = async (args: string[], env: Record<string, string> = {}) => {
       // Node flags no other test uses: the code caches of these flags are written by these runs.
-      const result = await site.cli(args, server.rootToken, { TF_LOG: 'DEBUG', TF_LOG_PATH: join(site.dir, 'engine.log'), NODE_OPTIONS: '--max-old-space-size=3999', ...env });
+      const result = await site.cli(args, server.rootToken, {
+        TF_LOG: 'DEBUG',
+        TF_LOG_PATH: join(site.dir, 'engine.log'),
+        NODE_OPTIONS: '--max-old-space-size=3999',
+        ...env,
+      });
       expect([args.join(' '), result.exitCode]).toEqual([args.join(' '), 0]);
       printed.push([args.join(' '), result]);
       return result;
@@ -58,7 +63,10 @@ describeE2E('secret-hygiene (e2e: engine + provider)', () => {
     const written = JSON.parse(readFileSync(join(site.dir, 'creds.json'), 'utf8')).controllers as Array<{ wrappedToken: string; roleId: string }>;
     wrappingTokens.push(...written.map((record) => record.wrappedToken));
     const forbidden: string[] = [server.rootToken];
-    for (const record of [...stack.values(), ...issued, ...written].map((entry) => ({ roleId: entry.roleId, token: 'wrappedToken' in entry ? entry.wrappedToken : '' }))) {
+    for (const record of [...stack.values(), ...issued, ...written].map((entry) => ({
+      roleId: entry.roleId,
+      token: 'wrappedToken' in entry ? entry.wrappedToken : '',
+    }))) {
       const unwrapped = await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: record.token });
       if (unwrapped.status !== 200) continue;
       const secretId = unwrapped.body.data.secret_id as string;
@@ -97,7 +105,8 @@ describeE2E('secret-hygiene (e2e: engine + provider)', () => {
     // 3. The CLI's code caches (compiled code, written after a command's first run) hold no secret at all.
     const cacheDir = fileURLToPath(new URL('../../dist/bundle/code-cache/', import.meta.url));
     const caches = readdirSync(cacheDir);
-    for (const command of ['apply', 'plan', 'status', 'verify', 'output', 'credentials']) expect(caches.some((name) => name.startsWith(`${command}.`))).toBe(true);
+    for (const command of ['apply', 'plan', 'status', 'verify', 'output', 'credentials'])
+      expect(caches.some((name) => name.startsWith(`${command}.`))).toBe(true);
     for (const name of caches) {
       const bytes = readFileSync(join(cacheDir, name), 'latin1');
       for (const secret of [...forbidden, ...wrappingTokens]) expect([name, bytes.includes(secret)]).toEqual([name, false]);

@@ -25,7 +25,9 @@ describeE2E('two sites sharing one Vault (e2e: engine + provider)', () => {
    */
   async function ownerState(): Promise<unknown> {
     const read = async (path: string) => (await vaultHttp(server.address, 'GET', path, { token: server.rootToken })).body.data ?? null;
-    const roles = await Promise.all(ownerRoles.map(async (role) => ({ role, roleId: await read(`auth/approle/role/${role}/role-id`), settings: await read(`auth/approle/role/${role}`) })));
+    const roles = await Promise.all(
+      ownerRoles.map(async (role) => ({ role, roleId: await read(`auth/approle/role/${role}/role-id`), settings: await read(`auth/approle/role/${role}`) })),
+    );
     const policies = await Promise.all(ownerPolicies.map(async (policy) => ({ policy, text: await read(`sys/policies/acl/${policy}`) })));
     return { roles, policies };
   }
@@ -41,10 +43,21 @@ describeE2E('two sites sharing one Vault (e2e: engine + provider)', () => {
     server = await startDevServer({ bao: serverBinary() });
     // dc1-b creates approle/; dc1 adopts it (destroying the site that owns the mount would take every role with it).
     owner = new TestSite(server, { site: 'dc1-b', kv: { mount: 'kv-dc1-b' }, controllers: [{ name: 'region-1' }] });
-    neighbour = new TestSite(server, { site: 'dc1', kv: { mount: 'kv-dc1' }, approle: { adopt: true }, issuer: { enabled: true }, controllers: [{ name: 'b-region-1' }, { name: 'region-2' }] });
+    neighbour = new TestSite(server, {
+      site: 'dc1',
+      kv: { mount: 'kv-dc1' },
+      approle: { adopt: true },
+      issuer: { enabled: true },
+      controllers: [{ name: 'b-region-1' }, { name: 'region-2' }],
+    });
     await owner.apply();
     const issued = (await owner.outputs()).get('region-1')!;
-    const configured = await maasConfigure(server.address, { roleId: issued.roleId, wrappedToken: issued.wrappedToken, secretsPath: 'maas', mount: 'kv-dc1-b' });
+    const configured = await maasConfigure(server.address, {
+      roleId: issued.roleId,
+      wrappedToken: issued.wrappedToken,
+      secretsPath: 'maas',
+      mount: 'kv-dc1-b',
+    });
     region = { roleId: issued.roleId, secretId: configured.secretId, token: configured.token };
     const list = async (path: string) => (await vaultHttp(server.address, 'LIST', path, { token: server.rootToken })).body.data.keys as string[];
     ownerRoles = await list('auth/approle/role');

@@ -38,7 +38,7 @@ describeE2E('a state in PostgreSQL knows whose it is (e2e: engine + provider + P
     const applied = await first.cli(['apply', '--auto-approve'], server.rootToken, pgEnv());
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
     const issued = (await first.cli(['output', '--json'], null, pgEnv())).stdout;
-    const controller = (JSON.parse(issued).controllers as Array<{ role: string; roleId: string; wrappedToken: string }>)[0]!;
+    const controller = (JSON.parse(issued).controllers as Array<{ role: string; roleId: string; wrappedToken: string }>)[0];
     const configured = await maasConfigure(server.address, {
       roleId: controller.roleId,
       wrappedToken: controller.wrappedToken,

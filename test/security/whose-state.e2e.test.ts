@@ -35,10 +35,14 @@ describeE2E('a state knows whose it is (e2e: engine + provider)', () => {
     const issued = (await site.outputs()).get('region-1')!;
     const configured = await maasConfigure(server.address, { roleId: issued.roleId, wrappedToken: issued.wrappedToken, secretsPath: 'maas', mount: 'kv-home' });
     region = { roleId: issued.roleId, secretId: configured.secretId };
-    expect((await vaultHttp(server.address, 'POST', `kv-home/data/${SECRET}`, { token: configured.token, body: { data: { password: 'pw-home' } } })).status).toBe(200);
+    expect(
+      (await vaultHttp(server.address, 'POST', `kv-home/data/${SECRET}`, { token: configured.token, body: { data: { password: 'pw-home' } } })).status,
+    ).toBe(200);
     // The other Vault has a mount of the same name with its own data.
     await vaultHttp(other.address, 'POST', 'sys/mounts/kv-home', { token: other.rootToken, body: { type: 'kv', options: { version: '2' } } });
-    expect((await vaultHttp(other.address, 'POST', `kv-home/data/${SECRET}`, { token: other.rootToken, body: { data: { password: 'pw-other' } } })).status).toBe(200);
+    expect(
+      (await vaultHttp(other.address, 'POST', `kv-home/data/${SECRET}`, { token: other.rootToken, body: { data: { password: 'pw-other' } } })).status,
+    ).toBe(200);
   });
 
   afterAll(async () => {
@@ -46,7 +50,13 @@ describeE2E('a state knows whose it is (e2e: engine + provider)', () => {
   });
 
   it('another site configured onto the same work directory is refused with both names; the first site is untouched', async () => {
-    const intruder = new TestSite(server, { site: 'intruder', workDir: join(site.dir, '.maas-vault', 'home'), kv: { mount: 'kv-home' }, approle: { adopt: true }, controllers: [{ name: 'region-1' }] });
+    const intruder = new TestSite(server, {
+      site: 'intruder',
+      workDir: join(site.dir, '.maas-vault', 'home'),
+      kv: { mount: 'kv-home' },
+      approle: { adopt: true },
+      controllers: [{ name: 'region-1' }],
+    });
     // The default work directory of `home` is found by looking: the record sits beside its state.
     const applied = await intruder.cli(['apply', '--auto-approve']);
     expect(applied.exitCode).toBe(2);

@@ -65,9 +65,9 @@ describe('roleDrift', () => {
 
   it.each(ROLE_FIELDS)('finds a change of %s, and only that one, with the value Vault holds and the one expected', (field) => {
     const changed = otherValue(role.settings[field]);
-    const differences = roleDrift(role, vaultAnswer({ [field]: changed } as LiveRole));
+    const differences = roleDrift(role, vaultAnswer({ [field]: changed }));
     expect(differences.map((difference) => difference.field)).toEqual([field]);
-    expect(differences[0].expected).toEqual(liveRoleFields({ [field]: role.settings[field] } as LiveRole)[field]);
+    expect(differences[0].expected).toEqual(liveRoleFields({ [field]: role.settings[field] })[field]);
   });
 
   it('finds a policy added to a role (say root), and a default policy dropped', () => {
@@ -111,16 +111,23 @@ describe('mount comparisons', () => {
   });
 
   it('finds a changed description, a local mount, listing visibility and passed-through headers', () => {
-    const found = kvMountDrift(site.kv, kvAnswer({ description: 'x', local: true, config: { listing_visibility: 'unauth', passthrough_request_headers: ['X-B', 'X-A'] } }));
+    const found = kvMountDrift(
+      site.kv,
+      kvAnswer({ description: 'x', local: true, config: { listing_visibility: 'unauth', passthrough_request_headers: ['X-B', 'X-A'] } }),
+    );
     expect(found.map((difference) => difference.field)).toEqual(['description', 'local', 'listing_visibility', 'passthrough_request_headers']);
     expect(found[3].actual).toEqual(['X-A', 'X-B']);
     expect(approleMountDrift(site.approle, { type: 'approle', description: '', local: false }).map((difference) => difference.field)).toEqual(['description']);
   });
 
   it('finds delete_version_after on its own mount, and max_versions only where the config names it', () => {
-    expect(kvSettingsDrift(site.kv, { cas_required: false, max_versions: 3, delete_version_after: '1h0m0s' })).toEqual([{ field: 'delete_version_after', actual: 3600, expected: 0 }]);
+    expect(kvSettingsDrift(site.kv, { cas_required: false, max_versions: 3, delete_version_after: '1h0m0s' })).toEqual([
+      { field: 'delete_version_after', actual: 3600, expected: 0 },
+    ]);
     const named = desiredSite(testConfig({ kv: { maxVersions: 7 } })).kv;
-    expect(kvSettingsDrift(named, { cas_required: false, max_versions: 3, delete_version_after: '0s' })).toEqual([{ field: 'max_versions', actual: 3, expected: 7 }]);
+    expect(kvSettingsDrift(named, { cas_required: false, max_versions: 3, delete_version_after: '0s' })).toEqual([
+      { field: 'max_versions', actual: 3, expected: 7 },
+    ]);
   });
 
   it("leaves an adopted mount's other settings alone: only a configured max_versions is compared", () => {
@@ -140,7 +147,10 @@ describe('policyDifference', () => {
     const relaidOut = policy.text.replace(/^#.*\n/gm, '').replace(/ = /g, '=');
     expect(policyDifference(policy, relaidOut)).toMatchObject({ kind: 'layout', where: expect.stringMatching(/^line 1 is /) });
     const wider = `${policy.text}\npath "sys/*" {\n  capabilities = ["sudo"]\n}\n`;
-    expect(policyDifference(policy, wider)).toMatchObject({ kind: 'grants', where: expect.stringMatching(/^line \d+ is "path \\"sys\/\*\\" \{", expected \(end of text\)$/) });
+    expect(policyDifference(policy, wider)).toMatchObject({
+      kind: 'grants',
+      where: expect.stringMatching(/^line \d+ is "path \\"sys\/\*\\" \{", expected \(end of text\)$/),
+    });
   });
 });
 
@@ -154,7 +164,9 @@ describe('secretIdDrift', () => {
   });
 
   it('finds a secret ID of another generation, one wrapped for another TTL, and one whose metadata cannot be read', () => {
-    expect(secretIdDrift(secretId, { ...issued, metadata: JSON.stringify({ ...secretId.metadata, generation: '0' }) }).map((difference) => difference.field)).toEqual(['metadata']);
+    expect(
+      secretIdDrift(secretId, { ...issued, metadata: JSON.stringify({ ...secretId.metadata, generation: '0' }) }).map((difference) => difference.field),
+    ).toEqual(['metadata']);
     expect(secretIdDrift(secretId, { ...issued, wrappingTtl: '1h' })).toEqual([{ field: 'wrapping_ttl', actual: '1h', expected: secretId.wrapTtl }]);
     expect(secretIdDrift(secretId, { ...issued, metadata: '{' })).toEqual([{ field: 'metadata', actual: undefined, expected: secretId.metadata }]);
   });

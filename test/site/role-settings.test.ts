@@ -42,7 +42,9 @@ describe('the role settings table', () => {
   });
 
   it('and every path block that takes those parameters pins token_policies to its policy', () => {
-    const templates = ['admin.hcl', 'admin-issuer.hcl', 'admin-exact-role.hcl'].map((name) => readFileSync(fileURLToPath(new URL(`../../policies/${name}`, import.meta.url)), 'utf8'));
+    const templates = ['admin.hcl', 'admin-issuer.hcl', 'admin-exact-role.hcl'].map((name) =>
+      readFileSync(fileURLToPath(new URL(`../../policies/${name}`, import.meta.url)), 'utf8'),
+    );
     const uses = templates.flatMap((text) => text.split('\n').filter((line) => line.includes('{{roleParameters}}')));
     expect(uses.length).toBeGreaterThanOrEqual(5);
     for (const line of uses) expect(line).toMatch(/^\{\{roleParameters\}\} {4}"token_policies" += \[\["\{\{\w+\}\}"\]\]$/);
@@ -80,6 +82,11 @@ describe('the role settings table', () => {
     expect(written).toMatchObject({ secret_id_num_uses: 0, token_num_uses: 0, token_no_default_policy: false, bind_secret_id: true, secret_id_ttl: 0 });
     expect(Object.keys(written)).not.toEqual(expect.arrayContaining(['token_max_ttl']));
     for (const field of ['token_period', 'token_type', 'token_explicit_max_ttl', 'alias_metadata'] as const) expect(written).not.toHaveProperty(field);
-    expect(writtenRoleSettings(ROLES[1])).toMatchObject({ token_max_ttl: 3600, secret_id_ttl: 86400, token_bound_cidrs: ['10.0.0.1/32'], secret_id_bound_cidrs: ['10.0.0.1/32'] });
+    expect(writtenRoleSettings(ROLES[1])).toMatchObject({
+      token_max_ttl: 3600,
+      secret_id_ttl: 86400,
+      token_bound_cidrs: ['10.0.0.1/32'],
+      secret_id_bound_cidrs: ['10.0.0.1/32'],
+    });
   });
 });

@@ -31,8 +31,19 @@ const CONFIGS: [string, Record<string, unknown>][] = [
       controllers: [{ name: 'region-1', cidrs: ['10.0.0.1/32', '10.0.1.0/24'] }, { name: 'region-2' }],
     },
   ],
-  ['the migration from the old names', { keepLegacyNames: true, issuer: { enabled: true }, controllers: [{ name: 'region-1', revoked: true }, { name: 'region-2' }] }],
-  ['adopted mounts, policy and role', { kv: { mount: 'secret', adopt: true }, approle: { adopt: true }, policy: { adopt: true }, controllers: [{ name: 'region-1', role: 'maas-region-1' }, { name: 'region-2' }] }],
+  [
+    'the migration from the old names',
+    { keepLegacyNames: true, issuer: { enabled: true }, controllers: [{ name: 'region-1', revoked: true }, { name: 'region-2' }] },
+  ],
+  [
+    'adopted mounts, policy and role',
+    {
+      kv: { mount: 'secret', adopt: true },
+      approle: { adopt: true },
+      policy: { adopt: true },
+      controllers: [{ name: 'region-1', role: 'maas-region-1' }, { name: 'region-2' }],
+    },
+  ],
   ['secret IDs from CI only', { stackSecretIds: false, issuer: { enabled: true } }],
 ];
 
@@ -52,7 +63,11 @@ function resolve(json: Json, value: unknown): unknown {
 
 function synthesizedRoles(json: Json): Map<string, Block> {
   const roles = Object.values(json.resource.vault_approle_auth_backend_role ?? {}).map((block) => {
-    const settings = Object.fromEntries(Object.entries(block).filter(([key]) => key !== '//').map(([key, value]) => [key, resolve(json, value)]));
+    const settings = Object.fromEntries(
+      Object.entries(block)
+        .filter(([key]) => key !== '//')
+        .map(([key, value]) => [key, resolve(json, value)]),
+    );
     return [settings.role_name as string, settings] as const;
   });
   return new Map(roles);
@@ -86,7 +101,9 @@ describe.each(CONFIGS)('the desired site of %s', (_, overrides) => {
       wrapTtl: block.wrapping_ttl,
       metadata: JSON.parse(block.metadata as string),
     }));
-    const described = site.roles.filter((role) => role.secretId).map((role) => ({ role: role.name, wrapTtl: role.secretId!.wrapTtl, metadata: role.secretId!.metadata }));
+    const described = site.roles
+      .filter((role) => role.secretId)
+      .map((role) => ({ role: role.name, wrapTtl: role.secretId!.wrapTtl, metadata: role.secretId!.metadata }));
     expect(issued.sort((a, b) => String(a.role).localeCompare(String(b.role)))).toEqual(described.sort((a, b) => a.role.localeCompare(b.role)));
   });
 
@@ -96,7 +113,8 @@ describe.each(CONFIGS)('the desired site of %s', (_, overrides) => {
       writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(json));
       const footprint = stackFootprint(join(dir, 'cdk.tf.json'));
       const owned = siteFootprint(site);
-      for (const key of ['mounts', 'authMounts', 'policies', 'roles'] as const) expect([key, [...footprint[key]].sort()]).toEqual([key, [...owned[key]].sort()]);
+      for (const key of ['mounts', 'authMounts', 'policies', 'roles'] as const)
+        expect([key, [...footprint[key]].sort()]).toEqual([key, [...owned[key]].sort()]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -107,17 +125,28 @@ describe.each(CONFIGS)('the desired site of %s', (_, overrides) => {
       expect(json.resource.vault_mount).toBeUndefined();
       expect(JSON.parse(Object.values(json.resource.vault_generic_endpoint)[0].data_json as string)).toEqual(site.kv.settings);
     } else {
-      expect(Object.values(json.resource.vault_mount)[0]).toMatchObject({ path: site.kv.mount, type: 'kv', options: site.kv.options, description: site.kv.description });
+      expect(Object.values(json.resource.vault_mount)[0]).toMatchObject({
+        path: site.kv.mount,
+        type: 'kv',
+        options: site.kv.options,
+        description: site.kv.description,
+      });
       const { mount: _, ...settings } = Object.values(json.resource.vault_kv_secret_backend_v2)[0];
       expect(settings).toEqual(site.kv.settings);
     }
     if (site.approle.adopt) expect(json.resource.vault_auth_backend).toBeUndefined();
-    else expect(Object.values(json.resource.vault_auth_backend)[0]).toMatchObject({ path: site.approle.mount, type: 'approle', description: site.approle.description });
+    else
+      expect(Object.values(json.resource.vault_auth_backend)[0]).toMatchObject({
+        path: site.approle.mount,
+        type: 'approle',
+        description: site.approle.description,
+      });
   });
 });
 
 describe('desiredSite', () => {
-  const controller = (roles: DesiredRole[], name: string) => roles.find((role) => role.kind === 'controller' && role.controller === name && role.names === 'current')!;
+  const controller = (roles: DesiredRole[], name: string) =>
+    roles.find((role) => role.kind === 'controller' && role.controller === name && role.names === 'current')!;
 
   it('gives a controller role what MAAS needs: unlimited secret-ID and token uses, the MAAS policy plus default, a bound secret ID', () => {
     const config = testConfig({ tokenTtl: '10m' });

@@ -44,7 +44,7 @@ function isFramework(specifier: string): boolean {
 describe('the CDK framework behind one module', () => {
   it('recognises every spelling of an import of the framework, and only those', () => {
     const found = (text: string) => [...text.matchAll(SPECIFIER)].map((match) => match[1]).filter(isFramework);
-    expect(found("import { App } from 'cdktf';\nimport type { Construct } from \"constructs\";")).toEqual(['cdktf', 'constructs']);
+    expect(found('import { App } from \'cdktf\';\nimport type { Construct } from "constructs";')).toEqual(['cdktf', 'constructs']);
     // Spelled in two pieces so that provider-imports.test.ts does not count this file as an importer.
     const bindings = ['@cdktf', 'provider-vault/lib/policy/index.js'].join('/');
     expect(found(`export { Policy } from '${bindings}';`)).toEqual([bindings]);

@@ -86,7 +86,12 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
         expect(after.get(name)!.secretIdAccessor).toBe(before.get(name)!.secretIdAccessor);
       }
       const fresh = after.get('region-4')!;
-      const maas = await maasConfigure(server.address, { roleId: fresh.roleId, wrappedToken: fresh.wrappedToken, secretsPath: 'maas/site-a', mount: 'kv-maas' });
+      const maas = await maasConfigure(server.address, {
+        roleId: fresh.roleId,
+        wrappedToken: fresh.wrappedToken,
+        secretsPath: 'maas/site-a',
+        mount: 'kv-maas',
+      });
       region4 = { roleId: fresh.roleId, secretId: maas.secretId };
     });
 
@@ -96,13 +101,17 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
       const refused = await lab.cli(['apply', '--auto-approve']);
       expect(refused.exitCode).toBe(2);
       expect(refused.stderr).toContain('only with --replace-roles');
-      expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'lab' }, 'region-4')}`, { token: server.rootToken })).status).toBe(200);
+      expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'lab' }, 'region-4')}`, { token: server.rootToken })).status).toBe(
+        200,
+      );
       const applied = await lab.cli(['apply', '--auto-approve', '--replace-roles']);
       expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);
       expect(applied.stderr).toMatch(/0 added, 0 changed, 2 destroyed/);
       const role = await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'lab' }, 'region-4')}`, { token: server.rootToken });
       expect(role.status).toBe(404);
-      const secretIds = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName({ site: 'lab' }, 'region-4')}/secret-id`, { token: server.rootToken });
+      const secretIds = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName({ site: 'lab' }, 'region-4')}/secret-id`, {
+        token: server.rootToken,
+      });
       expect(secretIds.body.data?.keys).toBeUndefined();
       expect(secretIds.body.errors).toEqual([`role "${roleName({ site: 'lab' }, 'region-4')}" does not exist`]);
       const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: region4.roleId, secret_id: region4.secretId } });
@@ -116,7 +125,10 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
       const held = new Map<string, string>();
       for (const [name, controller] of before) {
         const issued = await runCredentials(lab, name);
-        held.set(name, (await maasConfigure(server.address, { roleId: controller.roleId, wrappedToken: issued, secretsPath: 'maas/site-a', mount: 'kv-maas' })).secretId);
+        held.set(
+          name,
+          (await maasConfigure(server.address, { roleId: controller.roleId, wrappedToken: issued, secretsPath: 'maas/site-a', mount: 'kv-maas' })).secretId,
+        );
       }
       const accessorsBefore = await accessors(roleName({ site: 'lab' }, 'region-1'));
       lab.update((input) => ({ ...input, generation: 2 }));
@@ -133,7 +145,9 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
       expect(accessorsBefore).toContain(before.get('region-1')!.secretIdAccessor);
       await expectMaasWorks(lab, 'kv-maas', 'maas/site-a', defaultPolicyName({ site: 'lab' }));
       // Secret IDs that were not the stack's (issued by `credentials`) are untouched by a generation bump.
-      const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: before.get('region-1')!.roleId, secret_id: held.get('region-1') } });
+      const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', {
+        body: { role_id: before.get('region-1')!.roleId, secret_id: held.get('region-1') },
+      });
       expect(login.status).toBe(200);
     });
 
@@ -142,7 +156,12 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
       await lab.apply();
       const before = await lab.outputs();
       const controller = before.get('region-2')!;
-      const maas = await maasConfigure(server.address, { roleId: controller.roleId, wrappedToken: controller.wrappedToken, secretsPath: 'maas/site-a', mount: 'kv-maas' });
+      const maas = await maasConfigure(server.address, {
+        roleId: controller.roleId,
+        wrappedToken: controller.wrappedToken,
+        secretsPath: 'maas/site-a',
+        mount: 'kv-maas',
+      });
       lab.update((input) => ({ ...input, generation: 4 }));
       await lab.apply();
       const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: controller.roleId, secret_id: maas.secretId } });
@@ -175,8 +194,12 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
         expect(auth.body.data['approle/']).toBeDefined();
         const mounts = await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken });
         expect(mounts.body.data['kv-strict/']).toBeUndefined();
-        expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'strict' }, 'region-1')}`, { token: server.rootToken })).status).toBe(404);
-        expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'lab' }, 'region-1')}`, { token: server.rootToken })).status).toBe(200);
+        expect(
+          (await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'strict' }, 'region-1')}`, { token: server.rootToken })).status,
+        ).toBe(404);
+        expect((await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName({ site: 'lab' }, 'region-1')}`, { token: server.rootToken })).status).toBe(
+          200,
+        );
       });
     });
 
@@ -190,7 +213,7 @@ describeE2E('maas-vault-stack (e2e: engine + provider)', () => {
     });
   });
 
-  describe('adopt mode on the dev server\'s own secret/ mount', () => {
+  describe("adopt mode on the dev server's own secret/ mount", () => {
     it('applies onto secret/, passes MAAS configure, and destroy keeps the mount and its data', async () => {
       const sentinel = await vaultHttp(server.address, 'POST', 'secret/data/other-app/keep', { token: server.rootToken, body: { data: { keep: 'me' } } });
       expect(sentinel.status).toBe(200);

@@ -76,11 +76,26 @@ describe('MaasVaultStack', () => {
   });
 
   it('publishes role IDs, accessors, and sensitive wrapping tokens and commands', () => {
-    const stack = synthesize(testConfig({ kv: { mount: 'kv-maas' }, secretsPath: 'maas/site-a', vault: { address: 'https://vault.admin:8200', maasAddress: 'https://vault.maas:8200' } }));
+    const stack = synthesize(
+      testConfig({
+        kv: { mount: 'kv-maas' },
+        secretsPath: 'maas/site-a',
+        vault: { address: 'https://vault.admin:8200', maasAddress: 'https://vault.maas:8200' },
+      }),
+    );
     expect(stack.outputNames().sort()).toEqual(['configure_commands', 'migrate_command', 'role_ids', 'role_names', 'secret_id_accessors', 'wrapping_tokens']);
-    expect(stack.output('role_ids')).toMatchObject({ sensitive: false, value: { 'region-1': '${vault_approle_auth_backend_role.region_region-1_role.role_id}' } });
-    expect(stack.output('secret_id_accessors')).toMatchObject({ sensitive: false, value: { 'region-1': '${vault_approle_auth_backend_role_secret_id.region_region-1_secret_id.wrapping_accessor}' } });
-    expect(stack.output('wrapping_tokens')).toMatchObject({ sensitive: true, value: { 'region-2': '${vault_approle_auth_backend_role_secret_id.region_region-2_secret_id.wrapping_token}' } });
+    expect(stack.output('role_ids')).toMatchObject({
+      sensitive: false,
+      value: { 'region-1': '${vault_approle_auth_backend_role.region_region-1_role.role_id}' },
+    });
+    expect(stack.output('secret_id_accessors')).toMatchObject({
+      sensitive: false,
+      value: { 'region-1': '${vault_approle_auth_backend_role_secret_id.region_region-1_secret_id.wrapping_accessor}' },
+    });
+    expect(stack.output('wrapping_tokens')).toMatchObject({
+      sensitive: true,
+      value: { 'region-2': '${vault_approle_auth_backend_role_secret_id.region_region-2_secret_id.wrapping_token}' },
+    });
     const commands = stack.output('configure_commands');
     expect(commands.sensitive).toBe(true);
     expect((commands.value as Record<string, string>)['region-3']).toBe(
@@ -175,7 +190,9 @@ describe('MaasVaultStack', () => {
         role_name: legacyNames.role(config, 'region-1'),
         token_policies: ['${vault_policy.policy_maas.name}'],
       });
-      expect(stack.resource(SECRET_ID, 'controller_region-1_secret_id').role_name).toBe('${vault_approle_auth_backend_role.controller_region-1_role.role_name}');
+      expect(stack.resource(SECRET_ID, 'controller_region-1_secret_id').role_name).toBe(
+        '${vault_approle_auth_backend_role.controller_region-1_role.role_name}',
+      );
       expect(stack.resource(ROLE, 'issuer_role').role_name).toBe(legacyNames.issuerRole(config));
       expect(stack.resource(ROLE, 'region_region-1_role').role_name).toBe(roleName(config, 'region-1'));
       // Outputs, and so every printed command, name only the new roles.
@@ -192,7 +209,14 @@ describe('MaasVaultStack', () => {
 
 describe('MaasVaultStack imports for an adopted set-up', () => {
   const synthJson = (imports?: Parameters<typeof synthesizeWithImports>[1]) =>
-    synthesizeWithImports(testConfig({ kv: { mount: 'kv-maas', adopt: true }, policy: { name: 'maas-secrets', adopt: true }, controllers: [{ name: 'region-1', role: 'maas-region-1' }, { name: 'region-2' }] }), imports);
+    synthesizeWithImports(
+      testConfig({
+        kv: { mount: 'kv-maas', adopt: true },
+        policy: { name: 'maas-secrets', adopt: true },
+        controllers: [{ name: 'region-1', role: 'maas-region-1' }, { name: 'region-2' }],
+      }),
+      imports,
+    );
 
   /** The resource an import block's `to` names, from the same JSON. */
   const target = (json: Record<string, any>, to: string) => {

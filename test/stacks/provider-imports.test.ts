@@ -22,7 +22,9 @@ it('only stacks/framework.ts imports @cdktf/provider-vault, and only its submodu
   const importers = new Map<string, string[]>();
   for (const path of sources(ROOT)) {
     if (path.endsWith('provider-imports.test.ts')) continue;
-    const specifiers = [...readFileSync(path, 'utf8').matchAll(/(?:from|import\(|require\()\s*['"](@cdktf\/provider-vault[^'"]*)['"]/g)].map((match) => match[1]);
+    const specifiers = [...readFileSync(path, 'utf8').matchAll(/(?:from|import\(|require\()\s*['"](@cdktf\/provider-vault[^'"]*)['"]/g)].map(
+      (match) => match[1],
+    );
     if (specifiers.length > 0) importers.set(relative(ROOT, path), specifiers);
   }
   expect([...importers.keys()]).toEqual(['stacks/framework.ts']);

@@ -23,7 +23,7 @@ describeE2E('shared mounts and other sites (e2e: engine + provider)', () => {
 
   const http = (method: string, path: string, body?: unknown) => vaultHttp(server.address, method, path, { token: server.rootToken, body });
 
-  it("destroying the site that enabled approle/ leaves it, and every role of the other site can still log in", async () => {
+  it('destroying the site that enabled approle/ leaves it, and every role of the other site can still log in', async () => {
     const alpha = new TestSite(server, { site: 'alpha', kv: { mount: 'kv-alpha' }, controllers: [{ name: 'region-1' }, { name: 'region-2' }] });
     const beta = new TestSite(server, {
       site: 'beta',
@@ -44,7 +44,12 @@ describeE2E('shared mounts and other sites (e2e: engine + provider)', () => {
     const left = (await http('LIST', 'auth/approle/role')).body.data.keys as string[];
     expect(left.sort()).toEqual([...betaControllers.values()].map((controller) => controller.role).sort());
     for (const controller of betaControllers.values()) {
-      const configured = await maasConfigure(server.address, { roleId: controller.roleId, wrappedToken: controller.wrappedToken, secretsPath: 'maas', mount: 'kv-beta' });
+      const configured = await maasConfigure(server.address, {
+        roleId: controller.roleId,
+        wrappedToken: controller.wrappedToken,
+        secretsPath: 'maas',
+        mount: 'kv-beta',
+      });
       expect(configured.token).toBeTruthy();
     }
     expect((await beta.plan()).changes).toBe(false);

@@ -29,7 +29,9 @@ it('a connection string in the config is refused, saying where it goes instead',
 
 it('bad backends and schema names are refused with the field and what is allowed', () => {
   expect(problemsOf(configInput({ state: { backend: 's3' } }))).toEqual([expect.stringMatching(/state\.backend.*must be 'local' .* or 'pg'/)]);
-  expect(problemsOf(configInput({ state: { backend: 'pg', schema: 'Bad-Name; DROP' } }))).toEqual([expect.stringMatching(/state\.schema.*PostgreSQL schema name/)]);
+  expect(problemsOf(configInput({ state: { backend: 'pg', schema: 'Bad-Name; DROP' } }))).toEqual([
+    expect.stringMatching(/state\.schema.*PostgreSQL schema name/),
+  ]);
   expect(problemsOf(configInput({ state: { schema: 'x' } }))).toEqual([expect.stringMatching(/state\.schema.*applies only to backend 'pg'/)]);
 });
 

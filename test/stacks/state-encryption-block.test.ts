@@ -37,5 +37,7 @@ it('the stack plan and apply use never has the fallback', () => {
 });
 
 it('a stack synthesized without state.encryption is refused, not given a block the config does not ask for', () => {
-  expect(() => withClearStateFallback(synthesizedText({ backend: 'local' }))).toThrow(/no terraform\.encryption block .*synthesize it with state\.encryption set/);
+  expect(() => withClearStateFallback(synthesizedText({ backend: 'local' }))).toThrow(
+    /no terraform\.encryption block .*synthesize it with state\.encryption set/,
+  );
 });

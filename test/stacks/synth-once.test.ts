@@ -18,7 +18,9 @@ function config(overrides: Record<string, unknown>, workDir: string, env: NodeJS
 
 function roles(jsonPath: string): string[] {
   const json = JSON.parse(readFileSync(jsonPath, 'utf8'));
-  return Object.values(json.resource.vault_approle_auth_backend_role as Record<string, { role_name: string }>).map((role) => role.role_name).sort();
+  return Object.values(json.resource.vault_approle_auth_backend_role as Record<string, { role_name: string }>)
+    .map((role) => role.role_name)
+    .sort();
 }
 
 describe('synthOnce', () => {
@@ -35,7 +37,10 @@ describe('synthOnce', () => {
 
   it('never serves a stale stack for a changed config', async () => {
     const before = roles((await synthOnce(config({}, workDir), CODE)).jsonPath);
-    const changed = await synthOnce(config({ controllers: [{ name: 'region-1' }, { name: 'region-2' }, { name: 'region-3' }, { name: 'region-4' }] }, workDir), CODE);
+    const changed = await synthOnce(
+      config({ controllers: [{ name: 'region-1' }, { name: 'region-2' }, { name: 'region-3' }, { name: 'region-4' }] }, workDir),
+      CODE,
+    );
     expect(changed.reused).toBe(false);
     expect(roles(changed.jsonPath)).toHaveLength(before.length + 1);
     const ttl = await synthOnce(config({ tokenTtl: '10m' }, workDir), CODE);

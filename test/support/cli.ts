@@ -23,7 +23,9 @@ export function requireFreshBuild(): void {
     // no build yet
   }
   if (built !== sourceFingerprint(root)) {
-    throw new Error(`dist/bundle was not built from the sources in ${root} (${built ? 'a source changed since' : 'no build'}): run \`npm run build\` (npm test does), then this test again`);
+    throw new Error(
+      `dist/bundle was not built from the sources in ${root} (${built ? 'a source changed since' : 'no build'}): run \`npm run build\` (npm test does), then this test again`,
+    );
   }
 }
 requireFreshBuild();

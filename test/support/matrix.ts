@@ -59,7 +59,9 @@ export function missingPiece(toolchain: Toolchain): string | undefined {
 
 /** The status line's first words for this column's server, e.g. `OpenBao 2.7.2 at http://…: unsealed`. */
 export function serverStatusLine(): RegExp {
-  return onServer('openbao') ? /^OpenBao 2\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: unsealed$/m : /^HashiCorp Vault 1\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: unsealed$/m;
+  return onServer('openbao')
+    ? /^OpenBao 2\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: unsealed$/m
+    : /^HashiCorp Vault 1\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: unsealed$/m;
 }
 
 /** The environment the server's own CLI (`bao` or `vault`) reads its address and token from. */

@@ -15,14 +15,16 @@ export async function grantsOf(hcl: string): Promise<Grant[]> {
   };
   const keys = Object.keys(parsed).filter((key) => key !== 'path');
   if (keys.length > 0) throw new Error(`policy has blocks other than "path": ${keys.join(', ')}`);
-  return Object.entries(parsed.path ?? {}).flatMap(([path, blocks]) =>
-    blocks.map((block) => ({
-      path,
-      capabilities: block.capabilities ?? [],
-      ...(block.min_wrapping_ttl ? { minWrappingTtl: block.min_wrapping_ttl } : {}),
-      ...(block.max_wrapping_ttl ? { maxWrappingTtl: block.max_wrapping_ttl } : {}),
-    })),
-  ).sort(byPath);
+  return Object.entries(parsed.path ?? {})
+    .flatMap(([path, blocks]) =>
+      blocks.map((block) => ({
+        path,
+        capabilities: block.capabilities ?? [],
+        ...(block.min_wrapping_ttl ? { minWrappingTtl: block.min_wrapping_ttl } : {}),
+        ...(block.max_wrapping_ttl ? { maxWrappingTtl: block.max_wrapping_ttl } : {}),
+      })),
+    )
+    .sort(byPath);
 }
 
 export function byPath(a: Grant, b: Grant): number {

@@ -19,7 +19,7 @@ export interface Region {
 export async function applyWithSecret(server: TestServer, input: Record<string, any>): Promise<Region> {
   const site = new TestSite(server, input);
   await site.apply();
-  const issued = [...(await site.outputs()).values()][0]!;
+  const issued = [...(await site.outputs()).values()][0];
   const mount = input.kv.mount as string;
   const secretsPath = (input.secretsPath as string | undefined) ?? 'maas';
   const configured = await maasConfigure(server.address, { roleId: issued.roleId, wrappedToken: issued.wrappedToken, secretsPath, mount });

@@ -20,7 +20,10 @@ export class TestSite {
   readonly configPath: string;
   private input: Record<string, unknown>;
 
-  constructor(readonly server: TestServer, input: Record<string, unknown>) {
+  constructor(
+    readonly server: TestServer,
+    input: Record<string, unknown>,
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), 'maas-vault-site-'));
     this.configPath = join(this.dir, 'maas-vault.json');
     this.input = input;

@@ -31,7 +31,14 @@ function freshMachine(): Record<string, string> {
   symlinkSync(toolchain.bao.path, join(bin, 'bao'));
   if (toolchain.opentofu.found) symlinkSync(toolchain.opentofu.path, join(bin, 'tofu'));
   const vault: Record<string, string> = toolchain.vaultServer.found ? { MAAS_VAULT_SERVER_BIN: toolchain.vaultServer.path } : { MAAS_VAULT_SERVERS: 'openbao' };
-  return { HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_DATA_DIRS: join(home, 'none'), MAAS_VAULT_CACHE: join(home, 'cache'), PATH: `${bin}:${process.env.PATH}`, ...vault };
+  return {
+    HOME: home,
+    XDG_DATA_HOME: join(home, 'data'),
+    XDG_DATA_DIRS: join(home, 'none'),
+    MAAS_VAULT_CACHE: join(home, 'cache'),
+    PATH: `${bin}:${process.env.PATH}`,
+    ...vault,
+  };
 }
 
 it('a warm run finds everything in the cache and records the same toolchain', async () => {
@@ -52,7 +59,9 @@ it('with no provider anywhere and no registry: exit 0 within seconds, the e2e ti
   const result = await install({ ...env, MAAS_VAULT_PROVIDER_MIRROR: undefined });
   expect(Date.now() - started).toBeLessThan(30_000);
   expect(result.exitCode).toBe(0);
-  expect(result.stderr).toMatch(/terraform-provider-vault 5\.6\.0 MISSING \(not in MAAS_VAULT_PROVIDER_MIRROR \(unset\), the cache .*, nor the local plugin directories; the engine's registry install failed: .+\)/);
+  expect(result.stderr).toMatch(
+    /terraform-provider-vault 5\.6\.0 MISSING \(not in MAAS_VAULT_PROVIDER_MIRROR \(unset\), the cache .*, nor the local plugin directories; the engine's registry install failed: .+\)/,
+  );
   expect(result.stderr).toContain('the e2e tier is skipped and `npm run demo` cannot run');
   expect(result.stderr).toContain('export MAAS_VAULT_PROVIDER_MIRROR=<dir>');
   expect(result.stderr).toContain(join(env.HOME, '.terraform.d/plugins/registry.terraform.io/hashicorp/vault/5.6.0/'));
@@ -80,7 +89,12 @@ it('records HashiCorp Vault named by MAAS_VAULT_SERVER_BIN, and refuses a binary
     const env = freshMachine();
     expect((await install(env)).exitCode).toBe(0);
     const recorded = readToolchain({ MAAS_VAULT_CACHE: env.MAAS_VAULT_CACHE, PATH: env.PATH });
-    expect(recorded.vaultServer).toEqual({ found: true, path: toolchain.vaultServer.path, version: toolchain.vaultServer.version, source: 'MAAS_VAULT_SERVER_BIN' });
+    expect(recorded.vaultServer).toEqual({
+      found: true,
+      path: toolchain.vaultServer.path,
+      version: toolchain.vaultServer.version,
+      source: 'MAAS_VAULT_SERVER_BIN',
+    });
   }
   // bao answers `version` with "OpenBao v…": it is not taken for HashiCorp Vault.
   const wrong = await install({ ...freshMachine(), MAAS_VAULT_SERVERS: undefined, MAAS_VAULT_SERVER_BIN: toolchain.bao.path });

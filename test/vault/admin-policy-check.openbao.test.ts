@@ -177,7 +177,13 @@ it('a policy rendered for this config by the maas-vault before the leftover gran
   const result = await check(token, config);
   expect(result).toMatchObject({ current: false, noAdminPolicy: false, upgrade: true });
   expect(result.gaps.map((gap) => gap.path).sort()).toEqual(
-    ['auth/approle/role/+', 'auth/approle/role/maas-issuer_prev', 'auth/approle/role/maas-issuer_prev/role-id', 'sys/policies/acl/maas-issuer_prev', 'sys/policies/acl/maas_prev_*'].sort(),
+    [
+      'auth/approle/role/+',
+      'auth/approle/role/maas-issuer_prev',
+      'auth/approle/role/maas-issuer_prev/role-id',
+      'sys/policies/acl/maas-issuer_prev',
+      'sys/policies/acl/maas_prev_*',
+    ].sort(),
   );
   expect(describeAdminPolicyGaps(config, result)).toContain('was rendered by an older maas-vault');
   // The policy of this release passes.

@@ -36,7 +36,13 @@ describe('roleDifferences', () => {
   });
 
   it('says why each MAAS setting matters, in the order the plan lists them', () => {
-    const found = roleDifferences(config, role, { ...handMade, token_ttl: 1800, secret_id_num_uses: 1, token_policies: ['root', config.policy.name], token_type: 'batch' });
+    const found = roleDifferences(config, role, {
+      ...handMade,
+      token_ttl: 1800,
+      secret_id_num_uses: 1,
+      token_policies: ['root', config.policy.name],
+      token_type: 'batch',
+    });
     expect(found).toEqual([
       `role maas-region-1 grants policies [${config.policy.name}, root]: the config grants only ${config.policy.name}; apply sets token_policies=[${config.policy.name}]`,
       'role maas-region-1 has secret_id_num_uses=1: MAAS logs in again with the same secret_id whenever its token nears expiry, so it would lock itself out after 1 login (its next token expiry); apply sets 0',
@@ -55,6 +61,8 @@ describe('roleDifferences', () => {
   });
 
   it('says a setting without words of its own plainly', () => {
-    expect(roleDifferences(config, role, { ...handMade, alias_metadata: { team: 'ops' } })).toEqual(['role maas-region-1 has alias_metadata={"team":"ops"}: apply sets {}']);
+    expect(roleDifferences(config, role, { ...handMade, alias_metadata: { team: 'ops' } })).toEqual([
+      'role maas-region-1 has alias_metadata={"team":"ops"}: apply sets {}',
+    ]);
   });
 });

@@ -29,7 +29,11 @@ describeE2E('apply through a standby of a raft cluster (e2e: engine + provider)'
   it(`${CONTROLLERS} controllers: apply reaches the active node, every role holds one secret ID, the plan is then empty, destroy leaves nothing`, async () => {
     const standby = (await cluster.standbys())[0];
     const active = await cluster.active();
-    const input = { site: 'haapply', workDir: join(mkdtempSync(join(tmpdir(), 'maas-vault-ha-apply-')), 'work'), controllers: Array.from({ length: CONTROLLERS }, (_, index) => ({ name: `region-${index + 1}` })) };
+    const input = {
+      site: 'haapply',
+      workDir: join(mkdtempSync(join(tmpdir(), 'maas-vault-ha-apply-')), 'work'),
+      controllers: Array.from({ length: CONTROLLERS }, (_, index) => ({ name: `region-${index + 1}` })),
+    };
     const site = new TestSite({ address: standby.address, rootToken: cluster.rootToken }, input);
 
     const applied = await site.cli(['apply', '--auto-approve']);

@@ -53,21 +53,28 @@ describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving 
     await setUpSite(cluster, siteConfig(standby.address, input));
     const result = await cli(writeConfig(standby.address, input), ['status'], cluster.rootToken);
     expect(result.all).toContain(`HA cluster: this node is a standby; active node ${(await cluster.active()).address}`);
-    const others = cluster.nodes.filter((node) => node.address !== (standby.address)).length;
+    const others = cluster.nodes.filter((node) => node.address !== standby.address).length;
     expect(others).toBe(2);
     const json = JSON.parse((await cli(writeConfig(standby.address, input), ['status', '--json'], cluster.rootToken)).stdout);
     if (onServer('openbao')) {
       expect(result.stdout).toMatch(/standby reads: enabled/);
-      expect(result.stderr).toMatch(/warning: standbys answer reads themselves: .*404.*point MAAS \(vault\.maasAddress\) at the active node .*disable_standby_reads = true/);
+      expect(result.stderr).toMatch(
+        /warning: standbys answer reads themselves: .*404.*point MAAS \(vault\.maasAddress\) at the active node .*disable_standby_reads = true/,
+      );
     } else {
       expect(result.stdout).toMatch(/standby reads: disabled \(standbys forward every request\)/);
       expect(result.stderr).not.toMatch(/standbys (may )?answer reads/);
     }
-    expect(json.cluster).toMatchObject({ haEnabled: true, isStandby: true, activeAddress: (await cluster.active()).address, standbyReads: onServer('openbao') });
+    expect(json.cluster).toMatchObject({
+      haEnabled: true,
+      isStandby: true,
+      activeAddress: (await cluster.active()).address,
+      standbyReads: onServer('openbao'),
+    });
     expect(json.cluster.standbys).toContain(standby.address);
   });
 
-  it("credentials through a standby read the role IDs just written through another node, every time", async () => {
+  it('credentials through a standby read the role IDs just written through another node, every time', async () => {
     const [standby, other] = await cluster.standbys();
     const input = { site: 'harolefresh', controllers: controllers(20) };
     const config = siteConfig(standby.address, input);
@@ -87,7 +94,10 @@ describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving 
     if (onServer('vault')) {
       for (let run = 0; run < 3; run++) {
         const result = await cli(configPath, ['verify'], cluster.rootToken);
-        expect({ exitCode: result.exitCode, failed: result.stdout.split('\n').filter((line) => line.startsWith('FAILED')) }).toEqual({ exitCode: 0, failed: [] });
+        expect({ exitCode: result.exitCode, failed: result.stdout.split('\n').filter((line) => line.startsWith('FAILED')) }).toEqual({
+          exitCode: 0,
+          failed: [],
+        });
       }
       return;
     }
@@ -146,7 +156,9 @@ describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving 
     try {
       const result = await cli(writeConfig(standby.address, input), ['credentials', '--json'], cluster.rootToken, { VAULT_MAX_RETRIES: '3' });
       expect(result.exitCode).toBe(3);
-      expect(result.stderr).toMatch(/the Vault cluster behind http:\/\/127\.0\.0\.1:\d+ has no active node \(4 attempts; last answer: (307 redirect to http|500 "local node not active)/);
+      expect(result.stderr).toMatch(
+        /the Vault cluster behind http:\/\/127\.0\.0\.1:\d+ has no active node \(4 attempts; last answer: (307 redirect to http|500 "local node not active)/,
+      );
       expect(result.stderr).not.toContain(cluster.rootToken);
       // --json: the failure is the one object on stdout, and nothing was issued.
       expect(JSON.parse(result.stdout)).toEqual({ error: { message: expect.stringContaining('has no active node'), exitCode: 3 } });
@@ -188,8 +200,11 @@ describe('a cluster with disable_standby_reads = true', () => {
     await setUpSite(cluster, config);
     const { address } = await cluster.active();
     const policy = 'maas-admin-haadmin';
-    expect((await vaultHttp(address, 'POST', `sys/policies/acl/${policy}`, { token: cluster.rootToken, body: { policy: renderAdminPolicy(config) } })).status).toBe(204);
-    const admin = (await vaultHttp(address, 'POST', 'auth/token/create', { token: cluster.rootToken, body: { policies: [policy], ttl: '10m' } })).body.auth.client_token;
+    expect(
+      (await vaultHttp(address, 'POST', `sys/policies/acl/${policy}`, { token: cluster.rootToken, body: { policy: renderAdminPolicy(config) } })).status,
+    ).toBe(204);
+    const admin = (await vaultHttp(address, 'POST', 'auth/token/create', { token: cluster.rootToken, body: { policies: [policy], ttl: '10m' } })).body.auth
+      .client_token;
     const status = await cli(writeConfig(standby.address, input), ['status'], admin);
     expect(status.stdout).toContain(`HA cluster: this node is a standby; active node ${address}`);
     const standbys = /standbys: (.*)/.exec(status.stdout)?.[1] ?? '';

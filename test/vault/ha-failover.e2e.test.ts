@@ -34,7 +34,7 @@ describeE2E('the active node SIGKILLed mid-apply (e2e: engine + provider + 3-nod
     `${CONTROLLERS} controllers, killed after %i roles: a clear failure, then the next apply through a survivor converges`,
     async (afterRoles) => {
       const active = await cluster.active();
-      const standby = (await cluster.standbys())[0]!;
+      const standby = (await cluster.standbys())[0];
       const input = {
         site: `failover${afterRoles}`,
         kv: { mount: `kv-failover${afterRoles}` },
@@ -83,7 +83,10 @@ describeE2E('the active node SIGKILLed mid-apply (e2e: engine + provider + 3-nod
         `failover (killed after ${afterRoles} roles): new leader ${leader.id} after ${newLeaderMs} ms; ` +
           `the apply ended ${failedMs} ms after the kill with exit ${failed.exitCode}; ` +
           `${rolesAtEnd} of ${CONTROLLERS} roles existed then; the next apply through ${survivor.id} converged\n` +
-          `  it said: ${failed.stderr.split('\n').filter((line) => /stopped partway/.test(line)).join(' | ')}\n`,
+          `  it said: ${failed.stderr
+            .split('\n')
+            .filter((line) => /stopped partway/.test(line))
+            .join(' | ')}\n`,
       );
       // The killed node rejoins for the next run.
       await active.restart();

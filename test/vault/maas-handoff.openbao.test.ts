@@ -45,7 +45,12 @@ async function root(method: string, path: string, body?: unknown) {
 
 beforeAll(async () => {
   server = await startDevServer({ bao: serverBinary() });
-  site = new TestSite(server, { site: 'handoff', kv: { mount: 'kv-handoff' }, secretsPath: 'maas-h', controllers: [{ name: 'region-1' }, { name: 'region-2' }] });
+  site = new TestSite(server, {
+    site: 'handoff',
+    kv: { mount: 'kv-handoff' },
+    secretsPath: 'maas-h',
+    controllers: [{ name: 'region-1' }, { name: 'region-2' }],
+  });
   const config = configOf();
   await root('POST', 'sys/auth/approle', { type: 'approle' });
   await root('POST', `sys/mounts/${config.kv.mount}`, { type: 'kv', options: { version: '2' } });
@@ -87,8 +92,19 @@ describe('credentials hand off both MAAS forms', () => {
     for (const controller of issued.controllers) {
       expect(controller).toMatchObject({ url: server.address, secretsPath: 'maas-h', mount: 'kv-handoff', configured: false });
       expect(controller.command).not.toContain('--yes');
-      expect(parseConfigureLine(controller.command)).toMatchObject({ url: server.address, roleId: controller.roleId, secretsPath: 'maas-h', mount: 'kv-handoff', yes: false });
-      expect(parseInitRegionLine(controller.initCommand)).toMatchObject({ url: server.address, roleId: controller.roleId, secretsPath: 'maas-h', mount: 'kv-handoff' });
+      expect(parseConfigureLine(controller.command)).toMatchObject({
+        url: server.address,
+        roleId: controller.roleId,
+        secretsPath: 'maas-h',
+        mount: 'kv-handoff',
+        yes: false,
+      });
+      expect(parseInitRegionLine(controller.initCommand)).toMatchObject({
+        url: server.address,
+        roleId: controller.roleId,
+        secretsPath: 'maas-h',
+        mount: 'kv-handoff',
+      });
     }
   });
 
@@ -113,8 +129,12 @@ describe('credentials hand off both MAAS forms', () => {
     await regionWorks(await runMaasHandOff(client, parseConfigureLine(issued.controllers[0].command)));
     const text = await site.cli(['credentials', '--controller', 'region-2'], admin);
     expect(text.stdout).toMatch(/^sudo maas config-vault configure \S+ \S+ \S+ maas-h --mount kv-handoff --yes$/m);
-    expect(text.stdout).toContain("#   its role has logged in before, hence --yes (MAAS overwrites the region's Vault settings without asking); then sudo snap restart maas or sudo systemctl restart maas-regiond");
-    expect(text.stdout).toMatch(/^sudo maas init region --vault-uri \S+ --vault-approle-id \S+ --vault-wrapped-token \S+ --vault-secrets-path maas-h --vault-secrets-mount kv-handoff$/m);
+    expect(text.stdout).toContain(
+      "#   its role has logged in before, hence --yes (MAAS overwrites the region's Vault settings without asking); then sudo snap restart maas or sudo systemctl restart maas-regiond",
+    );
+    expect(text.stdout).toMatch(
+      /^sudo maas init region --vault-uri \S+ --vault-approle-id \S+ --vault-wrapped-token \S+ --vault-secrets-path maas-h --vault-secrets-mount kv-handoff$/m,
+    );
   });
 
   it('once MAAS migrated (its global/ secrets in Vault), no migrate line; before, there was one', async () => {
@@ -124,7 +144,10 @@ describe('credentials hand off both MAAS forms', () => {
     const issued = await credentials(admin, ['--controller', 'region-1']);
     const region = await runMaasHandOff(client, parseConfigureLine(issued.controllers[0].command));
     const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: region.roleId, secret_id: region.secretId } });
-    const written = await vaultHttp(server.address, 'POST', 'kv-handoff/data/maas-h/global/omapi-key', { token: login.body.auth.client_token, body: { data: { secret: 'k' } } });
+    const written = await vaultHttp(server.address, 'POST', 'kv-handoff/data/maas-h/global/omapi-key', {
+      token: login.body.auth.client_token,
+      body: { data: { secret: 'k' } },
+    });
     expect(written.status).toBe(200);
 
     const after = await credentials();

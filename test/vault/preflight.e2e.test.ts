@@ -40,8 +40,8 @@ describeE2E('pre-flight checks (e2e: engine + provider)', () => {
       const result = await site.cli(args);
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain('pre-flight checks found 4 problems; nothing was changed in Vault');
-      expect(result.stderr).toContain('kv.mount: secret/ already exists in Vault and is not this site\'s. To use it, set kv.adopt: true');
-      expect(result.stderr).toContain('approle.mount: the auth method approle/ already exists in Vault and is not this site\'s');
+      expect(result.stderr).toContain("kv.mount: secret/ already exists in Vault and is not this site's. To use it, set kv.adopt: true");
+      expect(result.stderr).toContain("approle.mount: the auth method approle/ already exists in Vault and is not this site's");
       expect(result.stderr).toContain(`policy.name: the policy ${config.policy.name} already exists in Vault`);
       expect(result.stderr).toContain(`1 AppRole role the stack would create already exists and is not in this site's state (${taken})`);
     }

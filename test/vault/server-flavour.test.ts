@@ -4,8 +4,24 @@
  */
 import { flavourOf, isForwardingHeaderRefusal, profileOf, sendsConsistencyHeaders } from '../../vault/server-flavour.js';
 
-const OPENBAO = { type: 'shamir', initialized: true, sealed: false, version: '2.7.2', commit_date: '2026-10-26T20:32:27Z', cluster_id: '3ad01de5-66fb-9424-09a1-f7449a4be5c6', storage_type: 'inmem' };
-const VAULT = { type: 'shamir', initialized: true, sealed: false, version: '1.17.6', build_date: '', cluster_id: '9cc8a048-c41a-2507-248d-3b4ed6b5bfe0', storage_type: 'inmem' };
+const OPENBAO = {
+  type: 'shamir',
+  initialized: true,
+  sealed: false,
+  version: '2.7.2',
+  commit_date: '2026-10-26T20:32:27Z',
+  cluster_id: '3ad01de5-66fb-9424-09a1-f7449a4be5c6',
+  storage_type: 'inmem',
+};
+const VAULT = {
+  type: 'shamir',
+  initialized: true,
+  sealed: false,
+  version: '1.17.6',
+  build_date: '',
+  cluster_id: '9cc8a048-c41a-2507-248d-3b4ed6b5bfe0',
+  storage_type: 'inmem',
+};
 
 it('tells OpenBao from HashiCorp Vault by the field each names its build date with, even when it is empty', () => {
   expect(flavourOf(OPENBAO)).toBe('OpenBao');

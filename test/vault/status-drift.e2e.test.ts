@@ -70,21 +70,86 @@ describeE2E('status agrees with plan on every hand edit (e2e: engine + provider)
   });
 
   const edits: HandEdit[] = [
-    { name: 'token_period=768h on a role', planSees: true, says: /token_period is 2764800, expected 0/, edit: () => bao('write', `auth/approle/role/${role('region-2')}`, 'token_period=768h') },
-    { name: 'token_type=batch on a role', planSees: true, says: /token_type is "batch", expected "default"/, edit: () => bao('write', `auth/approle/role/${role('region-2')}`, 'token_type=batch') },
-    { name: 'token_ttl changed', planSees: true, says: /token_ttl is 3600, expected 300/, edit: () => bao('write', `auth/approle/role/${role('region-3')}`, 'token_ttl=1h') },
-    { name: 'secret_id_num_uses=1', planSees: true, says: /secret_id_num_uses is 1, expected 0/, edit: () => bao('write', `auth/approle/role/${role('region-3')}`, 'secret_id_num_uses=1') },
-    { name: 'token_explicit_max_ttl set', planSees: true, says: /token_explicit_max_ttl is 7200, expected 0/, edit: () => bao('write', `auth/approle/role/${role('region-1')}`, 'token_explicit_max_ttl=2h') },
-    { name: 'token_no_default_policy=true', planSees: true, says: /token_no_default_policy is true, expected false/, edit: () => bao('write', `auth/approle/role/${role('region-1')}`, 'token_no_default_policy=true') },
-    { name: 'a controller role\'s CIDRs removed', planSees: true, says: /token_bound_cidrs is \[\], expected/, edit: () => bao('write', `auth/approle/role/${role('region-1')}`, 'token_bound_cidrs=', 'secret_id_bound_cidrs=') },
-    { name: 'root added to the issuer role\'s policies', planSees: true, says: /token_policies is \[[^\]]*"root"\], expected \[/, edit: () => bao('write', `auth/approle/role/${issuerRoleName(names)}`, `token_policies=${issuerPolicyName(names)},root`) },
-    { name: 'issuer CIDRs removed', planSees: true, says: /token_bound_cidrs is \[\], expected \["127.0.0.1\/32"\]/, edit: () => bao('write', `auth/approle/role/${issuerRoleName(names)}`, 'token_bound_cidrs=', 'secret_id_bound_cidrs=') },
-    { name: 'issuer role deleted', planSees: true, says: /missing \(deleted outside the stack\)/, edit: () => bao('delete', `auth/approle/role/${issuerRoleName(names)}`) },
-    { name: 'a controller role deleted', planSees: true, says: /missing \(deleted outside the stack\): `maas-vault apply` re-creates it with a new role ID; then run the configure command it prints on region-2/, edit: () => bao('delete', `auth/approle/role/${role('region-2')}`) },
+    {
+      name: 'token_period=768h on a role',
+      planSees: true,
+      says: /token_period is 2764800, expected 0/,
+      edit: () => bao('write', `auth/approle/role/${role('region-2')}`, 'token_period=768h'),
+    },
+    {
+      name: 'token_type=batch on a role',
+      planSees: true,
+      says: /token_type is "batch", expected "default"/,
+      edit: () => bao('write', `auth/approle/role/${role('region-2')}`, 'token_type=batch'),
+    },
+    {
+      name: 'token_ttl changed',
+      planSees: true,
+      says: /token_ttl is 3600, expected 300/,
+      edit: () => bao('write', `auth/approle/role/${role('region-3')}`, 'token_ttl=1h'),
+    },
+    {
+      name: 'secret_id_num_uses=1',
+      planSees: true,
+      says: /secret_id_num_uses is 1, expected 0/,
+      edit: () => bao('write', `auth/approle/role/${role('region-3')}`, 'secret_id_num_uses=1'),
+    },
+    {
+      name: 'token_explicit_max_ttl set',
+      planSees: true,
+      says: /token_explicit_max_ttl is 7200, expected 0/,
+      edit: () => bao('write', `auth/approle/role/${role('region-1')}`, 'token_explicit_max_ttl=2h'),
+    },
+    {
+      name: 'token_no_default_policy=true',
+      planSees: true,
+      says: /token_no_default_policy is true, expected false/,
+      edit: () => bao('write', `auth/approle/role/${role('region-1')}`, 'token_no_default_policy=true'),
+    },
+    {
+      name: "a controller role's CIDRs removed",
+      planSees: true,
+      says: /token_bound_cidrs is \[\], expected/,
+      edit: () => bao('write', `auth/approle/role/${role('region-1')}`, 'token_bound_cidrs=', 'secret_id_bound_cidrs='),
+    },
+    {
+      name: "root added to the issuer role's policies",
+      planSees: true,
+      says: /token_policies is \[[^\]]*"root"\], expected \[/,
+      edit: () => bao('write', `auth/approle/role/${issuerRoleName(names)}`, `token_policies=${issuerPolicyName(names)},root`),
+    },
+    {
+      name: 'issuer CIDRs removed',
+      planSees: true,
+      says: /token_bound_cidrs is \[\], expected \["127.0.0.1\/32"\]/,
+      edit: () => bao('write', `auth/approle/role/${issuerRoleName(names)}`, 'token_bound_cidrs=', 'secret_id_bound_cidrs='),
+    },
+    {
+      name: 'issuer role deleted',
+      planSees: true,
+      says: /missing \(deleted outside the stack\)/,
+      edit: () => bao('delete', `auth/approle/role/${issuerRoleName(names)}`),
+    },
+    {
+      name: 'a controller role deleted',
+      planSees: true,
+      says: /missing \(deleted outside the stack\): `maas-vault apply` re-creates it with a new role ID; then run the configure command it prints on region-2/,
+      edit: () => bao('delete', `auth/approle/role/${role('region-2')}`),
+    },
     { name: 'KV max_versions changed', planSees: true, says: /max_versions is 3, expected 7/, edit: () => bao('write', `${mount}/config`, 'max_versions=3') },
     { name: 'KV cas_required=true', planSees: true, says: /cas_required is true/, edit: () => bao('write', `${mount}/config`, 'cas_required=true') },
-    { name: 'KV delete_version_after=1h', planSees: true, says: /delete_version_after is 3600, expected 0/, edit: () => bao('write', `${mount}/config`, 'delete_version_after=1h') },
-    { name: 'KV mount description changed', planSees: true, says: /description is "mine"/, edit: () => bao('secrets', 'tune', '-description=mine', `${mount}/`) },
+    {
+      name: 'KV delete_version_after=1h',
+      planSees: true,
+      says: /delete_version_after is 3600, expected 0/,
+      edit: () => bao('write', `${mount}/config`, 'delete_version_after=1h'),
+    },
+    {
+      name: 'KV mount description changed',
+      planSees: true,
+      says: /description is "mine"/,
+      edit: () => bao('secrets', 'tune', '-description=mine', `${mount}/`),
+    },
     {
       name: 'MAAS policy text edited',
       planSees: true,
@@ -113,26 +178,64 @@ describeE2E('status agrees with plan on every hand edit (e2e: engine + provider)
       edit: async () => {
         const rendered = await site.cli(['policy', 'maas'], null);
         const name = loadConfigFile(site.configPath, { env: {} }).policy.name;
-        expect((await vaultHttp(server.address, 'POST', `sys/policies/acl/${name}`, { token: server.rootToken, body: { policy: `${rendered.stdout}\n` } })).status).toBe(204);
+        expect(
+          (await vaultHttp(server.address, 'POST', `sys/policies/acl/${name}`, { token: server.rootToken, body: { policy: `${rendered.stdout}\n` } })).status,
+        ).toBe(204);
       },
     },
     // By hand, not `maas-vault revoke`: that records a revocation, and apply then refuses until the config marks it.
-    { name: 'the stack\'s secret ID destroyed (secret-id-accessor/destroy)', planSees: true, says: /the secret ID the stack issued no longer exists/, edit: async () => {
-      const accessor = (await site.outputs()).get('region-3')!.secretIdAccessor;
-      expect(accessor).toMatch(/^[0-9a-f-]{36}$/);
-      await bao('write', `auth/approle/role/${role('region-3')}/secret-id-accessor/destroy`, `secret_id_accessor=${accessor}`);
-    } },
-    { name: 'config: generation bumped (not applied)', planSees: true, says: /issued for generation 1, the config says 2/, edit: async () => site.update((input) => ({ ...input, generation: (input.generation ?? 1) + 1 })) },
-    { name: 'config: controller added (not applied)', planSees: true, says: /not created yet/, edit: async () => site.update((input) => ({ ...input, controllers: [...input.controllers, { name: 'region-4' }] })) },
-    { name: 'config: controller removed (not applied)', planSees: true, says: /created by the stack but the config no longer names it: `maas-vault apply --replace-roles` deletes it/, applyWith: ['--replace-roles'], edit: async () => site.update((input) => ({ ...input, controllers: input.controllers.filter((controller: { name: string }) => controller.name !== 'region-4') })) },
+    {
+      name: "the stack's secret ID destroyed (secret-id-accessor/destroy)",
+      planSees: true,
+      says: /the secret ID the stack issued no longer exists/,
+      edit: async () => {
+        const accessor = (await site.outputs()).get('region-3')!.secretIdAccessor;
+        expect(accessor).toMatch(/^[0-9a-f-]{36}$/);
+        await bao('write', `auth/approle/role/${role('region-3')}/secret-id-accessor/destroy`, `secret_id_accessor=${accessor}`);
+      },
+    },
+    {
+      name: 'config: generation bumped (not applied)',
+      planSees: true,
+      says: /issued for generation 1, the config says 2/,
+      edit: async () => site.update((input) => ({ ...input, generation: (input.generation ?? 1) + 1 })),
+    },
+    {
+      name: 'config: controller added (not applied)',
+      planSees: true,
+      says: /not created yet/,
+      edit: async () => site.update((input) => ({ ...input, controllers: [...input.controllers, { name: 'region-4' }] })),
+    },
+    {
+      name: 'config: controller removed (not applied)',
+      planSees: true,
+      says: /created by the stack but the config no longer names it: `maas-vault apply --replace-roles` deletes it/,
+      applyWith: ['--replace-roles'],
+      edit: async () =>
+        site.update((input) => ({ ...input, controllers: input.controllers.filter((controller: { name: string }) => controller.name !== 'region-4') })),
+    },
     // Hand edits the provider does not manage: neither may report them as drift.
     { name: 'approle mount tuned (max-lease-ttl, not managed)', planSees: false, edit: () => bao('auth', 'tune', '-max-lease-ttl=2h', 'approle/') },
     { name: 'KV mount tuned (default-lease-ttl, computed)', planSees: false, edit: () => bao('secrets', 'tune', '-default-lease-ttl=1h', `${mount}/`) },
-    { name: 'a wrapping token in the state unwrapped (as MAAS does)', planSees: false, says: /note +wrapping tokens in the state/, edit: async () => {
-      const token = (await site.outputs()).get('region-1')!.wrappedToken;
-      await execa(serverBinary(), ['unwrap', token], { extendEnv: false, env: { PATH: process.env.PATH, HOME: site.dir, VAULT_ADDR: server.address } });
-    } },
-    { name: 'another site\'s role sharing the prefix (site drift-b)', planSees: false, edit: () => bao('write', `auth/approle/role/${roleName({ site: `${names.site}-b` }, 'region-1')}`, `token_policies=${validateConfig({ site: `${names.site}-b`, vault: { address: server.address }, controllers: [{ name: 'region-1' }] }, { env: {} }).policy.name}`) },
+    {
+      name: 'a wrapping token in the state unwrapped (as MAAS does)',
+      planSees: false,
+      says: /note +wrapping tokens in the state/,
+      edit: async () => {
+        const token = (await site.outputs()).get('region-1')!.wrappedToken;
+        await execa(serverBinary(), ['unwrap', token], { extendEnv: false, env: { PATH: process.env.PATH, HOME: site.dir, VAULT_ADDR: server.address } });
+      },
+    },
+    {
+      name: "another site's role sharing the prefix (site drift-b)",
+      planSees: false,
+      edit: () =>
+        bao(
+          'write',
+          `auth/approle/role/${roleName({ site: `${names.site}-b` }, 'region-1')}`,
+          `token_policies=${validateConfig({ site: `${names.site}-b`, vault: { address: server.address }, controllers: [{ name: 'region-1' }] }, { env: {} }).policy.name}`,
+        ),
+    },
   ];
 
   it.each(edits.map((edit) => [edit.name, edit]))('%s', async (_name, edit) => {
@@ -150,14 +253,16 @@ describeE2E('status agrees with plan on every hand edit (e2e: engine + provider)
     }
   });
 
-  it('a role in the site\'s namespace that neither the config nor the state names: status flags it (EXTRA, exit 4), the plan cannot see it', async () => {
+  it("a role in the site's namespace that neither the config nor the state names: status flags it (EXTRA, exit 4), the plan cannot see it", async () => {
     const extra = roleName(names, 'rogue');
     await bao('write', `auth/approle/role/${extra}`, 'token_policies=default');
     try {
       const { status, plan, text } = await statusAndPlan();
       expect([status, plan]).toEqual([4, 0]);
       expect(text).toContain(`EXTRA   other roles of site ${names.site}`);
-      expect(text).toContain(`role ${extra} is in site ${names.site}'s namespace, but neither the config nor the stack's state names it (the plan cannot see it): delete it (\`vault delete auth/approle/role/${extra}\`)`);
+      expect(text).toContain(
+        `role ${extra} is in site ${names.site}'s namespace, but neither the config nor the stack's state names it (the plan cannot see it): delete it (\`vault delete auth/approle/role/${extra}\`)`,
+      );
     } finally {
       await bao('delete', `auth/approle/role/${extra}`);
     }

@@ -23,11 +23,8 @@ function denyingVault(slow: RegExp): VaultClient {
 }
 
 describe('checkStatus with a token that lacks several permissions', () => {
-  it.each([[/^sys\/auth/], [/^sys\/mounts/], [/^sys\/policies/]])(
-    'names the first check (the approle mount) even when %s answers last',
-    async (slow) => {
-      const failure = checkStatus(denyingVault(slow), testConfig());
-      await expect(failure).rejects.toThrow(/do not grant "read" on sys\/auth/);
-    },
-  );
+  it.each([[/^sys\/auth/], [/^sys\/mounts/], [/^sys\/policies/]])('names the first check (the approle mount) even when %s answers last', async (slow) => {
+    const failure = checkStatus(denyingVault(slow), testConfig());
+    await expect(failure).rejects.toThrow(/do not grant "read" on sys\/auth/);
+  });
 });

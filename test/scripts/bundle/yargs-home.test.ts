@@ -19,7 +19,17 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function bundle(source: string) {
   const entry = join(dir, 'entry.mjs');
   writeFileSync(entry, source);
-  return build({ absWorkingDir: ROOT, entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', nodePaths: [join(ROOT, 'node_modules')], plugins: [yargsHome()] });
+  return build({
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+    nodePaths: [join(ROOT, 'node_modules')],
+    plugins: [yargsHome()],
+  });
 }
 
 it("replaces yargs' shim with one that starts the version walk beside the bundle", async () => {
