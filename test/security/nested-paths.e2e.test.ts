@@ -87,62 +87,57 @@ describeE2E('secrets paths of two sites on one mount may not nest (e2e: engine +
     expect(await reads(two)).toBe('pw-two');
   });
 
-  it("destroy --delete-secrets of an owner with a hand-made tenant nested in its path keeps the mount and the tenant's secret", async () => {
-    const owner = await applyWithSecret(server, { site: 'holder', approle: { adopt: true }, kv: { mount: 'kv-nest' }, controllers: [{ name: 'region-1' }] });
-    // apply now refuses this tenant, so it is set up by hand as the MAAS docs do it.
+  /** A tenant at maas/dc2 on an owner's mount, set up by hand as the MAAS docs do it (apply refuses it now); its region stores a secret. */
+  const handMadeTenant = async (site: string, mount: string): Promise<Region> => {
     const config = validateConfig({
-      site: 'nested',
+      site,
       vault: { address: server.address },
-      kv: { mount: 'kv-nest', adopt: true },
+      kv: { mount, adopt: true },
       approle: { adopt: true },
       secretsPath: 'maas/dc2',
       controllers: [{ name: 'region-1' }],
     });
     await setUpLikeTheDocs(server, config);
-    const roleId = (await root('GET', 'auth/approle/role/maas_nested_region-1/role-id')).body.data.role_id as string;
-    const secretId = (await root('POST', 'auth/approle/role/maas_nested_region-1/secret-id')).body.data.secret_id as string;
+    const roleId = (await root('GET', `auth/approle/role/maas_${site}_region-1/role-id`)).body.data.role_id as string;
+    const secretId = (await root('POST', `auth/approle/role/maas_${site}_region-1/secret-id`)).body.data.secret_id as string;
     const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: roleId, secret_id: secretId } });
-    const written = await vaultHttp(server.address, 'POST', `kv-nest/data/maas/dc2/${REGION_SECRET}`, {
+    const written = await vaultHttp(server.address, 'POST', `${mount}/data/maas/dc2/${REGION_SECRET}`, {
       token: login.body.auth.client_token,
-      body: { data: { password: 'pw-nested' } },
+      body: { data: { password: `pw-${site}` } },
     });
     expect(written.status).toBe(200);
-    const tenant: Region = { site: owner.site, mount: 'kv-nest', secretsPath: 'maas/dc2', roleId, secretId };
+    return { site: new TestSite(server, { site }), mount, secretsPath: 'maas/dc2', roleId, secretId };
+  };
+  const mounts = async () => Object.keys((await root('GET', 'sys/mounts')).body.data);
+
+  it("destroy of an owner with a hand-made tenant nested in its path keeps the mount, says whose; the tenant's region still reads", async () => {
+    const owner = await applyWithSecret(server, { site: 'holder', approle: { adopt: true }, kv: { mount: 'kv-nest' }, controllers: [{ name: 'region-1' }] });
+    const tenant = await handMadeTenant('nested', 'kv-nest');
 
     const kept = await owner.site.cli(['destroy', '--auto-approve']);
     expect([kept.exitCode, kept.exitCode === 0 ? '' : kept.all]).toEqual([0, '']);
-    expect(kept.stderr).toContain('maas/dc2/: 1');
-    expect(kept.stderr).toContain('maas_nested');
+    expect(kept.stderr).toContain("and keep: the KV mount kv-nest/ and all its data: it holds 1 secret that are not this site's");
+    expect(kept.stderr).toContain('(maas/dc2/: 1): granted by the policy maas_nested');
     expect(kept.stdout).toContain("this site's own 1 secret under maas/ stays in it");
-    expect(Object.keys((await root('GET', 'sys/mounts')).body.data)).toContain('kv-nest/');
+    expect(kept.all).not.toContain('EVERY SECRET IN IT');
+    expect(await mounts()).toContain('kv-nest/');
+    expect((await root('GET', `kv-nest/data/maas/${REGION_SECRET}`)).body.data?.data?.password).toBe('pw-holder');
     expect(await reads(tenant)).toBe('pw-nested');
+    expect(await reads(base)).toBe('pw-base');
+  });
 
-    // With the opt-in (a second owner: the first one's state is empty now).
+  it("destroy --delete-secrets of an owner with a hand-made nested tenant deletes only the owner's secret; the mount and the tenant's stay", async () => {
+    const owner = await applyWithSecret(server, { site: 'holder2', approle: { adopt: true }, kv: { mount: 'kv-nest2' }, controllers: [{ name: 'region-1' }] });
+    const tenant = await handMadeTenant('nested2', 'kv-nest2');
 
-    const again = await applyWithSecret(server, { site: 'holder2', approle: { adopt: true }, kv: { mount: 'kv-nest2' }, controllers: [{ name: 'region-1' }] });
-    await setUpLikeTheDocs(server, validateConfig({ ...config, site: 'nested2', kv: { mount: 'kv-nest2', adopt: true } }));
-    const roleId2 = (await root('GET', 'auth/approle/role/maas_nested2_region-1/role-id')).body.data.role_id as string;
-    const secretId2 = (await root('POST', 'auth/approle/role/maas_nested2_region-1/secret-id')).body.data.secret_id as string;
-    const login2 = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: roleId2, secret_id: secretId2 } });
-    expect(
-      (
-        await vaultHttp(server.address, 'POST', `kv-nest2/data/maas/dc2/${REGION_SECRET}`, {
-          token: login2.body.auth.client_token,
-          body: { data: { password: 'pw-nested2' } },
-        })
-      ).status,
-    ).toBe(200);
-    const tenant2: Region = { site: again.site, mount: 'kv-nest2', secretsPath: 'maas/dc2', roleId: roleId2, secretId: secretId2 };
-
-    const destroyed = await again.site.cli(['destroy', '--auto-approve', '--delete-secrets']);
+    const destroyed = await owner.site.cli(['destroy', '--auto-approve', '--delete-secrets']);
     expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
+    expect(destroyed.stderr).toContain("delete this site's own 1 secret under kv-nest2/maas/ (the mount and the 1 secret of others in it stay)");
     expect(destroyed.stdout).toContain("Deleted this site's 1 secret under kv-nest2/maas/");
-    const mounts = Object.keys((await root('GET', 'sys/mounts')).body.data);
-    expect(mounts).toContain('kv-nest2/');
+    expect(await mounts()).toContain('kv-nest2/');
     expect((await root('GET', `kv-nest2/metadata/maas/${REGION_SECRET}`)).status).toBe(404);
     expect((await root('GET', `kv-nest2/data/maas/dc2/${REGION_SECRET}`)).body.data?.data?.password).toBe('pw-nested2');
-    expect(await reads(tenant2)).toBe('pw-nested2');
-    expect(await reads(tenant)).toBe('pw-nested');
+    expect(await reads(tenant)).toBe('pw-nested2');
     expect(await reads(base)).toBe('pw-base');
   });
 });
