@@ -22,7 +22,12 @@ it('pins the site’s policy texts and the roles’ policies', async () => {
   expect(roles.token_type).toEqual(['default', 'service']);
   expect(Object.keys(roles).filter((key) => /period|policies$/.test(key))).toEqual(['token_policies']);
   expect(admin[`auth/approle/role/${issuerRoleName(config)}`].allowed_parameters?.token_policies).toEqual([[issuerPolicyName(config)]]);
-  expect(Object.keys(admin).filter((path) => path.startsWith('sys/policies/acl/')).sort()).toEqual([`sys/policies/acl/${config.policy.name}`, `sys/policies/acl/${issuerPolicyName(config)}`].sort());
+  expect(Object.keys(admin).filter((path) => path.startsWith('sys/policies/acl/')).sort()).toEqual(
+    [`sys/policies/acl/${config.policy.name}`, `sys/policies/acl/${issuerPolicyName(config)}`, 'sys/policies/acl/*'].sort(),
+  );
+  // Other policies' texts (which paths they grant, issue 22): read, nothing else, and no parameter to pin.
+  expect(admin['sys/policies/acl/*']).toEqual({ capabilities: ['read'] });
+  expect(admin['sys/policies/acl']).toEqual({ capabilities: ['list'] });
 });
 
 it('leaves the issuer out when it is disabled, and approle/ read-only when adopted', async () => {
