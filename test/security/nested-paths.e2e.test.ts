@@ -51,7 +51,14 @@ describeE2E('secrets paths of two sites on one mount may not nest (e2e: engine +
       expect(refused.stderr).toContain('a sibling path such as maas-dc2');
       expect(refused.stderr).toContain('nothing was changed');
     }
-    expect((await policies()).filter((name) => name.includes('tenant'))).toEqual([]);
+    // A token holding only the tenant's `policy admin` sees the owner's policy text too: the same refusal, not a permission denied.
+    const rendered = await tenant.cli(['policy', 'admin'], null);
+    expect((await root('PUT', 'sys/policies/acl/maas-admin-tenant', { policy: rendered.stdout })).status).toBe(204);
+    const token = (await root('POST', 'auth/token/create', { policies: ['maas-admin-tenant'], ttl: '1h' })).body.auth.client_token as string;
+    const refused = await tenant.cli(['apply', '--auto-approve'], token);
+    expect([refused.exitCode, refused.stderr]).toEqual([2, expect.stringContaining('granted by the policy maas_owner')]);
+
+    expect((await policies()).filter((name) => name.startsWith('maas_tenant'))).toEqual([]);
     expect((await roles()).filter((name) => name.includes('tenant'))).toEqual([]);
     expect(await reads(owner)).toBe('pw-owner');
   });
