@@ -133,7 +133,8 @@ async function checkNestedPaths(client: VaultClient, input: PreflightInput): Pro
   if (input.secrets === undefined) return [];
   const { mount, path, ownPolicies } = input.secrets;
   const granted = await grantedPaths(client, mount, ownPolicies);
-  const clashing = granted.filter((grant) => overlaps(path, grant.prefix));
+  // A grant on the whole mount is an operator's or a backup's, never a site's secrets path (that is never empty).
+  const clashing = granted.filter((grant) => grant.prefix !== '' && overlaps(path, grant.prefix));
   const own = `${mount}/${path}/`;
   return clashing.map((grant) => {
     const other = `${describePrefix(mount, grant.prefix)} (granted by the policy ${grant.policy}: another MAAS site's or application's path)`;
