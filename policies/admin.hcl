@@ -48,6 +48,16 @@ path "sys/policies/acl/{{policy}}" {
   }
 }
 {{issuerPolicy}}
+# Which secrets paths other policies grant on this site's mount (plan, apply, destroy): two sites'
+# paths must not nest, and destroy keeps what another site's path covers. Read only, and policy
+# text holds paths and capabilities, never a secret; this site's own policy keeps its pinned
+# stanza above (Vault applies the most specific path alone).
+path "sys/policies/acl" {
+  capabilities = ["list"]
+}
+path "sys/policies/acl/*" {
+  capabilities = ["read"]
+}
 # The hand-off (apply, credentials), read only: whether a controller's role has logged in before
 # (Vault keeps an identity entity per AppRole role ID from its first login: its configure line
 # gets --yes), looked up by alias only, never by entity name or ID; and whether MAAS has migrated

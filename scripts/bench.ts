@@ -284,7 +284,7 @@ const GUARDED_PLAN = 'maas-vault plan (plan file + show -json + check)';
 const ENGINE_PLAN = 'engine plan (unguarded)';
 
 /**
- * What the guard costs (issue 22): maas-vault's guarded apply (plan to a file, `show -json`, the
+ * What the guard costs: maas-vault's guarded apply (plan to a file, `show -json`, the
  * loss check, apply of that very file) against a plain `apply -auto-approve` of the same stack by
  * the same engine, and the guard's three engine steps alone; then a no-change apply and plan.
  */

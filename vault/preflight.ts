@@ -5,8 +5,10 @@
  * needs fails the command as permission denied (exit 1), naming the path, like any other call. The engine would otherwise write the
  * policy and issue secret IDs, then stop on "path is already in use" with half a site applied.
  */
+import { legacyNames, type MaasVaultConfig } from '../config/index.js';
 import type { VaultClient } from './client.js';
 import { readPolicy } from './acl-policy.js';
+import { describePrefix, grantedPaths, overlaps } from './granted-paths.js';
 import { allInOrder } from './in-order.js';
 import { readMounts } from './mounts.js';
 
@@ -28,6 +30,8 @@ export interface PreflightInput {
   adoptedApprole?: string;
   /** The AppRole mount the roles live under. */
   approleMount: string;
+  /** Where this site's regions keep their secrets, and the policies that are this site's own (they grant it). */
+  secrets?: { mount: string; path: string; ownPolicies: string[] };
 }
 
 export class PreflightError extends Error {
@@ -43,7 +47,13 @@ export class PreflightError extends Error {
 
 /** Throws PreflightError listing every problem; returns quietly when there is none. */
 export async function preflight(client: VaultClient, input: PreflightInput): Promise<void> {
-  const checks = await allInOrder([checkMounts(client, input), checkAuthMethods(client, input), checkPolicies(client, input), checkRoles(client, input)]);
+  const checks = await allInOrder([
+    checkMounts(client, input),
+    checkAuthMethods(client, input),
+    checkPolicies(client, input),
+    checkRoles(client, input),
+    checkNestedPaths(client, input),
+  ]);
   const problems = checks.flat();
   if (problems.length > 0) throw new PreflightError(problems);
 }
@@ -114,6 +124,39 @@ async function checkPolicies(client: VaultClient, input: PreflightInput): Promis
         "Choose another policy.name (or site), or, if it is this site's from a lost work directory, import it into the state",
     ];
   });
+}
+
+/**
+ * One LIST and one GET per ACL policy: no other policy may grant on this site's secrets path, a
+ * path under it, or one it lies under. With `maas` and `maas/dc2` on one mount, the `maas` site's
+ * regions read and overwrite the other's secrets, and its destroy would count them as its own.
+ */
+async function checkNestedPaths(client: VaultClient, input: PreflightInput): Promise<string[]> {
+  if (input.secrets === undefined) return [];
+  const { mount, path, ownPolicies } = input.secrets;
+  const granted = await grantedPaths(client, mount, ownPolicies);
+  // A grant on the whole mount is an operator's or a backup's, never a site's secrets path (that is never empty).
+  const clashing = granted.filter((grant) => grant.prefix !== '' && overlaps(path, grant.prefix));
+  const own = `${mount}/${path}/`;
+  return clashing.map((grant) => {
+    const other = `${describePrefix(mount, grant.prefix)} (granted by the policy ${grant.policy}: another MAAS site's or application's path)`;
+    const nestedInOwn = grant.prefix.startsWith(`${path}/`) && grant.prefix !== `${path}/`;
+    const relation = grant.prefix === `${path}/` ? `${own} is also ${other}` : nestedInOwn ? `${other} lies under ${own}` : `${own} lies under ${other}`;
+    return (
+      `secretsPath: ${relation}: either site's regions could read and overwrite the other's secrets, and a destroy could take them. ` +
+      `Give this site a sibling path such as ${siblingPath(path)} (secretsPath), not one nested in or around the other's, or another kv.mount`
+    );
+  });
+}
+
+/** The policies that are this site's: what it writes and holds, and its name before the '_' scheme (a migration keeps it a while). */
+export function ownPolicyNames(config: MaasVaultConfig, ...footprints: Pick<PreflightFootprint, 'policies'>[]): string[] {
+  return [...new Set([config.policy.name, legacyNames.policy(config), ...footprints.flatMap((footprint) => footprint.policies)])];
+}
+
+/** `maas/dc2` → `maas-dc2`: the same words at the top level, beside the other site's path rather than in it. */
+function siblingPath(path: string): string {
+  return path.includes('/') ? path.split('/').filter(Boolean).join('-') : `${path}-2`;
 }
 
 /** One LIST of the AppRole roles: role names the stack creates must not belong to anyone else. */

@@ -5,10 +5,11 @@
  */
 import type { MaasVaultConfig } from '../../config/index.js';
 import type { VaultClient } from '../../vault/client.js';
-import { listRoles } from '../../vault/preflight.js';
+import { covers, grantedPaths } from '../../vault/granted-paths.js';
+import { listRoles, ownPolicyNames } from '../../vault/preflight.js';
 import { resourcesFootprint, trimPath } from '../../engine/footprint.js';
 import type { StateResource } from '../../engine/state.js';
-import { countSecrets, describeTops, PlanGuardError } from './plan-guard.js';
+import { countSecrets, describeTops, PlanGuardError, type Held } from './plan-guard.js';
 
 export interface DestroyPlan {
   /** Managed resources in the state. */
@@ -39,6 +40,8 @@ export interface SharedMount {
   /** The listing stopped before the end: what else it holds is not known, so it is kept. */
   partial: boolean;
   own: string[];
+  /** The other policies that grant on paths the others' data lies under: whose it is. */
+  grantedBy: string[];
 }
 
 /** What destroy removes from the state without touching Vault, before it plans. */
@@ -59,11 +62,11 @@ export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, 
   // What each mount holds, listed before anyone is asked and before any write (key names only).
   const keepShared: SharedMount[] = [];
   for (const mount of created) {
-    const held = await countSecrets(client, mount, { ownPath: config.secretsPath, command: 'destroy' });
+    const { held, grantedBy } = await heldByWhom(client, config, mount, owned.policies);
     if (held.others.size === 0 && !held.partial) continue;
     const addresses = mountResources(resources, mount).map((resource) => `${resource.type}.${resource.name}`);
     const othersTotal = [...held.others.values()].reduce((sum, count) => sum + count, 0);
-    keepShared.push({ mount, addresses, others: held.others, othersTotal, partial: held.partial, own: held.own });
+    keepShared.push({ mount, addresses, others: held.others, othersTotal, partial: held.partial, own: held.own, grantedBy });
   }
   const plan: DestroyPlan = {
     resources: resources.length,
@@ -89,7 +92,7 @@ export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, 
  */
 export async function refuseNewNeighbours(client: VaultClient, config: MaasVaultConfig, plan: DestroyPlan, changedAlready: string | undefined): Promise<void> {
   for (const mount of plan.mounts) {
-    const held = await countSecrets(client, mount, { ownPath: config.secretsPath, command: 'destroy' });
+    const { held } = await heldByWhom(client, config, mount, plan.policies);
     if (held.others.size === 0 && !held.partial) continue;
     const total = [...held.others.values()].reduce((sum, count) => sum + count, 0);
     const what =
@@ -101,6 +104,30 @@ export async function refuseNewNeighbours(client: VaultClient, config: MaasVault
         `The engine deleted nothing${changedAlready ? ` (${changedAlready})` : ''}. Run \`maas-vault destroy\` again: it keeps that mount for them`,
     );
   }
+}
+
+/**
+ * What a mount holds, and whose: a key under this site's secretsPath is still another's when
+ * another policy grants on a path that covers it (a site nested at `maas/dc2` under this site's
+ * `maas`, set up by hand: apply refuses that). Such keys count as others' data, never as own.
+ */
+async function heldByWhom(client: VaultClient, config: MaasVaultConfig, mount: string, policies: string[]): Promise<{ held: Held; grantedBy: string[] }> {
+  const held = await countSecrets(client, mount, { ownPath: config.secretsPath, command: 'destroy' });
+  const grants = (await grantedPaths(client, mount, ownPolicyNames(config, { policies }))).filter((grant) => grant.prefix !== '');
+  const grantedBy = new Set<string>();
+  const own: string[] = [];
+  for (const key of held.own) {
+    const grant = grants.filter((candidate) => covers(candidate.prefix, key)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
+    if (grant === undefined) {
+      own.push(key);
+      continue;
+    }
+    grantedBy.add(grant.policy);
+    const top = grant.prefix.replace(/\/+$/, '');
+    held.others.set(top, (held.others.get(top) ?? 0) + 1);
+  }
+  for (const grant of grants) if (held.others.has(grant.prefix.split('/')[0])) grantedBy.add(grant.policy);
+  return { held: { ...held, own }, grantedBy: [...grantedBy].sort() };
 }
 
 /** The plan in words, warning first: what is deleted, what stays, and what MAAS loses. */
@@ -131,10 +158,13 @@ export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan):
 /** Why a created mount is kept: the data of others in it, with counts per top-level path. */
 export function whoseData(config: MaasVaultConfig, shared: SharedMount): string {
   if (shared.others.size === 0) return `it holds more keys than destroy lists (${shared.own.length} of this site's seen), so others' data may be in it`;
-  const others =
-    `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} outside this site's secretsPath ` +
-    `${config.secretsPath}/ (${describeTops(shared.others)})`;
-  return `it holds ${others}: another site's (that adopted it) or another application's`;
+  const nested = [...shared.others.keys()].some((top) => top.startsWith(`${config.secretsPath}/`));
+  const where = nested
+    ? `that are not this site's (under another site's path inside its secretsPath ${config.secretsPath}/, or outside it)`
+    : `outside this site's secretsPath ${config.secretsPath}/`;
+  const others = `${shared.partial ? 'at least ' : ''}${secrets(shared.othersTotal)} ${where} (${describeTops(shared.others)})`;
+  const whose = shared.grantedBy.length > 0 ? `granted by the polic${shared.grantedBy.length === 1 ? 'y' : 'ies'} ${sample(shared.grantedBy)}` : undefined;
+  return `it holds ${others}: ${whose ?? "another site's (that adopted it) or another application's"}`;
 }
 
 export function secrets(count: number): string {

@@ -25,7 +25,7 @@ import { initNoiseFilter } from '../../engine/init-noise.js';
 import { stripAnsi } from '../../engine/scrub.js';
 import { resourceIds, restoreBrokenState, stateResources, stateTextResources, type StateResource } from '../../engine/state.js';
 import { emptyFootprint, importedFootprint, mergeFootprints, resourcesFootprint, stackFootprint, unfinishedFootprint } from '../../engine/footprint.js';
-import { preflight } from '../../vault/preflight.js';
+import { ownPolicyNames, preflight } from '../../vault/preflight.js';
 import { requireCurrentAdminPolicy } from './admin-policy-gate.js';
 import { engineRoute, explainLostActiveNode } from '../../vault/active-node.js';
 import { erroredStateAdvice, erroredStatePath, ErroredStateError, recoverErroredState } from '../../engine/errored-state.js';
@@ -344,6 +344,7 @@ async function openStack({ argv, context, steps, action, client, token, release,
           adoptedKv: config.kv.adopt ? config.kv.mount : undefined,
           adoptedApprole: config.approle.adopt ? config.approle.mount : undefined,
           approleMount: config.approle.mount,
+          secrets: { mount: config.kv.mount, path: config.secretsPath, ownPolicies: ownPolicyNames(config, creates, owned) },
         }),
       );
     }

@@ -1,5 +1,5 @@
 /**
- * The engine's colour on a terminal (issue 24, item 5): on a pseudo-terminal (`script`) with
+ * The engine's colour on a terminal: on a pseudo-terminal (`script`) with
  * NO_COLOR unset, plan and apply let the engine print colour, and what maas-vault reads from the
  * engine's lines (its errors, the paths it was refused) still reads right. With NO_COLOR, TERM=dumb
  * or off a terminal the engine runs with -no-color, as before.

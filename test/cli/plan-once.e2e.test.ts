@@ -1,5 +1,5 @@
 /**
- * The guarded path plans once (issue 22): apply and destroy plan to a file, read it once with
+ * The guarded path plans once: apply and destroy plan to a file, read it once with
  * `show -json`, and apply that very file; the engine is never asked for a second plan inside an
  * `apply -auto-approve`. Counted from the engine's own invocations, through a shim that logs each
  * one and runs the real engine.

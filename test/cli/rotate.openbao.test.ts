@@ -321,7 +321,7 @@ describe('rotate (openbao: no engine)', () => {
     const saved = JSON.parse(readFileSync(out, 'utf8'));
     expect(saved.controllers.map((entry: { name: string }) => entry.name)).toEqual(['region-2']);
     expect(saved.finishCommand).toContain('--finish --controller region-2');
-    // stdout is often a CI job's log: the file holds the wrapping tokens, stdout a summary (issue 24, item 8).
+    // stdout is often a CI job's log: the file holds the wrapping tokens, stdout a summary.
     const token = saved.controllers[0].wrappedToken as string;
     expect(token.length).toBeGreaterThan(20);
     expect(written.all).not.toContain(token);

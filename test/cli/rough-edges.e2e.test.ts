@@ -61,7 +61,7 @@ describeE2E('rough edges (e2e: engine + provider)', () => {
   it('a token lacking the admin policy: plan says permission denied once, before the engine runs, with a path and the `policy admin` command', async () => {
     const site = new TestSite(server, { site: 'weak', approle: { adopt: true }, kv: { mount: 'kv-weak' }, controllers: [{ name: 'region-1' }] });
     await site.apply();
-    // Enough for the pre-flight checks' reads, not for the engine's refresh: refused before the engine runs (issue 24, item 6).
+    // Enough for the pre-flight checks' reads, not for the engine's refresh: refused before the engine runs.
     const preflightOnly =
       'path "sys/mounts" { capabilities = ["read"] }\npath "sys/auth" { capabilities = ["read"] }\n' +
       'path "sys/policies/acl/*" { capabilities = ["read"] }\npath "auth/approle/role" { capabilities = ["list"] }\npath "auth/approle/role/" { capabilities = ["list"] }\n';

@@ -1,6 +1,6 @@
 /**
  * credentials and rotate ask Vault, before the first secret ID is issued, whether the token may
- * issue one for every controller they were asked for (issue 24, item 6): a CI issuer policy that
+ * issue one for every controller they were asked for: a CI issuer policy that
  * predates a controller, or an admin policy rendered before a controller's own role was named,
  * is refused with exit 2 and nothing issued, rather than a run that hands out some and fails the rest.
  */

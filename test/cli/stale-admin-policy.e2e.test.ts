@@ -3,7 +3,7 @@
  * (issuer enabled, a controller marked revoked, a controller added with the issuer on): plan and
  * apply refuse with exit 2 before the engine runs, Vault as it was, naming the change and the
  * command that re-renders and writes the policy under the token's policy name. Once the policy is
- * re-rendered, the same apply passes (issue 24, item 6).
+ * re-rendered, the same apply passes.
  */
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';

@@ -27,8 +27,16 @@ it('pins the site’s policy texts and the roles’ policies', async () => {
       .filter((path) => path.startsWith('sys/policies/acl/'))
       .sort(),
   ).toEqual(
-    [`sys/policies/acl/${config.policy.name}`, `sys/policies/acl/${issuerPolicyName(config)}`, `sys/policies/acl/${defaultPolicyName(config)}_*`].sort(),
+    [
+      `sys/policies/acl/${config.policy.name}`,
+      `sys/policies/acl/${issuerPolicyName(config)}`,
+      `sys/policies/acl/${defaultPolicyName(config)}_*`,
+      'sys/policies/acl/*',
+    ].sort(),
   );
+  // Other policies' texts (which paths they grant): read, nothing else, and no parameter to pin.
+  expect(admin['sys/policies/acl/*']).toEqual({ capabilities: ['read'] });
+  expect(admin['sys/policies/acl']).toEqual({ capabilities: ['list'] });
 });
 
 it('leaves the issuer out when it is disabled (read and delete only, for what an earlier config created), and approle/ read-only when adopted', async () => {

@@ -87,7 +87,7 @@ describe('issuer policy', () => {
   });
 });
 
-describe('what the admin policy was rendered for (issue 24, item 6)', () => {
+describe('what the admin policy was rendered for', () => {
   it('reads back every path block of the rendered policy, with its capabilities', () => {
     const config = testConfig({ issuer: { enabled: true }, keepLegacyNames: true, controllers: [{ name: 'region-1' }, { name: 'hand', role: 'hand-made' }] });
     const text = renderAdminPolicy(config);

@@ -1,5 +1,5 @@
 /**
- * destroy under the admin policy gate (issue 24, item 6): what it deletes comes from the state,
+ * destroy under the admin policy gate: what it deletes comes from the state,
  * not the config, so a token whose policy cannot delete something the state holds (here the CI
  * issuer of an earlier config, with a policy rendered by the release before the leftover grants)
  * is refused before the first write, exit 2, naming the object and the re-render. Before, the

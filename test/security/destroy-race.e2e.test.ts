@@ -1,5 +1,5 @@
 /**
- * destroy lists what a KV mount holds before it plans (issue 22, item 3), but the mount is deleted
+ * destroy lists what a KV mount holds before it plans, but the mount is deleted
  * only after the plan (and, on a terminal, after the admin has read the prompt). Another
  * application or a site that adopted the mount may write into it in between: what it wrote must
  * keep the mount as if it had been there at the listing, never go with the mount.

@@ -1,5 +1,5 @@
 /**
- * A full disk during apply (issue 22, item 6): the work directory on a small tmpfs in a private
+ * A full disk during apply: the work directory on a small tmpfs in a private
  * mount namespace (unshare -m, as root), filled so that the engine cannot write the state of 100
  * controllers. The engine then prints the whole state; nothing it prints may carry a wrapping
  * token or secret ID (scanned for every value the recovered state holds), what maas-vault says

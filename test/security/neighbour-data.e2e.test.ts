@@ -1,5 +1,5 @@
 /**
- * destroy looks inside a KV mount before it deletes it (issue 22, item 3): a mount this site
+ * destroy looks inside a KV mount before it deletes it: a mount this site
  * created may hold another site's secrets (a site that adopted it with its own secretsPath) or
  * another application's (`kv put` by hand). Those keep the mount; --delete-secrets deletes only
  * this site's own secrets under its secretsPath. A mount the admin token cannot list is not

@@ -2,8 +2,7 @@
  * A site whose config stops naming something it created (the issuer turned off, a controller
  * removed), applied by a token holding only the admin policy re-rendered for the new config:
  * apply deletes what the old state holds, so that policy must still let it refresh and delete
- * this site's own leftovers. Before, the engine stopped halfway on "permission denied" (issue 24,
- * item 6). Every region that stays logs in and reads its secret throughout.
+ * this site's own leftovers. Before, the engine stopped halfway on "permission denied". Every region that stays logs in and reads its secret throughout.
  */
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';

@@ -1,5 +1,5 @@
 /**
- * A state in PostgreSQL knows whose it is (issue 22, item 5): the first apply records the site,
+ * A state in PostgreSQL knows whose it is: the first apply records the site,
  * the Vault cluster ID and its address in `<schema>.maas_vault_site`. A config of another site on
  * the same `state.schema` (its own work directory: another machine) is refused before the engine
  * runs, naming both sites; the first site's roles keep their IDs and its region still logs in. The

@@ -1,5 +1,5 @@
 /**
- * The admin policy checked before the first write (issue 24, item 6), on a real server: a token
+ * The admin policy checked before the first write, on a real server: a token
  * holding the admin policy rendered for an older config is told apart from one rendered for this
  * config, the change that needs the re-render is named, and `status` reports it as a finding.
  */
