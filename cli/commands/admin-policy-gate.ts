@@ -29,6 +29,16 @@ export async function requireCurrentAdminPolicy(client: VaultClient, config: Maa
   if (!check.current) throw new AdminPolicyStaleError(action, config, check);
 }
 
+/**
+ * destroy, before it lists what the mounts hold: a token holding no admin policy of the site at all
+ * is a permission denied (exit 1), as for plan and apply. A stale one is not refused here: what the
+ * state holds, not the config, decides what destroy needs (requireDeletableState).
+ */
+export async function requireAnAdminPolicy(client: VaultClient, config: MaasVaultConfig, action: string): Promise<void> {
+  const check = await checkAdminPolicy(client, config);
+  if (check?.noAdminPolicy) throw new AdminPolicyMissingError(action, config, check);
+}
+
 export const ADMIN_POLICY_SUBJECT = 'admin policy of the token';
 
 /**

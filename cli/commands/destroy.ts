@@ -9,7 +9,7 @@ import { openStackSession } from './stack-session.js';
 import { destroyPlan, describeDestroyPlan, forgottenAddresses, refuseNewNeighbours, secrets, type SharedMount } from './destroy-plan.js';
 import { dropPlan, optInsOf, planGuarded, withOptIns, type GuardedPlan, type OptInArgs } from './guarded-run.js';
 import { describeTops, lossSummary, PlanGuardError, refusePlan } from './plan-guard.js';
-import { requireDeletableState } from './admin-policy-gate.js';
+import { requireAnAdminPolicy, requireDeletableState } from './admin-policy-gate.js';
 import type { PlannedResource } from '../../engine/engine.js';
 import type { ServerFlavour } from '../../vault/server-flavour.js';
 import type { VaultClient } from '../../vault/client.js';
@@ -28,6 +28,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
     let guarded: GuardedPlan | undefined;
     try {
       const resources = await session.stateResources();
+      if (resources.length > 0) await requireAnAdminPolicy(client!, config, 'destroy');
       const plan = await destroyPlan(client!, config, resources);
       if (plan.resources === 0) {
         // A first apply that stopped before creating anything left a record: the work directory is free again.
