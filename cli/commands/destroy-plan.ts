@@ -63,7 +63,9 @@ export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, 
   const keepShared: SharedMount[] = [];
   for (const mount of created) {
     const { held, grantedBy } = await heldByWhom(client, config, mount, owned.policies);
-    if (held.others.size === 0 && !held.partial) continue;
+    // Another site's policy granting on the mount keeps it even before its regions stored anything:
+    // deleting it would leave them a policy for a mount that is gone.
+    if (held.others.size === 0 && !held.partial && grantedBy.length === 0) continue;
     const addresses = mountResources(resources, mount).map((resource) => `${resource.type}.${resource.name}`);
     const othersTotal = [...held.others.values()].reduce((sum, count) => sum + count, 0);
     keepShared.push({ mount, addresses, others: held.others, othersTotal, partial: held.partial, own: held.own, grantedBy });
@@ -126,7 +128,7 @@ async function heldByWhom(client: VaultClient, config: MaasVaultConfig, mount: s
     const top = grant.prefix.replace(/\/+$/, '');
     held.others.set(top, (held.others.get(top) ?? 0) + 1);
   }
-  for (const grant of grants) if (held.others.has(grant.prefix.split('/')[0])) grantedBy.add(grant.policy);
+  for (const grant of grants) grantedBy.add(grant.policy);
   return { held: { ...held, own }, grantedBy: [...grantedBy].sort() };
 }
 
@@ -157,6 +159,9 @@ export function describeDestroyPlan(config: MaasVaultConfig, plan: DestroyPlan):
 
 /** Why a created mount is kept: the data of others in it, with counts per top-level path. */
 export function whoseData(config: MaasVaultConfig, shared: SharedMount): string {
+  if (shared.others.size === 0 && !shared.partial) {
+    return `it holds no secret of others yet, but it is granted by the polic${shared.grantedBy.length === 1 ? 'y' : 'ies'} ${sample(shared.grantedBy)} (another site's regions would lose their mount)`;
+  }
   if (shared.others.size === 0) return `it holds more keys than destroy lists (${shared.own.length} of this site's seen), so others' data may be in it`;
   const nested = [...shared.others.keys()].some((top) => top.startsWith(`${config.secretsPath}/`));
   const where = nested

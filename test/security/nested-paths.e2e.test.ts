@@ -147,4 +147,34 @@ describeE2E('secrets paths of two sites on one mount may not nest (e2e: engine +
     expect(await reads(tenant)).toBe('pw-nested2');
     expect(await reads(base)).toBe('pw-base');
   });
+
+  it("destroy --delete-secrets keeps a mount another site's policy grants on though it holds none of that site's keys yet: its regions keep their mount", async () => {
+    const owner = await applyWithSecret(server, { site: 'holder3', approle: { adopt: true }, kv: { mount: 'kv-nest3' }, controllers: [{ name: 'region-1' }] });
+    // A sibling site set up by hand on the owner's mount, whose regions have not run `migrate` yet.
+    const config = validateConfig({
+      site: 'fresh',
+      vault: { address: server.address },
+      kv: { mount: 'kv-nest3', adopt: true },
+      approle: { adopt: true },
+      secretsPath: 'maas-fresh',
+      controllers: [{ name: 'region-1' }],
+    });
+    await setUpLikeTheDocs(server, config);
+
+    const destroyed = await owner.site.cli(['destroy', '--auto-approve', '--delete-secrets']);
+    expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
+    expect(destroyed.stderr).toContain('granted by the policy maas_fresh');
+    expect(await mounts()).toContain('kv-nest3/');
+    expect((await root('GET', `kv-nest3/metadata/maas/${REGION_SECRET}`)).status).toBe(404);
+    // The sibling's region can still do what `maas config-vault migrate` does: write under its path.
+    const roleId = (await root('GET', 'auth/approle/role/maas_fresh_region-1/role-id')).body.data.role_id as string;
+    const secretId = (await root('POST', 'auth/approle/role/maas_fresh_region-1/secret-id')).body.data.secret_id as string;
+    const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: roleId, secret_id: secretId } });
+    const written = await vaultHttp(server.address, 'POST', `kv-nest3/data/maas-fresh/${REGION_SECRET}`, {
+      token: login.body.auth.client_token,
+      body: { data: { password: 'pw-fresh' } },
+    });
+    expect(written.status).toBe(200);
+    expect(await reads(base)).toBe('pw-base');
+  });
 });
