@@ -4,6 +4,9 @@
  */
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { execa } from 'execa';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLI, engineEnv } from '../support/cli.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
@@ -32,20 +35,27 @@ describeE2E('engine init noise (e2e: engine + provider)', () => {
   });
 
   it('on a terminal, no engine line shares its line with the spinner', async () => {
+    // The spinner starts after a second, and an apply of a few roles can be quicker than that on a
+    // fast machine: the engine waits 2 s before applying the plan file, so the spinner is always
+    // drawn before the engine prints its first line of the apply.
+    const dir = mkdtempSync(join(tmpdir(), 'maas-vault-spinner-'));
+    const slowEngine = join(dir, 'terraform');
+    writeFileSync(slowEngine, `#!/bin/sh\ncase "$1" in apply) sleep 2 ;; esac\nexec '${engineEnv().MAAS_VAULT_ENGINE}' "$@"\n`);
+    chmodSync(slowEngine, 0o755);
     const site = new TestSite(server, {
       site: 'spinner',
       kv: { mount: 'kv-spinner' },
-      controllers: Array.from({ length: 40 }, (_, index) => ({ name: `region-${index + 1}` })),
+      controllers: Array.from({ length: 10 }, (_, index) => ({ name: `region-${index + 1}` })),
     });
     const line = [process.execPath, CLI, 'apply', '--auto-approve', '--config', site.configPath].join(' ');
     const result = await execa('script', ['-qefc', line, '/dev/null'], {
       reject: false,
       extendEnv: false,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', VAULT_TOKEN: server.rootToken, ...engineEnv() },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', VAULT_TOKEN: server.rootToken, ...engineEnv(), MAAS_VAULT_ENGINE: slowEngine },
     });
     expect(result.exitCode).toBe(0);
     const output = String(result.stdout).replace(/\r\n/g, '\n');
-    // The spinner ran (a step took over a second), so the check below means something.
+    // The spinner ran, so the check below means something.
     expect(output).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] (terraform|tofu) apply \(\d+\.\ds\)/);
     const shared = output
       .split('\n')
