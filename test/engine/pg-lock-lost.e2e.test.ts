@@ -63,6 +63,38 @@ class EngineWatch {
   }
 }
 
+/**
+ * Stops (SIGSTOP) the engine and provider processes working in a stack directory, so a fault lands
+ * while the engine is certainly mid-apply: on a loaded machine the last roles can otherwise be
+ * written, and the lock released, between counting the roles and the fault. Returns their PIDs
+ * for `thaw`.
+ */
+function freeze(dir: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) !== dir) continue;
+      const program = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      if (!/(terraform|tofu|terraform-provider-vault[^/]*)$/.test(program)) continue;
+      process.kill(Number(pid), 'SIGSTOP');
+      pids.push(Number(pid));
+    } catch {
+      // gone already
+    }
+  }
+  return pids;
+}
+
+function thaw(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // gone already
+    }
+  }
+}
+
 describeE2E('the site lock in PostgreSQL lost mid-apply (e2e: engine + provider + PostgreSQL 15)', () => {
   let server: OpenBaoServer;
   let postgres: TestPostgres;
@@ -97,6 +129,7 @@ describeE2E('the site lock in PostgreSQL lost mid-apply (e2e: engine + provider 
       const config = (site: TestSite) => validateConfig({ vault: { address: server.address }, ...input }, { env: {}, source: 'test', baseDir: site.dir });
       const [stackA, stackB] = [workLayout(config(a)).stackDir, workLayout(config(b)).stackDir];
       const watch = new EngineWatch([stackA, stackB]);
+      let frozen: number[] = [];
       try {
         const env = { PG_CONN_STR: postgres.connStr };
         const applyingA = a.cli(['apply', '--auto-approve', '--lock-timeout', '240s'], server.rootToken, env);
@@ -107,7 +140,9 @@ describeE2E('the site lock in PostgreSQL lost mid-apply (e2e: engine + provider 
         const applyingB = b.cli(['apply', '--auto-approve', '--lock-timeout', '240s'], server.rootToken, env);
         const prefix = `maas_pglost${index}_`;
         await until(async () => doneA || (await roleCount(prefix)) >= afterRoles, `${afterRoles} roles of A`);
+        frozen = freeze(stackA);
         if (doneA) throw new Error(`A ended before the fault:\n${(await applyingA).all}`);
+        expect(frozen.length).toBeGreaterThan(0);
         const faultAt = Date.now();
         if (fault === 'restart') {
           await postgres.stop();
@@ -122,6 +157,7 @@ describeE2E('the site lock in PostgreSQL lost mid-apply (e2e: engine + provider 
           const killed = await postgres.query<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [holders[0].pid]);
           expect(killed).toEqual([{ done: true }]);
         }
+        thaw(frozen);
         const [resultA, resultB] = await Promise.all([applyingA, applyingB]);
         const [spanA, spanB] = [watch.span(stackA), watch.span(stackB)];
         // A stopped on the loss and said so; B then applied and converged.
@@ -151,6 +187,7 @@ describeE2E('the site lock in PostgreSQL lost mid-apply (e2e: engine + provider 
         // B's apply ended normally and released the lock's record as it went: the next run waits for nothing.
         expect(await postgres.query(`SELECT holder, state FROM maas_vault_pglost${index}.maas_vault_site_lock`)).toEqual([{ holder: null, state: null }]);
       } finally {
+        thaw(frozen);
         watch.stop();
       }
     },
