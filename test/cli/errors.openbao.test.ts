@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer, startUninitializedServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { runCli } from '../support/cli.js';
+import { withoutProgress } from '../support/progress.js';
 import { vaultHttp } from '../support/http.js';
 import { serverBinary, serverCliName } from '../support/matrix.js';
 
@@ -52,7 +53,7 @@ describe('errors name the real cause (openbao)', () => {
     const token = await revokedToken();
     const result = await cli(args, token);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([
+    expect(withoutProgress(result.stderr).trim().split('\n')).toEqual([
       `maas-vault: Vault at ${server.address} refused the token (from VAULT_TOKEN or ~/.vault-token): it is invalid, expired or revoked, or it lacks the default policy that grants auth/token/lookup-self. Export a valid token (\`vault login\` or VAULT_TOKEN)`,
     ]);
     expect(result.all).not.toContain(token);
@@ -63,8 +64,10 @@ describe('errors name the real cause (openbao)', () => {
       .auth.client_token;
     const result = await cli(['status'], weak);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/^maas-vault: permission denied: the token's policies do not grant "read" on sys\/auth.*`maas-vault policy admin`/);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(withoutProgress(result.stderr)).toMatch(
+      /^maas-vault: permission denied: the token's policies do not grant "read" on sys\/auth.*`maas-vault policy admin`/,
+    );
+    expect(withoutProgress(result.stderr).trim().split('\n')).toHaveLength(1);
   });
 
   it('TLS without the CA: exit 3, says TLS verification failed and names VAULT_CACERT', async () => {

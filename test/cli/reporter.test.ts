@@ -1,6 +1,7 @@
 /** What a person sees on a terminal: engine lines never share a line with the spinner. */
 import { Writable } from 'node:stream';
 import { Reporter } from '../../cli/reporter.js';
+import { withoutProgress } from '../support/progress.js';
 
 function terminal(): Writable & { isTTY: boolean; text: () => string } {
   const chunks: string[] = [];
@@ -42,4 +43,16 @@ it('off a terminal, engine lines are written as they are, with no control charac
     report.engineLine('Terraform used the selected providers');
   });
   expect(stderr.text()).toMatch(/^\.\.\. terraform apply\n {2}\| Terraform used the selected providers\ndone: terraform apply \(\d+\.\ds\)\n$/);
+});
+
+it("withoutProgress (the tests' reader of stderr) removes exactly the progress lines a slow step adds, and nothing else", async () => {
+  const stderr = terminal();
+  stderr.isTTY = false;
+  const report = new Reporter({ json: false, quiet: false, stdout: terminal(), stderr });
+  await report.step('synthesizing the stack', () => pause(1100));
+  await report.step('checking Vault', () => pause(1100).then(() => Promise.reject(new Error('refused')))).catch(() => undefined);
+  report.warn('a warning stays');
+  report.note('a note stays');
+  expect(stderr.text()).toMatch(/^\.\.\. synthesizing the stack\ndone: synthesizing the stack \(\d+\.\ds\)\n\.\.\. checking Vault\nfailed: checking Vault/);
+  expect(withoutProgress(stderr.text())).toBe('warning: a warning stays\na note stays\n');
 });

@@ -10,6 +10,7 @@ import { roleName, type MaasVaultConfig } from '../../config/index.js';
 import { renderAdminPolicy } from '../../policies/render.js';
 import type { RaftCluster } from '../../toolchain/openbao-server.js';
 import { runCli, type CliResult } from '../support/cli.js';
+import { withoutProgress } from '../support/progress.js';
 import { vaultHttp } from '../support/http.js';
 import { setUpSite, siteConfig, startTestCluster } from '../support/cluster-site.js';
 import { onServer } from '../support/matrix.js';
@@ -211,7 +212,7 @@ describe('a cluster with disable_standby_reads = true', () => {
     for (const node of cluster.nodes.filter((node) => node.address !== address)) expect(standbys).toContain(node.address);
     expect(status.stdout).toMatch(/standby reads: disabled/);
     expect(status.all).not.toContain('unknown');
-    expect(status.stderr).toBe('');
+    expect(withoutProgress(status.stderr)).toBe('');
     expect(status.exitCode).toBe(0);
   });
 });
