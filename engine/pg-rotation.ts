@@ -4,7 +4,7 @@
  * machine sees a rotation begun on this one and can finish it. Read and written under the site's
  * lock by `rotate`; read without it by status, output and every synth. Accessors only: no secret.
  */
-import pg from 'pg';
+import { withPgClient } from './pg-client.js';
 
 const TABLE = 'maas_vault_rotation';
 
@@ -12,21 +12,9 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-async function withClient<T>(env: NodeJS.ProcessEnv, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = env.PG_CONN_STR && /^postgres(ql)?:\/\//.test(env.PG_CONN_STR) ? env.PG_CONN_STR : undefined;
-  const client = new pg.Client({ ...(url ? { connectionString: url } : {}), application_name: 'maas-vault', connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** The record's text; undefined when this site never had one in PostgreSQL. */
 export async function readPgRotationRecord(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  return withClient(env, async (client) => {
+  return withPgClient({ what: 'reading the rotation record', env }, async (client) => {
     const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.${TABLE}`]);
     if (!exists.rows[0]?.found) return undefined;
     return (await client.query<{ record: string }>(`SELECT record FROM ${quoteIdent(schema)}.${TABLE} WHERE id = 1`)).rows[0]?.record;
@@ -38,7 +26,7 @@ export async function readPgRotationRecord(schema: string, env: NodeJS.ProcessEn
  * directory's record); returns the record stored afterwards.
  */
 export async function writePgRotationRecord(schema: string, text: string, { onlyIfNone = false } = {}, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return withClient(env, async (client) => {
+  return withPgClient({ what: 'recording the rotation', env }, async (client) => {
     const table = `${quoteIdent(schema)}.${TABLE}`;
     for (let attempt = 0; ; attempt++) {
       try {

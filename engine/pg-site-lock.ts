@@ -21,6 +21,7 @@
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { isPgConnectionFailure, pgClientConfig } from './pg-client.js';
 
 /** How long a fence row outlives its holder's last heartbeat. */
 export const STALE_SECONDS = 40;
@@ -67,11 +68,6 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-function clientConfig(env: NodeJS.ProcessEnv, applicationName: string): pg.ClientConfig {
-  const url = env.PG_CONN_STR && /^postgres(ql)?:\/\//.test(env.PG_CONN_STR) ? env.PG_CONN_STR : undefined;
-  return { ...(url ? { connectionString: url } : {}), application_name: applicationName, connectionTimeoutMillis: 10_000 };
-}
-
 /** The client's socket: unreferenced while the lock is merely held, so a held lock never keeps the process alive. */
 function socketOf(client: pg.Client): Socket | undefined {
   return (client as unknown as { connection?: { stream?: Socket } }).connection?.stream;
@@ -87,16 +83,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A connection failure that a wait rides out (the server restarting): anything else is the caller's to see. */
-function isConnectionFailure(error: unknown): boolean {
-  const code = (error as { code?: string } | undefined)?.code ?? '';
-  const message = (error as Error | undefined)?.message ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08003', '08001'].includes(code) ||
-    /Connection terminated|connection timeout|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(message)
-  );
-}
-
 /**
  * Takes the site's lock, waiting up to `waitSeconds` for a live holder (and for one that lost it to
  * finish stopping), riding out connection failures meanwhile. Undefined when the time ran out.
@@ -108,7 +94,7 @@ export async function lockPgSite(options: PgSiteLockOptions): Promise<PgSiteLock
   const deadline = Date.now() + options.waitSeconds * 1000;
   let waitedFor: string | undefined;
   for (;;) {
-    const client = new pg.Client(clientConfig(env, options.applicationName));
+    const client = new pg.Client(pgClientConfig(env, options.applicationName));
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -141,7 +127,7 @@ export async function lockPgSite(options: PgSiteLockOptions): Promise<PgSiteLock
       return watch(client, fence, me, env, options.applicationName);
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (error instanceof PgSiteLockBusy || !isConnectionFailure(error) || Date.now() >= deadline) throw error;
+      if (error instanceof PgSiteLockBusy || !isPgConnectionFailure(error) || Date.now() >= deadline) throw error;
       await sleep(500);
     }
   }
@@ -205,7 +191,7 @@ function watch(client: pg.Client, fence: string, me: string, env: NodeJS.Process
       .then((result) => {
         if (result.rowCount === 0) onLoss('another run took over the lock record');
       })
-      .catch((error: Error) => onLoss(isConnectionFailure(error) ? `the connection failed: ${error.message}` : error.message))
+      .catch((error: Error) => onLoss(isPgConnectionFailure(error) ? `the connection failed: ${error.message}` : error.message))
       .finally(() => (beating = false));
   }, HEARTBEAT_MS);
   timer.unref();
@@ -240,7 +226,7 @@ function watch(client: pg.Client, fence: string, me: string, env: NodeJS.Process
       const startedAt = Date.now();
       const until = () => (stopped ? stoppedAt + CLEAR_MAX_MS : startedAt + STOPPING_MAX_MS);
       while (Date.now() < until()) {
-        const beat = new pg.Client(clientConfig(env, applicationName));
+        const beat = new pg.Client(pgClientConfig(env, applicationName));
         beat.on('error', () => undefined);
         try {
           await withTimeout(beat.connect(), HEARTBEAT_TIMEOUT_MS, 'connecting');
@@ -279,7 +265,7 @@ export async function pgSiteLockHolder(
   schema: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ who: string; since: string; databaseUser: string; clientAddress?: string } | undefined> {
-  const client = new pg.Client(clientConfig(env, 'maas-vault'));
+  const client = new pg.Client(pgClientConfig(env, 'maas-vault'));
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -7,19 +7,8 @@
  * that dies, however it dies, loses its connection and with it the lock.
  */
 import pg from 'pg';
+import { isPgConnectionFailure, pgClientConfig, PgUnavailableError, PG_RETRY_SECONDS, withPgClient } from './pg-client.js';
 import type { SiteRecord } from './site-record.js';
-
-async function withClient<T>(env: NodeJS.ProcessEnv, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = env.PG_CONN_STR && /^postgres(ql)?:\/\//.test(env.PG_CONN_STR) ? env.PG_CONN_STR : undefined;
-  // node-postgres reads PGHOST, PGUSER, PGPASSWORD... itself, as libpq does.
-  const client = new pg.Client({ ...(url ? { connectionString: url } : {}), application_name: 'maas-vault', connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -27,7 +16,7 @@ function quoteIdent(name: string): string {
 
 /** The site's state row as the engine wrote it (JSON text); undefined before the first apply. */
 export async function readPgStateText(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  return withClient(env, async (client) => {
+  return withPgClient({ what: 'reading the state', env }, async (client) => {
     const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.states`]);
     if (!exists.rows[0]?.found) return undefined;
     const row = await client.query<{ data: string }>(`SELECT data FROM ${quoteIdent(schema)}.states WHERE name = 'default'`);
@@ -50,7 +39,7 @@ export interface LockHolder {
  * at the same moment wait for each other, briefly.
  */
 export async function findLockHolder(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<LockHolder | undefined> {
-  return withClient(env, async (client) => {
+  return withPgClient({ what: 'looking up who holds the state lock', env }, async (client) => {
     const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.states`]);
     const row = exists.rows[0]?.found
       ? (await client.query<{ id: string }>(`SELECT id::text AS id FROM ${quoteIdent(schema)}.states WHERE name = 'default'`)).rows[0]
@@ -92,36 +81,44 @@ export async function lockPgState(
   waitSeconds: number,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<(() => Promise<void>) | undefined> {
-  const url = env.PG_CONN_STR && /^postgres(ql)?:\/\//.test(env.PG_CONN_STR) ? env.PG_CONN_STR : undefined;
-  const client = new pg.Client({ ...(url ? { connectionString: url } : {}), application_name: applicationName, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  // A connection lost while held (server restart, network cut) ends the lock with it; the error
-  // must not end the process before the command reports.
-  client.on('error', () => undefined);
   const deadline = Date.now() + waitSeconds * 1000;
-  try {
-    for (;;) {
-      const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.states`]);
-      const row = exists.rows[0]?.found
-        ? (await client.query<{ id: string }>(`SELECT id::text AS id FROM ${quoteIdent(schema)}.states WHERE name = 'default'`)).rows[0]
-        : undefined;
-      const key = row ? row.id : '-1';
-      const taken = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
-      if (taken.rows[0]?.locked) {
-        return async () => {
-          await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+  let failingSince: number | undefined;
+  for (;;) {
+    const client = new pg.Client(pgClientConfig(env, applicationName));
+    // A connection lost while held (server restart, network cut) ends the lock with it; the error
+    // must not end the process before the command reports.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      for (;;) {
+        const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.states`]);
+        const row = exists.rows[0]?.found
+          ? (await client.query<{ id: string }>(`SELECT id::text AS id FROM ${quoteIdent(schema)}.states WHERE name = 'default'`)).rows[0]
+          : undefined;
+        const key = row ? row.id : '-1';
+        const taken = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
+        if (taken.rows[0]?.locked) {
+          return async () => {
+            await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+            await client.end().catch(() => undefined);
+          };
+        }
+        if (Date.now() >= deadline) {
           await client.end().catch(() => undefined);
-        };
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      if (Date.now() >= deadline) {
-        await client.end().catch(() => undefined);
-        return undefined;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (!isPgConnectionFailure(error)) throw error;
+      // A restart while waiting is ridden out as the site lock rides it out (engine/pg-site-lock.ts).
+      failingSince ??= Date.now();
+      if (Date.now() >= Math.max(deadline, failingSince + PG_RETRY_SECONDS * 1000)) {
+        throw new PgUnavailableError('waiting for the state lock', PG_RETRY_SECONDS, error);
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
   }
 }
 
@@ -132,7 +129,7 @@ export async function lockPgState(
 const REVOCATIONS = 'maas_vault_revocations';
 
 export async function readPgRevocations(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
-  return withClient(env, async (client) => {
+  return withPgClient({ what: 'reading the revocations', env }, async (client) => {
     const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.${REVOCATIONS}`]);
     if (!exists.rows[0]?.found) return {};
     const rows = await client.query<{ controller: string; revoked_at: string }>(`SELECT controller, revoked_at FROM ${quoteIdent(schema)}.${REVOCATIONS}`);
@@ -141,7 +138,7 @@ export async function readPgRevocations(schema: string, env: NodeJS.ProcessEnv =
 }
 
 export async function recordPgRevocations(schema: string, controllers: readonly string[], when: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await withClient(env, async (client) => {
+  await withPgClient({ what: 'recording the revocations', env }, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${REVOCATIONS} (controller text PRIMARY KEY, revoked_at text NOT NULL)`);
     for (const name of controllers) {
@@ -155,7 +152,7 @@ export async function recordPgRevocations(schema: string, controllers: readonly 
 
 export async function forgetPgRevocations(schema: string, controllers: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (controllers.length === 0) return;
-  await withClient(env, async (client) => {
+  await withPgClient({ what: 'removing revocations', env }, async (client) => {
     await client.query(`DELETE FROM ${quoteIdent(schema)}.${REVOCATIONS} WHERE controller = ANY($1::text[])`, [controllers]);
   });
 }
@@ -169,7 +166,7 @@ export async function forgetPgRevocations(schema: string, controllers: readonly 
 const SITE_TABLE = 'maas_vault_site';
 
 export async function readPgSiteRecord(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<SiteRecord | undefined> {
-  return withClient(env, async (client) => {
+  return withPgClient({ what: 'reading the site record', env }, async (client) => {
     const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.${SITE_TABLE}`]);
     if (!exists.rows[0]?.found) return undefined;
     const rows = await client.query<{ site: string; address: string; cluster_id: string; recorded_at: string }>(
@@ -181,7 +178,7 @@ export async function readPgSiteRecord(schema: string, env: NodeJS.ProcessEnv = 
 }
 
 export async function writePgSiteRecord(schema: string, record: Omit<SiteRecord, 'recordedAt'>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await withClient(env, async (client) => {
+  await withPgClient({ what: 'recording the site record', env }, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${SITE_TABLE} ` +
@@ -196,7 +193,7 @@ export async function writePgSiteRecord(schema: string, record: Omit<SiteRecord,
 }
 
 export async function removePgSiteRecord(schema: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await withClient(env, async (client) => {
+  await withPgClient({ what: 'removing the site record', env }, async (client) => {
     const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [`${quoteIdent(schema)}.${SITE_TABLE}`]);
     if (exists.rows[0]?.found) await client.query(`DELETE FROM ${quoteIdent(schema)}.${SITE_TABLE}`);
   });
