@@ -149,4 +149,28 @@ describeE2E('a stale admin policy (e2e: engine + provider)', () => {
     const result = await site.cli(['plan'], token);
     expect(result.stderr).not.toContain('kv.adopt');
   });
+
+  it("the engine refused where the check before it does not ask (a deny on a role's ID): the hint writes the policy with this server's CLI", async () => {
+    // The admin policy as rendered for this config, and a deny on a path only the engine's refresh reads.
+    await writeAdminPolicy();
+    const roleId = 'auth/approle/role/maas_stale_region-1/role-id';
+    const root = { token: server.rootToken };
+    const deny = `path "${roleId}" {\n  capabilities = ["deny"]\n}\n`;
+    expect((await vaultHttp(server.address, 'PUT', 'sys/policies/acl/ops-deny-role-id', { ...root, body: { policy: deny } })).status).toBe(204);
+    const token = (await vaultHttp(server.address, 'POST', 'auth/token/create', { ...root, body: { policies: [POLICY, 'ops-deny-role-id'], ttl: '1h' } })).body
+      .auth.client_token;
+    const other = serverCliName() === 'bao' ? 'vault' : 'bao';
+    const before = await vaultHolds();
+    for (const args of [['plan'], ['apply', '--auto-approve']]) {
+      const result = await site.cli(args, token);
+      expect([args[0], result.exitCode]).toEqual([args[0], 1]);
+      expect(result.stderr).toContain(`${args[0]} failed: permission denied on ${roleId} (GET)`);
+      expect(result.stderr).toContain(
+        `(\`maas-vault policy admin > maas-admin-stale.hcl && ${serverCliName()} policy write maas-admin-stale maas-admin-stale.hcl\`)`,
+      );
+      expect(result.all).not.toContain(`${other} policy write`);
+      expect(result.all).not.toContain(token);
+    }
+    expect(await vaultHolds()).toEqual(before);
+  });
 });
