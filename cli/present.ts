@@ -3,6 +3,7 @@ import type { Reporter } from './reporter.js';
 import type { MaasVaultConfig } from '../config/index.js';
 import { requiresClientCert, installCaCommands, SYSTEM_BUNDLE } from '../vault/region-trust.js';
 import { configureCommand, initRegionCommand, MIGRATE_COMMAND, reconfigureCommand, RESTART_COMMANDS } from '../stacks/commands.js';
+import type { ControllerCredentials } from '../vault/credentials.js';
 
 export interface ControllerLine {
   name: string;
@@ -45,6 +46,20 @@ export function handOffCommands(
     command: configure(target.url, roleId, wrappedToken, target.secretsPath, target.mount),
     initCommand: initRegionCommand(target.url, roleId, wrappedToken, target.secretsPath, target.mount),
   };
+}
+
+/**
+ * A controller that was just handed a wrapped secret ID, in --json output: `credentials` and
+ * `rotate` share these fields, in this order, and each adds its own hand-off after them.
+ */
+export function issuedControllerJson<HandOff extends object>(issued: Omit<ControllerCredentials, 'command'>, handOff: HandOff) {
+  const { name, role, roleId, wrappedToken, wrapTtl, expiresAt, secretIdAccessor } = issued;
+  return { name, role, roleId, wrappedToken, wrapTtl, expiresAt, secretIdAccessor, ...handOff };
+}
+
+/** What stdout says of one controller when its wrapping token went to the --out file only. */
+export function outSummaryLine(controller: { name: string; role: string; secretIdAccessor: string; expiresAt: string }): string {
+  return `  ${controller.name}: role ${controller.role}, secret ID accessor ${controller.secretIdAccessor}, wrapping token expires ${controller.expiresAt}`;
 }
 
 /** The hand-off fields of a controller in --json output. */

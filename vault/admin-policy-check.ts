@@ -20,6 +20,8 @@ export interface AdminPolicyGap {
   capabilities: string[];
   /** Set on a marker path: the policy whose pinned text differs. */
   pinnedPolicy?: string;
+  /** The path of the rendered policy's block that grants it, where that is a glob over `path`. */
+  grant?: string;
 }
 
 export interface AdminPolicyCheck {
@@ -32,6 +34,13 @@ export interface AdminPolicyCheck {
   wider: string[];
   /** Every gap is a path this maas-vault added to the admin policy: rendered for this config by the one before, re-rendered once. */
   upgrade?: boolean;
+  /**
+   * The token holds every marker of the policy rendered for this config (they pin the MAAS and
+   * issuer policy texts only), and neither one config change nor the upgrade explains what it
+   * lacks: edited since, or rendered for a config several changes away. `'all'`: it holds none of
+   * the policy's grants, only its markers, which no config renders.
+   */
+  edited?: 'some' | 'all';
   /** The token grants none of what the rendered policy grants: it carries no admin policy of this site. */
   noAdminPolicy: boolean;
   /** The token's policies other than `default`, from auth/token/lookup-self. */
@@ -40,7 +49,7 @@ export interface AdminPolicyCheck {
   rewrite: string;
 }
 
-type Needs = Map<string, { capabilities: string[]; pinnedPolicy?: string }>;
+type Needs = Map<string, { capabilities: string[]; pinnedPolicy?: string; grant?: string }>;
 
 /** Asks Vault once (lookup-self, capabilities-self); `undefined` when the token may not ask. */
 export async function checkAdminPolicy(client: VaultClient, config: MaasVaultConfig): Promise<AdminPolicyCheck | undefined> {
@@ -63,12 +72,12 @@ export async function checkAdminPolicy(client: VaultClient, config: MaasVaultCon
   const rewrite = rewriteCommand(config, policies, serverCli(profile?.flavour));
   if (policies.includes('root')) return { current: true, gaps: [], wider: [], noAdminPolicy: false, policies, rewrite };
 
-  const gapsOf = (wanted: Needs): AdminPolicyGap[] =>
-    [...wanted].flatMap(([path, { capabilities, pinnedPolicy }]) => {
-      const have = granted(path);
+  const gapsOf = (wanted: Needs, has: (path: string) => string[] = granted): AdminPolicyGap[] =>
+    [...wanted].flatMap(([path, { capabilities, pinnedPolicy, grant }]) => {
+      const have = has(path);
       if (have.includes('root')) return [];
       const lacking = capabilities.filter((capability) => !have.includes(capability));
-      return lacking.length === 0 ? [] : [{ path, capabilities: lacking, ...(pinnedPolicy ? { pinnedPolicy } : {}) }];
+      return lacking.length === 0 ? [] : [{ path, capabilities: lacking, ...(pinnedPolicy ? { pinnedPolicy } : {}), ...(grant ? { grant } : {}) }];
     });
   const gaps = gapsOf(needs);
   const wider = widerProbes.filter(({ path, capabilities }) => capabilities.some((capability) => granted(path).includes(capability))).map(({ text }) => text);
@@ -85,11 +94,46 @@ export async function checkAdminPolicy(client: VaultClient, config: MaasVaultCon
     const leftovers = new Set(pathsAddedSincePreviousRelease(variant));
     return [...wanted.keys()].filter((path) => !leftovers.has(path)).length;
   };
-  const explaining = variantNeeds.filter(({ needs: other }) => gapsOf(other).length === 0).sort((a, b) => size(b.needs, b.config) - size(a.needs, a.config));
+  // A change explains the gaps only where the token lacks exactly what the policy rendered before it
+  // would lack: a policy missing one block of several that kv.adopt takes away was not rendered with kv.adopt.
+  const explains = (variant: MaasVaultConfig) => {
+    const variantGrants = adminPolicyGrants(variant);
+    return sameGaps(
+      gaps,
+      gapsOf(needs, (path) => mostSpecific(variantGrants, path)?.capabilities ?? []),
+    );
+  };
+  const explaining = variantNeeds
+    .filter(({ needs: other, config: variant }) => gapsOf(other).length === 0 && explains(variant))
+    .sort((a, b) => size(b.needs, b.config) - size(a.needs, a.config));
   const change = gaps.length === 0 || noAdminPolicy ? undefined : explaining[0]?.change;
   const added = new Set(pathsAddedSincePreviousRelease(config));
   const upgrade = gaps.length > 0 && !noAdminPolicy && gaps.every((gap) => !gap.pinnedPolicy && added.has(gap.path));
-  return { current: gaps.length === 0, gaps, change, ...(upgrade ? { upgrade } : {}), wider, noAdminPolicy, policies, rewrite };
+  // Every marker of this config held: rendered for this config, so what it lacks was taken out of it.
+  const grantsNone = [...needs].every(
+    ([path, need]) => need.pinnedPolicy || !granted(path).some((have) => have === 'root' || need.capabilities.includes(have)),
+  );
+  const edited = gaps.length > 0 && !noAdminPolicy && !upgrade && !change && gaps.every((gap) => !gap.pinnedPolicy);
+  return {
+    current: gaps.length === 0,
+    gaps,
+    change,
+    ...(upgrade ? { upgrade } : {}),
+    ...(edited ? { edited: grantsNone ? ('all' as const) : ('some' as const) } : {}),
+    wider,
+    noAdminPolicy,
+    policies,
+    rewrite,
+  };
+}
+
+function sameGaps(a: readonly AdminPolicyGap[], b: readonly AdminPolicyGap[]): boolean {
+  const key = (gaps: readonly AdminPolicyGap[]) =>
+    gaps
+      .map(({ path, capabilities }) => `${path}=${[...capabilities].sort().join(',')}`)
+      .sort()
+      .join(' ');
+  return key(a) === key(b);
 }
 
 /** The refusal of a token holding the site's admin policy rendered for another config: a config matter, exit 2. */
@@ -113,13 +157,30 @@ export class AdminPolicyMissingError extends Error {
 /** One paragraph for a refusal or a status finding. */
 export function describeAdminPolicyGaps(config: MaasVaultConfig, check: AdminPolicyCheck): string {
   const holder = check.policies.length === 0 ? 'the token' : `the token's polic${check.policies.length === 1 ? 'y' : 'ies'} (${check.policies.join(', ')})`;
-  const paths = check.gaps.filter((gap) => !gap.pinnedPolicy).map((gap) => `${gap.capabilities.join(', ')} on ${gap.path}`);
+  const paths = check.gaps
+    .filter((gap) => !gap.pinnedPolicy)
+    .map((gap) => `${gap.capabilities.join(', ')} on ${gap.path}${gap.grant ? ` (its block path "${gap.grant}")` : ''}`);
   const listed = `${paths.slice(0, 3).join('; ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`;
   if (check.noAdminPolicy) {
     const singular = check.policies.length <= 1;
     return (
       `permission denied ahead: ${holder} ${singular ? 'does' : 'do'} not grant ${listed}, and ${singular ? 'holds' : 'hold'} no admin policy ` +
       `rendered for site ${config.site} by this maas-vault, so the engine would be refused partway. Render it and give the token that policy: ${check.rewrite}`
+    );
+  }
+  if (check.edited === 'all') {
+    // No config renders a policy without grants: these markers were copied or the grants cut out.
+    return (
+      `${holder} ${check.policies.length <= 1 ? 'holds' : 'hold'} only the markers of the admin policy \`maas-vault policy admin\` renders for ` +
+      `${config.source}, none of its grants (it does not grant ${listed}): not that policy as rendered (edited, or written by hand), so the engine would be ` +
+      `refused partway. Render it and write it: ${check.rewrite}`
+    );
+  }
+  if (check.edited === 'some') {
+    return (
+      `${holder} ${check.policies.length <= 1 ? 'holds' : 'hold'} the markers of the admin policy \`maas-vault policy admin\` renders for ` +
+      `${config.source}, but not its grant of ${listed}, and no single change of the config explains that: edited since it was rendered, ` +
+      `or rendered for a config several changes away, so the engine would be refused partway. Render it again and write it: ${check.rewrite}`
     );
   }
   const pinned = check.gaps.filter((gap) => gap.pinnedPolicy).map((gap) => gap.pinnedPolicy!);
@@ -166,8 +227,12 @@ function requiredCapabilities(config: MaasVaultConfig): Needs {
   for (const grant of grants) {
     const probes = grant.path.endsWith('*') ? concrete.filter((path) => path.startsWith(grant.path.slice(0, -1))) : [grant.path];
     for (const path of probes.length > 0 ? probes : [grant.path]) {
-      const capabilities = mostSpecific(grants, path)?.capabilities ?? grant.capabilities;
-      needs.set(path, { capabilities, ...(markers.has(path) ? { pinnedPolicy: markers.get(path) } : {}) });
+      const granting = mostSpecific(grants, path) ?? grant;
+      needs.set(path, {
+        capabilities: granting.capabilities,
+        ...(markers.has(path) ? { pinnedPolicy: markers.get(path) } : {}),
+        ...(granting.path !== path ? { grant: granting.path } : {}),
+      });
     }
   }
   return needs;

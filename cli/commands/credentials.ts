@@ -8,7 +8,9 @@ import {
   handOffCommands,
   handOffJson,
   handOffTarget,
+  issuedControllerJson,
   migrateJson,
+  outSummaryLine,
   printConfigureCommands,
   regionClientCertProblem,
   regionTrustJson,
@@ -171,16 +173,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       );
       const forms = issued.map((record, index) => handOffCommands(target, record.roleId, record.wrappedToken, loggedIn[index]));
       const result = {
-        controllers: issued.map(({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor }, index) => ({
-          name,
-          role,
-          roleId,
-          wrappedToken,
-          wrapTtl: ttl,
-          expiresAt,
-          secretIdAccessor,
-          ...handOffJson(target, loggedIn[index], forms[index]),
-        })),
+        controllers: issued.map((record, index) => issuedControllerJson(record, handOffJson(target, loggedIn[index], forms[index]))),
         ...migrateJson(migrated),
         ...regionTrustJson(config),
       };
@@ -267,9 +260,5 @@ function printOutSummary(
   report.line(
     `Wrote ${path} (mode 0600): ${controllers.length} wrapped secret ID${controllers.length === 1 ? '' : 's'}, each usable once; its configure commands are in the file.`,
   );
-  for (const controller of controllers) {
-    report.line(
-      `  ${controller.name}: role ${controller.role}, secret ID accessor ${controller.secretIdAccessor}, wrapping token expires ${controller.expiresAt}`,
-    );
-  }
+  for (const controller of controllers) report.line(outSummaryLine(controller));
 }

@@ -6,6 +6,7 @@
 import type { VaultClient } from '../../vault/client.js';
 import { notReadyError, serverInfo } from '../../vault/status.js';
 import { isTokenRefused, isVaultError, VaultError, VaultPermissionError } from '../../vault/errors.js';
+import { serverCli } from '../../vault/server-flavour.js';
 import { engineOutput } from '../../engine/errors.js';
 import { explainTokenRefusal } from '../context.js';
 
@@ -25,7 +26,8 @@ export async function explainEngineFailure(error: unknown, client: VaultClient |
     // The token itself may have expired meanwhile: that is the message then.
     const refused = await explainTokenRefusal(client, new VaultPermissionError(denied[0], 'use')).catch((explained: unknown) => explained);
     if (isTokenRefused(refused)) return refused;
-    return new EnginePermissionError(action, denied, site);
+    const profile = await client.serverProfile().catch(() => undefined);
+    return new EnginePermissionError(action, denied, site, serverCli(profile?.flavour));
   }
   return error;
 }
@@ -47,16 +49,16 @@ export class InterruptedByVaultError extends VaultError {
   }
 }
 
-/** The provider was refused: said once, with every path, and the policy that grants them. */
+/** The provider was refused: said once, with every path, and the policy that grants them, written with the CLI of the server that refused. */
 export class EnginePermissionError extends VaultError {
   override name = 'EnginePermissionError';
-  constructor(action: string, paths: readonly string[], site = 'SITE') {
+  constructor(action: string, paths: readonly string[], site = 'SITE', cli: 'vault' | 'bao' = 'vault') {
     // The policy name plan and apply suggest too (vault/admin-policy-check.ts), and the README's.
     const name = `maas-admin-${site}`;
     super(
       `${action} failed: permission denied on ${paths.slice(0, 6).join(', ')}${paths.length > 6 ? ` and ${paths.length - 6} more` : ''}: ` +
         "the token's policies do not cover the stack. Give it the policy `maas-vault policy admin` prints " +
-        `(\`maas-vault policy admin > ${name}.hcl && vault policy write ${name} ${name}.hcl\`)`,
+        `(\`maas-vault policy admin > ${name}.hcl && ${cli} policy write ${name} ${name}.hcl\`)`,
     );
   }
 }

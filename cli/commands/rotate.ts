@@ -4,7 +4,7 @@ import { COMMAND_TEXT } from './texts.js';
 import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
-import { regionTrustNote } from '../present.js';
+import { issuedControllerJson, outSummaryLine, regionTrustNote } from '../present.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Reporter } from '../reporter.js';
@@ -103,19 +103,12 @@ async function begin(argv: RotateArgs): Promise<void> {
     // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
     await saveRotationRecord(config, result.record);
     const data = {
-      controllers: result.started.map(
-        ({ name, role, roleId, wrappedToken, wrapTtl: ttl, expiresAt, secretIdAccessor, previousAccessors, continued, command, restart }) => ({
-          name,
-          role,
-          roleId,
-          wrappedToken,
-          wrapTtl: ttl,
-          expiresAt,
-          secretIdAccessor,
-          previousSecretIdAccessors: previousAccessors,
-          continued,
-          command,
-          restartCommands: restart,
+      controllers: result.started.map((started) =>
+        issuedControllerJson(started, {
+          previousSecretIdAccessors: started.previousAccessors,
+          continued: started.continued,
+          command: started.command,
+          restartCommands: started.restart,
         }),
       ),
       failed: result.failed.map(({ name, error }) => ({ name, error: failure(error) })),
@@ -203,9 +196,7 @@ function printOutSummary(report: Reporter, path: string, data: { controllers: Ou
   if (controllers.length === 0) return;
   const count = `${controllers.length} new wrapped secret ID${controllers.length === 1 ? '' : 's'}`;
   report.line(`Wrote ${path} (mode 0600): ${count}, each usable once; the commands to run on each region are in the file.`);
-  for (const { name, role, secretIdAccessor, expiresAt } of controllers) {
-    report.line(`  ${name}: role ${role}, secret ID accessor ${secretIdAccessor}, wrapping token expires ${expiresAt}`);
-  }
+  for (const controller of controllers) report.line(outSummaryLine(controller));
   report.line('Then, once every one of them runs on its new secret ID:');
   report.line(data.finishCommand);
 }

@@ -353,6 +353,41 @@ describe('rotate (openbao: no engine)', () => {
     });
   });
 
+  it('credentials --json and rotate --json describe a controller with the same fields, in the same order, where they share them', async () => {
+    const both = new TestSite(server, site.config);
+    const handed = await both.cli(['credentials', '--controller', 'region-1', '--json']);
+    expect([handed.exitCode, handed.exitCode === 0 ? '' : handed.all]).toEqual([0, '']);
+    const rotated = await both.cli(['rotate', '--controller', 'region-1', '--json']);
+    expect([rotated.exitCode, rotated.exitCode === 0 ? '' : rotated.all]).toEqual([0, '']);
+    const fromCredentials = JSON.parse(handed.stdout).controllers[0];
+    const fromRotate = JSON.parse(rotated.stdout).controllers[0];
+    const shared = ['name', 'role', 'roleId', 'wrappedToken', 'wrapTtl', 'expiresAt', 'secretIdAccessor'];
+    expect(Object.keys(fromCredentials)).toEqual([...shared, 'url', 'secretsPath', 'mount', 'configured', 'command', 'initCommand']);
+    expect(Object.keys(fromRotate)).toEqual([...shared, 'previousSecretIdAccessors', 'continued', 'command', 'restartCommands']);
+    const sameFields = (record: Record<string, unknown>) => ({
+      name: record.name,
+      role: record.role,
+      roleId: record.roleId,
+      wrapTtl: record.wrapTtl,
+      // Each run issued its own wrapping token: the command around it is the same.
+      command: (record.command as string).replace(record.wrappedToken as string, '<wrapped token>'),
+    });
+    expect(sameFields(fromRotate)).toEqual(sameFields(fromCredentials));
+    expect(fromCredentials).toMatchObject({ name: 'region-1', role: roleName(config, 'region-1'), roleId: roleIds.get('region-1'), configured: true });
+    expect(fromRotate.command).toMatch(/ --yes$/);
+    expect(fromRotate.wrappedToken).not.toBe(fromCredentials.wrappedToken);
+    for (const record of [fromCredentials, fromRotate]) {
+      expect(record.command).toContain(record.wrappedToken);
+      expect(Number.isNaN(Date.parse(record.expiresAt))).toBe(false);
+      expect((await accessors('region-1')).includes(record.secretIdAccessor)).toBe(true);
+    }
+    // Left as the other tests found it: the region runs on the rotated secret ID, the rotation is finished.
+    await reconfigure('region-1', fromRotate.wrappedToken);
+    const finished = await both.cli(['rotate', '--finish', '--controller', 'region-1', '--auto-approve', '--json']);
+    expect([finished.exitCode, finished.exitCode === 0 ? '' : finished.all]).toEqual([0, '']);
+    expect(await login('region-1', running.get('region-1')!)).toBe(200);
+  });
+
   it('refuses revoked controllers like credentials: unmarked after revoke, then by name, and leaves them out of a rotate of all', async () => {
     const revoking = new TestSite(server, site.config);
     const revoked = await revoking.cli(['revoke', '--auto-approve', '--controller', 'region-3']);

@@ -189,3 +189,58 @@ it('a policy rendered for this config by the maas-vault before the leftover gran
   // The policy of this release passes.
   expect((await check(await adminToken('maas-admin-prev', config), config)).current).toBe(true);
 });
+
+/** A token holding only `policy` (a text edited from a rendered one), written under `name`. */
+async function tokenFor(name: string, policy: string): Promise<string> {
+  await root('POST', `sys/policies/acl/${name}`, { policy });
+  return (await root('POST', 'auth/token/create', { policies: [name], ttl: '10m' })).auth.client_token;
+}
+
+it('a policy holding only the markers, none of the grants: said as not the rendered policy, not as rendered for another config', async () => {
+  const config = configOf({ site: 'mark', controllers: two });
+  const markers = [...renderAdminPolicy(config).matchAll(/^path "sys\/rendered-admin-policy\/[^"]+" \{\n[^}]*\}\n/gm)].map(([block]) => block);
+  expect(markers.length).toBeGreaterThan(0);
+  const token = await tokenFor('maas-admin-mark', markers.join(''));
+  const result = await check(token, config);
+  expect(result).toMatchObject({ current: false, noAdminPolicy: false, edited: 'all' });
+  expect(result.change).toBeUndefined();
+  expect(result.gaps.some((gap) => gap.pinnedPolicy)).toBe(false);
+  const text = describeAdminPolicyGaps(config, result);
+  expect(text).toMatch(
+    /^the token's policy \(maas-admin-mark\) holds only the markers of the admin policy `maas-vault policy admin` renders for test, none of its grants \(it does not grant \S/,
+  );
+  expect(text).toContain('not that policy as rendered (edited, or written by hand)');
+  expect(text).toContain(`${serverCliName()} policy write maas-admin-mark maas-admin-mark.hcl`);
+  expect(text).not.toContain('rendered for another config');
+});
+
+it('a policy lacking only the block on MOUNT/metadata/PATH/*, kv.adopt never set: the grant and the render command, not kv.adopt', async () => {
+  const config = configOf({ site: 'meta', kv: { mount: 'kv-meta' }, secretsPath: 'maas', controllers: two });
+  const rendered = renderAdminPolicy(config);
+  const block = /^path "kv-meta\/metadata\/maas\/\*" \{\n[^}]*\}\n/m;
+  expect(rendered).toMatch(block);
+  const token = await tokenFor('maas-admin-meta', rendered.replace(block, ''));
+  const result = await check(token, config);
+  expect(result).toMatchObject({ current: false, noAdminPolicy: false, edited: 'some' });
+  expect(result.change).toBeUndefined();
+  expect(result.gaps).toEqual([{ path: 'kv-meta/metadata/maas/controller/', capabilities: ['delete'], grant: 'kv-meta/metadata/maas/*' }]);
+  const text = describeAdminPolicyGaps(config, result);
+  expect(text).toBe(
+    "the token's policy (maas-admin-meta) holds the markers of the admin policy `maas-vault policy admin` renders for test, " +
+      'but not its grant of delete on kv-meta/metadata/maas/controller/ (its block path "kv-meta/metadata/maas/*"), and no single change of the config ' +
+      'explains that: edited since it was rendered, or rendered for a config several changes away, so the engine would be refused partway. ' +
+      `Render it again and write it: \`maas-vault policy admin --config test > maas-admin-meta.hcl && ${serverCliName()} policy write maas-admin-meta maas-admin-meta.hcl\``,
+  );
+  expect(text).not.toContain('kv.adopt');
+});
+
+it('kv.adopt really turned off since the render: named', async () => {
+  const input = { site: 'kva', kv: { mount: 'kv-kva' }, secretsPath: 'maas', controllers: two };
+  const token = await adminToken('maas-admin-kva', configOf({ ...input, kv: { mount: 'kv-kva', adopt: true } }));
+  const config = configOf(input);
+  const result = await check(token, config);
+  expect(result).toMatchObject({ current: false, change: 'kv.adopt was turned off' });
+  expect(result.edited).toBeUndefined();
+  expect(result.gaps.map((gap) => gap.path)).toEqual(expect.arrayContaining(['sys/mounts/kv-kva', 'kv-kva/metadata/maas/controller/']));
+  expect(describeAdminPolicyGaps(config, result)).toContain('was rendered before kv.adopt was turned off in test');
+});
