@@ -1,0 +1,47 @@
+/**
+ * A loopback proxy in front of a real server that records every request passing through: how
+ * many times a run asks Vault for something is counted from what reaches the server, not from
+ * the code under test.
+ */
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  /** `METHOD /v1/path`, the query left out. */
+  line: string;
+  /** The query string without `?` ('' when none): `list=true` is a LIST. */
+  query: string;
+  headers: IncomingHttpHeaders;
+}
+
+export interface RecordingProxy {
+  /** `http://127.0.0.1:PORT`: give it to a client instead of the server's address. */
+  address: string;
+  /** Every request so far, in order; empty it with `seen.splice(0)`. */
+  seen: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingProxy(serverAddress: string): Promise<RecordingProxy> {
+  const target = new URL(serverAddress);
+  const seen: RecordedRequest[] = [];
+  const proxy = createServer((incoming, outgoing) => {
+    const [path, query = ''] = (incoming.url ?? '').split('?');
+    seen.push({ line: `${incoming.method} ${path}`, query, headers: incoming.headers });
+    const forwarded = request(
+      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    forwarded.on('error', () => outgoing.destroy());
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
+  };
+}
