@@ -4,34 +4,21 @@
  * of mounts, and both keep a mount by the same test. Counted at a recording proxy in front of a
  * real server.
  */
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { VaultClient } from '../../vault/client.js';
 import { destroyPlan, refuseNewNeighbours } from '../../cli/commands/destroy-plan.js';
 import type { StateResource } from '../../engine/state.js';
 import { testConfig } from '../support/configs.js';
 import { vaultHttp } from '../support/http.js';
-import { serverBinary } from '../support/matrix.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { useServerBehindProxy } from '../support/recording-proxy.js';
 
-let server: OpenBaoServer;
-let proxy: RecordingProxy;
+const vault = useServerBehindProxy();
 
-beforeAll(async () => {
-  server = await startDevServer({ bao: serverBinary() });
-  proxy = await startRecordingProxy(server.address);
-});
-
-afterAll(async () => {
-  await proxy?.close();
-  await server?.stop();
-});
-
-const asRoot = (method: string, path: string, body?: unknown) => vaultHttp(server.address, method, path, { token: server.rootToken, body });
+const asRoot = (method: string, path: string, body?: unknown) => vaultHttp(vault.server.address, method, path, { token: vault.server.rootToken, body });
 const grantOn = (path: string) => `path "${path}" {\n  capabilities = ["create", "read", "update", "delete", "list"]\n}\n`;
 /** The ACL policy reads one listing made: LISTs of sys/policies/acl, and GETs of each policy by name. */
 const policyReads = () => ({
-  lists: proxy.seen.filter(({ line, query }) => line === 'GET /v1/sys/policies/acl' && query === 'list=true').length,
-  gets: proxy.seen
+  lists: vault.proxy.seen.filter(({ line, query }) => line === 'GET /v1/sys/policies/acl' && query === 'list=true').length,
+  gets: vault.proxy.seen
     .filter(({ line, query }) => line.startsWith('GET /v1/sys/policies/acl/') && query === '')
     .map(({ line }) => line.slice('GET /v1/sys/policies/acl/'.length))
     .sort(),
@@ -55,10 +42,10 @@ it('each listing reads the policies once for three mounts; a grant written betwe
     })),
     { mode: 'managed', type: 'vault_policy', name: 'maas', instances: [{ attributes: { name: 'maas_lab' } }] },
   ];
-  const config = testConfig({ site: 'lab', vault: { address: proxy.address }, kv: { mount: 'kv-one' } });
-  const client = new VaultClient({ address: proxy.address, token: server.rootToken });
+  const config = testConfig({ site: 'lab', vault: { address: vault.proxy.address }, kv: { mount: 'kv-one' } });
+  const client = new VaultClient({ address: vault.proxy.address, token: vault.server.rootToken });
   try {
-    proxy.seen.splice(0);
+    vault.proxy.seen.splice(0);
     const plan = await destroyPlan(client, config, resources);
     expect(plan.mounts).toEqual(['kv-one', 'kv-three']);
     expect(plan.keepShared.map(({ mount, grantedBy, own }) => ({ mount, grantedBy, own }))).toEqual([
@@ -67,13 +54,13 @@ it('each listing reads the policies once for three mounts; a grant written betwe
     // One LIST, one GET of each policy that is not this site's own (nor root): not one round per mount.
     expect(policyReads()).toEqual({ lists: 1, gets: ['default', 'maas_tenant', 'unrelated'] });
 
-    proxy.seen.splice(0);
+    vault.proxy.seen.splice(0);
     await expect(refuseNewNeighbours(client, config, plan, undefined)).resolves.toBeUndefined();
     expect(policyReads()).toEqual({ lists: 1, gets: ['default', 'maas_tenant', 'unrelated'] });
 
     // Another site adopts kv-three while the prompt waits: its policy keeps the mount, though it stored nothing yet.
     expect((await asRoot('PUT', 'sys/policies/acl/maas_late', { policy: grantOn('kv-three/data/maas-late/*') })).status).toBe(204);
-    proxy.seen.splice(0);
+    vault.proxy.seen.splice(0);
     const refused = refuseNewNeighbours(client, config, plan, undefined);
     await expect(refused).rejects.toMatchObject({ exitCode: 2 });
     await expect(refused).rejects.toThrow(

@@ -5,6 +5,8 @@
  */
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import { serverBinary } from './matrix.js';
 
 export interface RecordedRequest {
   /** `METHOD /v1/path`, the query left out. */
@@ -22,7 +24,7 @@ export interface RecordingProxy {
   close(): Promise<void>;
 }
 
-export async function startRecordingProxy(serverAddress: string): Promise<RecordingProxy> {
+async function startRecordingProxy(serverAddress: string): Promise<RecordingProxy> {
   const target = new URL(serverAddress);
   const seen: RecordedRequest[] = [];
   const proxy = createServer((incoming, outgoing) => {
@@ -43,5 +45,31 @@ export async function startRecordingProxy(serverAddress: string): Promise<Record
     address: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     seen,
     close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
+  };
+}
+
+/**
+ * A dev server of this matrix column with a recording proxy in front, for the suite this is called
+ * in: started before its tests, both stopped after them. Read `server` and `proxy` inside a test.
+ */
+export function useServerBehindProxy(): { readonly server: OpenBaoServer; readonly proxy: RecordingProxy } {
+  const running: { server?: OpenBaoServer; proxy?: RecordingProxy } = {};
+  beforeAll(async () => {
+    running.server = await startDevServer({ bao: serverBinary() });
+    running.proxy = await startRecordingProxy(running.server.address);
+  });
+  afterAll(async () => {
+    await running.proxy?.close();
+    await running.server?.stop();
+  });
+  return {
+    get server() {
+      if (!running.server) throw new Error('the server starts in beforeAll: read it inside a test');
+      return running.server;
+    },
+    get proxy() {
+      if (!running.proxy) throw new Error('the proxy starts in beforeAll: read it inside a test');
+      return running.proxy;
+    },
   };
 }
