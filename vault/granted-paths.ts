@@ -15,17 +15,35 @@ export interface GrantedPath {
   prefix: string;
 }
 
+/** One ACL policy as Vault holds it: its name and its text (paths and capabilities, never a secret). */
+export interface PolicyText {
+  name: string;
+  text: string;
+}
+
 /** The grants on MOUNT/data/ in every ACL policy except `skip` (this site's own); `root` has no text. */
 export async function grantedPaths(client: VaultClient, mount: string, skip: readonly string[]): Promise<GrantedPath[]> {
+  return grantsOn(await readPolicies(client, skip), mount);
+}
+
+/**
+ * Every ACL policy's text except `skip` and `root`: one LIST and one GET per policy. Read once and
+ * given to grantsOn for each mount, not once per mount.
+ */
+export async function readPolicies(client: VaultClient, skip: readonly string[]): Promise<PolicyText[]> {
   const listed = await client.list('sys/policies/acl', { accept: [404] });
   const names = (listed.data?.keys ?? []).filter((name) => name !== 'root' && !skip.includes(name));
-  const texts = await allInOrder(
+  return allInOrder(
     names.map(async (name) => {
       const response = await client.read<{ policy?: string }>(`sys/policies/acl/${encodeURIComponent(name)}`, { accept: [404] });
       return { name, text: response.data?.policy ?? '' };
     }),
   );
-  return texts.flatMap(({ name, text }) => dataPrefixes(text, mount).map((prefix) => ({ policy: name, prefix })));
+}
+
+/** The grants on MOUNT/data/ in policies already read, in their order. */
+export function grantsOn(policies: readonly PolicyText[], mount: string): GrantedPath[] {
+  return policies.flatMap(({ name, text }) => dataPrefixes(text, mount).map((prefix) => ({ policy: name, prefix })));
 }
 
 /** The key prefixes a policy's paths cover under MOUNT/data/: up to the first glob, or the whole path. */

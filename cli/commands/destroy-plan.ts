@@ -5,7 +5,7 @@
  */
 import type { MaasVaultConfig } from '../../config/index.js';
 import type { VaultClient } from '../../vault/client.js';
-import { covers, grantedPaths } from '../../vault/granted-paths.js';
+import { covers, describePrefix, grantsOn, readPolicies, type GrantedPath } from '../../vault/granted-paths.js';
 import { listRoles, ownPolicyNames } from '../../vault/preflight.js';
 import { resourcesFootprint, trimPath } from '../../engine/footprint.js';
 import type { StateResource } from '../../engine/state.js';
@@ -61,11 +61,8 @@ export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, 
   const created = adoptedKv.length > 0 ? owned.mounts.filter((mount) => mount !== config.kv.mount) : owned.mounts;
   // What each mount holds, listed before anyone is asked and before any write (key names only).
   const keepShared: SharedMount[] = [];
-  for (const mount of created) {
-    const { held, grantedBy } = await heldByWhom(client, config, mount, owned.policies);
-    // Another site's policy granting on the mount keeps it even before its regions stored anything:
-    // deleting it would leave them a policy for a mount that is gone.
-    if (held.others.size === 0 && !held.partial && grantedBy.length === 0) continue;
+  for (const [mount, { held, grantedBy }] of await listHoldings(client, config, created, owned.policies)) {
+    if (!isSomeoneElses({ held, grantedBy })) continue;
     const addresses = mountResources(resources, mount).map((resource) => `${resource.type}.${resource.name}`);
     const othersTotal = [...held.others.values()].reduce((sum, count) => sum + count, 0);
     keepShared.push({ mount, addresses, others: held.others, othersTotal, partial: held.partial, own: held.own, grantedBy });
@@ -89,35 +86,60 @@ export async function destroyPlan(client: VaultClient, config: MaasVaultConfig, 
 
 /**
  * Right before the engine deletes the mounts destroy listed: what was written into them since (by
- * another application, or a site that adopted the mount while the plan ran or the prompt waited)
- * keeps them. Refused rather than deleted, before the engine changes anything.
+ * another application, or a site that adopted the mount while the plan ran or the prompt waited),
+ * keys or a policy granting on them, keeps them. The same test as the first listing's; refused
+ * rather than deleted, before the engine changes anything.
  */
 export async function refuseNewNeighbours(client: VaultClient, config: MaasVaultConfig, plan: DestroyPlan, changedAlready: string | undefined): Promise<void> {
-  for (const mount of plan.mounts) {
-    const { held } = await heldByWhom(client, config, mount, plan.policies);
-    if (held.others.size === 0 && !held.partial) continue;
-    const total = [...held.others.values()].reduce((sum, count) => sum + count, 0);
-    const what =
-      held.others.size > 0
-        ? `${held.partial ? 'at least ' : ''}${secrets(total)} outside this site's secretsPath ${config.secretsPath}/ (${describeTops(held.others)})`
-        : 'more keys than destroy lists';
+  for (const [mount, holding] of await listHoldings(client, config, plan.mounts, plan.policies)) {
+    if (!isSomeoneElses(holding)) continue;
     throw new PlanGuardError(
-      `destroy refused: the KV mount ${mount}/ now holds ${what}, written after destroy listed it (another site or application uses it). ` +
+      `destroy refused: ${describeNewNeighbour(config, mount, holding)}. ` +
         `The engine deleted nothing${changedAlready ? ` (${changedAlready})` : ''}. Run \`maas-vault destroy\` again: it keeps that mount for them`,
     );
   }
 }
 
+/** What one listing found in a created mount, and whose it is. */
+export interface Holding {
+  held: Held;
+  /** The grants of other policies on paths under the mount (a grant on the whole mount is an operator's, not a site's). */
+  grants: GrantedPath[];
+  /** The other policies that grant on the mount or on the paths others' keys lie under: whose it is. */
+  grantedBy: string[];
+}
+
 /**
- * What a mount holds, and whose: a key under this site's secretsPath is still another's when
+ * Whether a mount this site created is someone else's too, so destroy must not delete it: it holds
+ * keys of others, the listing stopped before the end (what else it holds is not known), or another
+ * site's policy grants on it (that site's regions have stored nothing yet, but would lose their mount).
+ */
+export function isSomeoneElses(holding: Pick<Holding, 'held' | 'grantedBy'>): boolean {
+  return holding.held.others.size > 0 || holding.held.partial || holding.grantedBy.length > 0;
+}
+
+/**
+ * One listing of the mounts destroy would delete: the keys of each (names only), then the ACL
+ * policies, read once for all the mounts.
+ */
+async function listHoldings(client: VaultClient, config: MaasVaultConfig, mounts: readonly string[], policies: string[]): Promise<Map<string, Holding>> {
+  const held = new Map<string, Held>();
+  for (const mount of mounts) held.set(mount, await countSecrets(client, mount, { ownPath: config.secretsPath, command: 'destroy' }));
+  if (mounts.length === 0) return new Map();
+  const texts = await readPolicies(client, ownPolicyNames(config, { policies }));
+  return new Map([...held].map(([mount, keys]) => [mount, whose(keys, grantsOn(texts, mount))]));
+}
+
+/**
+ * Whose the keys of a mount are: a key under this site's secretsPath is still another's when
  * another policy grants on a path that covers it (a site nested at `maas/dc2` under this site's
  * `maas`, set up by hand: apply refuses that). Such keys count as others' data, never as own.
  */
-async function heldByWhom(client: VaultClient, config: MaasVaultConfig, mount: string, policies: string[]): Promise<{ held: Held; grantedBy: string[] }> {
-  const held = await countSecrets(client, mount, { ownPath: config.secretsPath, command: 'destroy' });
-  const grants = (await grantedPaths(client, mount, ownPolicyNames(config, { policies }))).filter((grant) => grant.prefix !== '');
+export function whose(held: Held, grantsOnMount: readonly GrantedPath[]): Holding {
+  const grants = grantsOnMount.filter((grant) => grant.prefix !== '');
   const grantedBy = new Set<string>();
   const own: string[] = [];
+  const others = new Map(held.others);
   for (const key of held.own) {
     const grant = grants.filter((candidate) => covers(candidate.prefix, key)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
     if (grant === undefined) {
@@ -126,10 +148,28 @@ async function heldByWhom(client: VaultClient, config: MaasVaultConfig, mount: s
     }
     grantedBy.add(grant.policy);
     const top = grant.prefix.replace(/\/+$/, '');
-    held.others.set(top, (held.others.get(top) ?? 0) + 1);
+    others.set(top, (others.get(top) ?? 0) + 1);
   }
   for (const grant of grants) grantedBy.add(grant.policy);
-  return { held: { ...held, own }, grantedBy: [...grantedBy].sort() };
+  return { held: { ...held, own, others }, grants, grantedBy: [...grantedBy].sort() };
+}
+
+/** What the second listing found that the first did not: others' keys, or another site's grant. */
+function describeNewNeighbour(config: MaasVaultConfig, mount: string, { held, grants }: Holding): string {
+  if (held.others.size > 0 || held.partial) {
+    const total = [...held.others.values()].reduce((sum, count) => sum + count, 0);
+    const what =
+      held.others.size > 0
+        ? `${held.partial ? 'at least ' : ''}${secrets(total)} outside this site's secretsPath ${config.secretsPath}/ (${describeTops(held.others)})`
+        : 'more keys than destroy lists';
+    return `the KV mount ${mount}/ now holds ${what}, written after destroy listed it (another site or application uses it)`;
+  }
+  const policies = [...new Set(grants.map((grant) => grant.policy))].sort();
+  const paths = [...new Set(grants.map((grant) => describePrefix(mount, grant.prefix)))].sort();
+  return (
+    `the polic${policies.length === 1 ? 'y' : 'ies'} ${sample(policies)} now grant${policies.length === 1 ? 's' : ''} on ${sample(paths)}, ` +
+    `written after destroy listed the KV mount ${mount}/ (another site adopted it: its regions would lose their mount)`
+  );
 }
 
 /** The plan in words, warning first: what is deleted, what stays, and what MAAS loses. */

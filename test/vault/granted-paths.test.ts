@@ -1,5 +1,5 @@
 /** Which keys another policy's grant covers, and when two secrets paths overlap: at a path-segment boundary only. */
-import { covers, dataPrefixes, overlaps } from '../../vault/granted-paths.js';
+import { covers, dataPrefixes, grantsOn, overlaps } from '../../vault/granted-paths.js';
 import { renderMaasPolicy } from '../../policies/render.js';
 
 it('reads the MOUNT/data/ grants of the MAAS policies maas-vault renders (both profiles), and nothing of other mounts', () => {
@@ -40,4 +40,19 @@ it('covers a key under the grant, not one beside it', () => {
   expect(covers('maas/dc2/', 'maas/dc2/controller/1/database-creds')).toBe(true);
   expect(covers('maas/dc2/', 'maas/controller/1/database-creds')).toBe(false);
   expect(covers('maas/dc2/', 'maas/dc20/controller/1/database-creds')).toBe(false);
+});
+
+it('grantsOn: the grants on one mount from policies read once, each named by its policy, nothing of other mounts', () => {
+  const policies = [
+    { name: 'maas_a', text: 'path "kv-a/data/maas-a/*" { capabilities = ["read"] }\npath "kv-b/data/shared/*" { capabilities = ["read"] }' },
+    { name: 'maas_b', text: 'path "kv-b/data/maas-b/*" { capabilities = ["read"] }' },
+    { name: 'empty', text: '' },
+  ];
+  expect(grantsOn(policies, 'kv-a')).toEqual([{ policy: 'maas_a', prefix: 'maas-a/' }]);
+  expect(grantsOn(policies, 'kv-b')).toEqual([
+    { policy: 'maas_a', prefix: 'shared/' },
+    { policy: 'maas_b', prefix: 'maas-b/' },
+  ]);
+  expect(grantsOn(policies, 'kv-c')).toEqual([]);
+  expect(grantsOn([], 'kv-a')).toEqual([]);
 });
