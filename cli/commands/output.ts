@@ -12,6 +12,7 @@ import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { controllersFromOutputs, rotatedNote, withRotatedCredentials } from './stack-outputs.js';
 import { wrappingTokenUsability } from './token-usability.js';
+import { refuseForeignStateRead } from './site-record-gate.js';
 
 export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
   ...COMMAND_TEXT.output,
@@ -24,6 +25,9 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     // Encrypted state is read by the engine, which holds the passphrase.
     if (!outputs && (config.state.encryption || (config.state.backend === 'local' && existsSync(statePath))))
       outputs = await (await openStackSession(argv, false)).engine.outputs();
+    // Another site's state, or another cluster reached: nothing of the state is printed or sent there.
+    const gate = vaultClient(config);
+    await refuseForeignStateRead(gate, config, 'output').finally(() => gate.close());
     const controllers = await withRotatedCredentials(config, controllersFromOutputs(outputs ?? {}));
     if (controllers.length === 0) {
       // --json promises one object on stdout: a site not created yet is an answer, not an error.
