@@ -8,6 +8,7 @@ import type { MaasVaultConfig } from '../../config/index.js';
 import { compareSiteRecord, readSiteRecord, type SiteRecordCheck } from '../../engine/site-record.js';
 import type { VaultClient } from '../../vault/client.js';
 import { UsageError } from '../exit-codes.js';
+import { stateSchemaName } from '../../stacks/state-schema.js';
 
 /**
  * What a command that only reads would get wrong on a foreign state: status and output hand out or
@@ -59,7 +60,28 @@ export async function refuseForeignStateRead(client: VaultClient, config: MaasVa
           otherSite: "print that site's role IDs and wrapping tokens in this site's hand-off commands",
           otherCluster: "send the state's wrapping tokens there to ask whether they are spent",
         };
-  refuseForeignSiteRecord(config, (await client.serverProfile())?.clusterId, action, reading);
+  const clusterId = (await client.serverProfile())?.clusterId;
+  refuseForeignSiteRecord(config, clusterId, action, reading);
+  if (config.state.backend !== 'pg') return;
+  // The row the state lives in may be another site's, from any work directory: the schema's record says whose.
+  const schema = stateSchemaName(config);
+  const { readPgSiteRecord } = await import('../../engine/pg-state.js');
+  const check = compareSiteRecord(await readPgSiteRecord(schema).catch(() => undefined), { site: config.site, address: config.vault.address, clusterId });
+  if (check.kind === 'other-site') {
+    throw new UsageError(
+      `${action} refused: the PostgreSQL schema ${schema} (state.schema) holds the state of site ${check.recorded.site} (applied to ` +
+        `${check.recorded.vault.address}), and this config is site ${config.site}: ${action} would ${reading.otherSite}. ` +
+        'Give each site its own state.schema (or leave it unset: maas_vault_<site>). Nothing was changed.',
+    );
+  }
+  if (check.kind === 'other-cluster') {
+    const where = config.vault.addressFromEnv ? 'VAULT_ADDR' : 'vault.address';
+    throw new UsageError(
+      `${action} refused: the state in the PostgreSQL schema ${schema} belongs to site ${config.site} on the Vault cluster ` +
+        `${check.recorded.vault.clusterId} (applied at ${check.recorded.vault.address}), but ${where} ${config.vault.address} reaches ` +
+        `another cluster, ${clusterId}: ${action} would ${reading.otherCluster}. Point ${where} back at ${check.recorded.vault.address}'s cluster. Nothing was changed.`,
+    );
+  }
 }
 
 /** credentials, rotate, revoke: before their first write, the Vault they reach is the one the work directory records. */

@@ -74,6 +74,9 @@ describeE2E('a state in PostgreSQL knows whose it is (e2e: engine + provider + P
       ['apply', '--auto-approve'],
       ['apply', '--auto-approve', '--replace-roles', '--delete-secrets', '--delete-policy'],
       ['destroy', '--auto-approve', '--delete-secrets'],
+      // Read-only, but they would report first's roles as second's drift, or hand out first's wrapping tokens.
+      ['status'],
+      ['output'],
     ]) {
       const result = await second.cli(command, server.rootToken, pgEnv());
       expect([command.join(' '), result.exitCode]).toEqual([command.join(' '), 2]);
