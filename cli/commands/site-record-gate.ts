@@ -48,8 +48,9 @@ export function refuseForeignSiteRecord(config: MaasVaultConfig, clusterId: stri
 /**
  * status and output: before they read the state's credentials against the Vault they reach (a
  * wrapping token is sent to sys/wrapping/lookup), the state is this config's and that Vault's.
+ * True when Vault said which cluster it is: a Vault that did not answer is not asked again.
  */
-export async function refuseForeignStateRead(client: VaultClient, config: MaasVaultConfig, action: 'status' | 'output'): Promise<void> {
+export async function refuseForeignStateRead(client: VaultClient, config: MaasVaultConfig, action: 'status' | 'output'): Promise<boolean> {
   const reading: ReadingHarm =
     action === 'status'
       ? {
@@ -62,7 +63,7 @@ export async function refuseForeignStateRead(client: VaultClient, config: MaasVa
         };
   const clusterId = (await client.serverProfile())?.clusterId;
   refuseForeignSiteRecord(config, clusterId, action, reading);
-  if (config.state.backend !== 'pg') return;
+  if (config.state.backend !== 'pg') return clusterId !== undefined;
   // The row the state lives in may be another site's, from any work directory: the schema's record says whose.
   const schema = stateSchemaName(config);
   const { readPgSiteRecord } = await import('../../engine/pg-state.js');
@@ -82,6 +83,7 @@ export async function refuseForeignStateRead(client: VaultClient, config: MaasVa
         `another cluster, ${clusterId}: ${action} would ${reading.otherCluster}. Point ${where} back at ${check.recorded.vault.address}'s cluster. Nothing was changed.`,
     );
   }
+  return clusterId !== undefined;
 }
 
 /** credentials, rotate, revoke: before their first write, the Vault they reach is the one the work directory records. */
