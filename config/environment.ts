@@ -8,7 +8,7 @@ import { printable } from './rules.js';
 import { ConfigError } from './errors.js';
 
 /** A setting maas-vault takes from the environment under either spelling. */
-export type VaultSetting = 'address' | 'token' | 'caCert' | 'clientCert' | 'clientKey' | 'namespace' | 'format' | 'skipVerify' | 'maxRetries';
+export type VaultSetting = 'address' | 'token' | 'caCert' | 'clientCert' | 'clientKey' | 'namespace' | 'format' | 'skipVerify' | 'maxRetries' | 'wrapTtl';
 
 /** The `vault` CLI's spelling, then OpenBao's: when both are set the `vault` one wins (and the run says so once). */
 export const SPELLINGS: Record<VaultSetting, readonly [string, string]> = {
@@ -21,6 +21,7 @@ export const SPELLINGS: Record<VaultSetting, readonly [string, string]> = {
   format: ['VAULT_FORMAT', 'BAO_FORMAT'],
   skipVerify: ['VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY'],
   maxRetries: ['VAULT_MAX_RETRIES', 'BAO_MAX_RETRIES'],
+  wrapTtl: ['VAULT_WRAP_TTL', 'BAO_WRAP_TTL'],
 };
 
 /**
@@ -128,6 +129,15 @@ function environmentProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push(
       `${clientKey.variable} is set but VAULT_CLIENT_CERT is not: export VAULT_CLIENT_CERT with the path of the PEM client certificate (or unset ${clientKey.variable})`,
     );
+  // The engine inherits the environment, and the provider's Vault client wraps every answer under
+  // VAULT_WRAP_TTL: its own child token then comes back wrapped, and it panics.
+  const wrapTtl = environmentValue(env, 'wrapTtl');
+  if (wrapTtl) {
+    problems.push(
+      `${wrapTtl.variable} is set: the vault CLI response-wraps every answer under it, and so would the engine's provider, which then cannot plan; ` +
+        'maas-vault wraps exactly the secret IDs it hands out, for wrapTtl in the config (or --wrap-ttl of credentials and rotate): unset it',
+    );
+  }
   const skipVerify = skipVerifyProblem(env);
   if (skipVerify) problems.push(skipVerify);
   const format = outputFormat(env).problem;

@@ -45,7 +45,8 @@ const vaultAddress = ruled((value) => {
   if (/\s/.test(value)) return `"${printable(value)}" contains whitespace: write the URL alone, e.g. https://vault.example.com:8200`;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must start with https:// or http://';
   if (url.username || url.password) return 'must not carry credentials: the token comes from VAULT_TOKEN';
-  if (url.pathname !== '/' || url.search || url.hash) {
+  // An empty query or fragment ('…:8200?', '…:8200#') parses as none, yet every API path appended to it would land inside it.
+  if (url.pathname !== '/' || url.search || url.hash || /[?#]/.test(value)) {
     return `must be only scheme, host and port (write "${url.origin}")`;
   }
   return undefined;

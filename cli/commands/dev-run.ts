@@ -125,11 +125,12 @@ export async function runDev(argv: GlobalArgs & { keep: boolean; server: DevServ
 
 /**
  * The site to run: the config's own settings, minus what only fits its real Vault (address, CA,
- * namespace) and its work directory, which lives in the throwaway directory with the dev server.
+ * namespace), its work directory and its state backend: the state lives in the throwaway directory
+ * with the dev server, never in the real site's PostgreSQL schema, whose record an older state may lack.
  */
 function devSite(path: string): Record<string, unknown> {
   const data = parseConfigText(readFileSync(path, 'utf8'), extname(path).toLowerCase(), path) as Record<string, unknown>;
-  const { workDir: _workDir, vault: _vault, ...site } = data;
+  const { workDir: _workDir, vault: _vault, state: _state, ...site } = data;
   return site;
 }
 

@@ -12,6 +12,7 @@ import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
 import { controllersFromOutputs, rotatedNote, withRotatedCredentials } from './stack-outputs.js';
 import { wrappingTokenUsability } from './token-usability.js';
+import { refuseForeignStateRead } from './site-record-gate.js';
 
 export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
   ...COMMAND_TEXT.output,
@@ -24,6 +25,9 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     // Encrypted state is read by the engine, which holds the passphrase.
     if (!outputs && (config.state.encryption || (config.state.backend === 'local' && existsSync(statePath))))
       outputs = await (await openStackSession(argv, false)).engine.outputs();
+    // Another site's state, or another cluster reached: nothing of the state is printed or sent there.
+    const gate = vaultClient(config);
+    const answered = await refuseForeignStateRead(gate, config, 'output').finally(() => gate.close());
     const controllers = await withRotatedCredentials(config, controllersFromOutputs(outputs ?? {}));
     if (controllers.length === 0) {
       // --json promises one object on stdout: a site not created yet is an answer, not an error.
@@ -34,9 +38,12 @@ export const outputCommand = defineCommand<GlobalArgs & EngineArgs>({
     const issuerRole = outputs?.[OUTPUTS.issuerRoleName]?.value;
     const issuerRoleId = outputs?.[OUTPUTS.issuerRoleId]?.value;
     const issuer = typeof issuerRole === 'string' && typeof issuerRoleId === 'string' ? { role: issuerRole, roleId: issuerRoleId } : undefined;
-    // sys/wrapping/lookup needs no token: a spent command is marked, as apply marks it.
-    const client = vaultClient(config);
-    const { usable, problem } = await wrappingTokenUsability(client, controllers).finally(() => client.close());
+    // sys/wrapping/lookup needs no token: a spent command is marked, as apply marks it. A Vault
+    // that did not answer the gate is not waited for a second time.
+    const client = answered ? vaultClient(config) : undefined;
+    const { usable, problem } = client
+      ? await wrappingTokenUsability(client, controllers).finally(() => client.close())
+      : { usable: [], problem: new Error(`Vault at ${config.vault.address} did not answer sys/seal-status`) };
     if (problem) report.warn(`could not ask Vault whether the wrapping tokens are still unused, so none is marked as spent: ${problem.message}`);
     if (report.json) {
       report.data({

@@ -15,6 +15,7 @@ import { loadRotationRecord, rotationManaged } from '../../vault/rotation-record
 import type { Colour, Reporter } from '../reporter.js';
 import { withEngine, type EngineArgs } from './engine-args.js';
 import { openStackSession } from './stack-session.js';
+import { refuseForeignStateRead } from './site-record-gate.js';
 import { ADMIN_POLICY_SUBJECT, adminPolicyStatus } from './admin-policy-gate.js';
 
 const LABEL = { ok: 'ok     ', drift: 'DRIFT  ', extra: 'EXTRA  ', note: 'note   ', new: 'new    ' } as const;
@@ -41,6 +42,7 @@ async function runStatus(argv: StatusArgs, config: MaasVaultConfig, report: Repo
   const rotated = config.stackSecretIds ? rotationManaged(await loadRotationRecord(config), (name) => roleName(config, name)) : new Map();
   const client = vaultClient(config, token);
   try {
+    await refuseForeignStateRead(client, config, 'status');
     const status = await report
       .step(`checking Vault at ${config.vault.address}`, () => checkStatus(client, config, inventory, rotated))
       .catch((error: unknown) => explainTokenRefusal(client, error))

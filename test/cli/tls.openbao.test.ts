@@ -8,6 +8,7 @@ import { ManualSite } from '../support/manual-site.js';
 import { serverBinary } from '../support/matrix.js';
 import { VaultClient } from '../../vault/client.js';
 import { parseConfigureLine, parseInitRegionLine, runMaasHandOff } from '../../vault/maas-configure.js';
+import { connect, createServer, type Server } from 'node:net';
 
 let server: OpenBaoServer;
 let site: ManualSite;
@@ -81,6 +82,35 @@ describe('TLS the way regions see it (MAAS gives hvac no CA: the system store on
     } finally {
       await untrusting.close();
       await trusting.close();
+    }
+  });
+
+  it('verify judges TLS at the address regions are told (vault.maasAddress), not the one maas-vault reached', async () => {
+    // Regions reach the same listener by a name its certificate does not carry (127.0.0.2).
+    const target = new URL(server.address);
+    const forwarder: Server = createServer((inbound) => {
+      const outbound = connect(Number(target.port), target.hostname);
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+    });
+    await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.2', resolve));
+    const maasAddress = `https://127.0.0.2:${(forwarder.address() as { port: number }).port}`;
+    site.update((input) => ({ ...input, vault: { address: server.address, maasAddress, caCert: server.caCert } }));
+    try {
+      // The system store trusts the CA: only the name differs, and that is what every region would refuse.
+      const result = await site.cli(['verify'], server.rootToken, { SSL_CERT_FILE: server.caCert });
+      expect(result.exitCode).toBe(1);
+      expect(result.stdout).toMatch(/^OK {6}region-1: /m);
+      expect(result.stdout).toContain(`FAILED  TLS as MAAS sees it: Vault's certificate at ${maasAddress} (vault.maasAddress) is not valid for 127.0.0.2`);
+      // MAAS's own sequence at that address fails the same way.
+      const issued = JSON.parse((await site.cli(['credentials', '--json'])).stdout).controllers[0];
+      const region = new VaultClient({ address: maasAddress, caCert: server.caCert });
+      await expect(runMaasHandOff(region, parseConfigureLine(issued.command))).rejects.toThrow(/MAAS would fail to unwrap the secret ID/);
+      await region.close();
+    } finally {
+      site.update((input) => ({ ...input, vault: { address: server.address, caCert: server.caCert } }));
+      await new Promise<void>((resolve) => forwarder.close(() => resolve()));
     }
   });
 

@@ -97,6 +97,17 @@ describe('VAULT_SKIP_VERIFY is never silently ignored', () => {
   });
 });
 
+describe('VAULT_WRAP_TTL is never passed on to the engine', () => {
+  // The provider's Vault client wraps every response under it: its own child token comes back
+  // wrapped and it panics on the first plan, a Go stack trace instead of a refusal.
+  it.each(['VAULT_WRAP_TTL', 'BAO_WRAP_TTL'])('%s is refused, naming wrapTtl and --wrap-ttl instead', (variable) => {
+    expect(refusal(() => load({ [variable]: '5m' })).message).toBe(
+      `environment: ${variable} is set: the vault CLI response-wraps every answer under it, and so would the engine's provider, which then cannot plan; ` +
+        'maas-vault wraps exactly the secret IDs it hands out, for wrapTtl in the config (or --wrap-ttl of credentials and rotate): unset it',
+    );
+  });
+});
+
 describe('whitespace around a value is refused, naming the variable', () => {
   it.each([
     ['VAULT_ADDR', ' http://127.0.0.1:8200', 'starts with whitespace'],

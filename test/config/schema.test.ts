@@ -126,6 +126,18 @@ describe('config validation names the field and what is allowed', () => {
       { vault: { address: 'https://vault.example.com:8200/ui' } },
       'vault.address: must be only scheme, host and port (write "https://vault.example.com:8200")',
     ],
+    // The URL parser reads an empty query or fragment as none, but every request URL built from the
+    // address (ours, the engine's, hvac's on each region) would then carry the API path in it.
+    [
+      'address with an empty query',
+      { vault: { address: 'https://vault.example.com:8200?' } },
+      'vault.address: must be only scheme, host and port (write "https://vault.example.com:8200")',
+    ],
+    [
+      'maasAddress with an empty fragment',
+      { vault: { address: 'https://vault.example.com:8200', maasAddress: 'https://vault.example.com:8200#' } },
+      'vault.maasAddress: must be only scheme, host and port (write "https://vault.example.com:8200")',
+    ],
     [
       'address with credentials',
       { vault: { address: 'https://root:x@vault:8200' } },

@@ -11,6 +11,7 @@ import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { serverBinary } from '../support/matrix.js';
+import { runCli } from '../support/cli.js';
 
 const SCHEMA = 'maas_vault_shared';
 const SECRET = 'maas/controller/1/database-creds';
@@ -74,6 +75,9 @@ describeE2E('a state in PostgreSQL knows whose it is (e2e: engine + provider + P
       ['apply', '--auto-approve'],
       ['apply', '--auto-approve', '--replace-roles', '--delete-secrets', '--delete-policy'],
       ['destroy', '--auto-approve', '--delete-secrets'],
+      // Read-only, but they would report first's roles as second's drift, or hand out first's wrapping tokens.
+      ['status'],
+      ['output'],
     ]) {
       const result = await second.cli(command, server.rootToken, pgEnv());
       expect([command.join(' '), result.exitCode]).toEqual([command.join(' '), 2]);
@@ -95,6 +99,27 @@ describeE2E('a state in PostgreSQL knows whose it is (e2e: engine + provider + P
     expect([plan.exitCode, plan.exitCode === 0 ? '' : plan.all]).toEqual([0, '']);
     expect(JSON.parse(plan.stdout)).toEqual({ changes: false });
     expect(await regionReads()).toBe('pw-first');
+  });
+
+  it("dev --config of the site runs on its own throwaway state, never the site's PostgreSQL schema (with or without a record there)", async () => {
+    const row = async () => (await postgres.query<{ data: string }>(`SELECT data FROM ${SCHEMA}.states WHERE name = 'default'`))[0].data;
+    const before = await row();
+    const record = await postgres.query(`SELECT site, address, cluster_id FROM ${SCHEMA}.maas_vault_site`);
+    // A state applied before records existed is the worst case: nothing tells the dev server's run it is not this site's Vault.
+    for (const recorded of [true, false]) {
+      if (!recorded) await postgres.query(`DELETE FROM ${SCHEMA}.maas_vault_site`);
+      const result = await runCli(['dev', '--quiet', '--config', first.configPath], { env: pgEnv() });
+      expect([recorded, result.exitCode, result.exitCode === 0 ? '' : result.all]).toEqual([recorded, 0, '']);
+      expect(await row()).toBe(before);
+    }
+    await postgres.query(`INSERT INTO ${SCHEMA}.maas_vault_site (id, site, address, cluster_id, recorded_at) VALUES (1, $1, $2, $3, $4)`, [
+      ...Object.values(record[0] as Record<string, string>),
+      new Date().toISOString(),
+    ]);
+    expect(await roleIdNow()).toBe(region.roleId);
+    expect(await regionReads()).toBe('pw-first');
+    const plan = await first.cli(['plan', '--json'], server.rootToken, pgEnv());
+    expect(JSON.parse(plan.stdout)).toEqual({ changes: false });
   });
 
   it('a complete destroy removes the record: another site may then use the schema', async () => {

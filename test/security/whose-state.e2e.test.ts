@@ -10,6 +10,7 @@ import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { serverBinary } from '../support/matrix.js';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
 
 const SECRET = 'maas/controller/1/database-creds';
 
@@ -76,6 +77,58 @@ describeE2E('a state knows whose it is (e2e: engine + provider)', () => {
     const otherRoles = await vaultHttp(other.address, 'GET', 'sys/auth', { token: other.rootToken });
     expect(Object.keys(otherRoles.body.data)).not.toContain('approle/');
     expect(await regionReads()).toBe('pw-home');
+  });
+
+  it('status and output of another site on the work directory are refused with both names', async () => {
+    const intruder = new TestSite(server, {
+      site: 'intruder',
+      workDir: join(site.dir, '.maas-vault', 'home'),
+      kv: { mount: 'kv-intruder' },
+      approle: { adopt: true },
+      controllers: [{ name: 'region-1' }],
+    });
+    for (const command of [['status'], ['output']]) {
+      const result = await intruder.cli(command);
+      expect([command[0], result.exitCode]).toEqual([command[0], 2]);
+      expect(result.stderr).toMatch(/holds the state of site home .* this config is site intruder/);
+      // No hand-off mixing home's role IDs and wrapping tokens with intruder's mount and path.
+      expect(result.stdout).not.toContain('config-vault configure');
+    }
+  });
+
+  it('status and output reaching another cluster are refused before a wrapping token of the state is sent there', async () => {
+    // A recording proxy in front of the other Vault: what maas-vault sends to the cluster it reached.
+    const bodies: string[] = [];
+    const proxy = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        bodies.push(`${request.method} ${request.url} ${body}`);
+        const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== 'host' && name !== 'content-length')) as Record<
+          string,
+          string
+        >;
+        fetch(`${other.address}${request.url}`, { method: request.method, headers, body: body || undefined })
+          .then(async (answer) => response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
+          .catch(() => response.writeHead(502).end());
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    try {
+      const tokens = [...(await site.outputs()).values()].map((controller) => controller.wrappedToken);
+      expect(tokens.length).toBeGreaterThan(0);
+      for (const command of [['status'], ['output']]) {
+        const result = await site.cli(command, other.rootToken, { VAULT_ADDR: address });
+        expect([command[0], result.exitCode]).toEqual([command[0], 2]);
+        expect(result.stderr).toContain(await clusterId(server));
+        expect(result.stderr).toContain(await clusterId(other));
+      }
+      for (const token of tokens) expect(bodies.filter((body) => body.includes(token))).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   it('the same cluster at a new address is accepted, and said once', async () => {
