@@ -19,11 +19,13 @@ import { roleName, validateConfig, type MaasVaultConfig } from '../../config/ind
 import { docsPolicy } from '../support/docs-policy.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
-import { SecretIdGate } from '../support/secret-id-gate.js';
+import { SECRET_ID_DESTROY, SecretIdGate } from '../support/secret-id-gate.js';
 import type { CliResult } from '../support/cli.js';
 
 const MOUNT = 'kv-lockwatch';
 const SCHEMA = 'maas_vault_lockwatch';
+const FINISH_MOUNT = 'kv-lockfinish';
+const FINISH_SCHEMA = 'maas_vault_lockfinish';
 const CONTROLLERS = 60;
 const names = Array.from({ length: CONTROLLERS }, (_, index) => `region-${index + 1}`);
 /** Secret-ID writes let through before the gate holds the rest: the first one seen, and several. */
@@ -35,6 +37,9 @@ let postgres: TestPostgres;
 let gate: SecretIdGate;
 let config: MaasVaultConfig;
 let site: TestSite;
+/** A site of its own for rotate --finish: each controller with one old secret ID and a rotation to finish. */
+let finishConfig: MaasVaultConfig;
+let finishSite: TestSite;
 const pgEnv = () => ({ PG_CONN_STR: postgres.connStr });
 
 async function root(method: string, path: string, body?: unknown) {
@@ -44,10 +49,10 @@ async function root(method: string, path: string, body?: unknown) {
 }
 
 /** Every controller's live secret ID accessors, read from the server itself (not through the gate). */
-async function accessorsByController(): Promise<Map<string, Set<string>>> {
+async function accessorsByController(of: MaasVaultConfig = config): Promise<Map<string, Set<string>>> {
   const listed = await Promise.all(
     names.map(async (name) => {
-      const answer = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName(config, name)}/secret-id`, { token: server.rootToken });
+      const answer = await vaultHttp(server.address, 'LIST', `auth/approle/role/${roleName(of, name)}/secret-id`, { token: server.rootToken });
       return [name, new Set<string>(answer.status === 404 ? [] : (answer.body.data.keys as string[]))] as const;
     }),
   );
@@ -78,8 +83,8 @@ async function terminateSiteLockSession(command: string): Promise<number> {
   return ended.filter((row) => row.ended).length;
 }
 
-async function fenceState(): Promise<string | null | undefined> {
-  const rows = await postgres.query<{ state: string | null }>(`SELECT state FROM ${SCHEMA}.maas_vault_site_lock WHERE id = 1`).catch(() => []);
+async function fenceState(schema = SCHEMA): Promise<string | null | undefined> {
+  const rows = await postgres.query<{ state: string | null }>(`SELECT state FROM ${schema}.maas_vault_site_lock WHERE id = 1`).catch(() => []);
   return rows[0]?.state;
 }
 
@@ -92,27 +97,39 @@ interface RaceOutcome {
   heldAtLetGo: number;
 }
 
-/** Runs `args`, holds its secret-ID writes after the first `passThrough`, ends its lock's session, lets the held writes go once it noticed. */
-async function race(command: string, args: string[], passThrough: number): Promise<RaceOutcome> {
-  const before = await accessorsByController();
-  gate.arm(passThrough);
-  const running = site.cli([...args, '--json', '--lock-timeout', '30s'], server.rootToken, pgEnv());
+interface Racer {
+  site: TestSite;
+  config: MaasVaultConfig;
+  schema: string;
+  /** The writes held: issuing secret IDs, or destroying them. */
+  gated?: RegExp;
+  /** How many controllers the writes let through changed, as the server's lists show. */
+  changed: (before: Map<string, Set<string>>, now: Map<string, Set<string>>) => number;
+}
+
+const issuing = (on: { site: TestSite; config: MaasVaultConfig; schema: string }): Racer => ({
+  ...on,
+  changed: (before, now) => [...newSince(before, now).values()].filter((list) => list.length > 0).length,
+});
+
+/** Runs `args`, holds its gated writes after the first `passThrough`, ends its lock's session, lets the held writes go once it noticed. */
+async function race(command: string, args: string[], passThrough: number, racer: Racer = issuing({ site, config, schema: SCHEMA })): Promise<RaceOutcome> {
+  const before = await accessorsByController(racer.config);
+  gate.arm(passThrough, racer.gated);
+  const running = racer.site.cli([...args, '--json', '--lock-timeout', '30s'], server.rootToken, pgEnv());
   try {
     const caught = await eventually(() => gate.answered >= passThrough && gate.heldCount > 0, 120_000);
     if (!caught) throw new Error(`${command} never reached the gate: ${JSON.stringify(await Promise.race([running, 'still running']))}`);
-    // The first secret IDs exist in the server (its own lists, polled), the rest are held mid-loop.
-    const seen = await eventually(async () => {
-      const fresh = newSince(before, await accessorsByController());
-      return [...fresh.values()].filter((list) => list.length > 0).length >= passThrough;
-    }, 30_000);
+    // The first writes show in the server (its own lists, polled), the rest are held mid-loop.
+    const seen = await eventually(async () => racer.changed(before, await accessorsByController(racer.config)) >= passThrough, 30_000);
     expect(seen).toBe(true);
     expect(await terminateSiteLockSession(command)).toBe(1);
     // The run marks its fence row 'stopping' once it noticed the loss (and until it has stopped).
-    const noticed = await eventually(async () => (await fenceState()) === 'stopping', 20_000);
+    const noticed = await eventually(async () => (await fenceState(racer.schema)) === 'stopping', 20_000);
     const heldAtLetGo = gate.heldCount;
     gate.letGo();
     const result = await running;
-    return { result, fresh: newSince(before, await accessorsByController()), before, noticed, heldAtLetGo };
+    return { result, fresh: newSince(before, await accessorsByController(racer.config)), before, noticed, heldAtLetGo };
   } finally {
     gate.open();
     await running;
@@ -143,7 +160,17 @@ beforeAll(async () => {
   for (const name of names) await root('POST', `auth/approle/role/${roleName(config, name)}`, { policies: [config.policy.name], token_ttl: '5m' });
   // Every request of the CLI goes through the gate.
   site = new TestSite({ address: gate.address, rootToken: server.rootToken }, input);
-}, 120_000);
+
+  const finishInput = { ...input, site: 'lockfinish', kv: { mount: FINISH_MOUNT, adopt: true } };
+  finishConfig = validateConfig({ ...finishInput, vault: { address: server.address } });
+  await root('POST', `sys/mounts/${FINISH_MOUNT}`, { type: 'kv', options: { version: '2' } });
+  await root('PUT', `sys/policies/acl/${finishConfig.policy.name}`, { policy: docsPolicy(FINISH_MOUNT, finishConfig.secretsPath) });
+  for (const name of names) {
+    await root('POST', `auth/approle/role/${roleName(finishConfig, name)}`, { policies: [finishConfig.policy.name], token_ttl: '5m' });
+    await root('POST', `auth/approle/role/${roleName(finishConfig, name)}/secret-id`, {});
+  }
+  finishSite = new TestSite({ address: gate.address, rootToken: server.rootToken }, finishInput);
+}, 180_000);
 
 afterAll(async () => {
   await gate?.stop();
@@ -182,6 +209,53 @@ describe.each([
       expect([again.exitCode, again.stderr]).toEqual([0, expect.any(String)]);
       const total = newSince(before, await accessorsByController());
       expect(names.filter((name) => total.get(name)!.length !== 1)).toEqual([]);
+    },
+    180_000,
+  );
+});
+
+describe('rotate --finish loses the site lock in PostgreSQL mid-loop', () => {
+  it.each(OFFSETS.flatMap((passThrough) => Array.from({ length: RUNS_PER_OFFSET }, (_, run) => ({ passThrough, run }))))(
+    'after $passThrough destroyed (run $run): destroys nothing more, keeps the rest pending, names them, exit 1',
+    async ({ passThrough, run }) => {
+      // A rotation of every controller, each region configured with its new secret ID (unwrapped).
+      const rotated = await finishSite.cli(['rotate', '--json'], server.rootToken, pgEnv());
+      expect([rotated.exitCode, rotated.stderr]).toEqual([0, expect.any(String)]);
+      const started = JSON.parse(rotated.stdout).controllers as Array<{ name: string; wrappedToken: string; secretIdAccessor: string }>;
+      expect(started.length).toBe(CONTROLLERS);
+      for (const { wrappedToken } of started) await vaultHttp(server.address, 'POST', 'sys/wrapping/unwrap', { token: wrappedToken });
+      const newOf = new Map(started.map(({ name, secretIdAccessor }) => [name, secretIdAccessor]));
+      const destroyedIn = (now: Map<string, Set<string>>) => names.filter((name) => now.get(name)!.size === 1 && now.get(name)!.has(newOf.get(name)!));
+
+      const { result, noticed, heldAtLetGo } = await race('rotate --finish', ['rotate', '--finish', '--auto-approve'], passThrough, {
+        site: finishSite,
+        config: finishConfig,
+        schema: FINISH_SCHEMA,
+        gated: SECRET_ID_DESTROY,
+        changed: (_, now) => destroyedIn(now).length,
+      });
+      expect({
+        run,
+        exitCode: result.exitCode,
+        noticed,
+        lockLostNamed: result.stderr.includes("rotate --finish stopped: it lost the site's lock"),
+        writesAfterTheLoss: gate.arrivedAfterLetGo,
+      }).toEqual({ run, exitCode: 1, noticed: true, lockLostNamed: true, writesAfterTheLoss: 0 });
+      const now = await accessorsByController(finishConfig);
+      const finished = destroyedIn(now);
+      // The old ones destroyed are those let through and those in flight; every new one is live.
+      expect(finished.length).toBe(passThrough + heldAtLetGo);
+      expect(finished.length).toBeLessThan(CONTROLLERS);
+      for (const name of names) expect([name, now.get(name)!.has(newOf.get(name)!)]).toEqual([name, true]);
+      const pending = names.filter((name) => !finished.includes(name));
+      for (const name of pending) expect([name, now.get(name)!.size]).toEqual([name, 2]);
+      expect(result.stderr).toContain(`Finished (older secret IDs destroyed): ${finished.join(', ')}. Not finished, still pending: ${pending.join(', ')}.`);
+      // The rest stays pending in the record: the command it names finishes exactly them.
+      expect(await fenceState(FINISH_SCHEMA)).toBeNull();
+      const again = await finishSite.cli([...rerunArgs(result.stderr, 'rotate --finish'), '--auto-approve', '--json'], server.rootToken, pgEnv());
+      expect([again.exitCode, again.stderr]).toEqual([0, expect.any(String)]);
+      expect((JSON.parse(again.stdout).finished as Array<{ name: string }>).map(({ name }) => name)).toEqual(pending);
+      expect(destroyedIn(await accessorsByController(finishConfig))).toEqual(names);
     },
     180_000,
   );

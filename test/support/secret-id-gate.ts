@@ -1,14 +1,16 @@
 /**
  * A loopback HTTP proxy in front of a test server that lets the first `passThrough` secret-ID
- * writes (`POST auth/approle/role/ROLE/secret-id`) through and holds every later one until told to
- * let them go: a run is caught mid-loop, however fast the machine, with its writes in flight. Once
- * `letGo` was called it counts the secret-ID writes that still arrive (a run that should have
- * stopped sends none) and forwards them, so what they did is seen in the server too.
+ * writes (by default `POST auth/approle/role/ROLE/secret-id`; `SECRET_ID_DESTROY` for destroys)
+ * through and holds every later one until told to let them go: a run is caught mid-loop, however
+ * fast the machine, with its writes in flight. Once `letGo` was called it counts the writes that
+ * still arrive (a run that should have stopped sends none) and forwards them, so what they did is
+ * seen in the server too.
  */
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const SECRET_ID_WRITE = /^\/v1\/auth\/approle\/role\/[^/?]+\/secret-id(\?.*)?$/;
+export const SECRET_ID_WRITE = /^\/v1\/auth\/approle\/role\/[^/?]+\/secret-id(\?.*)?$/;
+export const SECRET_ID_DESTROY = /^\/v1\/auth\/approle\/role\/[^/?]+\/secret-id-accessor\/destroy$/;
 
 export class SecretIdGate {
   /** Secret-ID writes forwarded and answered before the gate closed. */
@@ -18,6 +20,7 @@ export class SecretIdGate {
   private forwarded = 0;
   private held: Array<() => void> = [];
   private letGone = false;
+  private gated = SECRET_ID_WRITE;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 128 });
 
   private constructor(
@@ -42,8 +45,9 @@ export class SecretIdGate {
     return this.held.length;
   }
 
-  /** From now on, holds the secret-ID writes after the first `count`. */
-  arm(count: number): void {
+  /** From now on, holds the writes to paths matching `gated` after the first `count`. */
+  arm(count: number, gated: RegExp = SECRET_ID_WRITE): void {
+    this.gated = gated;
     this.passThrough = count;
     this.forwarded = 0;
     this.answered = 0;
@@ -72,7 +76,7 @@ export class SecretIdGate {
   }
 
   private handle(incoming: IncomingMessage, response: ServerResponse): void {
-    const isWrite = incoming.method === 'POST' && SECRET_ID_WRITE.test(incoming.url ?? '');
+    const isWrite = incoming.method === 'POST' && this.gated.test(incoming.url ?? '');
     const forward = (counted: boolean) => {
       const upstream = request(`${this.target}${incoming.url}`, { method: incoming.method, headers: incoming.headers, agent: this.agent }, (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
