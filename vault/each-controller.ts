@@ -29,7 +29,7 @@ export async function eachController<T>(
   stop: AbortSignal | undefined,
   work: (name: string, beforeFirstWrite: () => void, index: number) => Promise<T>,
 ): Promise<PromiseSettledResult<T>[]> {
-  const settled: PromiseSettledResult<T>[] = new Array(names.length);
+  const settled: PromiseSettledResult<T>[] = [];
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < names.length; index = next++) {
@@ -51,5 +51,8 @@ export async function eachController<T>(
 
 /** The names whose work was not begun. */
 export function notStartedOf(names: readonly string[], settled: readonly PromiseSettledResult<unknown>[]): string[] {
-  return names.filter((_, index) => settled[index].status === 'rejected' && isControllerNotStarted((settled[index] as PromiseRejectedResult).reason));
+  return names.filter((_, index) => {
+    const outcome = settled[index];
+    return outcome.status === 'rejected' && isControllerNotStarted(outcome.reason);
+  });
 }

@@ -119,7 +119,7 @@ async function race(command: string, args: string[], passThrough: number, racer:
   const running = racer.site.cli([...args, '--json', '--lock-timeout', '30s'], server.rootToken, pgEnv());
   try {
     const caught = await eventually(() => gate.answered >= passThrough && gate.heldCount > 0, 120_000);
-    if (!caught) throw new Error(`${command} never reached the gate: ${JSON.stringify(await Promise.race([running, 'still running']))}`);
+    if (!caught) throw new Error(`${command} never reached the gate: ${JSON.stringify(await Promise.race([running, Promise.resolve('still running')]))}`);
     // The first writes show in the server (its own lists, polled), the rest are held mid-loop.
     const seen = await eventually(async () => racer.changed(before, await accessorsByController(racer.config)) >= passThrough, 30_000);
     expect(seen).toBe(true);
@@ -143,33 +143,26 @@ function rerunArgs(stderr: string, command: string): string[] {
   return found[1].split(' ').filter((word, index, words) => word !== '--config' && words[index - 1] !== '--config');
 }
 
+/** A site whose 60 roles an admin made by hand (each with one secret ID its region runs on, when `withSecretIds`), driven through the gate. */
+async function handMadeSite(name: string, mount: string, withSecretIds: boolean): Promise<{ site: TestSite; config: MaasVaultConfig }> {
+  const input = { site: name, state: { backend: 'pg' }, approle: { adopt: true }, kv: { mount, adopt: true }, stackSecretIds: false };
+  const made = validateConfig({ ...input, controllers: names.map((controller) => ({ name: controller })), vault: { address: server.address } });
+  await root('POST', `sys/mounts/${mount}`, { type: 'kv', options: { version: '2' } });
+  await root('PUT', `sys/policies/acl/${made.policy.name}`, { policy: docsPolicy(mount, made.secretsPath) });
+  for (const controller of names) {
+    await root('POST', `auth/approle/role/${roleName(made, controller)}`, { policies: [made.policy.name], token_ttl: '5m' });
+    if (withSecretIds) await root('POST', `auth/approle/role/${roleName(made, controller)}/secret-id`, {});
+  }
+  // Every request of the CLI goes through the gate.
+  const controllers = names.map((controller) => ({ name: controller }));
+  return { site: new TestSite({ address: gate.address, rootToken: server.rootToken }, { ...input, controllers }), config: made };
+}
+
 beforeAll(async () => {
   ({ server, postgres } = await startOpenBaoAndPostgres());
   gate = await SecretIdGate.start(server.address);
-  const input = {
-    site: 'lockwatch',
-    state: { backend: 'pg' },
-    approle: { adopt: true },
-    kv: { mount: MOUNT, adopt: true },
-    stackSecretIds: false,
-    controllers: names.map((name) => ({ name })),
-  };
-  config = validateConfig({ ...input, vault: { address: server.address } });
-  await root('POST', `sys/mounts/${MOUNT}`, { type: 'kv', options: { version: '2' } });
-  await root('PUT', `sys/policies/acl/${config.policy.name}`, { policy: docsPolicy(MOUNT, config.secretsPath) });
-  for (const name of names) await root('POST', `auth/approle/role/${roleName(config, name)}`, { policies: [config.policy.name], token_ttl: '5m' });
-  // Every request of the CLI goes through the gate.
-  site = new TestSite({ address: gate.address, rootToken: server.rootToken }, input);
-
-  const finishInput = { ...input, site: 'lockfinish', kv: { mount: FINISH_MOUNT, adopt: true } };
-  finishConfig = validateConfig({ ...finishInput, vault: { address: server.address } });
-  await root('POST', `sys/mounts/${FINISH_MOUNT}`, { type: 'kv', options: { version: '2' } });
-  await root('PUT', `sys/policies/acl/${finishConfig.policy.name}`, { policy: docsPolicy(FINISH_MOUNT, finishConfig.secretsPath) });
-  for (const name of names) {
-    await root('POST', `auth/approle/role/${roleName(finishConfig, name)}`, { policies: [finishConfig.policy.name], token_ttl: '5m' });
-    await root('POST', `auth/approle/role/${roleName(finishConfig, name)}/secret-id`, {});
-  }
-  finishSite = new TestSite({ address: gate.address, rootToken: server.rootToken }, finishInput);
+  ({ site, config } = await handMadeSite('lockwatch', MOUNT, false));
+  ({ site: finishSite, config: finishConfig } = await handMadeSite('lockfinish', FINISH_MOUNT, true));
 }, 180_000);
 
 afterAll(async () => {

@@ -30,9 +30,9 @@ export class SecretIdGate {
   ) {}
 
   static async start(target: string): Promise<SecretIdGate> {
-    let gate: SecretIdGate | undefined;
-    const server = createServer((incoming, response) => gate!.handle(incoming, response));
-    gate = new SecretIdGate(server, target, Number.POSITIVE_INFINITY);
+    const server = createServer();
+    const gate = new SecretIdGate(server, target, Number.POSITIVE_INFINITY);
+    server.on('request', (incoming: IncomingMessage, response: ServerResponse) => gate.handle(incoming, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return gate;
   }
