@@ -40,6 +40,9 @@ let site: TestSite;
 /** A site of its own for rotate --finish: each controller with one old secret ID and a rotation to finish. */
 let finishConfig: MaasVaultConfig;
 let finishSite: TestSite;
+/** And one for credentials --revoke-previous: each controller with one old secret ID to destroy. */
+let previousConfig: MaasVaultConfig;
+let previousSite: TestSite;
 const pgEnv = () => ({ PG_CONN_STR: postgres.connStr });
 
 async function root(method: string, path: string, body?: unknown) {
@@ -163,6 +166,7 @@ beforeAll(async () => {
   gate = await SecretIdGate.start(server.address);
   ({ site, config } = await handMadeSite('lockwatch', MOUNT, false));
   ({ site: finishSite, config: finishConfig } = await handMadeSite('lockfinish', FINISH_MOUNT, true));
+  ({ site: previousSite, config: previousConfig } = await handMadeSite('lockprev', 'kv-lockprev', true));
 }, 180_000);
 
 afterAll(async () => {
@@ -249,6 +253,48 @@ describe('rotate --finish loses the site lock in PostgreSQL mid-loop', () => {
       expect([again.exitCode, again.stderr]).toEqual([0, expect.any(String)]);
       expect((JSON.parse(again.stdout).finished as Array<{ name: string }>).map(({ name }) => name)).toEqual(pending);
       expect(destroyedIn(await accessorsByController(finishConfig))).toEqual(names);
+    },
+    180_000,
+  );
+});
+
+describe('credentials --revoke-previous loses the site lock in PostgreSQL while destroying', () => {
+  it.each(OFFSETS.flatMap((passThrough) => Array.from({ length: RUNS_PER_OFFSET }, (_, run) => ({ passThrough, run }))))(
+    'after $passThrough destroyed (run $run): destroys nothing more, every new credential delivered, names the rest, exit 1',
+    async ({ passThrough, run }) => {
+      const oldGone = (before: Map<string, Set<string>>, now: Map<string, Set<string>>) =>
+        names.filter((name) => ![...before.get(name)!].some((accessor) => now.get(name)!.has(accessor)));
+      const { result, before, fresh, noticed, heldAtLetGo } = await race('credentials', ['credentials', '--revoke-previous', '--auto-approve'], passThrough, {
+        site: previousSite,
+        config: previousConfig,
+        schema: 'maas_vault_lockprev',
+        gated: SECRET_ID_DESTROY,
+        changed: (was, now) => oldGone(was, now).length,
+      });
+      expect({
+        run,
+        exitCode: result.exitCode,
+        noticed,
+        lockLostNamed: result.stderr.includes("credentials stopped: it lost the site's lock"),
+        writesAfterTheLoss: gate.arrivedAfterLetGo,
+      }).toEqual({ run, exitCode: 1, noticed: true, lockLostNamed: true, writesAfterTheLoss: 0 });
+      // Every controller was issued its new secret ID before the destroys began: all delivered, all live.
+      const delivered = JSON.parse(result.stdout).controllers as Array<{ name: string; secretIdAccessor: string }>;
+      expect(delivered.map(({ name }) => name)).toEqual(names);
+      for (const { name, secretIdAccessor } of delivered) expect([name, fresh.get(name)]).toEqual([name, [secretIdAccessor]]);
+      const done = oldGone(before, await accessorsByController(previousConfig));
+      expect(done.length).toBe(passThrough + heldAtLetGo);
+      expect(done.length).toBeLessThan(CONTROLLERS);
+      const notDone = names.filter((name) => !done.includes(name));
+      expect(result.stderr).toContain(
+        `Older secret IDs destroyed (${done.length}) for: ${done.join(', ')}. Not destroyed, still live, for: ${notDone.join(', ')}.`,
+      );
+      // The command it names cuts the rest off: afterwards each controller has exactly one secret ID.
+      expect(await fenceState('maas_vault_lockprev')).toBeNull();
+      const again = await previousSite.cli([...rerunArgs(result.stderr, 'credentials'), '--auto-approve', '--json'], server.rootToken, pgEnv());
+      expect([again.exitCode, again.stderr]).toEqual([0, expect.any(String)]);
+      const after = await accessorsByController(previousConfig);
+      expect(names.filter((name) => after.get(name)!.size !== 1)).toEqual([]);
     },
     180_000,
   );
