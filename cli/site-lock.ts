@@ -76,7 +76,7 @@ export async function lockSite(config: MaasVaultConfig, command: string, seconds
     }
     const lost = new AbortController();
     let released = false;
-    let stopped = () => undefined as void;
+    let stopped: () => void = () => undefined;
     void site.lost.then((reason) => {
       lost.abort(`the PostgreSQL session holding it (schema ${stateSchemaName(config)}) was lost: ${reason}`);
       // The fence says 'stopping' until the command has released: its writes in flight have ended
