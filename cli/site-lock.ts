@@ -27,16 +27,39 @@ import type { Reporter } from './reporter.js';
 
 export type ReleaseLock = () => void;
 
+/**
+ * The lock of a command that changes Vault without the engine: called, it releases the lock.
+ * `lost` is aborted when the site's lock in PostgreSQL is lost while held (its reason says how;
+ * never for a local lock): the command then sends no further write to Vault, delivers and records
+ * what it did, and releases. Until then the next holder stays fenced off (engine/pg-site-lock.ts).
+ */
+export type SiteLock = ReleaseLock & { readonly lost: AbortSignal };
+
+/** A command that changes Vault without the engine stopped because its site lock was lost mid-run (exit 1, as for apply). */
+export class SiteLockLostError extends Error {
+  override name = 'SiteLockLostError';
+  readonly exitCode = EXIT.failure;
+}
+
+/** `credentials stopped: it lost the site's lock, …`: what happened, then `account` (what was done, what was not, what to run). */
+export function siteLockLostError(command: string, lost: AbortSignal, account: string): SiteLockLostError {
+  return new SiteLockLostError(
+    `${command} stopped: it lost the site's lock, ${String(lost.reason)}. Another admin's run may hold the lock now, ` +
+      `so ${command} sent no further write to Vault. ${account}`,
+  );
+}
+
 /** Seconds to wait for the site's lock: `--lock-timeout`, else MAAS_VAULT_LOCK_WAIT (checked before Vault is called). */
 export function siteLockSeconds(lockTimeout: string | undefined): number {
   return lockTimeout === undefined ? lockWaitSeconds() : lockTimeoutSeconds(lockTimeout);
 }
 
 /** Takes the site's lock for `command` (e.g. "credentials"), waiting `seconds` for a live holder. */
-export async function lockSite(config: MaasVaultConfig, command: string, seconds: number): Promise<ReleaseLock> {
+export async function lockSite(config: MaasVaultConfig, command: string, seconds: number): Promise<SiteLock> {
   if (config.state.backend === 'pg') requirePgConnection(process.env);
   const release = await lockWorkDir(config.workDir, `maas-vault ${command}`, seconds);
-  if (config.state.backend !== 'pg') return release;
+  // A work directory's lock file cannot be lost while held.
+  if (config.state.backend !== 'pg') return Object.assign(() => release(), { lost: new AbortController().signal });
   try {
     const site = await takePgSiteLock(config, command, seconds);
     // These commands change Vault without the engine: they also take the engines' lock on the state
@@ -51,11 +74,23 @@ export async function lockSite(config: MaasVaultConfig, command: string, seconds
       await site.release();
       throw await lockedError(config, seconds, 'state');
     }
-    return () => {
+    const lost = new AbortController();
+    let released = false;
+    let stopped: () => void = () => undefined;
+    void site.lost.then((reason) => {
+      lost.abort(`the PostgreSQL session holding it (schema ${stateSchemaName(config)}) was lost: ${reason}`);
+      // The fence says 'stopping' until the command has released: its writes in flight have ended
+      // and what it issued is delivered and recorded before the next holder reads anything.
+      void site.settle(() => (released ? Promise.resolve() : new Promise<void>((resolve) => (stopped = resolve))));
+    });
+    const releaseAll = () => {
+      released = true;
+      stopped();
       void releasePg();
       void site.release();
       release();
     };
+    return Object.assign(releaseAll, { lost: lost.signal });
   } catch (error) {
     release();
     throw error;

@@ -8,6 +8,7 @@ import type { VaultClient } from './client.js';
 import { randomUUID } from 'node:crypto';
 import { destroySecretIdAccessorIfPresent, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
 import { destroyDuplicates } from './duplicate-secret-ids.js';
+import { eachController, isControllerNotStarted } from './each-controller.js';
 
 export interface ControllerCredentials {
   name: string;
@@ -36,17 +37,24 @@ export async function revokePreviousSecretIds(
   return settled.reduce((sum, outcome) => sum + (outcome.status === 'fulfilled' ? outcome.value : 0), 0);
 }
 
-/** As revokePreviousSecretIds, per role: how many it destroyed, or why it could not (the others still go ahead). */
+/**
+ * As revokePreviousSecretIds, per role: how many it destroyed, or why it could not (the others
+ * still go ahead). Once `stop` is aborted no further role is begun (rejected with ControllerNotStarted).
+ */
 export async function revokePreviousEach(
   client: VaultClient,
   issued: readonly Pick<ControllerCredentials, 'role' | 'secretIdAccessor'>[],
+  stop?: AbortSignal,
 ): Promise<PromiseSettledResult<number>[]> {
-  return Promise.allSettled(
-    issued.map(async ({ role, secretIdAccessor }) => {
-      const older = (await listSecretIdAccessors(client, role)).filter((accessor) => accessor !== secretIdAccessor);
+  return eachController(
+    issued.map(({ role }) => role),
+    stop,
+    async (role, beforeFirstWrite, index) => {
+      const older = (await listSecretIdAccessors(client, role)).filter((accessor) => accessor !== issued[index].secretIdAccessor);
+      if (older.length > 0) beforeFirstWrite();
       const destroyed = await Promise.all(older.map((accessor) => destroySecretIdAccessorIfPresent(client, role, accessor)));
       return destroyed.filter(Boolean).length;
-    }),
+    },
   );
 }
 
@@ -54,12 +62,16 @@ export interface IssueOptions {
   controllers: readonly string[];
   wrapTtl: string;
   issuedBy?: string;
+  /** Once aborted, no further controller is begun: those are listed in `notStarted`. */
+  stop?: AbortSignal;
 }
 
 export interface IssueOutcome {
   /** In the order of the controllers asked for. */
   issued: ControllerCredentials[];
   failed: { name: string; error: unknown }[];
+  /** Controllers not begun because `stop` was aborted first: nothing was written for them. */
+  notStarted: string[];
 }
 
 /** A wrapped secret ID per controller: one that fails does not hide what the others were issued. */
@@ -68,39 +80,40 @@ export async function issueEachCredential(client: VaultClient, config: MaasVault
   const url = config.vault.maasAddress;
   const run = randomUUID();
   const retriesBefore = client.retries;
-  const settled = await Promise.allSettled(
-    options.controllers.map(async (name) => {
-      const role = roleName(config, name);
-      // One after the other: when the role ID cannot be read, no secret ID is issued that nobody
-      // would ever be handed (a token that ends partway leaves no undelivered credential behind).
-      const roleId = await readRoleId(client, role);
-      const wrapped = await issueWrappedSecretId(client, role, options.wrapTtl, {
-        site: config.site,
-        controller: name,
-        issued_by: options.issuedBy ?? 'maas-vault credentials',
-        issue_run: run,
-      });
-      return {
-        name,
-        role,
-        roleId,
-        wrappedToken: wrapped.wrappingToken,
-        wrapTtl: options.wrapTtl,
-        expiresAt: wrappingExpiry(wrapped),
-        secretIdAccessor: wrapped.secretIdAccessor,
-        command: configureCommand(url, roleId, wrapped.wrappingToken, config.secretsPath, config.kv.mount),
-      };
-    }),
-  );
+  const settled = await eachController(options.controllers, options.stop, async (name, beforeFirstWrite) => {
+    const role = roleName(config, name);
+    // One after the other: when the role ID cannot be read, no secret ID is issued that nobody
+    // would ever be handed (a token that ends partway leaves no undelivered credential behind).
+    const roleId = await readRoleId(client, role);
+    beforeFirstWrite();
+    const wrapped = await issueWrappedSecretId(client, role, options.wrapTtl, {
+      site: config.site,
+      controller: name,
+      issued_by: options.issuedBy ?? 'maas-vault credentials',
+      issue_run: run,
+    });
+    return {
+      name,
+      role,
+      roleId,
+      wrappedToken: wrapped.wrappingToken,
+      wrapTtl: options.wrapTtl,
+      expiresAt: wrappingExpiry(wrapped),
+      secretIdAccessor: wrapped.secretIdAccessor,
+      command: configureCommand(url, roleId, wrapped.wrappingToken, config.secretsPath, config.kv.mount),
+    };
+  });
   const issued: ControllerCredentials[] = [];
   const failed: IssueOutcome['failed'] = [];
+  const notStarted: string[] = [];
   settled.forEach((outcome, index) => {
     if (outcome.status === 'fulfilled') issued.push(outcome.value);
+    else if (isControllerNotStarted(outcome.reason)) notStarted.push(options.controllers[index]);
     else failed.push({ name: options.controllers[index], error: outcome.reason });
   });
   // A retried write may have been carried out before its answer was lost: keep only the one returned.
   if (client.retries > retriesBefore) await destroyDuplicates(client, run, issued);
-  return { issued, failed };
+  return { issued, failed, notStarted };
 }
 
 /**

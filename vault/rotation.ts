@@ -12,6 +12,7 @@ import { isVaultApiError } from './errors.js';
 import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
 import type { PendingRotation, RotationRecord } from './rotation-record.js';
 import type { ControllerCredentials } from './credentials.js';
+import { eachController, isControllerNotStarted } from './each-controller.js';
 
 /** A fresh credential like `credentials` issues, and what `--finish` will need. */
 export interface RotationStarted extends ControllerCredentials {
@@ -31,6 +32,8 @@ export interface RotationFailure {
 export interface BeginResult {
   started: RotationStarted[];
   failed: RotationFailure[];
+  /** Controllers not begun because `stop` was aborted first: nothing was written for them, nor recorded. */
+  notStarted: string[];
   /** The record to keep: every pending rotation, the new ones included. */
   record: RotationRecord;
 }
@@ -43,28 +46,32 @@ export async function beginRotation(
   client: VaultClient,
   config: MaasVaultConfig,
   record: RotationRecord,
-  options: { controllers: readonly string[]; wrapTtl: string; now?: Date },
+  options: { controllers: readonly string[]; wrapTtl: string; now?: Date; stop?: AbortSignal },
 ): Promise<BeginResult> {
   // What region controllers are told: never VAULT_ADDR (see config/load.ts).
   const url = config.vault.maasAddress;
   const startedAt = (options.now ?? new Date()).toISOString();
-  const settled = await Promise.allSettled(
-    options.controllers.map(async (name) => {
-      const role = roleName(config, name);
-      // Listed before the new secret ID exists, so it can never be in the list.
-      const before = await listSecretIdAccessors(client, role);
-      // The role ID first: a secret ID is issued only when it can be handed out.
-      const roleId = await readRoleId(client, role);
-      const wrapped = await issueWrappedSecretId(client, role, options.wrapTtl, { site: config.site, controller: name, issued_by: 'maas-vault rotate' });
-      return { name, role, roleId, wrapped, before };
-    }),
-  );
+  const settled = await eachController(options.controllers, options.stop, async (name, beforeFirstWrite) => {
+    const role = roleName(config, name);
+    // Listed before the new secret ID exists, so it can never be in the list.
+    const before = await listSecretIdAccessors(client, role);
+    // The role ID first: a secret ID is issued only when it can be handed out.
+    const roleId = await readRoleId(client, role);
+    beforeFirstWrite();
+    const wrapped = await issueWrappedSecretId(client, role, options.wrapTtl, { site: config.site, controller: name, issued_by: 'maas-vault rotate' });
+    return { name, role, roleId, wrapped, before };
+  });
 
   const controllers: Record<string, PendingRotation> = { ...record.controllers };
   const started: RotationStarted[] = [];
   const failed: RotationFailure[] = [];
+  const notStarted: string[] = [];
   settled.forEach((outcome, index) => {
     const name = options.controllers[index];
+    if (outcome.status === 'rejected' && isControllerNotStarted(outcome.reason)) {
+      notStarted.push(name);
+      return;
+    }
     if (outcome.status === 'rejected') {
       failed.push({ name, error: outcome.reason as Error });
       return;
@@ -101,7 +108,7 @@ export async function beginRotation(
       restart: RESTART_COMMANDS,
     });
   });
-  return { started, failed, record: { ...record, controllers } };
+  return { started, failed, notStarted, record: { ...record, controllers } };
 }
 
 export interface FinishPlan {

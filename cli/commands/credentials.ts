@@ -23,10 +23,11 @@ import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import type { Reporter } from '../reporter.js';
 import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import { issueEachCredential, revokePreviousEach, revokePreviousSecretIds } from '../../vault/credentials.js';
+import { isControllerNotStarted } from '../../vault/each-controller.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
 import { withLockTimeout } from './engine-args.js';
 import { requireSecretIdGrants } from './admin-policy-gate.js';
-import { lockSite, siteLockSeconds } from '../site-lock.js';
+import { lockSite, siteLockLostError, siteLockSeconds } from '../site-lock.js';
 import { refuseAnotherSitesVault } from './site-record-gate.js';
 
 interface CredentialsArgs extends GlobalArgs {
@@ -94,6 +95,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       const client = vaultClient(config, issuerToken);
       try {
         await refuseAnotherSitesVault(client, config, 'credentials --issuer');
+        if (release.lost.aborted) throw siteLockLostError('credentials --issuer', release.lost, 'Nothing was issued: run it again.');
         const issuer = await issueIssuerCredentials(client, config, { wrapTtl }).catch((error: unknown) => explainTokenRefusal(client, error));
         const result = {
           issuer: {
@@ -124,6 +126,13 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
         }
         await flushStdout();
         if (argv.revokePrevious) {
+          if (release.lost.aborted) {
+            throw siteLockLostError(
+              'credentials --issuer',
+              release.lost,
+              'The new secret ID was delivered above; no older one was destroyed: `maas-vault credentials --issuer --revoke-previous` issues another and destroys the rest.',
+            );
+          }
           const revoked = await revokePreviousSecretIds(client, [issuer]);
           report.note(`destroyed ${revoked} older secret ID${revoked === 1 ? '' : 's'} of the issuer role`);
         }
@@ -157,7 +166,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       await requireSecretIdGrants(client, config, controllers, 'credentials');
       const life = await readTokenLife(client);
       const outcome = await report.step(`issuing ${controllers.length} wrapped secret IDs`, () =>
-        issueEachCredential(client, config, { controllers, wrapTtl }),
+        issueEachCredential(client, config, { controllers, wrapTtl, stop: release.lost }),
       );
       const issued = outcome.issued;
       // A token that ends partway is said as such, and what was issued is still delivered: those
@@ -201,18 +210,27 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       }
       // Older secret IDs go only once the new credentials are safely out: file in place, stdout flushed.
       await flushStdout();
-      if (ended) {
-        const notIssued = outcome.failed.map(({ name }) => name);
-        throw new VaultTokenEndedError(
-          client.address,
-          ended,
+      if (ended || outcome.notStarted.length > 0) {
+        const notIssued = controllers.filter((name) => !issued.some((record) => record.name === name));
+        const account =
           `Issued ${issued.length} (delivered above${out ? ` and in ${out.path}` : ''}): ${namesOrNone(issued.map(({ name }) => name))}. ` +
-            `Not issued: ${namesOrNone(notIssued)}.${argv.revokePrevious ? ' No older secret ID was destroyed.' : ''} ` +
-            `For the rest: \`maas-vault credentials ${notIssued.map((name) => `--controller ${name}`).join(' ')}\`${argv.revokePrevious ? ' --revoke-previous' : ''}.`,
-        );
+          `Not issued: ${namesOrNone(notIssued)}.${argv.revokePrevious ? ' No older secret ID was destroyed.' : ''} ` +
+          `For the rest: \`maas-vault credentials ${notIssued.map((name) => `--controller ${name}`).join(' ')}${argv.revokePrevious ? ' --revoke-previous' : ''}\`.`;
+        throw ended ? new VaultTokenEndedError(client.address, ended, account) : siteLockLostError('credentials', release.lost, account);
       }
       if (argv.revokePrevious) {
-        const settled = await report.step('destroying older secret IDs', () => revokePreviousEach(client, issued));
+        const again = (names: readonly string[]) =>
+          `\`maas-vault credentials ${names.map((name) => `--controller ${name}`).join(' ')} --revoke-previous\` and configure those regions with what it prints ` +
+          '(it destroys every other secret ID of theirs, the ones delivered above included)';
+        if (release.lost.aborted) {
+          throw siteLockLostError(
+            'credentials',
+            release.lost,
+            `All ${issued.length} new credentials were delivered above. No older secret ID was destroyed: they keep working beside the new ones. ` +
+              `To cut them off, run ${again(issued.map(({ name }) => name))}.`,
+          );
+        }
+        const settled = await report.step('destroying older secret IDs', () => revokePreviousEach(client, issued, release.lost));
         const revoked = settled.reduce((sum, outcome) => sum + (outcome.status === 'fulfilled' ? outcome.value : 0), 0);
         const failures = settled.flatMap((outcome, index) =>
           outcome.status === 'rejected' ? [{ name: issued[index].name, error: outcome.reason as unknown }] : [],
@@ -223,14 +241,19 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           const account =
             `All ${issued.length} new credentials were delivered above. Older secret IDs destroyed (${revoked}) for: ${namesOrNone(done)}. ` +
             `Not destroyed, still live, for: ${namesOrNone(notDone)}.`;
+          if (failures.some(({ error }) => isControllerNotStarted(error))) {
+            throw siteLockLostError(
+              'credentials',
+              release.lost,
+              `${account} Their older secret IDs keep working beside the new ones; to cut them off, run ${again(notDone)}.`,
+            );
+          }
           const reason = await tokenEndedReason(client, life, failures[0].error);
           if (reason) {
             throw new VaultTokenEndedError(
               client.address,
               reason,
-              `${account} Their older secret IDs keep working beside the new ones; to cut them off, run ` +
-                `\`maas-vault credentials ${notDone.map((name) => `--controller ${name}`).join(' ')} --revoke-previous\` and configure those regions with what it prints ` +
-                '(it destroys every other secret ID of theirs, the ones delivered above included).',
+              `${account} Their older secret IDs keep working beside the new ones; to cut them off, run ${again(notDone)}.`,
             );
           }
           report.warn(account);

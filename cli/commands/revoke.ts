@@ -179,6 +179,10 @@ async function sweepAfter(
     // holder past --lock-timeout, or a PostgreSQL that cannot be reached, is named below.
     if (!isUnwritable(error)) held = error as Error;
   }
+  // A lost lock (its PostgreSQL session ended mid-sweep) does not stop revoke, unlike credentials
+  // and rotate: its destroys only remove access, so finishing them is always safe; its revocation
+  // was recorded before the lock was taken, so no record is left half-written by the loss; and
+  // lockSite keeps the next holder fenced off until this sweep releases, so it stays exclusive.
   try {
     const counts = controllers.map(() => 0);
     for (let round = 0; round < (release ? 1 : UNLOCKED_SWEEPS); round++) {

@@ -24,7 +24,8 @@ import { openStackSession } from './stack-session.js';
 import { withEngine, withLockTimeout } from './engine-args.js';
 import { requireSecretIdGrants } from './admin-policy-gate.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
-import { lockSite, siteLockSeconds } from '../site-lock.js';
+import { lockSite, siteLockLostError, siteLockSeconds, type SiteLock } from '../site-lock.js';
+import { eachController, isControllerNotStarted, notStartedOf } from '../../vault/each-controller.js';
 import { refuseAnotherSitesVault } from './site-record-gate.js';
 
 interface RotateArgs extends GlobalArgs {
@@ -96,11 +97,12 @@ async function begin(argv: RotateArgs): Promise<void> {
     await requireSecretIdGrants(client, config, controllers, 'rotate');
     const life = await readTokenLife(client);
     const result = await report.step(`issuing ${controllers.length} new wrapped secret IDs`, () =>
-      beginRotation(client, config, record, { controllers, wrapTtl }),
+      beginRotation(client, config, record, { controllers, wrapTtl, stop: release.lost }),
     );
     const ended = result.failed.length > 0 ? await tokenEndedReason(client, life, result.failed[0].error) : undefined;
     const failure = (error: Error) => (ended ? `Vault stopped accepting the token: ${ended}` : error.message);
     // Recorded before anything is printed: a rotation whose tokens were shown is always finishable.
+    // Also after a lost lock: the next holder is fenced off until this run releases (site-lock.ts).
     await saveRotationRecord(config, result.record);
     const data = {
       controllers: result.started.map((started) =>
@@ -111,7 +113,10 @@ async function begin(argv: RotateArgs): Promise<void> {
           restartCommands: started.restart,
         }),
       ),
-      failed: result.failed.map(({ name, error }) => ({ name, error: failure(error) })),
+      failed: [
+        ...result.failed.map(({ name, error }) => ({ name, error: failure(error) })),
+        ...result.notStarted.map((name) => ({ name, error: "not issued: rotate lost the site's lock before this controller's turn" })),
+      ],
       finishCommand: finishCommand(config, result.started),
     };
     const caNote = regionTrustNote(config);
@@ -122,17 +127,13 @@ async function begin(argv: RotateArgs): Promise<void> {
     else if (report.json) report.data(data);
     else printRotation(report, config, result.started, wrapTtl);
     await flushStdout();
-    if (ended) {
-      const notStarted = result.failed.map(({ name }) => name);
-      report.warn(
-        new VaultTokenEndedError(
-          client.address,
-          ended,
-          `New secret IDs issued and recorded (${out ? `in ${out.path}` : 'printed above'}) ` +
-            `for: ${namesOrNone(result.started.map(({ name }) => name))}. Not issued: ${namesOrNone(notStarted)}. ` +
-            `For the rest: \`maas-vault rotate ${notStarted.map((name) => `--controller ${name}`).join(' ')}\`.`,
-        ).message,
-      );
+    if (ended || result.notStarted.length > 0) {
+      const notStarted = controllers.filter((name) => !result.started.some((started) => started.name === name));
+      const account =
+        `New secret IDs issued and recorded (${out ? `in ${out.path}` : 'printed above'}) ` +
+        `for: ${namesOrNone(result.started.map(({ name }) => name))}. Not issued: ${namesOrNone(notStarted)}. ` +
+        `For the rest: \`maas-vault rotate ${notStarted.map((name) => `--controller ${name}`).join(' ')}\`.`;
+      report.warn((ended ? new VaultTokenEndedError(client.address, ended, account) : siteLockLostError('rotate', release.lost, account)).message);
       process.exitCode = EXIT.failure;
     } else if (result.failed.length > 0) {
       for (const { name, error } of result.failed) report.warn(`${name}: no new secret ID: ${error.message}`);
@@ -215,7 +216,7 @@ async function finish(argv: RotateArgs): Promise<void> {
   const release = await lockSite(config, 'rotate --finish', lockSeconds);
   let handedOver: string[];
   try {
-    handedOver = await finishLocked(argv, config, report);
+    handedOver = await finishLocked(argv, config, report, release);
   } finally {
     release();
   }
@@ -250,7 +251,7 @@ async function forgetStackSecretIds(argv: RotateArgs, report: Reporter, controll
 }
 
 /** Finishes what it can; returns the controllers whose secret ID the stack has just stopped managing. */
-async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: Reporter): Promise<string[]> {
+async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: Reporter, lock: SiteLock): Promise<string[]> {
   const record = await loadRotationRecord(config);
   const pendingNames = Object.keys(record.controllers);
   const requested = argv.controller && argv.controller.length > 0 ? selectControllers(config, argv.controller) : pendingNames;
@@ -292,11 +293,25 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
       }
     }
     const settled = await report.step(`destroying ${total} older secret IDs`, () =>
-      Promise.allSettled(ready.map((plan) => destroyOlderSecretIds(client, plan))),
+      eachController(
+        ready.map(({ name }) => name),
+        lock.lost,
+        (_, beforeFirstWrite, index) => {
+          beforeFirstWrite();
+          return destroyOlderSecretIds(client, ready[index]);
+        },
+      ),
     );
     // Only a controller whose older secret IDs are all gone is finished; the others stay pending,
-    // and --finish again destroys what is left of them.
-    const failures = ready.flatMap((plan, index) => (settled[index].status === 'rejected' ? [{ plan, error: settled[index].reason as unknown }] : []));
+    // and --finish again destroys what is left of them (also those not begun: the lock was lost).
+    const notBegun = notStartedOf(
+      ready.map(({ name }) => name),
+      settled,
+    );
+    const failures = ready.flatMap((plan, index) => {
+      const outcome = settled[index];
+      return outcome.status === 'rejected' && !isControllerNotStarted(outcome.reason) ? [{ plan, error: outcome.reason as unknown }] : [];
+    });
     const destroyed = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 0));
     const finished = ready.filter((_, index) => settled[index].status === 'fulfilled');
     const left = { ...record.controllers };
@@ -311,6 +326,18 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
     }
     await saveRotationRecord(config, { ...record, controllers: left, ...(Object.keys(rotated).length > 0 ? { rotated } : {}) });
     const handedOver = config.stackSecretIds ? finished.map(({ name }) => name).filter((name) => !before.has(name)) : [];
+    if (notBegun.length > 0) {
+      const pendingNames = ready.filter((plan) => !finished.includes(plan)).map(({ name }) => name);
+      throw siteLockLostError(
+        'rotate --finish',
+        lock.lost,
+        `Finished (older secret IDs destroyed): ${namesOrNone(finished.map(({ name }) => name))}. Not finished, still pending: ${namesOrNone(pendingNames)}. ` +
+          `For the rest: \`maas-vault rotate --finish ${pendingNames.map((name) => `--controller ${name}`).join(' ')} --config ${config.source}\`` +
+          (handedOver.length > 0
+            ? `; then \`maas-vault apply\` once: the stack's state still lists the destroyed secret ID of ${handedOver.join(', ')} (it changes nothing in Vault).`
+            : '.'),
+      );
+    }
     if (failures.length > 0) {
       const reason = await tokenEndedReason(client, life, failures[0].error);
       const account = `Finished (older secret IDs destroyed): ${namesOrNone(finished.map(({ name }) => name))}. Not finished, still pending (run --finish again): ${namesOrNone(failures.map(({ plan }) => plan.name))}.`;
