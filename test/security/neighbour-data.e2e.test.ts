@@ -8,19 +8,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
-import { applyWithSecret, regionReads, REGION_SECRET, type Region } from '../support/region.js';
+import { applyWithSecret, regionReads, REGION_SECRET, startWithBaseSite, type Region } from '../support/region.js';
+import { mountsOf } from '../support/root.js';
 import { TestSite } from '../support/site.js';
+import { stopAll } from '../support/stop.js';
 import { describeE2E } from '../support/tiers.js';
 import { serverBinary, serverCliName } from '../support/matrix.js';
 
 describeE2E("destroy keeps a mount that holds others' data, and deletes only this site's own secrets (e2e: engine + provider)", () => {
   let server: OpenBaoServer;
-  /** Creates approle/ (every other site adopts it); its region must keep reading whatever the others do. */
   let base: Region;
 
-  const mounts = async () => Object.keys((await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken })).body.data);
+  const mounts = () => mountsOf(server);
   const readAsRoot = async (mount: string, path: string) =>
     (await vaultHttp(server.address, 'GET', `${mount}/data/${path}`, { token: server.rootToken })).body.data?.data;
   const managedTypes = (site: TestSite) => {
@@ -32,14 +33,8 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
   };
   const reads = (region: Region) => regionReads(server, region);
 
-  beforeAll(async () => {
-    server = await startDevServer({ bao: serverBinary() });
-    base = await applyWithSecret(server, { site: 'base', kv: { mount: 'kv-base' }, controllers: [{ name: 'region-1' }] });
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  beforeAll(async () => ({ server, base } = await startWithBaseSite()));
+  afterAll(() => stopAll(server));
 
   it('destroy of the site that created a mount another site adopted keeps the mount, says whose data kept it; the other region still reads', async () => {
     const owner = await applyWithSecret(server, { site: 'owner', approle: { adopt: true }, kv: { mount: 'kv-shared' }, controllers: [{ name: 'region-1' }] });
