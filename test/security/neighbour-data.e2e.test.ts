@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
-import { applyWithSecret, regionReads, REGION_SECRET, startWithBaseSite, type Region } from '../support/region.js';
+import { applyWithSecret, ownerAndTenant, regionReads, REGION_SECRET, startWithBaseSite, type Region } from '../support/region.js';
 import { mountsOf } from '../support/root.js';
 import { TestSite } from '../support/site.js';
 import { stopAll } from '../support/stop.js';
@@ -37,14 +37,7 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
   afterAll(() => stopAll(server));
 
   it('destroy of the site that created a mount another site adopted keeps the mount, says whose data kept it; the other region still reads', async () => {
-    const owner = await applyWithSecret(server, { site: 'owner', approle: { adopt: true }, kv: { mount: 'kv-shared' }, controllers: [{ name: 'region-1' }] });
-    const tenant = await applyWithSecret(server, {
-      site: 'tenant',
-      approle: { adopt: true },
-      kv: { mount: 'kv-shared', adopt: true },
-      secretsPath: 'maas-tenant',
-      controllers: [{ name: 'region-1' }],
-    });
+    const { owner, tenant } = await ownerAndTenant(server, { owner: 'owner', tenant: 'tenant', mount: 'kv-shared', tenantPath: 'maas-tenant' });
 
     const destroyed = await owner.site.cli(['destroy', '--auto-approve']);
     expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
@@ -68,14 +61,7 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
   });
 
   it("destroy --delete-secrets with another site in the mount deletes only this site's own secrets, says how many, and keeps the mount", async () => {
-    const owner = await applyWithSecret(server, { site: 'owner2', approle: { adopt: true }, kv: { mount: 'kv-shared2' }, controllers: [{ name: 'region-1' }] });
-    const tenant = await applyWithSecret(server, {
-      site: 'tenant2',
-      approle: { adopt: true },
-      kv: { mount: 'kv-shared2', adopt: true },
-      secretsPath: 'maas-tenant2',
-      controllers: [{ name: 'region-1' }],
-    });
+    const { owner, tenant } = await ownerAndTenant(server, { owner: 'owner2', tenant: 'tenant2', mount: 'kv-shared2', tenantPath: 'maas-tenant2' });
 
     const destroyed = await owner.site.cli(['destroy', '--auto-approve', '--delete-secrets']);
     expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
@@ -93,14 +79,7 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
   });
 
   it("a token holding only `policy admin` may list the mount and delete this site's own secrets in it, not the others'", async () => {
-    const owner = await applyWithSecret(server, { site: 'owner3', approle: { adopt: true }, kv: { mount: 'kv-shared3' }, controllers: [{ name: 'region-1' }] });
-    const tenant = await applyWithSecret(server, {
-      site: 'tenant3',
-      approle: { adopt: true },
-      kv: { mount: 'kv-shared3', adopt: true },
-      secretsPath: 'maas-tenant3',
-      controllers: [{ name: 'region-1' }],
-    });
+    const { owner, tenant } = await ownerAndTenant(server, { owner: 'owner3', tenant: 'tenant3', mount: 'kv-shared3', tenantPath: 'maas-tenant3' });
     const rendered = await owner.site.cli(['policy', 'admin'], null);
     expect(rendered.stdout).toContain('path "kv-shared3/metadata/maas/*" {\n  capabilities = ["list", "delete"]\n}');
     expect(

@@ -9,7 +9,7 @@ import { validateConfig } from '../../config/index.js';
 import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
 import { setUpLikeTheDocs } from '../support/manual-site.js';
-import { applyWithSecret, regionReads, REGION_SECRET, startWithBaseSite, type Region } from '../support/region.js';
+import { applyWithSecret, ownerAndTenant, regionReads, REGION_SECRET, startWithBaseSite, type Region } from '../support/region.js';
 import { listedAsRoot, mountsOf } from '../support/root.js';
 import { TestSite } from '../support/site.js';
 import { stopAll } from '../support/stop.js';
@@ -75,14 +75,7 @@ describeE2E('secrets paths of two sites on one mount may not nest (e2e: engine +
   });
 
   it('maas and maas2 on one mount do not overlap (a path-segment boundary): accepted, each region reads its own', async () => {
-    const one = await applyWithSecret(server, { site: 'one', approle: { adopt: true }, kv: { mount: 'kv-seg' }, controllers: [{ name: 'region-1' }] });
-    const two = await applyWithSecret(server, {
-      site: 'two',
-      approle: { adopt: true },
-      kv: { mount: 'kv-seg', adopt: true },
-      secretsPath: 'maas2',
-      controllers: [{ name: 'region-1' }],
-    });
+    const { owner: one, tenant: two } = await ownerAndTenant(server, { owner: 'one', tenant: 'two', mount: 'kv-seg', tenantPath: 'maas2' });
     expect(await reads(one)).toBe('pw-one');
     expect(await reads(two)).toBe('pw-two');
   });

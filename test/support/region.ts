@@ -45,6 +45,22 @@ export async function startWithBaseSite(): Promise<{ server: OpenBaoServer; base
   }));
 }
 
+/** Two sites on one KV mount, each region with a secret stored: the owner creates the mount (secretsPath maas), the tenant adopts it at `tenantPath`. */
+export async function ownerAndTenant(
+  server: TestServer,
+  sites: { owner: string; tenant: string; mount: string; tenantPath: string },
+): Promise<{ owner: Region; tenant: Region }> {
+  const owner = await applyWithSecret(server, { site: sites.owner, approle: { adopt: true }, kv: { mount: sites.mount }, controllers: [{ name: 'region-1' }] });
+  const tenant = await applyWithSecret(server, {
+    site: sites.tenant,
+    approle: { adopt: true },
+    kv: { mount: sites.mount, adopt: true },
+    secretsPath: sites.tenantPath,
+    controllers: [{ name: 'region-1' }],
+  });
+  return { owner, tenant };
+}
+
 /** What MAAS does at start: log in with its stored secret ID, read its secret. The password, or what failed. */
 export async function regionReads(server: TestServer, region: Region): Promise<string> {
   const login = await vaultHttp(server.address, 'POST', 'auth/approle/login', { body: { role_id: region.roleId, secret_id: region.secretId } });
