@@ -10,18 +10,13 @@ import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-serv
 import { vaultHttp } from '../support/http.js';
 import { controllerRoleBody, setUpLikeTheDocs } from '../support/manual-site.js';
 import { rootStep, tokenWithPolicy } from '../support/root.js';
+import { stopAll } from '../support/stop.js';
 import { TestSite } from '../support/site.js';
 import { serverBinary, serverCliName } from '../support/matrix.js';
 
 let server: OpenBaoServer;
-
-beforeAll(async () => {
-  server = await startDevServer({ bao: serverBinary() });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+beforeAll(async () => (server = await startDevServer({ bao: serverBinary() })));
+afterAll(() => stopAll(server));
 
 const root = (method: string, path: string, body?: unknown) => rootStep(server, method, path, body);
 

@@ -16,16 +16,11 @@ import { vaultHttp } from '../support/http.js';
 import { controllerRoleBody } from '../support/manual-site.js';
 import { serverBinary } from '../support/matrix.js';
 import { rootStep, tokenWithPolicy } from '../support/root.js';
+import { stopAll } from '../support/stop.js';
 
 let server: OpenBaoServer;
-
-beforeAll(async () => {
-  server = await startDevServer({ bao: serverBinary() });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+beforeAll(async () => (server = await startDevServer({ bao: serverBinary() })));
+afterAll(() => stopAll(server));
 
 const root = (method: string, path: string, body?: unknown) => rootStep(server, method, path, body);
 

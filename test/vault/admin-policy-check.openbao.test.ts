@@ -15,16 +15,11 @@ import { runCli } from '../support/cli.js';
 import { testConfig } from '../support/configs.js';
 import { serverBinary, serverCliName } from '../support/matrix.js';
 import { rootStep, tokenWithPolicy } from '../support/root.js';
+import { stopAll } from '../support/stop.js';
 
 let server: OpenBaoServer;
-
-beforeAll(async () => {
-  server = await startDevServer({ bao: serverBinary() });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+beforeAll(async () => (server = await startDevServer({ bao: serverBinary() })));
+afterAll(() => stopAll(server));
 
 const root = (method: string, path: string, body?: unknown) => rootStep(server, method, path, body);
 
