@@ -5,14 +5,13 @@
  * this site's own secrets under its secretsPath. A mount the admin token cannot list is not
  * guessed about: refused before any write.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
 import { applyWithSecret, ownerAndTenant, regionReads, REGION_SECRET, startWithBaseSite, type Region } from '../support/region.js';
 import { mountsOf } from '../support/root.js';
-import { TestSite } from '../support/site.js';
+import { findFile, TestSite } from '../support/site.js';
 import { stopAll } from '../support/stop.js';
 import { describeE2E } from '../support/tiers.js';
 import { serverBinary, serverCliName } from '../support/matrix.js';
@@ -170,15 +169,3 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
     expect(managedTypes(site.site)).toContain('vault_mount');
   });
 });
-
-function findFile(dir: string, name: string): string | undefined {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isFile() && entry.name === name) return path;
-    if (entry.isDirectory() && entry.name !== '.terraform' && entry.name !== 'providers') {
-      const found = findFile(path, name);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
