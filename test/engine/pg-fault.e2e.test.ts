@@ -8,11 +8,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { roleName, validateConfig } from '../../config/index.js';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { vaultHttp } from '../support/http.js';
-import { serverBinary } from '../support/matrix.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { startServerAndPostgres, type TestPostgres } from '../support/postgres.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 
@@ -23,7 +22,7 @@ describeE2E('PostgreSQL stopped mid-apply (e2e: engine + provider + PostgreSQL 1
   let server: OpenBaoServer;
   let postgres: TestPostgres;
   beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
+    ({ server, postgres } = await startServerAndPostgres());
   });
   afterAll(async () => {
     await Promise.all([server?.stop(), postgres?.stop()]);

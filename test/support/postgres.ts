@@ -7,10 +7,12 @@ import { startAll } from './stop.js';
 
 export { PG_BIN, startPostgres, type TestPostgres } from '../../toolchain/postgres-server.js';
 
-/**
- * A suite's dev server, with AppRole enabled once for the sites that adopt it, and its PostgreSQL, started together;
- * when any part fails, what did start is stopped (the suite's afterAll never gets either).
- */
+/** A suite's dev server and its PostgreSQL, started together; when one fails, the other is stopped (the suite's afterAll never gets either). */
+export async function startServerAndPostgres(): Promise<{ server: OpenBaoServer; postgres: TestPostgres }> {
+  return startAll([startDevServer({ bao: serverBinary() }), startPostgres()], async (server, postgres) => ({ server, postgres }));
+}
+
+/** The same, with AppRole enabled once for the sites that adopt it; when the enable fails too, both are stopped. */
 export async function startOpenBaoAndPostgres(): Promise<{ server: OpenBaoServer; postgres: TestPostgres }> {
   return startAll([startDevServer({ bao: serverBinary() }), startPostgres()], async (server, postgres) => {
     await rootStep(server, 'POST', 'sys/auth/approle', { type: 'approle' });
