@@ -12,6 +12,7 @@ import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { vaultHttp } from '../support/http.js';
 import { startServerAndPostgres, type TestPostgres } from '../support/postgres.js';
+import { stopAll } from '../support/stop.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 
@@ -21,12 +22,8 @@ const FIRST_ROLES = 5;
 describeE2E('PostgreSQL stopped mid-apply (e2e: engine + provider + PostgreSQL 15)', () => {
   let server: OpenBaoServer;
   let postgres: TestPostgres;
-  beforeAll(async () => {
-    ({ server, postgres } = await startServerAndPostgres());
-  });
-  afterAll(async () => {
-    await Promise.all([server?.stop(), postgres?.stop()]);
-  });
+  beforeAll(async () => ({ server, postgres } = await startServerAndPostgres()));
+  afterAll(() => stopAll(server, postgres));
 
   async function roleCount(prefix: string): Promise<number> {
     const listed = await vaultHttp(server.address, 'LIST', 'auth/approle/role', { token: server.rootToken });
