@@ -5,14 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { roleName, validateConfig, type MaasVaultConfig } from '../../config/index.js';
 import { docsPolicy } from '../support/docs-policy.js';
 import { vaultHttp } from '../support/http.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { startServerAndPostgres, type TestPostgres } from '../support/postgres.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
-import { serverBinary } from '../support/matrix.js';
 
 const MOUNT = 'kv-handmade-pg';
 
@@ -27,7 +26,7 @@ describeE2E('adopting a hand-made set-up with the state in PostgreSQL (e2e: engi
     (await vaultHttp(server.address, 'GET', `auth/approle/role/${roleName(config, controller)}/role-id`, root())).body.data.role_id;
 
   beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
+    ({ server, postgres } = await startServerAndPostgres());
     const input = {
       site: 'handpg',
       approle: { adopt: true },

@@ -9,24 +9,16 @@ import { issuerPolicyFor, renderAdminPolicy } from '../../policies/render.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
 import { controllerRoleBody, setUpLikeTheDocs } from '../support/manual-site.js';
+import { rootStep, tokenWithPolicy } from '../support/root.js';
+import { stopAll } from '../support/stop.js';
 import { TestSite } from '../support/site.js';
 import { serverBinary, serverCliName } from '../support/matrix.js';
 
 let server: OpenBaoServer;
+beforeAll(async () => (server = await startDevServer({ bao: serverBinary() })));
+afterAll(() => stopAll(server));
 
-beforeAll(async () => {
-  server = await startDevServer({ bao: serverBinary() });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function root(method: string, path: string, body?: unknown): Promise<any> {
-  const answer = await vaultHttp(server.address, method, path, { token: server.rootToken, body });
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
+const root = (method: string, path: string, body?: unknown) => rootStep(server, method, path, body);
 
 async function secretIds(config: MaasVaultConfig): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -61,8 +53,7 @@ async function siteWithAddedController(site: string, thirdRole?: string) {
 it('credentials and rotate with a CI issuer token whose policy predates a controller: exit 2, nothing issued, `apply` named', async () => {
   const { site, before, after } = await siteWithAddedController('ci');
   // The issuer's token as CI holds it: the issuer policy as the last apply wrote it (two controllers).
-  await root('PUT', `sys/policies/acl/${issuerPolicyName(before)}`, { policy: issuerPolicyFor(before) });
-  const issuer = (await root('POST', 'auth/token/create', { policies: [issuerPolicyName(before)], ttl: '10m' })).auth.client_token;
+  const issuer = await tokenWithPolicy(server, issuerPolicyName(before), issuerPolicyFor(before));
   const counts = await secretIds(after);
   for (const args of [['credentials'], ['rotate'], ['credentials', '--controller', 'region-3']]) {
     const result = await site.cli(args, issuer);
@@ -83,8 +74,7 @@ it('credentials and rotate with a CI issuer token whose policy predates a contro
 
 it('credentials with an admin token rendered before a controller with a role of its own: exit 2, the re-render command', async () => {
   const { site, before, after } = await siteWithAddedController('hand', 'hand-made-3');
-  await root('PUT', 'sys/policies/acl/ops-hand', { policy: renderAdminPolicy(before) });
-  const admin = (await root('POST', 'auth/token/create', { policies: ['ops-hand'], ttl: '10m' })).auth.client_token;
+  const admin = await tokenWithPolicy(server, 'ops-hand', renderAdminPolicy(before));
   const counts = await secretIds(after);
   const result = await site.cli(['credentials'], admin);
   expect(result.exitCode).toBe(2);

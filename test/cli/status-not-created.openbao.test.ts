@@ -15,21 +15,14 @@ import { testConfig } from '../support/configs.js';
 import { vaultHttp } from '../support/http.js';
 import { controllerRoleBody } from '../support/manual-site.js';
 import { serverBinary } from '../support/matrix.js';
+import { rootStep, tokenWithPolicy } from '../support/root.js';
+import { stopAll } from '../support/stop.js';
 
 let server: OpenBaoServer;
+beforeAll(async () => (server = await startDevServer({ bao: serverBinary() })));
+afterAll(() => stopAll(server));
 
-beforeAll(async () => {
-  server = await startDevServer({ bao: serverBinary() });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function root(method: string, path: string, body?: unknown): Promise<void> {
-  const answer = await vaultHttp(server.address, method, path, { token: server.rootToken, body });
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-}
+const root = (method: string, path: string, body?: unknown) => rootStep(server, method, path, body);
 
 /** A site's config file and a token holding only its rendered admin policy. */
 async function siteWithAdmin(site: string): Promise<{ config: MaasVaultConfig; configPath: string; token: string }> {
@@ -44,12 +37,7 @@ async function siteWithAdmin(site: string): Promise<{ config: MaasVaultConfig; c
   const configPath = join(dir, 'maas-vault.json');
   writeFileSync(configPath, JSON.stringify(input));
   const config = testConfig(input, input.workDir);
-  await root('POST', `sys/policies/acl/maas-admin-${site}`, { policy: renderAdminPolicy(config) });
-  const created = await vaultHttp(server.address, 'POST', 'auth/token/create', {
-    token: server.rootToken,
-    body: { policies: [`maas-admin-${site}`], ttl: '10m' },
-  });
-  return { config, configPath, token: created.body.auth.client_token };
+  return { config, configPath, token: await tokenWithPolicy(server, `maas-admin-${site}`, renderAdminPolicy(config)) };
 }
 
 it('a site never applied is "not created yet" on every line, exit 5, with only the admin policy', async () => {

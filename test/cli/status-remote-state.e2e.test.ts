@@ -4,13 +4,12 @@
  * the pg row, or (encrypted, OpenTofu) through the engine, not a local file that is not there.
  */
 import { roleName } from '../../config/index.js';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
-import { vaultHttp } from '../support/http.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
+import { startOpenBaoAndPostgres, type TestPostgres } from '../support/postgres.js';
+import { stopAll } from '../support/stop.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { tofuPath } from '../support/tofu.js';
-import { serverBinary } from '../support/matrix.js';
 
 const PASSPHRASE = 'correct-horse-battery-staple-2026';
 
@@ -18,13 +17,8 @@ describeE2E('status reads the state where it lives (e2e: engine + provider + Pos
   let server: OpenBaoServer;
   let postgres: TestPostgres;
 
-  beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
-    await vaultHttp(server.address, 'POST', 'sys/auth/approle', { token: server.rootToken, body: { type: 'approle' } });
-  });
-  afterAll(async () => {
-    await Promise.all([server?.stop(), postgres?.stop()]);
-  });
+  beforeAll(async () => ({ server, postgres } = await startOpenBaoAndPostgres()));
+  afterAll(() => stopAll(server, postgres));
 
   async function dropControllerAndStatus(name: string, state: Record<string, unknown>, extraEnv: Record<string, string>): Promise<void> {
     const site = new TestSite(server, {

@@ -8,11 +8,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { roleName, validateConfig } from '../../config/index.js';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { vaultHttp } from '../support/http.js';
-import { serverBinary } from '../support/matrix.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { startServerAndPostgres, type TestPostgres } from '../support/postgres.js';
+import { stopAll } from '../support/stop.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 
@@ -22,12 +22,8 @@ const FIRST_ROLES = 5;
 describeE2E('PostgreSQL stopped mid-apply (e2e: engine + provider + PostgreSQL 15)', () => {
   let server: OpenBaoServer;
   let postgres: TestPostgres;
-  beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
-  });
-  afterAll(async () => {
-    await Promise.all([server?.stop(), postgres?.stop()]);
-  });
+  beforeAll(async () => ({ server, postgres } = await startServerAndPostgres()));
+  afterAll(() => stopAll(server, postgres));
 
   async function roleCount(prefix: string): Promise<number> {
     const listed = await vaultHttp(server.address, 'LIST', 'auth/approle/role', { token: server.rootToken });

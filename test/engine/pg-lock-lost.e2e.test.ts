@@ -13,11 +13,11 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { roleName, validateConfig } from '../../config/index.js';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { workLayout } from '../../stacks/work-layout.js';
 import { vaultHttp } from '../support/http.js';
-import { serverBinary } from '../support/matrix.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { startOpenBaoAndPostgres, type TestPostgres } from '../support/postgres.js';
+import { stopAll } from '../support/stop.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 
@@ -98,14 +98,9 @@ function thaw(pids: number[]): void {
 describeE2E('the site lock in PostgreSQL lost mid-apply (e2e: engine + provider + PostgreSQL 15)', () => {
   let server: OpenBaoServer;
   let postgres: TestPostgres;
-  beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
-    // Every run's site adds its roles to the one AppRole mount MAAS logs in at.
-    await vaultHttp(server.address, 'POST', 'sys/auth/approle', { token: server.rootToken, body: { type: 'approle' } });
-  });
-  afterAll(async () => {
-    await Promise.all([server?.stop(), postgres?.stop()]);
-  });
+  // Every run's site adds its roles to the one AppRole mount MAAS logs in at.
+  beforeAll(async () => ({ server, postgres } = await startOpenBaoAndPostgres()));
+  afterAll(() => stopAll(server, postgres));
 
   async function roleCount(prefix: string): Promise<number> {
     const listed = await vaultHttp(server.address, 'LIST', 'auth/approle/role', { token: server.rootToken });

@@ -8,14 +8,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { CLI, engineEnv } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { startOpenBaoAndPostgres, type TestPostgres } from '../support/postgres.js';
+import { stopAll } from '../support/stop.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { roleName, validateConfig } from '../../config/index.js';
-import { serverBinary } from '../support/matrix.js';
 
 /** Every file below a directory, for "the secret is in none of them". */
 function filesUnder(dir: string): string[] {
@@ -28,14 +28,9 @@ describeE2E('state in PostgreSQL (e2e: engine + provider + PostgreSQL 15)', () =
   let server: OpenBaoServer;
   let postgres: TestPostgres;
 
-  beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
-    // Several sites share this Vault: approle is enabled once, and every site adopts it.
-    await vaultHttp(server.address, 'POST', 'sys/auth/approle', { token: server.rootToken, body: { type: 'approle' } });
-  });
-  afterAll(async () => {
-    await Promise.all([server?.stop(), postgres?.stop()]);
-  });
+  // Several sites share this Vault: approle is enabled once, and every site adopts it.
+  beforeAll(async () => ({ server, postgres } = await startOpenBaoAndPostgres()));
+  afterAll(() => stopAll(server, postgres));
 
   function pgSite(name: string, controllers = 3): TestSite {
     return new TestSite(server, {

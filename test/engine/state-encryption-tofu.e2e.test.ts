@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { Engine } from '../../engine/engine.js';
 import { locateEngine } from '../../engine/locate.js';
 import { encryptionBlock, PASSPHRASE_VARIABLE } from '../../stacks/state-encryption-block.js';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { startOpenBaoAndPostgres, type TestPostgres } from '../support/postgres.js';
+import { stopAll } from '../support/stop.js';
 import { TestSite } from '../support/site.js';
 import { describeWithTofu, tofuPath } from '../support/tofu.js';
-import { serverBinary } from '../support/matrix.js';
 
 const PASSPHRASE = 'correct-horse-battery-staple-2026';
 
@@ -22,13 +22,8 @@ describeWithTofu('state encryption with OpenTofu (e2e: tofu + provider + Postgre
   let server: OpenBaoServer;
   let postgres: TestPostgres;
 
-  beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
-    await vaultHttp(server.address, 'POST', 'sys/auth/approle', { token: server.rootToken, body: { type: 'approle' } });
-  });
-  afterAll(async () => {
-    await Promise.all([server?.stop(), postgres?.stop()]);
-  });
+  beforeAll(async () => ({ server, postgres } = await startOpenBaoAndPostgres()));
+  afterAll(() => stopAll(server, postgres));
 
   function site(name: string, state: Record<string, unknown>): TestSite {
     return new TestSite(server, {

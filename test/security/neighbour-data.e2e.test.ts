@@ -5,22 +5,22 @@
  * this site's own secrets under its secretsPath. A mount the admin token cannot list is not
  * guessed about: refused before any write.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
-import { applyWithSecret, regionReads, REGION_SECRET, type Region } from '../support/region.js';
-import { TestSite } from '../support/site.js';
+import { applyWithSecret, ownerAndTenant, regionReads, REGION_SECRET, startWithBaseSite, type Region } from '../support/region.js';
+import { mountsOf } from '../support/root.js';
+import { findFile, TestSite } from '../support/site.js';
+import { stopAll } from '../support/stop.js';
 import { describeE2E } from '../support/tiers.js';
 import { serverBinary, serverCliName } from '../support/matrix.js';
 
 describeE2E("destroy keeps a mount that holds others' data, and deletes only this site's own secrets (e2e: engine + provider)", () => {
   let server: OpenBaoServer;
-  /** Creates approle/ (every other site adopts it); its region must keep reading whatever the others do. */
   let base: Region;
 
-  const mounts = async () => Object.keys((await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken })).body.data);
+  const mounts = () => mountsOf(server);
   const readAsRoot = async (mount: string, path: string) =>
     (await vaultHttp(server.address, 'GET', `${mount}/data/${path}`, { token: server.rootToken })).body.data?.data;
   const managedTypes = (site: TestSite) => {
@@ -32,24 +32,11 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
   };
   const reads = (region: Region) => regionReads(server, region);
 
-  beforeAll(async () => {
-    server = await startDevServer({ bao: serverBinary() });
-    base = await applyWithSecret(server, { site: 'base', kv: { mount: 'kv-base' }, controllers: [{ name: 'region-1' }] });
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  beforeAll(async () => ({ server, base } = await startWithBaseSite()));
+  afterAll(() => stopAll(server));
 
   it('destroy of the site that created a mount another site adopted keeps the mount, says whose data kept it; the other region still reads', async () => {
-    const owner = await applyWithSecret(server, { site: 'owner', approle: { adopt: true }, kv: { mount: 'kv-shared' }, controllers: [{ name: 'region-1' }] });
-    const tenant = await applyWithSecret(server, {
-      site: 'tenant',
-      approle: { adopt: true },
-      kv: { mount: 'kv-shared', adopt: true },
-      secretsPath: 'maas-tenant',
-      controllers: [{ name: 'region-1' }],
-    });
+    const { owner, tenant } = await ownerAndTenant(server, { owner: 'owner', tenant: 'tenant', mount: 'kv-shared', tenantPath: 'maas-tenant' });
 
     const destroyed = await owner.site.cli(['destroy', '--auto-approve']);
     expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
@@ -73,14 +60,7 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
   });
 
   it("destroy --delete-secrets with another site in the mount deletes only this site's own secrets, says how many, and keeps the mount", async () => {
-    const owner = await applyWithSecret(server, { site: 'owner2', approle: { adopt: true }, kv: { mount: 'kv-shared2' }, controllers: [{ name: 'region-1' }] });
-    const tenant = await applyWithSecret(server, {
-      site: 'tenant2',
-      approle: { adopt: true },
-      kv: { mount: 'kv-shared2', adopt: true },
-      secretsPath: 'maas-tenant2',
-      controllers: [{ name: 'region-1' }],
-    });
+    const { owner, tenant } = await ownerAndTenant(server, { owner: 'owner2', tenant: 'tenant2', mount: 'kv-shared2', tenantPath: 'maas-tenant2' });
 
     const destroyed = await owner.site.cli(['destroy', '--auto-approve', '--delete-secrets']);
     expect([destroyed.exitCode, destroyed.exitCode === 0 ? '' : destroyed.all]).toEqual([0, '']);
@@ -98,14 +78,7 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
   });
 
   it("a token holding only `policy admin` may list the mount and delete this site's own secrets in it, not the others'", async () => {
-    const owner = await applyWithSecret(server, { site: 'owner3', approle: { adopt: true }, kv: { mount: 'kv-shared3' }, controllers: [{ name: 'region-1' }] });
-    const tenant = await applyWithSecret(server, {
-      site: 'tenant3',
-      approle: { adopt: true },
-      kv: { mount: 'kv-shared3', adopt: true },
-      secretsPath: 'maas-tenant3',
-      controllers: [{ name: 'region-1' }],
-    });
+    const { owner, tenant } = await ownerAndTenant(server, { owner: 'owner3', tenant: 'tenant3', mount: 'kv-shared3', tenantPath: 'maas-tenant3' });
     const rendered = await owner.site.cli(['policy', 'admin'], null);
     expect(rendered.stdout).toContain('path "kv-shared3/metadata/maas/*" {\n  capabilities = ["list", "delete"]\n}');
     expect(
@@ -196,15 +169,3 @@ describeE2E("destroy keeps a mount that holds others' data, and deletes only thi
     expect(managedTypes(site.site)).toContain('vault_mount');
   });
 });
-
-function findFile(dir: string, name: string): string | undefined {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isFile() && entry.name === name) return path;
-    if (entry.isDirectory() && entry.name !== '.terraform' && entry.name !== 'providers') {
-      const found = findFile(path, name);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}

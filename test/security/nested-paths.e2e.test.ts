@@ -6,32 +6,25 @@
  * order; destroy treats keys under a path another site's policy grants as that site's data.
  */
 import { validateConfig } from '../../config/index.js';
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
 import { setUpLikeTheDocs } from '../support/manual-site.js';
-import { applyWithSecret, regionReads, REGION_SECRET, type Region } from '../support/region.js';
+import { applyWithSecret, ownerAndTenant, regionReads, REGION_SECRET, startWithBaseSite, type Region } from '../support/region.js';
+import { listedAsRoot, mountsOf } from '../support/root.js';
 import { TestSite } from '../support/site.js';
+import { stopAll } from '../support/stop.js';
 import { describeE2E } from '../support/tiers.js';
-import { serverBinary } from '../support/matrix.js';
 
 describeE2E('secrets paths of two sites on one mount may not nest (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
-  /** Creates approle/ (every other site adopts it); its region must keep reading whatever the others do. */
   let base: Region;
+  beforeAll(async () => ({ server, base } = await startWithBaseSite()));
+  afterAll(() => stopAll(server));
 
   const root = (method: string, path: string, body?: unknown) => vaultHttp(server.address, method, path, { token: server.rootToken, body });
-  const policies = async () => ((await root('LIST', 'sys/policies/acl')).body.data?.keys ?? []) as string[];
-  const roles = async () => ((await root('LIST', 'auth/approle/role')).body.data?.keys ?? []) as string[];
+  const policies = () => listedAsRoot(server, 'sys/policies/acl');
+  const roles = () => listedAsRoot(server, 'auth/approle/role');
   const reads = (region: Region) => regionReads(server, region);
-
-  beforeAll(async () => {
-    server = await startDevServer({ bao: serverBinary() });
-    base = await applyWithSecret(server, { site: 'base', kv: { mount: 'kv-base' }, controllers: [{ name: 'region-1' }] });
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
 
   it("a tenant's secretsPath nested in the owner's (maas/dc2 under maas) is refused before anything is created", async () => {
     const owner = await applyWithSecret(server, { site: 'owner', approle: { adopt: true }, kv: { mount: 'kv-sh' }, controllers: [{ name: 'region-1' }] });
@@ -82,14 +75,7 @@ describeE2E('secrets paths of two sites on one mount may not nest (e2e: engine +
   });
 
   it('maas and maas2 on one mount do not overlap (a path-segment boundary): accepted, each region reads its own', async () => {
-    const one = await applyWithSecret(server, { site: 'one', approle: { adopt: true }, kv: { mount: 'kv-seg' }, controllers: [{ name: 'region-1' }] });
-    const two = await applyWithSecret(server, {
-      site: 'two',
-      approle: { adopt: true },
-      kv: { mount: 'kv-seg', adopt: true },
-      secretsPath: 'maas2',
-      controllers: [{ name: 'region-1' }],
-    });
+    const { owner: one, tenant: two } = await ownerAndTenant(server, { owner: 'one', tenant: 'two', mount: 'kv-seg', tenantPath: 'maas2' });
     expect(await reads(one)).toBe('pw-one');
     expect(await reads(two)).toBe('pw-two');
   });
@@ -115,7 +101,7 @@ describeE2E('secrets paths of two sites on one mount may not nest (e2e: engine +
     expect(written.status).toBe(200);
     return { site: new TestSite(server, { site }), mount, secretsPath: 'maas/dc2', roleId, secretId };
   };
-  const mounts = async () => Object.keys((await root('GET', 'sys/mounts')).body.data);
+  const mounts = () => mountsOf(server);
 
   it("destroy of an owner with a hand-made tenant nested in its path keeps the mount, says whose; the tenant's region still reads", async () => {
     const owner = await applyWithSecret(server, { site: 'holder', approle: { adopt: true }, kv: { mount: 'kv-nest' }, controllers: [{ name: 'region-1' }] });

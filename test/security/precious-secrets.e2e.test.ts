@@ -5,14 +5,14 @@
  * other site's region logging in), or is refused before anything is written, unless the flag that
  * names the loss is given.
  */
-import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { CLI, engineEnv } from '../support/cli.js';
 import { vaultHttp } from '../support/http.js';
 import { applyWithSecret as applyWithRegionSecret, regionReads as regionReadsOn, REGION_SECRET, type Region } from '../support/region.js';
-import { TestSite } from '../support/site.js';
+import { mountsOf } from '../support/root.js';
+import { findFile, TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
 import { serverBinary } from '../support/matrix.js';
 
@@ -34,7 +34,7 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
     }
   }
 
-  const mounts = async () => Object.keys((await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken })).body.data);
+  const mounts = () => mountsOf(server);
   const authMethods = async () => Object.keys((await vaultHttp(server.address, 'GET', 'sys/auth', { token: server.rootToken })).body.data);
   const stateTypes = (site: TestSite) =>
     (JSON.parse(readFileSync(findFile(site.dir, 'terraform.tfstate')!, 'utf8')).resources as Array<{ mode: string; type: string }>)
@@ -303,15 +303,3 @@ describeE2E('MAAS secrets are never deleted, moved or stranded without an opt-in
     });
   });
 });
-
-function findFile(dir: string, name: string): string | undefined {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isFile() && entry.name === name) return path;
-    if (entry.isDirectory() && entry.name !== '.terraform' && entry.name !== 'providers') {
-      const found = findFile(path, name);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}

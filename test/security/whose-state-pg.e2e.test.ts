@@ -5,12 +5,11 @@
  * runs, naming both sites; the first site's roles keep their IDs and its region still logs in. The
  * same site from another work directory (a second admin's machine) is not refused.
  */
-import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
+import type { OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { maasConfigure, vaultHttp } from '../support/http.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { startServerAndPostgres, type TestPostgres } from '../support/postgres.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
-import { serverBinary } from '../support/matrix.js';
 import { runCli } from '../support/cli.js';
 
 const SCHEMA = 'maas_vault_shared';
@@ -34,7 +33,7 @@ describeE2E('a state in PostgreSQL knows whose it is (e2e: engine + provider + P
   const mounts = async () => Object.keys((await vaultHttp(server.address, 'GET', 'sys/mounts', { token: server.rootToken })).body.data);
 
   beforeAll(async () => {
-    [server, postgres] = await Promise.all([startDevServer({ bao: serverBinary() }), startPostgres()]);
+    ({ server, postgres } = await startServerAndPostgres());
     first = new TestSite(server, { site: 'first', kv: { mount: 'kv-first' }, state: { backend: 'pg', schema: SCHEMA }, controllers: [{ name: 'region-1' }] });
     const applied = await first.cli(['apply', '--auto-approve'], server.rootToken, pgEnv());
     expect([applied.exitCode, applied.exitCode === 0 ? '' : applied.all]).toEqual([0, '']);

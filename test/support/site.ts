@@ -1,5 +1,5 @@
 /** A MAAS site for end-to-end tests: a config file in its own temporary directory, driven through the CLI. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult } from './cli.js';
@@ -73,4 +73,17 @@ export class TestSite {
     if (result.exitCode !== 0) throw new Error(`destroy failed (${result.exitCode}):\n${result.all}`);
     return result;
   }
+}
+
+/** A file the engine left below a site's directory (its state, its plan file), wherever the work layout puts it; the engine's plugin cache is passed over. */
+export function findFile(dir: string, name: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isFile() && entry.name === name) return path;
+    if (entry.isDirectory() && entry.name !== '.terraform' && entry.name !== 'providers') {
+      const found = findFile(path, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

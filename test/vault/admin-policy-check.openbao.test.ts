@@ -13,34 +13,22 @@ import { VaultClient } from '../../vault/client.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { runCli } from '../support/cli.js';
 import { testConfig } from '../support/configs.js';
-import { vaultHttp } from '../support/http.js';
 import { serverBinary, serverCliName } from '../support/matrix.js';
+import { rootStep, tokenWithPolicy } from '../support/root.js';
+import { stopAll } from '../support/stop.js';
 
 let server: OpenBaoServer;
+beforeAll(async () => (server = await startDevServer({ bao: serverBinary() })));
+afterAll(() => stopAll(server));
 
-beforeAll(async () => {
-  server = await startDevServer({ bao: serverBinary() });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function root(method: string, path: string, body?: unknown): Promise<any> {
-  const answer = await vaultHttp(server.address, method, path, { token: server.rootToken, body });
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
+const root = (method: string, path: string, body?: unknown) => rootStep(server, method, path, body);
 
 function configOf(input: Record<string, unknown>): MaasVaultConfig {
   return testConfig({ vault: { address: server.address }, ...input });
 }
 
 /** A token holding only the admin policy rendered for `config`, written under `name`. */
-async function adminToken(name: string, config: MaasVaultConfig): Promise<string> {
-  await root('POST', `sys/policies/acl/${name}`, { policy: renderAdminPolicy(config) });
-  return (await root('POST', 'auth/token/create', { policies: [name], ttl: '10m' })).auth.client_token;
-}
+const adminToken = (name: string, config: MaasVaultConfig) => tokenWithPolicy(server, name, renderAdminPolicy(config));
 
 async function check(token: string, config: MaasVaultConfig) {
   const client = new VaultClient({ address: server.address, token });
@@ -153,8 +141,7 @@ it('a policy rendered by an older maas-vault (no markers, every path granted): s
   const config = configOf({ site: 'old', issuer: { enabled: true }, controllers: two });
   const withoutMarkers = renderAdminPolicy(config).split('\n# What this policy was rendered for')[0];
   expect(withoutMarkers).not.toContain('sys/rendered-admin-policy/');
-  await root('POST', 'sys/policies/acl/maas-admin-old', { policy: withoutMarkers });
-  const token = (await root('POST', 'auth/token/create', { policies: ['maas-admin-old'], ttl: '10m' })).auth.client_token;
+  const token = await tokenWithPolicy(server, 'maas-admin-old', withoutMarkers);
   const result = await check(token, config);
   expect(result).toMatchObject({ current: false, noAdminPolicy: false });
   expect(result.change).toBeUndefined();
@@ -172,8 +159,7 @@ it('a policy rendered for this config by the maas-vault before the leftover gran
   expect(previous).not.toContain('maas-issuer_prev');
   expect(previous).not.toContain('auth/approle/role/+');
   expect(previous).toContain('sys/rendered-admin-policy/prev/');
-  await root('POST', 'sys/policies/acl/maas-admin-prev', { policy: previous });
-  const token = (await root('POST', 'auth/token/create', { policies: ['maas-admin-prev'], ttl: '10m' })).auth.client_token;
+  const token = await tokenWithPolicy(server, 'maas-admin-prev', previous);
   const result = await check(token, config);
   expect(result).toMatchObject({ current: false, noAdminPolicy: false, upgrade: true });
   expect(result.gaps.map((gap) => gap.path).sort()).toEqual(
