@@ -28,6 +28,7 @@ import { withLockTimeout } from './engine-args.js';
 import { requireSecretIdGrants } from './admin-policy-gate.js';
 import { lockSite, siteLockSeconds } from '../site-lock.js';
 import { refuseAnotherSitesVault } from './site-record-gate.js';
+import { serverCli } from '../../vault/server-flavour.js';
 
 interface CredentialsArgs extends GlobalArgs {
   controller?: string[];
@@ -117,10 +118,12 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
         else {
           report.line(`CI issuer role ${issuer.role}, role ID ${issuer.roleId}`);
           report.line(`Wrapped secret ID (works once, until ${issuer.expiresAt}): ${issuer.wrappedToken}`);
+          // The server answered, so the CI lines name its CLI: an OpenBao runner often has no `vault`.
+          const cli = serverCli((await client.serverProfile())?.flavour);
           report.line(
-            'In CI: unwrap it once (`VAULT_TOKEN=<wrapped secret ID> vault unwrap -field=secret_id`), keep the secret ID in the CI secret store, and log in with',
+            `In CI: unwrap it once (\`VAULT_TOKEN=<wrapped secret ID> ${cli} unwrap -field=secret_id\`), keep the secret ID in the CI secret store, and log in with`,
           );
-          report.line(`  vault write -field=token auth/approle/login role_id=${issuer.roleId} secret_id=$ISSUER_SECRET_ID`);
+          report.line(`  ${cli} write -field=token auth/approle/login role_id=${issuer.roleId} secret_id=$ISSUER_SECRET_ID`);
         }
         await flushStdout();
         if (argv.revokePrevious) {
@@ -209,6 +212,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           `Issued ${issued.length} (delivered above${out ? ` and in ${out.path}` : ''}): ${namesOrNone(issued.map(({ name }) => name))}. ` +
             `Not issued: ${namesOrNone(notIssued)}.${argv.revokePrevious ? ' No older secret ID was destroyed.' : ''} ` +
             `For the rest: \`maas-vault credentials ${notIssued.map((name) => `--controller ${name}`).join(' ')}\`${argv.revokePrevious ? ' --revoke-previous' : ''}.`,
+          (await client.serverProfile())?.flavour,
         );
       }
       if (argv.revokePrevious) {
@@ -231,6 +235,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
               `${account} Their older secret IDs keep working beside the new ones; to cut them off, run ` +
                 `\`maas-vault credentials ${notDone.map((name) => `--controller ${name}`).join(' ')} --revoke-previous\` and configure those regions with what it prints ` +
                 '(it destroys every other secret ID of theirs, the ones delivered above included).',
+              (await client.serverProfile())?.flavour,
             );
           }
           report.warn(account);
