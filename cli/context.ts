@@ -65,7 +65,8 @@ export function vaultToken(purpose: string, env: NodeJS.ProcessEnv = process.env
   }
   if (saved) return saved;
   throw new UsageError(
-    `VAULT_TOKEN is not set (nor is there a token in ${file}, as ${cliCommand(undefined, 'login')} leaves, nor BAO_TOKEN): export a Vault token that may ${purpose}`,
+    `VAULT_TOKEN is not set (nor is there a token in ${file}, as ${cliCommand(undefined, 'login')} leaves, nor BAO_TOKEN): ` +
+      `export a Vault token that may ${purpose}`,
   );
 }
 

@@ -245,7 +245,12 @@ async function checkApprole(client: VaultClient, site: DesiredSite, inventory: S
         ];
   }
   if (mount.type !== 'approle')
-    return [drift(`mounted, but of type ${mount.type}`, `disable that mount (${await client.cliCommand(`auth disable ${APPROLE_MOUNT}`)}), then \`maas-vault apply\``)];
+    return [
+      drift(
+        `mounted, but of type ${mount.type}`,
+        `disable that mount (${await client.cliCommand(`auth disable ${APPROLE_MOUNT}`)}), then \`maas-vault apply\``,
+      ),
+    ];
   if (site.approle.adopt) return [];
   if (!inventory.authMounts?.includes(APPROLE_MOUNT)) return [notTheStacksMount('approle')];
   return approleMountDrift(site.approle, mount).map(settingDrift);

@@ -121,7 +121,8 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           // The server answered, so the CI lines name its CLI: an OpenBao runner often has no `vault`.
           const cli = serverCli((await client.serverProfile())?.flavour);
           report.line(
-            `In CI: unwrap it once (\`VAULT_TOKEN=<wrapped secret ID> ${cli} unwrap -field=secret_id\`), keep the secret ID in the CI secret store, and log in with`,
+            `In CI: unwrap it once (\`VAULT_TOKEN=<wrapped secret ID> ${cli} unwrap -field=secret_id\`), ` +
+              'keep the secret ID in the CI secret store, and log in with',
           );
           report.line(`  ${cli} write -field=token auth/approle/login role_id=${issuer.roleId} secret_id=$ISSUER_SECRET_ID`);
         }

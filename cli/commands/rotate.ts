@@ -274,7 +274,12 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
       .catch(async (error: unknown) => {
         const reason = await tokenEndedReason(client, life, error);
         if (reason)
-          throw new VaultTokenEndedError(client.address, reason, 'Nothing was destroyed; every rotation stays pending.', (await client.serverProfile())?.flavour);
+          throw new VaultTokenEndedError(
+            client.address,
+            reason,
+            'Nothing was destroyed; every rotation stays pending.',
+            (await client.serverProfile())?.flavour,
+          );
         throw error;
       });
     const ready = plans.filter((plan) => plan.blocked === undefined);

@@ -64,7 +64,8 @@ describe('adoption refusals (openbao: no engine)', () => {
     });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(
-      `controllers[1].role: there is no AppRole role maas-region-1 under auth/approle/ to adopt (nothing was changed): fix the name (\`${serverCliName()} list auth/approle/role\`)`,
+      'controllers[1].role: there is no AppRole role maas-region-1 under auth/approle/ to adopt (nothing was changed): ' +
+        `fix the name (\`${serverCliName()} list auth/approle/role\`)`,
     );
     expect(result.stderr).not.toContain(`${otherCli} list`);
     const apply = await new TestSite(server, { site: 'refusals', ...adopting, approle: { adopt: true }, kv: { mount: 'kv-two', adopt: true } }).cli([
