@@ -24,9 +24,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function root(method: string, path: string, body?: unknown): Promise<void> {
-  const answer = await vaultHttp(server.address, method, path, { token: server.rootToken, body });
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+/** As root; any refusal fails the test at once. */
+async function asRoot(method: string, path: string, body?: unknown): Promise<void> {
+  expect((await vaultHttp(server.address, method, path, { token: server.rootToken, body })).status).toBeLessThan(300);
 }
 
 /** No command of the other server's CLI anywhere in `text`. */
@@ -44,7 +44,7 @@ it(`status of an adopting site with nothing mounted: the fixes are \`${cli} auth
 });
 
 it(`status with another auth method at approle/: the fix is \`${cli} auth disable approle\``, async () => {
-  await root('POST', 'sys/auth/approle', { type: 'userpass' });
+  await asRoot('POST', 'sys/auth/approle', { type: 'userpass' });
   try {
     const site = new TestSite(server, { site: 'names', kv: { mount: 'kv-names' }, controllers: [{ name: 'region-1' }] });
     const result = await site.cli(['status']);
@@ -52,20 +52,20 @@ it(`status with another auth method at approle/: the fix is \`${cli} auth disabl
     expect(result.stdout).toContain(`disable that mount (\`${cli} auth disable approle\`), then \`maas-vault apply\``);
     expectNoOtherCli(result.stdout);
   } finally {
-    await root('DELETE', 'sys/auth/approle');
+    await asRoot('DELETE', 'sys/auth/approle');
   }
 });
 
 it(`status with a role in the site's namespace that nothing names: the fix is \`${cli} delete\``, async () => {
   const site = await ManualSite.create(server, { site: 'extra', kv: { mount: 'kv-extra' }, controllers: [{ name: 'region-1' }] });
   const extra = roleName(site.validated, 'region-9');
-  await root('POST', `auth/approle/role/${extra}`, { token_policies: [site.validated.policy.name] });
+  await asRoot('POST', `auth/approle/role/${extra}`, { token_policies: [site.validated.policy.name] });
   try {
     const result = await site.cli(['status']);
     expect(result.stdout).toContain(`delete it (\`${cli} delete auth/approle/role/${extra}\`) if nothing logs in with it`);
     expectNoOtherCli(result.stdout);
   } finally {
-    await root('DELETE', 'sys/auth/approle');
+    await asRoot('DELETE', 'sys/auth/approle');
   }
 });
 
@@ -88,6 +88,6 @@ it(`credentials --issuer: the CI lines use \`${cli}\`, and run as printed they l
     const self = await vaultHttp(server.address, 'GET', 'auth/token/lookup-self', { token });
     expect(self.body.data.meta?.role_name ?? self.body.data.display_name).toContain(issuerRoleName(site.validated));
   } finally {
-    await root('DELETE', 'sys/auth/approle');
+    await asRoot('DELETE', 'sys/auth/approle');
   }
 });
