@@ -7,6 +7,7 @@ import { readEnvironment } from '../config/environment.js';
 import { VaultClient } from '../vault/client.js';
 import { notReadyError, serverInfo } from '../vault/status.js';
 import { isPermissionDenied, VaultTokenRefusedError } from '../vault/errors.js';
+import { cliCommand } from '../vault/server-flavour.js';
 import { lookupSelf } from '../vault/token-self.js';
 import { Reporter } from './reporter.js';
 import { UsageError } from './exit-codes.js';
@@ -64,7 +65,8 @@ export function vaultToken(purpose: string, env: NodeJS.ProcessEnv = process.env
   }
   if (saved) return saved;
   throw new UsageError(
-    `VAULT_TOKEN is not set (nor is there a token in ${file}, as \`vault login\` leaves, nor BAO_TOKEN): export a Vault token that may ${purpose}`,
+    `VAULT_TOKEN is not set (nor is there a token in ${file}, as ${cliCommand(undefined, 'login')} leaves, nor BAO_TOKEN): ` +
+      `export a Vault token that may ${purpose}`,
   );
 }
 
@@ -90,7 +92,7 @@ export async function ensureVaultReady(client: VaultClient): Promise<void> {
   const server = await serverInfo(client);
   if (server.sealed) throw notReadyError(server);
   await lookupSelf(client).catch((error: unknown) => {
-    if (isPermissionDenied(error)) throw new VaultTokenRefusedError(client.address);
+    if (isPermissionDenied(error)) throw new VaultTokenRefusedError(client.address, server.flavour);
     throw error;
   });
 }
@@ -105,7 +107,7 @@ export async function explainTokenRefusal(client: VaultClient, error: unknown): 
       () => true,
       (probe: unknown) => !isPermissionDenied(probe),
     );
-    if (!valid) throw new VaultTokenRefusedError(client.address);
+    if (!valid) throw new VaultTokenRefusedError(client.address, (await client.serverProfile())?.flavour);
   }
   throw error;
 }

@@ -64,11 +64,15 @@ export async function planAdoption(
   // creating it would hand the region a new role ID it was never configured with.
   const missing = roles.filter((role): role is NonNullable<typeof role> => role !== undefined && role.live === undefined);
   if (missing.length > 0) {
+    const list = await client.cliCommand(`list auth/${config.approle.mount}/role`);
     throw new AdoptionError(
       missing
         .map(({ controller, role }) => {
           const index = config.controllers.findIndex((entry) => entry.name === controller);
-          return `controllers[${index}].role: there is no AppRole role ${role} under auth/${config.approle.mount}/ to adopt (nothing was changed): fix the name (\`vault list auth/${config.approle.mount}/role\`), or remove "role" to let the stack create ${roleName({ site: config.site }, controller)}`;
+          return (
+            `controllers[${index}].role: there is no AppRole role ${role} under auth/${config.approle.mount}/ to adopt (nothing was changed): ` +
+            `fix the name (${list}), or remove "role" to let the stack create ${roleName({ site: config.site }, controller)}`
+          );
         })
         .join('\n'),
     );
@@ -88,7 +92,8 @@ async function checkApprole(client: VaultClient, config: MaasVaultConfig, manage
   if (config.approle.adopt) {
     if (!existing)
       throw new AdoptionError(
-        `approle.adopt: no auth method is enabled at ${mount}/: enable it (\`vault auth enable approle\`) or set approle.adopt: false to let the stack create it`,
+        `approle.adopt: no auth method is enabled at ${mount}/: enable it (${await client.cliCommand('auth enable approle')}) ` +
+          'or set approle.adopt: false to let the stack create it',
       );
     if (existing.type !== 'approle')
       throw new AdoptionError(`approle.adopt: the auth method at ${mount}/ is of type ${existing.type}, not approle: MAAS cannot log in there`);

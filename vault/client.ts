@@ -22,6 +22,7 @@ import {
   profileOf,
   sendsConsistencyHeaders,
   serverCli,
+  cliCommand,
   type SealStatusBody,
   type ServerProfile,
 } from './server-flavour.js';
@@ -216,7 +217,11 @@ export class VaultClient {
         continue;
       }
       if (!isLeaderlessAnswer(status, errors)) break;
-      if (attempt >= this.retry.maxRetries) throw new VaultNoLeaderError(this.address, attempt + 1, describeLeaderlessAnswer(status, location, errors));
+      if (attempt >= this.retry.maxRetries) {
+        // seal-status is the node's own answer: a node without a leader still says which server it is.
+        const flavour = (await this.serverProfile())?.flavour;
+        throw new VaultNoLeaderError(this.address, attempt + 1, describeLeaderlessAnswer(status, location, errors), flavour);
+      }
       this.retries++;
       await new Promise((resolve) => setTimeout(resolve, retryDelay(this.retry, attempt)));
     }
@@ -254,6 +259,11 @@ export class VaultClient {
         return profile;
       });
     return this.profile;
+  }
+
+  /** A command for the admin to run against this server, in its own CLI's words (both CLIs while it cannot say which it is). */
+  async cliCommand(args: string): Promise<string> {
+    return cliCommand((await this.serverProfile())?.flavour, args);
   }
 
   /** Sealed or never initialized, in the words of the server's own CLI (seal-status says which server and which state). */

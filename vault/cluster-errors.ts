@@ -1,9 +1,11 @@
 /** Failures that belong to a Vault HA cluster rather than to one request. */
 import { VaultError } from './errors.js';
+import { cliCommand, type ServerFlavour } from './server-flavour.js';
 
 /**
  * Every retry met a node that could not reach an active node: a leader election that did not
  * finish in time, or a cluster that lost its quorum. Nothing the request asked for was done.
+ * `flavour`: the server's, when the node said.
  */
 export class VaultNoLeaderError extends VaultError {
   override name = 'VaultNoLeaderError';
@@ -12,11 +14,12 @@ export class VaultNoLeaderError extends VaultError {
     readonly address: string,
     readonly attempts: number,
     readonly lastAnswer: string,
+    flavour: ServerFlavour | undefined,
   ) {
     super(
       `the Vault cluster behind ${address} has no active node (${attempts} attempts; last answer: ${lastAnswer}): ` +
-        'a leader election is under way or the cluster lost its quorum. Check `vault operator raft list-peers` ' +
-        '(OpenBao: `bao operator raft list-peers`), then run this again; VAULT_MAX_RETRIES raises the number of attempts',
+        `a leader election is under way or the cluster lost its quorum. Check ${cliCommand(flavour, 'operator raft list-peers')}, ` +
+        'then run this again; VAULT_MAX_RETRIES raises the number of attempts',
     );
   }
 }

@@ -2,6 +2,7 @@
  * What can go wrong talking to Vault, each with a message that says what happened and what to do.
  * Messages never carry a token, a secret_id or a request body.
  */
+import { cliCommand, type ServerFlavour } from './server-flavour.js';
 
 /** Base class: `exitCode` is the CLI's documented code for this failure. */
 export class VaultError extends Error {
@@ -52,7 +53,7 @@ export class VaultSealedError extends VaultError {
     cli?: 'bao' | 'vault',
   ) {
     super(
-      `Vault at ${address} is sealed: unseal it with ${cli ? `\`${cli} operator unseal\`` : '`vault operator unseal` (OpenBao: `bao operator unseal`)'}, then run this again`,
+      `Vault at ${address} is sealed: unseal it with ${cli ? `\`${cli} operator unseal\`` : cliCommand(undefined, 'operator unseal')}, then run this again`,
     );
   }
 }
@@ -72,13 +73,16 @@ export class VaultNotInitializedError extends VaultError {
   }
 }
 
-/** Vault refuses the token itself: mistyped, expired or revoked. */
+/** Vault refuses the token itself: mistyped, expired or revoked. `flavour`: the server's, when it said. */
 export class VaultTokenRefusedError extends VaultError {
   override name = 'VaultTokenRefusedError';
-  constructor(readonly address: string) {
+  constructor(
+    readonly address: string,
+    flavour: ServerFlavour | undefined,
+  ) {
     super(
       `Vault at ${address} refused the token (from VAULT_TOKEN or ~/.vault-token): it is invalid, expired or revoked, ` +
-        'or it lacks the default policy that grants auth/token/lookup-self. Export a valid token (`vault login` or VAULT_TOKEN)',
+        `or it lacks the default policy that grants auth/token/lookup-self. Export a valid token (${cliCommand(flavour, 'login')} or VAULT_TOKEN)`,
     );
   }
 }

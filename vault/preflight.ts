@@ -73,7 +73,9 @@ async function checkMounts(client: VaultClient, input: PreflightInput): Promise<
     const mount = mounts.get(input.adoptedKv);
     if (!mount) {
       problems.push(
-        `kv.adopt: there is no mount at ${input.adoptedKv}/ to adopt: create it as KV version 2 (vault secrets enable -path=${input.adoptedKv} kv-v2), or set kv.adopt: false to let maas-vault create it`,
+        `kv.adopt: there is no mount at ${input.adoptedKv}/ to adopt: ` +
+          `create it as KV version 2 (${await client.cliCommand(`secrets enable -path=${input.adoptedKv} kv-v2`)}), ` +
+          'or set kv.adopt: false to let maas-vault create it',
       );
     } else if (mount.type !== 'kv' || mount.options?.version !== '2') {
       const found = mount.type === 'kv' || mount.type === 'generic' ? `KV version ${mount.options?.version ?? '1'}` : `a "${mount.type}" secrets engine`;
@@ -101,7 +103,8 @@ async function checkAuthMethods(client: VaultClient, input: PreflightInput): Pro
     const method = methods.get(input.adoptedApprole);
     if (!method)
       problems.push(
-        `approle.adopt: there is no auth method at ${input.adoptedApprole}/ to adopt: enable it (vault auth enable approle), or set approle.adopt: false`,
+        `approle.adopt: there is no auth method at ${input.adoptedApprole}/ to adopt: ` +
+          `enable it (${await client.cliCommand('auth enable approle')}), or set approle.adopt: false`,
       );
     else if (method.type !== 'approle')
       problems.push(`approle.adopt: ${input.adoptedApprole}/ is a "${method.type}" auth method, not AppRole: MAAS can only log in with AppRole`);

@@ -73,6 +73,15 @@ export function serverCli(flavour: ServerFlavour | undefined): 'bao' | 'vault' {
   return flavour === 'OpenBao' ? 'bao' : 'vault';
 }
 
+/**
+ * A command for the admin to run, in backticks, in the one form every message uses: the server's own
+ * CLI when the server said which it is, else both, OpenBao's first (an OpenBao host often has no
+ * `vault` binary, a HashiCorp Vault host no `bao`).
+ */
+export function cliCommand(flavour: ServerFlavour | undefined, args: string): string {
+  return flavour ? `\`${serverCli(flavour)} ${args}\`` : `\`bao ${args}\` (or \`vault ${args}\`)`;
+}
+
 export function flavourName(flavour: ServerFlavour): string {
   return flavour === 'OpenBao' ? 'OpenBao' : 'HashiCorp Vault';
 }

@@ -231,7 +231,7 @@ async function checkApprole(client: VaultClient, site: DesiredSite, inventory: S
       ? [
           drift(
             'not enabled, and approle.adopt is true so the stack does not enable it',
-            'enable it with `vault auth enable approle`, or set approle.adopt to false, then `maas-vault apply`',
+            `enable it with ${await client.cliCommand('auth enable approle')}, or set approle.adopt to false, then \`maas-vault apply\``,
           ),
         ]
       : [
@@ -245,7 +245,12 @@ async function checkApprole(client: VaultClient, site: DesiredSite, inventory: S
         ];
   }
   if (mount.type !== 'approle')
-    return [drift(`mounted, but of type ${mount.type}`, `disable that mount (\`vault auth disable ${APPROLE_MOUNT}\`), then \`maas-vault apply\``)];
+    return [
+      drift(
+        `mounted, but of type ${mount.type}`,
+        `disable that mount (${await client.cliCommand(`auth disable ${APPROLE_MOUNT}`)}), then \`maas-vault apply\``,
+      ),
+    ];
   if (site.approle.adopt) return [];
   if (!inventory.authMounts?.includes(APPROLE_MOUNT)) return [notTheStacksMount('approle')];
   return approleMountDrift(site.approle, mount).map(settingDrift);
@@ -259,7 +264,8 @@ async function checkKv(client: VaultClient, site: DesiredSite, inventory: StackI
       ? [
           drift(
             'not mounted: MAAS would fail with "no handler for route"; kv.adopt is true, so the stack does not create it',
-            `mount it (\`vault secrets enable -path=${kv.mount} kv-v2\`, and restore MAAS's secrets from a backup), or set kv.adopt to false; then \`maas-vault apply\``,
+            `mount it (${await client.cliCommand(`secrets enable -path=${kv.mount} kv-v2`)}, and restore MAAS's secrets from a backup), ` +
+              'or set kv.adopt to false; then `maas-vault apply`',
           ),
         ]
       : [
@@ -437,7 +443,7 @@ async function checkOtherRoles(
       return {
         kind: 'extra',
         text: `role ${role} is in site ${config.site}'s namespace, but neither the config nor the stack's state names it (the plan cannot see it)`,
-        fix: `delete it (\`vault delete ${rolePath(role)}\`) if nothing logs in with it, or add its controller to the config`,
+        fix: `delete it (${await client.cliCommand(`delete ${rolePath(role)}`)}) if nothing logs in with it, or add its controller to the config`,
       };
     }),
   );

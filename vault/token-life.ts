@@ -6,6 +6,7 @@
  */
 import type { VaultClient } from './client.js';
 import { isPermissionDenied, isServerUnavailable, isTokenRefused, isVaultApiError, VaultError } from './errors.js';
+import { cliCommand, type ServerFlavour } from './server-flavour.js';
 import { lookupSelf } from './token-self.js';
 
 export interface TokenLife {
@@ -55,13 +56,13 @@ export async function tokenEndedReason(client: VaultClient, life: TokenLife | un
   return 'it expired, was revoked or ran out of uses while this command ran';
 }
 
-/** The token stopped working partway: what was done and what not, per controller. */
+/** The token stopped working partway: what was done and what not, per controller. `flavour`: the server's, when it said. */
 export class VaultTokenEndedError extends VaultError {
   override name = 'VaultTokenEndedError';
-  constructor(address: string, reason: string, account: string) {
+  constructor(address: string, reason: string, account: string, flavour: ServerFlavour | undefined) {
     super(
       `Vault at ${address} stopped accepting the token partway through this command: ${reason}. ${account} ` +
-        'Export a fresh token (VAULT_TOKEN or `vault login`) and run the command again for what was not done',
+        `Export a fresh token (VAULT_TOKEN or ${cliCommand(flavour, 'login')}) and run the command again for what was not done`,
     );
   }
 }

@@ -29,6 +29,7 @@ import { withLockTimeout } from './engine-args.js';
 import { requireSecretIdGrants } from './admin-policy-gate.js';
 import { lockSite, siteLockLostError, siteLockSeconds } from '../site-lock.js';
 import { refuseAnotherSitesVault } from './site-record-gate.js';
+import { serverCli } from '../../vault/server-flavour.js';
 
 interface CredentialsArgs extends GlobalArgs {
   controller?: string[];
@@ -119,10 +120,13 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
         else {
           report.line(`CI issuer role ${issuer.role}, role ID ${issuer.roleId}`);
           report.line(`Wrapped secret ID (works once, until ${issuer.expiresAt}): ${issuer.wrappedToken}`);
+          // The server answered, so the CI lines name its CLI: an OpenBao runner often has no `vault`.
+          const cli = serverCli((await client.serverProfile())?.flavour);
           report.line(
-            'In CI: unwrap it once (`VAULT_TOKEN=<wrapped secret ID> vault unwrap -field=secret_id`), keep the secret ID in the CI secret store, and log in with',
+            `In CI: unwrap it once (\`VAULT_TOKEN=<wrapped secret ID> ${cli} unwrap -field=secret_id\`), ` +
+              'keep the secret ID in the CI secret store, and log in with',
           );
-          report.line(`  vault write -field=token auth/approle/login role_id=${issuer.roleId} secret_id=$ISSUER_SECRET_ID`);
+          report.line(`  ${cli} write -field=token auth/approle/login role_id=${issuer.roleId} secret_id=$ISSUER_SECRET_ID`);
         }
         await flushStdout();
         if (argv.revokePrevious) {
@@ -216,7 +220,9 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
           `Issued ${issued.length} (delivered above${out ? ` and in ${out.path}` : ''}): ${namesOrNone(issued.map(({ name }) => name))}. ` +
           `Not issued: ${namesOrNone(notIssued)}.${argv.revokePrevious ? ' No older secret ID was destroyed.' : ''} ` +
           `For the rest: \`maas-vault credentials ${notIssued.map((name) => `--controller ${name}`).join(' ')}${argv.revokePrevious ? ' --revoke-previous' : ''}\`.`;
-        throw ended ? new VaultTokenEndedError(client.address, ended, account) : siteLockLostError('credentials', release.lost, account);
+        throw ended
+          ? new VaultTokenEndedError(client.address, ended, account, (await client.serverProfile())?.flavour)
+          : siteLockLostError('credentials', release.lost, account);
       }
       if (argv.revokePrevious) {
         const again = (names: readonly string[]) =>
@@ -254,6 +260,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
               client.address,
               reason,
               `${account} Their older secret IDs keep working beside the new ones; to cut them off, run ${again(notDone)}.`,
+              (await client.serverProfile())?.flavour,
             );
           }
           report.warn(account);

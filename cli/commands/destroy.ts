@@ -11,7 +11,7 @@ import { dropPlan, optInsOf, planGuarded, withOptIns, type GuardedPlan, type Opt
 import { describeTops, lossSummary, PlanGuardError, refusePlan } from './plan-guard.js';
 import { requireAnAdminPolicy, requireDeletableState } from './admin-policy-gate.js';
 import type { PlannedResource } from '../../engine/engine.js';
-import type { ServerFlavour } from '../../vault/server-flavour.js';
+import { cliCommand, flavourName, type ServerFlavour } from '../../vault/server-flavour.js';
 import type { VaultClient } from '../../vault/client.js';
 import type { MaasVaultConfig } from '../../config/index.js';
 
@@ -134,9 +134,7 @@ export const destroyCommand = defineCommand<GlobalArgs & EngineArgs & OptInArgs>
 
 /** Named for the server that answered; both when it could not say. */
 function snapshotAdvice(flavour: ServerFlavour | undefined): string {
-  if (flavour === 'OpenBao') return 'Take a snapshot first: `bao operator raft snapshot save FILE` (OpenBao, raft storage).';
-  if (flavour === 'Vault') return 'Take a snapshot first: `vault operator raft snapshot save FILE` (HashiCorp Vault, raft storage).';
-  return 'Take a snapshot first: `bao operator raft snapshot save FILE` (OpenBao) or `vault operator raft snapshot save FILE` (HashiCorp Vault).';
+  return `Take a snapshot first (${flavour ? `${flavourName(flavour)}, ` : ''}raft storage): ${cliCommand(flavour, 'operator raft snapshot save FILE')}.`;
 }
 
 function describeOwnDelete(config: MaasVaultConfig, shared: SharedMount): string {

@@ -11,12 +11,12 @@ interface PolicyArgs extends GlobalArgs {
 export const policyCommand = defineCommand<PolicyArgs>({
   ...COMMAND_TEXT.policy,
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
-      .positional('which', { choices: ['maas', 'issuer', 'admin'] as const, demandOption: true })
-      .example(
-        '$0 policy admin > maas-admin-lab.hcl && vault policy write maas-admin-lab maas-admin-lab.hcl',
-        "for admins who apply site lab's stack: plan and apply say when to re-write it, under the token's policy name",
-      ),
+    yargs.positional('which', { choices: ['maas', 'issuer', 'admin'] as const, demandOption: true }).example(
+      '$0 policy admin > maas-admin-lab.hcl && bao policy write maas-admin-lab maas-admin-lab.hcl',
+      // No server is asked for --help, so both CLIs are named, in the house form of cliCommand.
+      "for admins who apply site lab's stack (or `vault policy write …` on HashiCorp Vault): " +
+        "plan and apply say when to re-write it, under the token's policy name",
+    ),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
     const text = argv.which === 'maas' ? maasPolicyFor(config) : argv.which === 'issuer' ? issuerPolicyFor(config) : renderAdminPolicy(config);

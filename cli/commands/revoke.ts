@@ -83,6 +83,7 @@ export const revokeCommand = defineCommand<RevokeArgs>({
           reason,
           `${recorded}Every secret ID destroyed for: ${namesOrNone(error.done)}. Not finished, may still log in: ${namesOrNone(error.notDone)}. ` +
             'Live tokens were not ended. Run this revoke again: it destroys what is left.',
+          (await client.serverProfile())?.flavour,
         );
       };
       const counts = await report.step('destroying secret IDs', destroy).catch(explain);

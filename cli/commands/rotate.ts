@@ -133,7 +133,12 @@ async function begin(argv: RotateArgs): Promise<void> {
         `New secret IDs issued and recorded (${out ? `in ${out.path}` : 'printed above'}) ` +
         `for: ${namesOrNone(result.started.map(({ name }) => name))}. Not issued: ${namesOrNone(notStarted)}. ` +
         `For the rest: \`maas-vault rotate ${notStarted.map((name) => `--controller ${name}`).join(' ')}\`.`;
-      report.warn((ended ? new VaultTokenEndedError(client.address, ended, account) : siteLockLostError('rotate', release.lost, account)).message);
+      report.warn(
+        (ended
+          ? new VaultTokenEndedError(client.address, ended, account, (await client.serverProfile())?.flavour)
+          : siteLockLostError('rotate', release.lost, account)
+        ).message,
+      );
       process.exitCode = EXIT.failure;
     } else if (result.failed.length > 0) {
       for (const { name, error } of result.failed) report.warn(`${name}: no new secret ID: ${error.message}`);
@@ -273,7 +278,13 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
       .step('checking the pending rotations', () => planFinish(client, config, record, pending))
       .catch(async (error: unknown) => {
         const reason = await tokenEndedReason(client, life, error);
-        if (reason) throw new VaultTokenEndedError(client.address, reason, 'Nothing was destroyed; every rotation stays pending.');
+        if (reason)
+          throw new VaultTokenEndedError(
+            client.address,
+            reason,
+            'Nothing was destroyed; every rotation stays pending.',
+            (await client.serverProfile())?.flavour,
+          );
         throw error;
       });
     const ready = plans.filter((plan) => plan.blocked === undefined);
@@ -341,7 +352,7 @@ async function finishLocked(argv: RotateArgs, config: MaasVaultConfig, report: R
     if (failures.length > 0) {
       const reason = await tokenEndedReason(client, life, failures[0].error);
       const account = `Finished (older secret IDs destroyed): ${namesOrNone(finished.map(({ name }) => name))}. Not finished, still pending (run --finish again): ${namesOrNone(failures.map(({ plan }) => plan.name))}.`;
-      if (reason) throw new VaultTokenEndedError(client.address, reason, account);
+      if (reason) throw new VaultTokenEndedError(client.address, reason, account, (await client.serverProfile())?.flavour);
       report.warn(account);
       if (handedOver.length > 0)
         report.warn(

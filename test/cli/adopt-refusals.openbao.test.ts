@@ -5,7 +5,9 @@
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
-import { serverBinary } from '../support/matrix.js';
+import { serverBinary, serverCliName } from '../support/matrix.js';
+
+const otherCli = serverCliName() === 'bao' ? 'vault' : 'bao';
 
 describe('adoption refusals (openbao: no engine)', () => {
   let server: OpenBaoServer;
@@ -30,7 +32,8 @@ describe('adoption refusals (openbao: no engine)', () => {
   it('approle.adopt with no approle enabled', async () => {
     const result = await planOf({ approle: { adopt: true }, kv: { mount: 'kv-two', adopt: true } });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('approle.adopt: no auth method is enabled at approle/');
+    expect(result.stderr).toContain(`approle.adopt: no auth method is enabled at approle/: enable it (\`${serverCliName()} auth enable approle\`)`);
+    expect(result.stderr).not.toContain(`${otherCli} auth enable`);
   });
 
   it('kv.adopt on a KV version 1 mount', async () => {
@@ -60,7 +63,11 @@ describe('adoption refusals (openbao: no engine)', () => {
       controllers: [{ name: 'region-0' }, { name: 'region-1', role: 'maas-region-1' }],
     });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('controllers[1].role: there is no AppRole role maas-region-1 under auth/approle/ to adopt (nothing was changed)');
+    expect(result.stderr).toContain(
+      'controllers[1].role: there is no AppRole role maas-region-1 under auth/approle/ to adopt (nothing was changed): ' +
+        `fix the name (\`${serverCliName()} list auth/approle/role\`)`,
+    );
+    expect(result.stderr).not.toContain(`${otherCli} list`);
     const apply = await new TestSite(server, { site: 'refusals', ...adopting, approle: { adopt: true }, kv: { mount: 'kv-two', adopt: true } }).cli([
       'apply',
       '--auto-approve',

@@ -54,8 +54,9 @@ describe('errors name the real cause (openbao)', () => {
     const result = await cli(args, token);
     expect(result.exitCode).toBe(1);
     expect(withoutProgress(result.stderr).trim().split('\n')).toEqual([
-      `maas-vault: Vault at ${server.address} refused the token (from VAULT_TOKEN or ~/.vault-token): it is invalid, expired or revoked, or it lacks the default policy that grants auth/token/lookup-self. Export a valid token (\`vault login\` or VAULT_TOKEN)`,
+      `maas-vault: Vault at ${server.address} refused the token (from VAULT_TOKEN or ~/.vault-token): it is invalid, expired or revoked, or it lacks the default policy that grants auth/token/lookup-self. Export a valid token (\`${serverCliName()} login\` or VAULT_TOKEN)`,
     ]);
+    expect(result.stderr).not.toContain(`${serverCliName() === 'bao' ? 'vault' : 'bao'} login`);
     expect(result.all).not.toContain(token);
   });
 

@@ -9,3 +9,12 @@ it.each(['synth', 'plan', 'apply', 'destroy', 'output', 'encrypt-state', 'creden
     expect(result.stdout).toContain('Examples:');
   },
 );
+
+it('policy --help names both CLIs for writing the policy: no server is asked, and an OpenBao host often has no `vault`', async () => {
+  const result = await runCli(['policy', '--help']);
+  expect(result.exitCode).toBe(0);
+  // yargs wraps the example and its description side by side: each column's words, in order.
+  expect(result.stdout).toMatch(/policy admin > maas-admin-lab\.hcl && bao\s/);
+  expect(result.stdout).not.toContain('&& vault');
+  expect(result.stdout).toMatch(/\(or `vault\s+(.*\s)?policy write …` on HashiCorp Vault\)/);
+});

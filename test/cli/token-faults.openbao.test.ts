@@ -11,7 +11,13 @@ import { roleName, validateConfig, type MaasVaultConfig } from '../../config/ind
 import { docsPolicy } from '../support/docs-policy.js';
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
-import { serverBinary } from '../support/matrix.js';
+import { serverBinary, serverCliName } from '../support/matrix.js';
+
+/** The fix names this server's CLI, never the other's. */
+function expectOwnLogin(stderr: string): void {
+  expect(stderr).toContain(`Export a fresh token (VAULT_TOKEN or \`${serverCliName()} login\`)`);
+  expect(stderr).not.toContain(`${serverCliName() === 'bao' ? 'vault' : 'bao'} login`);
+}
 
 const MOUNT = 'kv-faults';
 const CONTROLLERS = 40;
@@ -88,6 +94,7 @@ describe('a token that runs out of uses partway', () => {
     const result = await site.cli(['credentials', '--json'], await limitedToken({ num_uses: 1 + CONTROLLERS + CONTROLLERS / 2 }));
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('stopped accepting the token partway through this command: it ran out of uses');
+    expectOwnLogin(result.stderr);
     expect(result.stderr).not.toContain('policies do not grant');
     const delivered = (JSON.parse(result.stdout).controllers as Array<{ name: string }>).map(({ name }) => name);
     const issued = listed(result.stderr, /Issued \d+ \(delivered above\)/.exec(result.stderr)![0]);
@@ -185,6 +192,7 @@ describe('a token that ends while revoke waits for the lock', () => {
     const result = await revoke;
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('stopped accepting the token partway through this command: it was revoked while this command ran');
+    expectOwnLogin(result.stderr);
     expect(result.stderr).not.toContain('policies do not grant');
     expect(await accessors('region-3')).toHaveLength(1);
   }, 60_000);

@@ -13,7 +13,7 @@ import { runCli, type CliResult } from '../support/cli.js';
 import { withoutProgress } from '../support/progress.js';
 import { vaultHttp } from '../support/http.js';
 import { setUpSite, siteConfig, startTestCluster } from '../support/cluster-site.js';
-import { onServer } from '../support/matrix.js';
+import { onServer, serverCliName } from '../support/matrix.js';
 
 function controllers(count: number): { name: string }[] {
   return Array.from({ length: count }, (_, index) => ({ name: `region-${index + 1}` }));
@@ -160,6 +160,8 @@ describe(`a cluster with the default standbys (${onServer('openbao') ? 'serving 
       expect(result.stderr).toMatch(
         /the Vault cluster behind http:\/\/127\.0\.0\.1:\d+ has no active node \(4 attempts; last answer: (307 redirect to http|500 "local node not active)/,
       );
+      expect(result.stderr).toContain(`Check \`${serverCliName()} operator raft list-peers\`, then run this again`);
+      expect(result.stderr).not.toContain(`${serverCliName() === 'bao' ? 'vault' : 'bao'} operator`);
       expect(result.stderr).not.toContain(cluster.rootToken);
       // --json: the failure is the one object on stdout, and nothing was issued.
       expect(JSON.parse(result.stdout)).toEqual({ error: { message: expect.stringContaining('has no active node'), exitCode: 3 } });

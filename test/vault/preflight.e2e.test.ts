@@ -8,7 +8,7 @@ import { validateConfig, roleName, type MaasVaultConfig } from '../../config/ind
 import { vaultHttp } from '../support/http.js';
 import { TestSite } from '../support/site.js';
 import { describeE2E } from '../support/tiers.js';
-import { serverBinary } from '../support/matrix.js';
+import { serverBinary, serverCliName } from '../support/matrix.js';
 
 describeE2E('pre-flight checks (e2e: engine + provider)', () => {
   let server: OpenBaoServer;
@@ -68,7 +68,10 @@ describeE2E('pre-flight checks (e2e: engine + provider)', () => {
     const config = configOf(site);
     const result = await site.cli(['apply', '--auto-approve']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('kv.adopt: there is no mount at nowhere/ to adopt');
+    expect(result.stderr).toContain(
+      `kv.adopt: there is no mount at nowhere/ to adopt: create it as KV version 2 (\`${serverCliName()} secrets enable -path=nowhere kv-v2\`)`,
+    );
+    expect(result.stderr).not.toContain(`${serverCliName() === 'bao' ? 'vault' : 'bao'} secrets`);
     expect((await http('GET', `sys/policies/acl/${config.policy.name}`)).status).toBe(404);
     expect((await http('GET', `auth/approle/role/${roleName(config, 'region-1')}`)).status).toBe(404);
   });

@@ -11,7 +11,7 @@ import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-serv
 import { TestSite } from '../support/site.js';
 import { vaultHttp } from '../support/http.js';
 import { describeE2E } from '../support/tiers.js';
-import { serverBinary } from '../support/matrix.js';
+import { serverBinary, serverCliName } from '../support/matrix.js';
 
 interface HandEdit {
   name: string;
@@ -261,8 +261,9 @@ describeE2E('status agrees with plan on every hand edit (e2e: engine + provider)
       expect([status, plan]).toEqual([4, 0]);
       expect(text).toContain(`EXTRA   other roles of site ${names.site}`);
       expect(text).toContain(
-        `role ${extra} is in site ${names.site}'s namespace, but neither the config nor the stack's state names it (the plan cannot see it): delete it (\`vault delete auth/approle/role/${extra}\`)`,
+        `role ${extra} is in site ${names.site}'s namespace, but neither the config nor the stack's state names it (the plan cannot see it): delete it (\`${serverCliName()} delete auth/approle/role/${extra}\`)`,
       );
+      expect(text).not.toContain(`${serverCliName() === 'bao' ? 'vault' : 'bao'} delete`);
     } finally {
       await bao('delete', `auth/approle/role/${extra}`);
     }
