@@ -74,6 +74,14 @@ describe('secretIdTtl: said where the admin runs the commands', () => {
     expect(result.stderr).not.toContain('secretIdTtl');
   });
 
+  it.each([['credentials'], ['rotate']])('%s --wrap-ttl over half of secretIdTtl is refused with exit 2 before anything reaches Vault', async (command) => {
+    listener.reset();
+    const result = await runCli([command, '--wrap-ttl', '1h', '--config', site({ secretIdTtl: '90m' })], { token: 'ttl-test-token', env: { HOME: dir } });
+    expect([result.exitCode, listener.requests.length]).toEqual([2, 0]);
+    expect(result.stderr).toContain('secretIdTtl: "90m" is shorter than 2 x --wrap-ttl (2h)');
+    expect(result.stderr).toContain('nothing was changed');
+  });
+
   it('a secretIdTtl under the floor is refused with exit 2 before anything reaches Vault', async () => {
     listener.reset();
     const result = await runCli(['plan', '--config', site({ secretIdTtl: '5m', wrapTtl: '5m' })], { token: 'ttl-test-token', env: { HOME: dir } });

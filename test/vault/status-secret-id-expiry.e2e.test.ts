@@ -20,7 +20,13 @@ describeE2E('status watches an expiring secret ID (e2e: engine + provider)', () 
 
   beforeAll(async () => {
     server = await startDevServer({ bao: serverBinary() });
-    site = new TestSite(server, { site: 'expiry', kv: { mount: 'kv-expiry' }, wrapTtl: '5s', secretIdTtl: `${SECRET_ID_TTL}s`, controllers: [{ name: 'region-1' }] });
+    site = new TestSite(server, {
+      site: 'expiry',
+      kv: { mount: 'kv-expiry' },
+      wrapTtl: '5s',
+      secretIdTtl: `${SECRET_ID_TTL}s`,
+      controllers: [{ name: 'region-1' }],
+    });
   });
 
   afterAll(async () => {
