@@ -7,7 +7,7 @@
 import { roleName } from '../../config/index.js';
 import { startDevServer, type OpenBaoServer } from '../../toolchain/openbao-server.js';
 import { ManualSite } from '../support/manual-site.js';
-import { expectExpiryDrift, secretIdsInVault, statusUnderAQuarterLeft } from '../support/secret-id-expiry.js';
+import { expectExpiryDrift, expectTimeLeftNote, oneExpiringSecretId, secretIdsInVault, statusUnderAQuarterLeft } from '../support/secret-id-expiry.js';
 import { serverBinary } from '../support/matrix.js';
 
 /** Long enough for a first status to finish well inside the first three quarters, on a loaded machine. */
@@ -47,17 +47,8 @@ it('credentials under secretIdTtl: status shows the time left (exit 0), then DRI
   const issued = await site.cli(['credentials', '--quiet']);
   expect(issued.exitCode).toBe(0);
   expect(issued.stderr).toMatch(/warning: secretIdTtl is 60s in .*: each region controller is locked out of Vault 60s after its secret ID was issued/);
-  const secretIds = await secretIdsInVault(server, role);
-  expect(secretIds).toHaveLength(1);
-  const [{ created, expires }] = secretIds;
-  expect((expires - created) / 1000).toBeCloseTo(SECRET_ID_TTL, 0);
-  const at = new Date(expires).toISOString();
-
-  const early = await site.cli(['status']);
-  expect(early.exitCode).toBe(0);
-  expect(early.stdout).toMatch(new RegExp(`note\\s+role ${role}\\n`));
-  expect(early.stdout).toContain(`its secret ID expires in`);
-  expect(early.stdout).toContain(`(at ${at}; secretIdTtl)`);
+  const expires = await oneExpiringSecretId(server, role, SECRET_ID_TTL);
+  expectTimeLeftNote(await site.cli(['status']), role, expires);
 
   // Vault's own clock decides: less than a quarter (15 s) of the secret ID's life left.
   expectExpiryDrift(await statusUnderAQuarterLeft(site, expires, SECRET_ID_TTL), role, expires, '1m');

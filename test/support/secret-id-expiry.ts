@@ -18,6 +18,23 @@ export async function secretIdsInVault(server: TestServer, role: string): Promis
   );
 }
 
+/** The role's one secret ID: issued for `lifeSeconds`, as Vault holds it; its expiration time (ms). */
+export async function oneExpiringSecretId(server: TestServer, role: string, lifeSeconds: number): Promise<number> {
+  const secretIds = await secretIdsInVault(server, role);
+  expect(secretIds).toHaveLength(1);
+  const [{ created, expires }] = secretIds;
+  expect((expires - created) / 1000).toBeCloseTo(lifeSeconds, 0);
+  return expires;
+}
+
+/** status with plenty of the secret ID's life left: the time left, as a note, exit 0. */
+export function expectTimeLeftNote(status: CliResult, role: string, expires: number): void {
+  expect(status.exitCode).toBe(0);
+  expect(status.stdout).toMatch(new RegExp(`note\\s+role ${role}\\n`));
+  expect(status.stdout).toContain(`its secret ID expires in`);
+  expect(status.stdout).toContain(`(at ${new Date(expires).toISOString()}; secretIdTtl)`);
+}
+
 /**
  * Waits, by Vault's expiration time, until less than a quarter of a `lifeSeconds` secret ID is
  * left (a second past it), runs status, and checks it ran before the secret ID died.
