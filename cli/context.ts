@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfigFile, type MaasVaultConfig } from '../config/index.js';
+import { loadConfigFile, secretIdTtlFloorProblem, secretIdTtlWarning, type MaasVaultConfig } from '../config/index.js';
+import { durationProblem, TTL_LIMITS } from '../config/rules.js';
 import { readEnvironment } from '../config/environment.js';
 import { VaultClient } from '../vault/client.js';
 import { notReadyError, serverInfo } from '../vault/status.js';
@@ -30,6 +31,7 @@ export interface CommandContext {
 
 /** Some commands open their context twice (apply): what the environment has to say is said once per run. */
 let environmentNoted = false;
+let configNoted = false;
 
 /** The environment is checked first (config/environment.ts): what it cannot be used with is refused before the file is read. */
 export function openContext(args: GlobalArgs, options: { workDirAccess?: 'write' | 'read' } = {}): CommandContext {
@@ -38,6 +40,10 @@ export function openContext(args: GlobalArgs, options: { workDirAccess?: 'write'
   if (!environmentNoted) for (const note of environment.notes) report.warn(note);
   environmentNoted = true;
   const config = loadConfigFile(args.config ?? DEFAULT_CONFIG, options);
+  // Said where the admin works, not only in the plan's `secret_id_ttl = 0 -> N`.
+  const expiring = secretIdTtlWarning(config);
+  if (expiring && !configNoted) report.warn(expiring);
+  configNoted = true;
   // Before any request: another user's code in the work directory would run with the admin's token.
   requireTrustedWorkDir(config);
   return { config, report };
@@ -143,4 +149,14 @@ export function addressNote(config: MaasVaultConfig): string | undefined {
   const { address, maasAddress, addressFromEnv, maasAddressKey } = config.vault;
   if (address === maasAddress) return undefined;
   return `This run reached Vault at ${address} (${addressFromEnv ? (config.vault.origin?.address ?? 'VAULT_ADDR') : 'vault.address'}); region controllers are told ${maasAddress} (${maasAddressKey} in ${config.source}), never VAULT_ADDR.`;
+}
+
+/** --wrap-ttl of the commands that issue secret IDs, else the config's wrapTtl; a secret ID must outlive its wrapping token (config/secret-id-ttl.ts). */
+export function wrapTtlOption(given: string | undefined, config: MaasVaultConfig): string {
+  const wrapTtl = given ?? config.wrapTtl;
+  const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
+  if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
+  const floor = secretIdTtlFloorProblem(config.secretIdTtl, wrapTtl, '--wrap-ttl');
+  if (floor) throw new UsageError(`secretIdTtl: ${floor}`);
+  return wrapTtl;
 }

@@ -18,6 +18,7 @@ import {
 } from './rules.js';
 import { parseDuration } from './duration.js';
 import { NO_NAMESPACE_IN_MAAS } from './environment.js';
+import { secretIdTtlFloorProblem } from './secret-id-ttl.js';
 import { foreignNameProblem, issuerRoleName, legacyNames, roleName, sitePolicyNameProblem } from './naming.js';
 
 /** Turns one of the `*Problem` rules into a zod refinement that reports its reason. */
@@ -193,6 +194,8 @@ export const configSchema = z
           message: `"${config.tokenMaxTtl}" is shorter than tokenTtl "${config.tokenTtl}": make it at least as long`,
         });
       }
+      const secretIdTtlProblem = secretIdTtlFloorProblem(config.secretIdTtl, config.wrapTtl);
+      if (secretIdTtlProblem) ctx.addIssue({ code: 'custom', path: ['secretIdTtl'], message: secretIdTtlProblem });
       if (config.policy.name !== undefined && policyNameProblem(config.policy.name) === undefined) {
         // An adopted policy keeps the name it was made with by hand: only another site's names are refused.
         const reason = config.policy.adopt

@@ -60,6 +60,9 @@ export async function listSecretIdAccessors(client: VaultClient, role: string): 
 /** What Vault holds about one secret ID of `role`, by its accessor: here, the metadata it was issued with. */
 export interface SecretIdInfo {
   metadata?: Record<string, string>;
+  creation_time?: string;
+  /** `0001-01-01T00:00:00Z` when the secret ID never expires (secret_id_ttl 0). */
+  expiration_time?: string;
 }
 
 /** auth/approle/role/ROLE/secret-id-accessor/lookup; `accept` lists the statuses that are answers (404: no such secret ID). */

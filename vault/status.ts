@@ -8,12 +8,12 @@
  * the config nor the stack's state names, spent or expired wrapping tokens in the state, a
  * standby node. Each finding says what to run.
  */
-import { issuerPolicyName, roleName, type MaasVaultConfig } from '../config/index.js';
+import { formatDuration, issuerPolicyName, roleName, secretIdExpiryAlarm, type MaasVaultConfig } from '../config/index.js';
 import { desiredSite, type DesiredPolicy, type DesiredRole, type DesiredSite } from '../site/site.js';
 import { ROLE_SETTINGS } from '../site/role-settings.js';
 import type { RotatedCredential } from './rotation-record.js';
 import type { VaultClient } from './client.js';
-import { APPROLE_MOUNT, lookupSecretIdAccessor, lookupWrappingToken, readRole, rolePath } from './approle.js';
+import { APPROLE_MOUNT, listSecretIdAccessors, lookupSecretIdAccessor, lookupWrappingToken, readRole, rolePath, type SecretIdInfo } from './approle.js';
 import { readPolicy } from './acl-policy.js';
 import { readLeader } from './cluster.js';
 import { readKvConfig, readMounts } from './mounts.js';
@@ -346,7 +346,9 @@ async function checkStackSecretId(
             '`maas-vault apply` destroys it: hand the controller a credential from `maas-vault credentials` first',
           ),
         ]
-      : [];
+      : config.secretIdTtl === undefined
+        ? []
+        : lastSecretIdExpiry(client, role, controller);
   }
   if (rotated && rotated.role === role) return checkRotatedSecretId(client, controller, role, issued, rotated);
   if (!issued) {
@@ -372,7 +374,55 @@ async function checkStackSecretId(
     throw error;
   });
   if (lookup.status === 404) findings.push(drift('the secret ID the stack issued no longer exists (destroyed or expired)', reissue));
+  const expiry = 'data' in lookup ? expiryFinding(lookup.data, controller) : undefined;
+  if (expiry) findings.push(expiry);
   return findings;
+}
+
+/**
+ * Where CI hands out every secret ID (`credentials`), status knows none of them by accessor: the
+ * region runs on one of the role's live secret IDs, so when even the last to expire is near its
+ * end, the region is about to be locked out.
+ */
+async function lastSecretIdExpiry(client: VaultClient, role: string, controller: string): Promise<Finding[]> {
+  const accessors = await listSecretIdAccessors(client, role).catch((error: unknown) => {
+    // The role itself is gone: the role's own finding says so.
+    if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return [];
+    throw error;
+  });
+  const answers = await Promise.all(accessors.map((accessor) => lookupSecretIdAccessor(client, role, accessor)));
+  const live = answers.filter((answer) => answer.status === 200).map((answer) => answer.data);
+  // One that never expires (issued before secretIdTtl was set) keeps the region in: nothing to say.
+  const expiresAt = (info: SecretIdInfo | undefined) => (expiryFinding(info, controller) ? Date.parse(info!.expiration_time!) : Infinity);
+  const last = live.reduce<SecretIdInfo | undefined>(
+    (latest, info) => (latest === undefined || expiresAt(info) > expiresAt(latest) ? info : latest),
+    undefined,
+  );
+  const finding = last ? expiryFinding(last, controller) : undefined;
+  return finding ? [finding] : [];
+}
+
+/**
+ * A secret ID with an expiration (secretIdTtl): MAAS never fetches a new one, so the region is
+ * locked out when it expires. The time left is a note; under a quarter of the secret ID's life
+ * (at most a day, config/secret-id-ttl.ts) it is a problem, exit 4. One that never expires says nothing.
+ */
+function expiryFinding(info: SecretIdInfo | undefined, controller: string, now = Date.now()): Finding | undefined {
+  const expires = Date.parse(info?.expiration_time ?? '');
+  if (!Number.isFinite(expires) || new Date(expires).getUTCFullYear() < 2) return undefined;
+  const created = Date.parse(info?.creation_time ?? '');
+  const life = Number.isFinite(created) ? Math.round((expires - created) / 1000) : undefined;
+  const left = Math.max(0, Math.floor((expires - now) / 1000));
+  const at = new Date(expires).toISOString();
+  const rotate = `\`maas-vault rotate --controller ${controller}\`, run the configure command it prints on ${controller}, then \`maas-vault rotate --finish\``;
+  if (life !== undefined && left < secretIdExpiryAlarm(life)) {
+    return drift(
+      `its secret ID expires in ${formatDuration(left)} (at ${at}), less than a quarter of its ${formatDuration(life)} life (or a day): ` +
+        `${controller} is then locked out of Vault, and MAAS cannot read its secrets`,
+      rotate,
+    );
+  }
+  return note(`its secret ID expires in ${formatDuration(left)} (at ${at}; secretIdTtl)`, `before then: ${rotate}`);
 }
 
 /** A controller whose rotation finished: the secret ID `rotate` handed it is its credential, the stack issues none. */
@@ -395,16 +445,20 @@ async function checkRotatedSecretId(
   const answers = await Promise.all(
     rotated.secretIdAccessors.map((accessor) =>
       lookupSecretIdAccessor(client, role, accessor).then(
-        (response) => response.status === 200,
+        (response) => ({ live: response.status === 200, info: response.data }),
         (error: unknown) => {
           // The role itself is gone: the role's own finding says so.
-          if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return true;
+          if (isVaultApiError(error) && /does not exist/i.test(error.errors.join(' '))) return { live: true, info: undefined };
           throw error;
         },
       ),
     ),
   );
-  if (!answers.some(Boolean)) {
+  // The region may run on any of them: one near its end is a problem.
+  const expiries = answers.filter((answer) => answer.live).map((answer) => expiryFinding(answer.info, controller));
+  const soonest = expiries.find((finding) => finding?.kind === 'drift') ?? expiries.find(Boolean);
+  if (soonest) findings.push(soonest);
+  if (!answers.some((answer) => answer.live)) {
     findings.push(
       drift(
         `its secret ID is managed by \`maas-vault rotate\`, and the one rotation handed it no longer exists (destroyed or expired)`,

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
-import { addressNote, explainTokenRefusal, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { addressNote, explainTokenRefusal, openContext, selectControllers, vaultClient, wrapTtlOption, vaultToken, type GlobalArgs } from '../context.js';
 import { issueIssuerCredentials } from '../../vault/issuer-credentials.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import {
@@ -21,7 +21,6 @@ import { flushStdout, reserveOutFile } from '../out-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import type { Reporter } from '../reporter.js';
-import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import { issueEachCredential, revokePreviousEach, revokePreviousSecretIds } from '../../vault/credentials.js';
 import { isControllerNotStarted } from '../../vault/each-controller.js';
 import { namesOrNone, readTokenLife, tokenEndedReason, VaultTokenEndedError } from '../../vault/token-life.js';
@@ -69,9 +68,7 @@ export const credentialsCommand = defineCommand<CredentialsArgs>({
       .example('$0 credentials --out creds.json --revoke-previous', 'all controllers, older secret IDs destroyed (running regions are cut off)'),
   handler: async (argv) => {
     const { config, report } = openContext(argv);
-    const wrapTtl = argv.wrapTtl ?? config.wrapTtl;
-    const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
-    if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
+    const wrapTtl = wrapTtlOption(argv.wrapTtl, config);
     // Asked before anything is issued, so a "no" leaves Vault exactly as it was.
     if (argv.revokePrevious && !argv.autoApprove) {
       requireTerminalOrFlag('credentials --revoke-previous');

@@ -1,14 +1,13 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COMMAND_TEXT } from './texts.js';
-import { addressNote, openContext, selectControllers, vaultClient, vaultToken, type GlobalArgs } from '../context.js';
+import { addressNote, openContext, selectControllers, vaultClient, wrapTtlOption, vaultToken, type GlobalArgs } from '../context.js';
 import { refuseUnmarkedRevocations } from '../revocations.js';
 import { flushStdout, reserveOutFile } from '../out-file.js';
 import { issuedControllerJson, outSummaryLine, regionTrustNote } from '../present.js';
 import { confirm, requireTerminalOrFlag } from '../prompt.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Reporter } from '../reporter.js';
-import { durationProblem, TTL_LIMITS } from '../../config/rules.js';
 import type { MaasVaultConfig } from '../../config/index.js';
 import { beginRotation, destroyOlderSecretIds, planFinish, type RotationStarted } from '../../vault/rotation.js';
 import {
@@ -67,9 +66,7 @@ export const rotateCommand = defineCommand<RotateArgs>({
 
 async function begin(argv: RotateArgs): Promise<void> {
   const { config, report } = openContext(argv);
-  const wrapTtl = argv.wrapTtl ?? config.wrapTtl;
-  const problem = durationProblem(wrapTtl, TTL_LIMITS.wrap);
-  if (problem) throw new UsageError(`--wrap-ttl: ${problem}`);
+  const wrapTtl = wrapTtlOption(argv.wrapTtl, config);
   // Revoked controllers get no secret ID, as with credentials: refused by name, left out of "all".
   const controllers = selectControllers(config, argv.controller);
   const lockSeconds = siteLockSeconds(argv.lockTimeout);
