@@ -6,9 +6,22 @@ import { legacyNames, roleName, type MaasVaultConfig } from '../config/index.js'
 import { configureCommand } from '../stacks/commands.js';
 import type { VaultClient } from './client.js';
 import { randomUUID } from 'node:crypto';
-import { destroySecretIdAccessorIfPresent, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
+import { destroySecretIdAccessorIfPresent, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry, type WrappedSecretId } from './approle.js';
 import { destroyDuplicates } from './duplicate-secret-ids.js';
 import { eachController, isControllerNotStarted } from './each-controller.js';
+
+/** What a controller is handed of a new wrapped secret ID: the same fields whether credentials or rotate issued it. */
+export function handedOver(name: string, role: string, roleId: string, wrapped: WrappedSecretId, wrapTtl: string) {
+  return {
+    name,
+    role,
+    roleId,
+    wrappedToken: wrapped.wrappingToken,
+    wrapTtl,
+    expiresAt: wrappingExpiry(wrapped),
+    secretIdAccessor: wrapped.secretIdAccessor,
+  };
+}
 
 export interface ControllerCredentials {
   name: string;
@@ -93,13 +106,7 @@ export async function issueEachCredential(client: VaultClient, config: MaasVault
       issue_run: run,
     });
     return {
-      name,
-      role,
-      roleId,
-      wrappedToken: wrapped.wrappingToken,
-      wrapTtl: options.wrapTtl,
-      expiresAt: wrappingExpiry(wrapped),
-      secretIdAccessor: wrapped.secretIdAccessor,
+      ...handedOver(name, role, roleId, wrapped, options.wrapTtl),
       command: configureCommand(url, roleId, wrapped.wrappingToken, config.secretsPath, config.kv.mount),
     };
   });

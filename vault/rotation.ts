@@ -9,9 +9,9 @@ import { roleName, type MaasVaultConfig } from '../config/index.js';
 import { reconfigureCommand, RESTART_COMMANDS } from '../stacks/commands.js';
 import type { VaultClient } from './client.js';
 import { isVaultApiError } from './errors.js';
-import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId, wrappingExpiry } from './approle.js';
+import { destroySecretIdAccessor, issueWrappedSecretId, listSecretIdAccessors, readRoleId } from './approle.js';
 import type { PendingRotation, RotationRecord } from './rotation-record.js';
-import type { ControllerCredentials } from './credentials.js';
+import { handedOver, type ControllerCredentials } from './credentials.js';
 import { eachController, isControllerNotStarted } from './each-controller.js';
 
 /** A fresh credential like `credentials` issues, and what `--finish` will need. */
@@ -95,13 +95,7 @@ export async function beginRotation(
           wrappingAccessors: [wrapped.wrappingAccessor],
         };
     started.push({
-      name,
-      role,
-      roleId,
-      wrappedToken: wrapped.wrappingToken,
-      wrapTtl: options.wrapTtl,
-      expiresAt: wrappingExpiry(wrapped),
-      secretIdAccessor: wrapped.secretIdAccessor,
+      ...handedOver(name, role, roleId, wrapped, options.wrapTtl),
       previousAccessors: controllers[name].previousAccessors,
       continued,
       command: reconfigureCommand(url, roleId, wrapped.wrappingToken, config.secretsPath, config.kv.mount),
